@@ -1,0 +1,365 @@
+//! The catalogue: every platform, message type, event and field wxmsg knows, as data.
+//!
+//! Detection, validation, XML↔JSON typing, pretty annotations, schemas and samples
+//! all read from here; nothing else in the crate hard-codes a field name of a
+//! particular message type. Adding a message type means adding a [`TypeDef`] to the
+//! platform's list in its own file.
+//!
+//! Facts come from the reference catalogue (`reference/catalog.md`) and the seed
+//! documents; each platform file names its sections.
+
+mod devmode;
+mod miniprogram;
+mod official_account;
+mod wecom_kf;
+
+use crate::doc::Format;
+use std::fmt;
+
+/// The four payload sources wxmsg knows. The ids are stable identifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlatformId {
+    Miniprogram,
+    OfficialAccount,
+    WecomKf,
+    Devmode,
+}
+
+impl PlatformId {
+    pub const ALL: [PlatformId; 4] = [
+        PlatformId::Miniprogram,
+        PlatformId::OfficialAccount,
+        PlatformId::WecomKf,
+        PlatformId::Devmode,
+    ];
+
+    /// The stable id (`miniprogram`, `official-account`, `wecom-kf`, `devmode`).
+    pub fn as_str(self) -> &'static str {
+        self.platform().id
+    }
+
+    pub fn from_name(name: &str) -> Option<PlatformId> {
+        PlatformId::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// The platform's catalogue entry.
+    pub fn platform(self) -> &'static Platform {
+        match self {
+            PlatformId::Miniprogram => &miniprogram::PLATFORM,
+            PlatformId::OfficialAccount => &official_account::PLATFORM,
+            PlatformId::WecomKf => &wecom_kf::PLATFORM,
+            PlatformId::Devmode => &devmode::PLATFORM,
+        }
+    }
+}
+
+impl fmt::Display for PlatformId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A payload source and the types it sends.
+#[derive(Debug)]
+pub struct Platform {
+    pub pid: PlatformId,
+    /// Stable id used in reports and flags.
+    pub id: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Formats payloads of this platform arrive in.
+    pub formats: &'static [Format],
+    /// Top-level keys whose presence proves this platform (e.g. devmode's `App_Type`).
+    pub markers: &'static [&'static str],
+    pub types: &'static [TypeDef],
+}
+
+/// Which keys carry the type discriminator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disc {
+    /// `MsgType` (and `Event` when it is `event`), or `Event` alone.
+    Pascal,
+    /// WeCom kf `msgtype` (and `event.event_type` when it is `event`).
+    Snake,
+    /// An encrypted envelope: `Encrypt` and no plaintext discriminator.
+    Envelope,
+    /// A WeCom `sync_msg` response (`errcode`, `msg_list`, …).
+    SyncResponse,
+}
+
+/// Who sends a payload to whom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// A WeChat user's message to the business (C-side).
+    UserToBusiness,
+    /// A staff / customer-service reply to the user (B-side).
+    StaffToUser,
+    /// An event pushed by the platform.
+    SystemEvent,
+    /// An encrypted envelope or API response wrapping other payloads.
+    Envelope,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::UserToBusiness => "user→business",
+            Direction::StaffToUser => "staff→user",
+            Direction::SystemEvent => "system event",
+            Direction::Envelope => "envelope",
+        }
+    }
+}
+
+/// A message or event type of one platform.
+#[derive(Debug)]
+pub struct TypeDef {
+    pub platform: PlatformId,
+    /// Type id: the discriminator value, events as `event.<Event>` (`event.SCAN`).
+    pub id: &'static str,
+    pub disc: Disc,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub direction: Direction,
+    pub formats: &'static [Format],
+    /// Field groups, in canonical order (shared headers first).
+    pub fields: &'static [&'static [Field]],
+    /// Extra remarks for `schema` / `explain` (English, may be empty).
+    pub note: &'static str,
+}
+
+impl TypeDef {
+    /// All fields in canonical order.
+    pub fn all_fields(&self) -> impl Iterator<Item = &'static Field> {
+        self.fields.iter().flat_map(|g| g.iter())
+    }
+
+    /// The top-level field with this name.
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.all_fields().find(|f| f.name == name)
+    }
+}
+
+/// The JSON type of a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    String,
+    /// A non-negative or signed integer that fits i64/u64.
+    Integer,
+    /// A 64-bit id: an integer up to 2^64-1, kept exact (never through f64).
+    Id64,
+    /// Unix time in seconds (integer).
+    Timestamp,
+    /// Any JSON number (may be fractional; lexeme kept).
+    Number,
+    Boolean,
+    Null,
+    /// An object whose fields are [`Field::children`].
+    Object,
+    /// An array of objects whose fields are [`Field::children`].
+    ObjectArray,
+    /// An array of strings.
+    StringArray,
+}
+
+impl Ty {
+    /// The JSON type name used in messages and schemas.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Ty::String => "string",
+            Ty::Integer | Ty::Id64 | Ty::Timestamp => "integer",
+            Ty::Number => "number",
+            Ty::Boolean => "boolean",
+            Ty::Null => "null",
+            Ty::Object => "object",
+            Ty::ObjectArray | Ty::StringArray => "array",
+        }
+    }
+
+    pub fn is_array(self) -> bool {
+        matches!(self, Ty::ObjectArray | Ty::StringArray)
+    }
+}
+
+/// How a field is written in WeChat XML (catalogue §0 legend).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Xml {
+    /// `C`: text wrapped in CDATA.
+    Cdata,
+    /// `N`/`P`: bare text (numbers, booleans).
+    Plain,
+    /// `Nest`: child elements.
+    Nested,
+    /// `Arr<item>`: a container of repeated `<item>` elements.
+    Items,
+    /// `Arr<Name>`: the element itself repeats as siblings.
+    Siblings,
+}
+
+/// Whether a field must be present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Req {
+    Always,
+    /// Present only under a condition (stated in English).
+    Cond(&'static str),
+    Optional,
+}
+
+/// One value of an enumerated field and what it means.
+#[derive(Debug)]
+pub struct EnumCode {
+    /// The value as written (`"3"` for the integer 3, `"success"` for a string).
+    pub value: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// One field of a message type (or of a nested object).
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub xml: Xml,
+    pub req: Req,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Known values of an enumerated field (empty: not enumerated).
+    pub codes: &'static [EnumCode],
+    /// Documented non-canonical types that are accepted with a `type-variant` warning.
+    pub variants: &'static [Ty],
+    /// Fields of an [`Ty::Object`], or of each item of an [`Ty::ObjectArray`].
+    pub children: &'static [Field],
+}
+
+impl Field {
+    /// A field with no codes, variants or children; refine with the builder methods.
+    pub const fn new(
+        name: &'static str,
+        ty: Ty,
+        xml: Xml,
+        req: Req,
+        zh: &'static str,
+        en: &'static str,
+    ) -> Field {
+        Field {
+            name,
+            ty,
+            xml,
+            req,
+            zh,
+            en,
+            codes: &[],
+            variants: &[],
+            children: &[],
+        }
+    }
+
+    pub const fn codes(mut self, codes: &'static [EnumCode]) -> Field {
+        self.codes = codes;
+        self
+    }
+
+    pub const fn variants(mut self, variants: &'static [Ty]) -> Field {
+        self.variants = variants;
+        self
+    }
+
+    pub const fn children(mut self, children: &'static [Field]) -> Field {
+        self.children = children;
+        self
+    }
+
+    /// The child field with this name.
+    pub fn child(&self, name: &str) -> Option<&'static Field> {
+        self.children.iter().find(|f| f.name == name)
+    }
+
+    /// The meaning of an enumerated value.
+    pub fn code(&self, value: &str) -> Option<&'static EnumCode> {
+        self.codes.iter().find(|c| c.value == value)
+    }
+}
+
+/// Shorthand for an [`EnumCode`] in data tables.
+pub const fn code(value: &'static str, zh: &'static str, en: &'static str) -> EnumCode {
+    EnumCode { value, zh, en }
+}
+
+/// Every platform, in a stable order.
+pub fn platforms() -> impl Iterator<Item = &'static Platform> {
+    PlatformId::ALL.into_iter().map(PlatformId::platform)
+}
+
+/// Every type of every platform.
+pub fn all_types() -> impl Iterator<Item = &'static TypeDef> {
+    platforms().flat_map(|p| p.types.iter())
+}
+
+/// A type by platform and id.
+pub fn find(platform: PlatformId, id: &str) -> Option<&'static TypeDef> {
+    platform.platform().types.iter().find(|t| t.id == id)
+}
+
+/// Every type (any platform) with this id and discriminator style.
+pub fn candidates(id: &str, disc: Disc) -> impl Iterator<Item = &'static TypeDef> + '_ {
+    all_types().filter(move |t| t.disc == disc && t.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_per_platform() {
+        for p in platforms() {
+            let mut seen = std::collections::HashSet::new();
+            for t in p.types {
+                assert_eq!(t.platform, p.pid, "{} listed under {}", t.id, p.id);
+                assert!(seen.insert(t.id), "duplicate type {} in {}", t.id, p.id);
+            }
+        }
+    }
+
+    #[test]
+    fn field_names_are_unique_per_type() {
+        fn check(fields: &mut dyn Iterator<Item = &'static Field>, ctx: &str) {
+            let mut seen = std::collections::HashSet::new();
+            for f in fields {
+                assert!(seen.insert(f.name), "duplicate field {} in {ctx}", f.name);
+                if !f.children.is_empty() {
+                    check(&mut f.children.iter(), &format!("{ctx}/{}", f.name));
+                }
+            }
+        }
+        for t in all_types() {
+            check(&mut t.all_fields(), &format!("{}:{}", t.platform, t.id));
+        }
+    }
+
+    #[test]
+    fn nested_types_have_children_and_xml_forms_agree() {
+        for t in all_types() {
+            for f in t.all_fields() {
+                if matches!(f.ty, Ty::Object | Ty::ObjectArray) {
+                    assert!(!f.children.is_empty(), "{}:{} {}", t.platform, t.id, f.name);
+                }
+                if f.ty.is_array() {
+                    assert!(matches!(f.xml, Xml::Items | Xml::Siblings), "{} {}", t.id, f.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_platform_has_types_and_meanings() {
+        for p in platforms() {
+            assert!(!p.types.is_empty(), "{}", p.id);
+            for t in p.types {
+                assert!(!t.zh.is_empty() && !t.en.is_empty(), "{}:{}", p.id, t.id);
+                for f in t.all_fields() {
+                    assert!(!f.zh.is_empty() && !f.en.is_empty(), "{}:{} {}", p.id, t.id, f.name);
+                }
+            }
+        }
+    }
+}

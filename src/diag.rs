@@ -1,0 +1,160 @@
+//! Diagnostics: every finding the engine can report, with a stable code.
+//!
+//! Renderers (pretty, JSON, and later CI formats) all draw from [`Diagnostic`]; none
+//! of them invents its own wording. Codes are kebab-case and never change meaning.
+
+use std::fmt;
+
+/// How serious a finding is. Only errors make a payload invalid; `--strict`
+/// modes may also fail on warnings. Info never fails anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $summary:literal; )*) => {
+        /// Every diagnostic code the tool can emit.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            /// All codes, in documentation order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable kebab-case name shown in reports (`missing-field`).
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The severity this code is reported with.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// One-line description of what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+
+            /// Looks a code up by its name.
+            pub fn from_name(name: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == name)
+            }
+        }
+    };
+}
+
+codes! {
+    // Reading and framing.
+    JsonSyntax = "json-syntax", Error, "the JSON text is not well-formed";
+    XmlSyntax = "xml-syntax", Error, "the XML text is not well-formed";
+    Truncated = "truncated", Error, "the document ends before it is complete";
+    RecordTooLarge = "record-too-large", Error, "a record is larger than the configured limit";
+    TooDeep = "too-deep", Error, "values are nested deeper than the configured limit";
+    TooManyFields = "too-many-fields", Error, "a document has more fields than the configured limit";
+    InvalidUtf8 = "invalid-utf8", Error, "the bytes are not valid UTF-8";
+    Utf16Input = "utf16-input", Error, "the input is UTF-16; WeChat payloads are UTF-8";
+    LoneSurrogate = "lone-surrogate", Error, "a JSON \\u escape names half of a surrogate pair";
+    DoctypeRefused = "doctype-refused", Error, "XML DOCTYPE and entity declarations are refused";
+    UnknownEntity = "unknown-entity", Error, "an XML entity reference is not one of the five predefined ones";
+    XmlRoot = "xml-root", Error, "a WeChat XML document must have the single root element <xml>";
+    LenientJson = "lenient-json", Warning, "the JSON was only readable with comments or no-break spaces tolerated";
+    DuplicateKey = "duplicate-key", Error, "an object has the same key twice";
+    XmlAttribute = "xml-attribute", Warning, "WeChat XML has no attributes; they are not part of the payload";
+    XmlMixedContent = "xml-mixed-content", Warning, "an element mixes text and child elements";
+    RepeatedElement = "repeated-element", Warning, "an XML element repeats where the catalogue expects one value";
+    // Recognition.
+    Unrecognized = "unrecognized", Error, "the document carries no WeChat payload keys";
+    MissingDiscriminator = "missing-discriminator", Error, "no MsgType, msgtype or Event says what the payload is";
+    UnknownType = "unknown-type", Warning, "the message or event type is not in the catalogue";
+    AmbiguousPlatform = "ambiguous-platform", Warning, "the payload fits more than one platform equally";
+    Encrypted = "encrypted", Info, "the payload is encrypted (safe mode); its content needs the AES key";
+    SyncErrcode = "sync-errcode", Error, "a sync_msg response reports a non-zero errcode";
+    // Validation.
+    MissingField = "missing-field", Error, "a required field is absent";
+    TypeMismatch = "type-mismatch", Error, "a field's value has the wrong type";
+    TypeVariant = "type-variant", Warning, "a field uses a documented but non-canonical type (e.g. a number as a string)";
+    UnknownField = "unknown-field", Warning, "a field is not in the catalogue for this type";
+    UnknownCode = "unknown-code", Warning, "an enumerated field has a value the catalogue does not list";
+    InvalidValue = "invalid-value", Error, "a field's value breaks a documented rule";
+    IntegerOutOfRange = "integer-out-of-range", Error, "an integer does not fit the field's range";
+    TimestampMilliseconds = "timestamp-milliseconds", Warning, "a timestamp looks like milliseconds; WeChat uses Unix seconds";
+    UnsafeInteger = "unsafe-integer", Info, "an integer is above 2^53 and loses precision in JavaScript";
+    EscapedText = "escaped-text", Info, "a string holds literal \\uXXXX escapes (double-encoded text)";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding, located in the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    /// JSON-Pointer-like path of the field (`/event/fail_type`); `None` for the whole document.
+    pub field: Option<String>,
+    /// 1-based line in the source.
+    pub line: u32,
+    /// 1-based column in the source, counted in characters.
+    pub column: u32,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's own severity.
+    pub fn new(code: Code, message: impl Into<String>, line: u32, column: u32) -> Self {
+        Diagnostic {
+            severity: code.severity(),
+            code,
+            message: message.into(),
+            field: None,
+            line,
+            column,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate {c}");
+            assert!(c
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            assert_eq!(Code::from_name(c.as_str()), Some(*c));
+        }
+    }
+}

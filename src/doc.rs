@@ -1,0 +1,284 @@
+//! Documents: a parsed payload as a tree that remembers where every key and value
+//! came from, and what its source format said about it.
+//!
+//! Both parsers (JSON and XML) produce this one tree, so detection, validation,
+//! conversion and rendering never care which format a payload arrived in. Numbers
+//! keep their exact lexeme (`119.385040`, `4363689963896700987`), object members
+//! keep their order and duplicates, and XML values remember whether they were CDATA
+//! or bare text — the signal the XML→JSON typing rules need.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The syntax a document was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+impl Format {
+    /// Stable lower-case name used in reports (`json` / `xml`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Xml => "xml",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the XML source said about a node (JSON sources use [`XmlForm::None`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum XmlForm {
+    /// Not from XML.
+    #[default]
+    None,
+    /// Text that was (at least partly) wrapped in CDATA: always a string.
+    Cdata,
+    /// Bare character data (entity references already resolved).
+    Plain,
+    /// An element with no content at all (`<a/>` or `<a></a>`).
+    Empty,
+    /// An element with child elements.
+    Nested,
+    /// A container whose children were all `<item>` elements.
+    Items,
+    /// Repeated sibling elements with the same name, gathered into one array.
+    Siblings,
+}
+
+/// A value with the byte offset (into [`Document::text`]) where it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// Byte offset of the value (for XML: of the element's start tag).
+    pub pos: u32,
+    /// What the XML source said about this value.
+    pub xml: XmlForm,
+    pub value: Value,
+}
+
+/// One object member. Members keep source order; duplicates are kept too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub key: String,
+    /// Byte offset of the key (for XML: of the element's start tag).
+    pub key_pos: u32,
+    pub node: Node,
+}
+
+/// A JSON-shaped value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// The exact numeric lexeme as written in the source, never re-printed.
+    Number(String),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<Member>),
+}
+
+impl Value {
+    /// The JSON type name (`string`, `integer`, `number`, …) used in messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if is_integer_lexeme(n) => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+}
+
+/// True for `-?digits` lexemes (no fraction, no exponent).
+pub fn is_integer_lexeme(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// True for lexemes a JSON number would accept *and* that are written canonically
+/// enough to be read as a number from bare XML text: `-?(0|[1-9]\d*)(\.\d+)?`.
+/// Exponents, `+`, leading zeros and trailing dots stay strings (`054`, `29.`).
+pub fn is_canonical_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i = 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_len = i - int_start;
+    if int_len == 0 || (int_len > 1 && b[int_start] == b'0') {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    if b[i] != b'.' {
+        return false;
+    }
+    i += 1;
+    let frac_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i == b.len() && i > frac_start
+}
+
+impl Node {
+    pub fn new(pos: u32, value: Value) -> Self {
+        Node {
+            pos,
+            xml: XmlForm::None,
+            value,
+        }
+    }
+
+    /// The members of an object, or an empty slice.
+    pub fn members(&self) -> &[Member] {
+        match &self.value {
+            Value::Object(m) => m,
+            _ => &[],
+        }
+    }
+
+    /// First member with this key.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.members()
+            .iter()
+            .find(|m| m.key == key)
+            .map(|m| &m.node)
+    }
+
+    /// The member's string value, if it is a string.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        match self.get(key).map(|n| &n.value) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// String or numeric text of a scalar (for comparisons with catalogue codes).
+    pub fn scalar_text(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s),
+            Value::Bool(true) => Some("true"),
+            Value::Bool(false) => Some("false"),
+            _ => None,
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.members().iter().any(|m| m.key == key)
+    }
+}
+
+/// How a document was found inside another one (a JSON string field holding a payload).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embedding {
+    /// JSON-Pointer-like path of the string field in the outer document.
+    pub field: String,
+    /// Line and column of that string in the source.
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A parsed document plus everything needed to point back into its source.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Display name of the input (`app.log`, `<stdin>`).
+    pub source: Arc<str>,
+    pub format: Format,
+    /// The document's exact text; node offsets index into it.
+    pub text: Arc<str>,
+    /// 1-based line in the source where `text` begins.
+    pub line: u32,
+    /// 1-based column (in characters) in the source where `text` begins.
+    pub column: u32,
+    /// The root value (for XML, the children of `<xml>` as an object).
+    pub root: Node,
+    /// Set when the document was the value of a JSON string field of another document.
+    pub embedded: Option<Embedding>,
+    /// Set when the document was only readable with the lenient rules (comments, no-break spaces).
+    pub lenient: bool,
+}
+
+impl Document {
+    /// Line and column (both 1-based, column counted in characters) of a byte offset.
+    pub fn line_col(&self, pos: u32) -> (u32, u32) {
+        if let Some(e) = &self.embedded {
+            return (e.line, e.column);
+        }
+        line_col_in(&self.text, pos as usize, self.line, self.column)
+    }
+}
+
+/// Line/column of `pos` in `text`, when `text` itself starts at `line`:`column`.
+pub fn line_col_in(text: &str, pos: usize, line: u32, column: u32) -> (u32, u32) {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let before = &text[..pos];
+    match before.rfind('\n') {
+        None => (line, column + before.chars().count() as u32),
+        Some(nl) => {
+            let lines = before.bytes().filter(|&b| b == b'\n').count() as u32;
+            (line + lines, 1 + before[nl + 1..].chars().count() as u32)
+        }
+    }
+}
+
+/// Appends one JSON-Pointer segment (`~` → `~0`, `/` → `~1`) to `path`.
+pub fn pointer_push(path: &str, segment: &str) -> String {
+    let mut s = String::with_capacity(path.len() + segment.len() + 1);
+    s.push_str(path);
+    s.push('/');
+    for c in segment.chars() {
+        match c {
+            '~' => s.push_str("~0"),
+            '/' => s.push_str("~1"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_numbers() {
+        for ok in ["0", "12", "-3", "119.385040", "0.5", "4363689963896700987"] {
+            assert!(is_canonical_number(ok), "{ok}");
+        }
+        for bad in ["", "-", "054", "29.", ".5", "1e5", "+1", "1.2.3", "0x10", " 1"] {
+            assert!(!is_canonical_number(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn line_col_counts_chars_after_last_newline() {
+        let t = "{\n  \"中文\": 1}";
+        assert_eq!(line_col_in(t, 0, 5, 3), (5, 3));
+        let p = t.find('1').unwrap();
+        assert_eq!(line_col_in(t, p, 5, 3), (6, 9));
+    }
+
+    #[test]
+    fn pointer_escapes() {
+        assert_eq!(pointer_push("/a", "b/c~d"), "/a/b~1c~0d");
+    }
+}

@@ -1,0 +1,12 @@
+//! wxmsg: read, recognise, validate, pretty-print and convert WeChat
+//! customer-service message payloads.
+//!
+//! The pipeline reads in one direction:
+//! input framing ([`input`]) → documents with source positions ([`doc`], [`parse`])
+//! → detection ([`detect`]) → validation ([`validate`]) → rendering ([`render`]).
+//! Everything about platforms, types and fields comes from the [`catalog`].
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod catalog;
+pub mod diag;
+pub mod doc;
