@@ -10,3 +10,6 @@
 pub mod catalog;
 pub mod diag;
 pub mod doc;
+pub mod parse;
+pub mod render;
+pub mod report;

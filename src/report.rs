@@ -1,0 +1,94 @@
+//! The analysis result for one payload: what it is, whether it is valid, and why.
+//!
+//! A [`Report`] is what every renderer (pretty, JSON lines, CI formats) draws from.
+
+use crate::catalog::{PlatformId, TypeDef};
+use crate::diag::{Diagnostic, Severity};
+use crate::doc::{Document, Format};
+use std::sync::Arc;
+
+/// How a payload was wrapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    /// An encrypted push (`ToUserName` + `Encrypt`, WeCom adds `AgentID`).
+    Push,
+    /// An encrypted passive reply (`Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`).
+    Reply,
+    /// Compatibility mode: plaintext fields plus an `Encrypt` copy.
+    Compat,
+    /// One entry of a WeCom `sync_msg` response's `msg_list`.
+    SyncMsg,
+}
+
+impl Envelope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Envelope::Push => "push",
+            Envelope::Reply => "reply",
+            Envelope::Compat => "compat",
+            Envelope::SyncMsg => "sync_msg",
+        }
+    }
+}
+
+/// Everything wxmsg found out about one payload (or one broken document).
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Display name of the input.
+    pub source: Arc<str>,
+    /// 1-based line and column where the payload starts.
+    pub line: u32,
+    pub column: u32,
+    pub format: Format,
+    /// The platform, when exactly one fits best.
+    pub platform: Option<PlatformId>,
+    /// Every platform that fits best (one entry when `platform` is set).
+    pub candidates: Vec<PlatformId>,
+    /// Type id (`text`, `event.SCAN`), when a discriminator was found.
+    pub type_id: Option<String>,
+    /// The catalogue entry the payload was validated against.
+    pub type_def: Option<&'static TypeDef>,
+    pub envelope: Option<Envelope>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The parsed payload; `None` when the document could not be parsed.
+    pub doc: Option<Document>,
+}
+
+impl Report {
+    /// A payload is valid when no finding is an error.
+    pub fn valid(&self) -> bool {
+        !self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// True when any finding is a warning (for `--strict`).
+    pub fn has_warnings(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Warning)
+    }
+}
+
+/// Counts over a whole run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub payloads: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    /// Documents and text passed over because they carry no WeChat keys.
+    pub skipped: u64,
+    pub warnings: u64,
+}
+
+impl Summary {
+    pub fn add(&mut self, r: &Report) {
+        self.payloads += 1;
+        if r.valid() {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+        self.warnings += r
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count() as u64;
+    }
+}
