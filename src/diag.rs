@@ -98,7 +98,6 @@ codes! {
     InvalidValue = "invalid-value", Error, "a field's value breaks a documented rule";
     IntegerOutOfRange = "integer-out-of-range", Error, "an integer does not fit the field's range";
     TimestampMilliseconds = "timestamp-milliseconds", Warning, "a timestamp looks like milliseconds; WeChat uses Unix seconds";
-    UnsafeInteger = "unsafe-integer", Info, "an integer is above 2^53 and loses precision in JavaScript";
     EscapedText = "escaped-text", Info, "a string holds literal \\uXXXX escapes (double-encoded text)";
 }
 
