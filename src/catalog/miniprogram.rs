@@ -1,46 +1,59 @@
 //! Mini program customer-service messages (小程序客服消息): reference catalogue §2–§3,
 //! seed 002 (the official receive page), and seed 000 (mini program C-side JSON).
 
-use super::{Direction, Disc, Field, Platform, PlatformId, Req, Ty, TypeDef, Xml};
+use super::{code, Direction, Disc, Field, Platform, PlatformId, Req, Ty, TypeDef, Xml};
 use crate::doc::Format;
 
 const BOTH: &[Format] = &[Format::Xml, Format::Json];
 const P: PlatformId = PlatformId::Miniprogram;
 
+const TO_USER: Field = Field::new(
+    "ToUserName",
+    Ty::String,
+    Xml::Cdata,
+    Req::Always,
+    "小程序的原始ID（云开发推送时为小程序 appid）",
+    "mini program original ID (gh_…; the wx… appid for cloud-function delivery)",
+);
+
+const FROM_USER: Field = Field::new(
+    "FromUserName",
+    Ty::String,
+    Xml::Cdata,
+    Req::Always,
+    "发送者的 openid",
+    "sender's openid",
+);
+
+const CREATE_TIME: Field = Field::new(
+    "CreateTime",
+    Ty::Timestamp,
+    Xml::Plain,
+    Req::Always,
+    "消息创建时间（整型，秒）",
+    "creation time (Unix seconds)",
+);
+
+const MSG_TYPE: Field = Field::new(
+    "MsgType",
+    Ty::String,
+    Xml::Cdata,
+    Req::Always,
+    "消息类型",
+    "message type",
+);
+
 /// Header of every mini program push.
-pub(super) const HEADER: &[Field] = &[
-    Field::new(
-        "ToUserName",
-        Ty::String,
-        Xml::Cdata,
-        Req::Always,
-        "小程序的原始ID（云开发推送时为小程序 appid）",
-        "mini program original ID (gh_…; the wx… appid for cloud-function delivery)",
-    ),
-    Field::new(
-        "FromUserName",
-        Ty::String,
-        Xml::Cdata,
-        Req::Always,
-        "发送者的 openid",
-        "sender's openid",
-    ),
-    Field::new(
-        "CreateTime",
-        Ty::Timestamp,
-        Xml::Plain,
-        Req::Always,
-        "消息创建时间（整型，秒）",
-        "creation time (Unix seconds)",
-    ),
-    Field::new(
-        "MsgType",
-        Ty::String,
-        Xml::Cdata,
-        Req::Always,
-        "消息类型",
-        "message type",
-    ),
+pub(super) const HEADER: &[Field] = &[TO_USER, FROM_USER, CREATE_TIME, MSG_TYPE];
+
+/// Header of the subscribe-message events: the official JSON sample writes
+/// `CreateTime` as a string although real pushes send an integer (§8.2), so
+/// both are accepted.
+const SUBSCRIBE_HEADER: &[Field] = &[
+    TO_USER,
+    FROM_USER,
+    CREATE_TIME.variants(&[Ty::String]),
+    MSG_TYPE,
 ];
 
 /// Fields any mini program push may carry besides its type's own.
@@ -103,7 +116,14 @@ const IMAGE: &[Field] = &[
 ];
 
 const CARD: &[Field] = &[
-    Field::new("Title", Ty::String, Xml::Cdata, Req::Always, "标题", "card title"),
+    Field::new(
+        "Title",
+        Ty::String,
+        Xml::Cdata,
+        Req::Always,
+        "标题",
+        "card title",
+    ),
     Field::new(
         "AppId",
         Ty::String,
@@ -155,6 +175,226 @@ const ENTER_SESSION: &[Field] = &[Field::new(
     "开发者在客服会话按钮设置的 session-from 属性",
     "the session-from attribute set on the contact button",
 )];
+
+/// The ciphertext of an encrypted envelope (§7.2); shared by every platform.
+pub(super) const ENCRYPT: &[Field] = &[Field::new(
+    "Encrypt",
+    Ty::String,
+    Xml::Cdata,
+    Req::Always,
+    "密文（Base64，AES-256-CBC 加密的消息体）",
+    "ciphertext: Base64 of the AES-256-CBC encrypted message",
+)];
+
+/// Fields of the encrypted passive reply the developer sends back (§7.2).
+/// Shared by every platform that uses the WXBizMsgCrypt scheme.
+pub(super) const REPLY_ENVELOPE: &[Field] = &[
+    Field::new(
+        "MsgSignature",
+        Ty::String,
+        Xml::Cdata,
+        Req::Cond("passive reply envelope (developer → WeChat)"),
+        "消息签名 sha1(sort(token, TimeStamp, Nonce, Encrypt))",
+        "reply signature: sha1 of the sorted token, TimeStamp, Nonce and Encrypt",
+    ),
+    Field::new(
+        "TimeStamp",
+        Ty::Timestamp,
+        Xml::Plain,
+        Req::Cond("passive reply envelope (developer → WeChat)"),
+        "时间戳（秒）",
+        "timestamp used in the reply signature (Unix seconds)",
+    )
+    // Accept a quoted value too: WeChat timestamps are sometimes written as strings (§8.2).
+    .variants(&[Ty::String]),
+    Field::new(
+        "Nonce",
+        Ty::String,
+        Xml::Cdata,
+        Req::Cond("passive reply envelope (developer → WeChat)"),
+        "随机数（通常回显请求的 nonce）",
+        "nonce used in the reply signature (usually the request's nonce echoed)",
+    )
+    // The official JSON template writes it unquoted, the example quoted (§7.2).
+    .variants(&[Ty::Integer]),
+];
+
+/// `ToUserName` of a mini program envelope: optional because the passive
+/// reply envelope has none.
+const ENVELOPE_TO: &[Field] = &[Field::new(
+    "ToUserName",
+    Ty::String,
+    Xml::Cdata,
+    Req::Optional,
+    "小程序的原始ID（推送密文包携带，被动回复包无此字段）",
+    "mini program original ID (push envelope only; absent in passive replies)",
+)];
+
+const TEMPLATE_ID: Field = Field::new(
+    "TemplateId",
+    Ty::String,
+    Xml::Cdata,
+    Req::Always,
+    "模板id",
+    "subscribe-message template id",
+);
+
+const SUBSCRIBE_STATUS: Field = Field::new(
+    "SubscribeStatusString",
+    Ty::String,
+    Xml::Cdata,
+    Req::Always,
+    "订阅结果",
+    "subscription result",
+)
+.codes(&[
+    code("accept", "同意订阅", "user accepted (subscribed)"),
+    code("reject", "拒绝订阅", "user rejected (unsubscribed)"),
+]);
+
+/// One `List` entry of a `subscribe_msg_popup_event`.
+const POPUP_ITEM: &[Field] = &[
+    TEMPLATE_ID,
+    SUBSCRIBE_STATUS,
+    Field::new(
+        "PopupScene",
+        Ty::Integer,
+        Xml::Plain,
+        Req::Always,
+        "弹框场景",
+        "where the subscription popup was shown",
+    )
+    // The JSON push sends "0" as a string (silenceper decodes it with `,string`).
+    .variants(&[Ty::String])
+    .codes(&[
+        code(
+            "0",
+            "小程序内（JSON 推送）",
+            "inside the mini program (JSON form)",
+        ),
+        code("1", "H5 页面", "H5 page"),
+        code("2", "图文文章", "article"),
+    ]),
+];
+
+/// One `List` entry of a `subscribe_msg_change_event`.
+const CHANGE_ITEM: &[Field] = &[TEMPLATE_ID, SUBSCRIBE_STATUS];
+
+/// One `List` entry of a `subscribe_msg_sent_event`.
+const SENT_ITEM: &[Field] = &[
+    TEMPLATE_ID,
+    Field::new(
+        "MsgID",
+        Ty::Id64,
+        Xml::Plain,
+        Req::Always,
+        "消息id（注意大写 D）",
+        "id of the sent message (note the capital D)",
+    )
+    // wechatpy keeps it a string; values exceed 2^53.
+    .variants(&[Ty::String]),
+    Field::new(
+        "ErrorCode",
+        Ty::Integer,
+        Xml::Plain,
+        Req::Always,
+        "推送结果状态码（0表示成功）",
+        "delivery result code (0 = success)",
+    )
+    .variants(&[Ty::String]),
+    Field::new(
+        "ErrorStatus",
+        Ty::String,
+        Xml::Cdata,
+        Req::Always,
+        "推送结果状态码对应的含义",
+        "text of the delivery result",
+    ),
+];
+
+// A subscribe-message body has two shapes: XML wraps repeated `List`
+// elements in a named element, JSON puts `List` at the top level. Both are
+// catalogued, each conditional on the format.
+
+/// The JSON top-level `List` holding `item` entries.
+const fn json_list(item: &'static [Field]) -> Field {
+    Field::new(
+        "List",
+        Ty::ObjectArray,
+        Xml::Siblings,
+        Req::Cond("JSON form: top-level; one object for a single entry, an array for several"),
+        "订阅结果列表",
+        "subscription entries",
+    )
+    // The docs say a single entry is sent as an object; their own sample shows an array.
+    .variants(&[Ty::Object])
+    .children(item)
+}
+
+/// The repeated `List` elements inside an XML wrapper.
+const fn xml_list(item: &'static [Field]) -> Field {
+    Field::new(
+        "List",
+        Ty::ObjectArray,
+        Xml::Siblings,
+        Req::Always,
+        "订阅结果列表（可重复）",
+        "subscription entries (the element repeats)",
+    )
+    .children(item)
+}
+
+const POPUP_LIST: &[Field] = &[xml_list(POPUP_ITEM)];
+const CHANGE_LIST: &[Field] = &[xml_list(CHANGE_ITEM)];
+const SENT_LIST: &[Field] = &[xml_list(SENT_ITEM)];
+
+/// Body of `subscribe_msg_popup_event` (mini program and official account).
+pub(super) const SUBSCRIBE_POPUP: &[Field] = &[
+    Field::new(
+        "SubscribeMsgPopupEvent",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("XML form"),
+        "订阅消息弹框事件内容",
+        "popup results (XML wrapper of the List elements)",
+    )
+    .children(POPUP_LIST),
+    json_list(POPUP_ITEM),
+];
+
+/// Body of `subscribe_msg_change_event` (mini program and official account).
+pub(super) const SUBSCRIBE_CHANGE: &[Field] = &[
+    Field::new(
+        "SubscribeMsgChangeEvent",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("XML form"),
+        "订阅消息管理变更内容",
+        "subscription changes made in settings (XML wrapper of the List elements)",
+    )
+    .children(CHANGE_LIST),
+    json_list(CHANGE_ITEM),
+];
+
+/// Body of `subscribe_msg_sent_event` (mini program and official account).
+pub(super) const SUBSCRIBE_SENT: &[Field] = &[
+    Field::new(
+        "SubscribeMsgSentEvent",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("XML form"),
+        "订阅消息发送结果内容",
+        "delivery results (XML wrapper of the List elements)",
+    )
+    .children(SENT_LIST),
+    json_list(SENT_ITEM),
+];
+
+/// Remark shared by the three subscribe-message types.
+pub(super) const SUBSCRIBE_NOTE: &str =
+    "Not a customer-service message, but it arrives on the same push URL. \
+     XML wraps repeated List elements in the named element; JSON has a top-level List \
+     that is an object for one entry and an array for several.";
 
 pub(super) const PLATFORM: Platform = Platform {
     pid: P,
@@ -208,6 +448,50 @@ pub(super) const PLATFORM: Platform = Platform {
             fields: &[HEADER, EVENT, ENTER_SESSION, EXTRA],
             note: "No MsgId: de-duplicate events by FromUserName + CreateTime.",
         },
+        TypeDef {
+            platform: P,
+            id: "event.subscribe_msg_popup_event",
+            disc: Disc::Pascal,
+            zh: "订阅消息弹框事件",
+            en: "subscribe-message popup result",
+            direction: Direction::SystemEvent,
+            formats: BOTH,
+            fields: &[SUBSCRIBE_HEADER, EVENT, SUBSCRIBE_POPUP, EXTRA],
+            note: SUBSCRIBE_NOTE,
+        },
+        TypeDef {
+            platform: P,
+            id: "event.subscribe_msg_change_event",
+            disc: Disc::Pascal,
+            zh: "订阅消息管理变更事件",
+            en: "subscribe-message settings changed",
+            direction: Direction::SystemEvent,
+            formats: BOTH,
+            fields: &[SUBSCRIBE_HEADER, EVENT, SUBSCRIBE_CHANGE, EXTRA],
+            note: SUBSCRIBE_NOTE,
+        },
+        TypeDef {
+            platform: P,
+            id: "event.subscribe_msg_sent_event",
+            disc: Disc::Pascal,
+            zh: "订阅消息发送结果事件",
+            en: "subscribe-message delivery result",
+            direction: Direction::SystemEvent,
+            formats: BOTH,
+            fields: &[SUBSCRIBE_HEADER, EVENT, SUBSCRIBE_SENT, EXTRA],
+            note: SUBSCRIBE_NOTE,
+        },
+        TypeDef {
+            platform: P,
+            id: "encrypted",
+            disc: Disc::Envelope,
+            zh: "加密消息包（安全模式）",
+            en: "encrypted envelope (secure mode)",
+            direction: Direction::Envelope,
+            formats: BOTH,
+            fields: &[ENVELOPE_TO, ENCRYPT, REPLY_ENVELOPE],
+            note: "Incoming pushes carry ToUserName + Encrypt; the developer's passive reply \
+                   carries Encrypt + MsgSignature + TimeStamp + Nonce.",
+        },
     ],
 };
-

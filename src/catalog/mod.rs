@@ -285,6 +285,31 @@ pub const fn code(value: &'static str, zh: &'static str, en: &'static str) -> En
     EnumCode { value, zh, en }
 }
 
+/// Top-level keys that only WeChat payloads carry. A document (or a broken
+/// candidate in a log) with none of these, and none of the platforms' markers, is
+/// not a payload and is passed over.
+pub const SIGNATURE_KEYS: &[&str] = &[
+    "ToUserName",
+    "FromUserName",
+    "MsgType",
+    "CreateTime",
+    "Event",
+    "Encrypt",
+    "msgtype",
+    "msgid",
+    "open_kfid",
+    "external_userid",
+    "servicer_userid",
+    "send_time",
+    "msg_list",
+    "next_cursor",
+];
+
+/// True for a key in [`SIGNATURE_KEYS`] or any platform's markers.
+pub fn is_signature_key(key: &str) -> bool {
+    SIGNATURE_KEYS.contains(&key) || platforms().any(|p| p.markers.contains(&key))
+}
+
 /// Every platform, in a stable order.
 pub fn platforms() -> impl Iterator<Item = &'static Platform> {
     PlatformId::ALL.into_iter().map(PlatformId::platform)

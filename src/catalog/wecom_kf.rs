@@ -1,14 +1,1076 @@
-//! Placeholder until the catalogue data for this platform is entered.
+//! WeCom "WeChat Customer Service" (企业微信·微信客服, kf): reference catalogue §5 and
+//! §7, seed 001 (silenceper's `syncmsg` Go structs).
+//!
+//! Three shapes arrive: the encrypted XML callback and its decrypted
+//! `kf_msg_or_event` notice, the `sync_msg` JSON response, and the message items of
+//! its `msg_list` (snake_case, discriminated by `msgtype`).
 
-use super::{Platform, PlatformId};
+use super::miniprogram::{ENCRYPT, REPLY_ENVELOPE};
+use super::{code, Direction, Disc, EnumCode, Field, Platform, PlatformId, Req, Ty, TypeDef, Xml};
 use crate::doc::Format;
 
+const JSON: &[Format] = &[Format::Json];
+/// The callback is XML; JSON is accepted for the same fields once relayed or
+/// converted.
+const BOTH: &[Format] = &[Format::Xml, Format::Json];
+const P: PlatformId = PlatformId::WecomKf;
+
+/// A string field. Items are JSON only, so the XML form only matters when a
+/// user converts one; CDATA is the WeChat convention for text.
+const fn text(name: &'static str, req: Req, zh: &'static str, en: &'static str) -> Field {
+    Field::new(name, Ty::String, Xml::Cdata, req, zh, en)
+}
+
+/// An unwrapped scalar (numbers) of the given type.
+const fn plain(name: &'static str, ty: Ty, req: Req, zh: &'static str, en: &'static str) -> Field {
+    Field::new(name, ty, Xml::Plain, req, zh, en)
+}
+
+/// The object holding a message's payload, keyed like its `msgtype`.
+const fn body(
+    name: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    children: &'static [Field],
+) -> Field {
+    Field::new(name, Ty::Object, Xml::Nested, Req::Always, zh, en).children(children)
+}
+
+const ORIGIN_CODES: &[EnumCode] = &[
+    code("3", "微信客户发送的消息", "sent by the WeChat customer"),
+    code("4", "系统推送的事件消息", "event pushed by the system"),
+    code(
+        "5",
+        "接待人员在企业微信客户端发送的消息",
+        "sent by a servicer from the WeCom client",
+    ),
+];
+
+const MSGID_ZH: &str = "消息ID";
+const MSGID_EN: &str = "message id (a string, e.g. from_msgid_…)";
+const OPEN_KFID_ZH: &str = "客服帐号ID";
+const OPEN_KFID_EN: &str = "kf account id (wk…)";
+const EXTERNAL_ZH: &str = "客户UserID";
+const EXTERNAL_EN: &str = "customer id (wm…)";
+const SERVICER_ZH: &str = "接待人员userid";
+const SERVICER_EN: &str = "userid of the servicer who sent it";
+const SEND_TIME_ZH: &str = "消息发送时间（秒）";
+const SEND_TIME_EN: &str = "send time (Unix seconds)";
+const ORIGIN_ZH: &str = "消息来源";
+const ORIGIN_EN: &str = "message origin";
+const MSGTYPE_ZH: &str = "消息类型";
+const MSGTYPE_EN: &str = "message type (the payload sits under a key of the same name)";
+
+const NOT_FOR_EVENTS: &str = "not returned when msgtype is event";
+const ONLY_ORIGIN_5: &str = "only when origin is 5";
+
+/// Common fields of a message item (§5.4).
+const BASE: &[Field] = &[
+    text("msgid", Req::Always, MSGID_ZH, MSGID_EN),
+    text(
+        "open_kfid",
+        Req::Cond(NOT_FOR_EVENTS),
+        OPEN_KFID_ZH,
+        OPEN_KFID_EN,
+    ),
+    text(
+        "external_userid",
+        Req::Cond(NOT_FOR_EVENTS),
+        EXTERNAL_ZH,
+        EXTERNAL_EN,
+    ),
+    text(
+        "servicer_userid",
+        Req::Cond(ONLY_ORIGIN_5),
+        SERVICER_ZH,
+        SERVICER_EN,
+    ),
+    plain(
+        "send_time",
+        Ty::Timestamp,
+        Req::Always,
+        SEND_TIME_ZH,
+        SEND_TIME_EN,
+    ),
+    plain("origin", Ty::Integer, Req::Always, ORIGIN_ZH, ORIGIN_EN).codes(ORIGIN_CODES),
+    text("msgtype", Req::Always, MSGTYPE_ZH, MSGTYPE_EN),
+];
+
+const SDK_ONLY: &str = "SDK models include them; the doc sample omits them";
+const EVENT_IDS: &str =
+    "documented as not returned for events (they move into event); SDK models keep the fields";
+
+/// Common fields of an event item: the doc sample shows only `msgtype` and
+/// `event`, while SDK models (seed 001) embed the full base, so everything
+/// but `msgtype` is conditional.
+const EVENT_BASE: &[Field] = &[
+    text("msgid", Req::Cond(SDK_ONLY), MSGID_ZH, MSGID_EN),
+    text(
+        "open_kfid",
+        Req::Cond(EVENT_IDS),
+        OPEN_KFID_ZH,
+        OPEN_KFID_EN,
+    ),
+    text(
+        "external_userid",
+        Req::Cond(EVENT_IDS),
+        EXTERNAL_ZH,
+        EXTERNAL_EN,
+    ),
+    text(
+        "servicer_userid",
+        Req::Cond(ONLY_ORIGIN_5),
+        SERVICER_ZH,
+        SERVICER_EN,
+    ),
+    plain(
+        "send_time",
+        Ty::Timestamp,
+        Req::Cond(SDK_ONLY),
+        SEND_TIME_ZH,
+        SEND_TIME_EN,
+    ),
+    plain(
+        "origin",
+        Ty::Integer,
+        Req::Cond(SDK_ONLY),
+        ORIGIN_ZH,
+        ORIGIN_EN,
+    )
+    .codes(ORIGIN_CODES),
+    text("msgtype", Req::Always, MSGTYPE_ZH, "message type: event"),
+];
+
+const MEDIA_ID: &[Field] = &[text(
+    "media_id",
+    Req::Always,
+    "文件ID",
+    "media id (fetch it with the get-media API)",
+)];
+
+const TEXT: &[Field] = &[body(
+    "text",
+    "文本消息",
+    "text payload",
+    &[
+        text("content", Req::Always, "文本内容", "text content"),
+        text(
+            "menu_id",
+            Req::Cond("the text is the reply generated by a menu click"),
+            "客户点击菜单消息，触发的回复消息中附带的菜单ID",
+            "id of the menu item the customer clicked",
+        ),
+    ],
+)];
+
+const IMAGE: &[Field] = &[body("image", "图片消息", "image payload", MEDIA_ID)];
+const VOICE: &[Field] = &[body(
+    "voice",
+    "语音消息",
+    "voice payload (AMR or SILK, per the request's voice_format)",
+    MEDIA_ID,
+)];
+const VIDEO: &[Field] = &[body("video", "视频消息", "video payload", MEDIA_ID)];
+const FILE: &[Field] = &[body("file", "文件消息", "file payload", MEDIA_ID)];
+
+const LOCATION: &[Field] = &[body(
+    "location",
+    "地理位置消息",
+    "location payload",
+    &[
+        // One go-workwx fork models the coordinates as strings.
+        plain("latitude", Ty::Number, Req::Always, "纬度", "latitude").variants(&[Ty::String]),
+        plain("longitude", Ty::Number, Req::Always, "经度", "longitude").variants(&[Ty::String]),
+        text("name", Req::Always, "位置名", "place name"),
+        text("address", Req::Always, "地址详情说明", "address"),
+    ],
+)];
+
+const LINK: &[Field] = &[body(
+    "link",
+    "链接消息",
+    "link payload",
+    &[
+        text("title", Req::Always, "标题", "title"),
+        text("desc", Req::Always, "描述", "description"),
+        text("url", Req::Always, "点击后跳转的链接", "link URL"),
+        text("pic_url", Req::Always, "缩略图链接", "thumbnail URL"),
+    ],
+)];
+
+const BUSINESS_CARD: &[Field] = &[body(
+    "business_card",
+    "名片消息",
+    "business card payload",
+    &[text(
+        "userid",
+        Req::Always,
+        "名片userid",
+        "member userid on the card",
+    )],
+)];
+
+const MINIPROGRAM: &[Field] = &[body(
+    "miniprogram",
+    "小程序消息",
+    "mini program card payload",
+    &[
+        text(
+            "title",
+            Req::Always,
+            "小程序消息标题，最多64个字节",
+            "card title (max 64 bytes)",
+        ),
+        text(
+            "appid",
+            Req::Always,
+            "小程序appid，必须是关联到企业的小程序应用",
+            "mini program appid (linked to the enterprise)",
+        ),
+        text(
+            "pagepath",
+            Req::Always,
+            "点击消息卡片后进入的小程序页面路径",
+            "page opened on tap",
+        ),
+        text(
+            "thumb_media_id",
+            Req::Always,
+            "小程序消息封面的mediaid，封面图建议尺寸为520*416",
+            "cover media id (520×416 suggested)",
+        ),
+    ],
+)];
+
+const MENU_CONTENT: Field = text("content", Req::Always, "菜单显示内容", "text shown");
+
+const MENU_ITEM: &[Field] = &[
+    text("type", Req::Always, "菜单类型", "menu item type").codes(&[
+        code("click", "回复菜单", "reply menu item"),
+        code("view", "超链接菜单", "hyperlink item"),
+        code("miniprogram", "小程序菜单", "mini program item"),
+        code("text", "文本", "plain text item"),
+    ]),
+    Field::new(
+        "click",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("type is click"),
+        "回复菜单",
+        "reply menu item",
+    )
+    .children(&[
+        text("id", Req::Always, "菜单ID", "menu item id"),
+        MENU_CONTENT,
+    ]),
+    Field::new(
+        "view",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("type is view"),
+        "超链接菜单",
+        "hyperlink item",
+    )
+    .children(&[
+        text("url", Req::Always, "点击后跳转的链接", "link URL"),
+        MENU_CONTENT,
+    ]),
+    Field::new(
+        "miniprogram",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("type is miniprogram"),
+        "小程序菜单",
+        "mini program item",
+    )
+    .children(&[
+        text("appid", Req::Always, "小程序appid", "mini program appid"),
+        text(
+            "pagepath",
+            Req::Always,
+            "点击后进入的小程序页面",
+            "page opened",
+        ),
+        MENU_CONTENT,
+    ]),
+    Field::new(
+        "text",
+        Ty::Object,
+        Xml::Nested,
+        Req::Cond("type is text"),
+        "文本",
+        "plain text item",
+    )
+    .children(&[
+        text("content", Req::Always, "文本内容", "text content"),
+        // Name taken from SDK models; its spelling is not confirmed by the docs.
+        plain(
+            "no_newline",
+            Ty::Integer,
+            Req::Optional,
+            "内容后面是否不换行（1 不换行）",
+            "1 = no line break after this item (name unconfirmed)",
+        ),
+    ]),
+];
+
+const MSGMENU: &[Field] = &[body(
+    "msgmenu",
+    "菜单消息",
+    "menu message payload",
+    &[
+        text("head_content", Req::Optional, "起始文本", "leading text"),
+        Field::new(
+            "list",
+            Ty::ObjectArray,
+            Xml::Items,
+            Req::Always,
+            "菜单项配置",
+            "menu items",
+        )
+        .children(MENU_ITEM),
+        text("tail_content", Req::Optional, "结束文本", "trailing text"),
+    ],
+)];
+
+const CHANNELS_SHOP_PRODUCT: &[Field] = &[body(
+    "channels_shop_product",
+    "视频号商品消息",
+    "channels shop product payload",
+    &[
+        text(
+            "product_id",
+            Req::Always,
+            "商品ID",
+            "product id (64-bit id as text)",
+        ),
+        text("head_image", Req::Always, "商品图片", "product image"),
+        text("title", Req::Always, "商品标题", "product title"),
+        text("sales_price", Req::Always, "商品价格", "price"),
+        text("shop_nickname", Req::Always, "店铺名称", "shop name"),
+        text("shop_head_image", Req::Always, "店铺头像", "shop avatar"),
+    ],
+)];
+
+const CHANNELS_SHOP_ORDER: &[Field] = &[body(
+    "channels_shop_order",
+    "视频号订单消息",
+    "channels shop order payload",
+    &[
+        text("order_id", Req::Always, "订单号", "order id"),
+        text(
+            "product_titles",
+            Req::Always,
+            "商品标题",
+            "product titles (one test fixture has an array; see note)",
+        ),
+        text("price_wording", Req::Always, "订单价格描述", "price text"),
+        text("state", Req::Always, "订单状态", "order state"),
+        text("image_url", Req::Always, "订单缩略图", "order thumbnail"),
+        text("shop_nickname", Req::Always, "店铺名称", "shop name"),
+    ],
+)];
+
+const MERGED_ITEM: &[Field] = &[
+    plain(
+        "send_time",
+        Ty::Timestamp,
+        Req::Always,
+        "消息发送时间（秒）",
+        "send time (Unix seconds)",
+    ),
+    // One Go fork types it as an integer.
+    text("msgtype", Req::Always, "消息类型", "message type").variants(&[Ty::Integer]),
+    text("sender_name", Req::Always, "发送者名称", "sender name"),
+    text(
+        "msg_content",
+        Req::Always,
+        "消息内容（JSON字符串）",
+        "message content: a string holding JSON, e.g. {\"text\":{\"content\":…}}",
+    ),
+];
+
+const MERGED_MSG: &[Field] = &[body(
+    "merged_msg",
+    "聊天记录消息",
+    "merged chat-history payload",
+    &[
+        text("title", Req::Always, "聊天记录标题", "title"),
+        Field::new(
+            "item",
+            Ty::ObjectArray,
+            Xml::Items,
+            Req::Always,
+            "消息记录内的消息内容",
+            "messages in the record",
+        )
+        .children(MERGED_ITEM),
+    ],
+)];
+
+const CHANNELS: &[Field] = &[body(
+    "channels",
+    "视频号消息",
+    "channels payload",
+    &[
+        plain(
+            "sub_type",
+            Ty::Integer,
+            Req::Always,
+            "视频号消息类型",
+            "channels item kind",
+        )
+        .codes(&[
+            code("1", "视频号动态", "channels post"),
+            code("2", "视频号直播", "channels live"),
+            code("3", "视频号名片", "channels profile card"),
+        ]),
+        text("nickname", Req::Always, "视频号名称", "channels name"),
+        text(
+            "title",
+            Req::Cond("sub_type is 1"),
+            "视频号动态标题",
+            "post title",
+        ),
+    ],
+)];
+
+/// Event-object fields shared by the kf events (§5.6).
+const EVENT_TYPE: Field = text("event_type", Req::Always, "事件类型", "event type");
+const EV_OPEN_KFID: Field = text("open_kfid", Req::Always, OPEN_KFID_ZH, OPEN_KFID_EN);
+const EV_EXTERNAL: Field = text("external_userid", Req::Always, EXTERNAL_ZH, EXTERNAL_EN);
+
+/// The `event` object of an event item.
+const fn event_body(en: &'static str, children: &'static [Field]) -> Field {
+    Field::new(
+        "event",
+        Ty::Object,
+        Xml::Nested,
+        Req::Always,
+        "事件消息",
+        en,
+    )
+    .children(children)
+}
+
+const ENTER_SESSION: &[Field] = &[event_body(
+    "enter_session event",
+    &[
+        EVENT_TYPE,
+        EV_OPEN_KFID,
+        EV_EXTERNAL,
+        // Absent when the kf link carries no scene (guess: the docs give no rule).
+        text(
+            "scene",
+            Req::Optional,
+            "进入会话的场景值，获取客服帐号链接开发者自定义的场景值",
+            "developer-defined scene of the kf link",
+        ),
+        text(
+            "scene_param",
+            Req::Optional,
+            "进入会话的自定义参数，获取客服帐号链接返回的url，开发者按规范拼接的scene_param参数",
+            "developer parameter appended to the kf link URL",
+        ),
+        text(
+            "welcome_code",
+            Req::Cond("a welcome message may be sent (none configured, none in the last 48 h)"),
+            "发送欢迎语的code（满足发送欢迎语条件时返回）",
+            "one-time code for send_msg_on_event to send a welcome message",
+        ),
+        Field::new(
+            "wechat_channels",
+            Ty::Object,
+            Xml::Nested,
+            Req::Cond("the user entered from WeChat Channels"),
+            "视频号信息",
+            "WeChat Channels the user came from",
+        )
+        .children(&[
+            text(
+                "nickname",
+                Req::Cond("scene 1-3"),
+                "视频号名称",
+                "channels name",
+            ),
+            text(
+                "shop_nickname",
+                Req::Cond("scene 4-5"),
+                "视频号小店名称",
+                "channels shop name",
+            ),
+            // SDKs disagree whether it is an integer or a string.
+            plain(
+                "scene",
+                Ty::Integer,
+                Req::Always,
+                "视频号场景值",
+                "channels scene",
+            )
+            .variants(&[Ty::String])
+            .codes(&[
+                code("1", "视频号主页", "channels profile"),
+                code("2", "视频号直播间商品列表页", "live-room product list"),
+                code("3", "视频号商品橱窗页", "product showcase"),
+                code("4", "视频号小店商品详情页", "shop product detail"),
+                code("5", "视频号小店订单页", "shop order page"),
+            ]),
+        ]),
+    ],
+)];
+
+const MSG_SEND_FAIL: &[Field] = &[event_body(
+    "msg_send_fail event",
+    &[
+        EVENT_TYPE,
+        EV_OPEN_KFID,
+        EV_EXTERNAL,
+        text(
+            "fail_msgid",
+            Req::Always,
+            "发送失败的消息msgid",
+            "msgid of the message that failed",
+        ),
+        plain(
+            "fail_type",
+            Ty::Integer,
+            Req::Always,
+            "失败类型",
+            "failure reason",
+        )
+        .codes(&[
+            code("0", "未知原因", "unknown"),
+            code("1", "客服帐号已删除", "kf account deleted"),
+            code("2", "应用已关闭", "app closed"),
+            code("4", "会话已过期，超过48小时", "session expired (over 48 h)"),
+            code("5", "会话已关闭", "session closed"),
+            code("6", "超过5条限制", "over the 5-message limit"),
+            code("7", "未绑定视频号", "channels not bound (seed 001 only)"),
+            code("8", "主体未验证", "subject not verified"),
+            code(
+                "9",
+                "未绑定视频号且主体未验证",
+                "channels not bound and subject not verified (seed 001 only)",
+            ),
+            code("10", "用户拒收", "user refuses"),
+            code(
+                "11",
+                "企业未有成员登录企业微信App",
+                "no member has logged in to the WeCom app",
+            ),
+            code(
+                "12",
+                "发送的消息为客服组件禁发的消息类型",
+                "message type forbidden for the kf component",
+            ),
+            code("13", "安全限制", "security restriction"),
+        ]),
+    ],
+)];
+
+const SERVICER_STATUS_CHANGE: &[Field] = &[event_body(
+    "servicer_status_change event",
+    &[
+        EVENT_TYPE,
+        text(
+            "servicer_userid",
+            Req::Always,
+            "客服人员userid",
+            "servicer userid",
+        ),
+        EV_OPEN_KFID,
+        // Beware: the servicer list API encodes status as 0/1 instead.
+        plain(
+            "status",
+            Ty::Integer,
+            Req::Always,
+            "状态类型",
+            "reception status",
+        )
+        .codes(&[
+            code("1", "接待中", "receiving"),
+            code("2", "停止接待", "stopped"),
+        ]),
+        plain(
+            "stop_type",
+            Ty::Integer,
+            Req::Cond("status is 2"),
+            "停止接待的类型",
+            "kind of stop",
+        )
+        .codes(&[
+            code("0", "停止接待", "stopped"),
+            code("1", "暂时挂起", "temporarily suspended"),
+        ]),
+    ],
+)];
+
+const SESSION_STATUS_CHANGE: &[Field] = &[event_body(
+    "session_status_change event",
+    &[
+        EVENT_TYPE,
+        EV_OPEN_KFID,
+        EV_EXTERNAL,
+        plain(
+            "change_type",
+            Ty::Integer,
+            Req::Always,
+            "变更类型",
+            "change kind",
+        )
+        .codes(&[
+            code(
+                "1",
+                "从接待池接入会话",
+                "took the session from the waiting pool",
+            ),
+            code("2", "转接会话", "transferred the session"),
+            code("3", "结束会话", "ended the session"),
+            code(
+                "4",
+                "重新接入已结束/已转接会话",
+                "re-accessed an ended or transferred session",
+            ),
+        ]),
+        text(
+            "old_servicer_userid",
+            Req::Cond("change_type 2, 3 or 4"),
+            "老的客服人员userid",
+            "previous servicer userid",
+        ),
+        text(
+            "new_servicer_userid",
+            Req::Cond("change_type 1, 2 or 4"),
+            "新的客服人员userid",
+            "new servicer userid",
+        ),
+        text(
+            "msg_code",
+            Req::Cond("change_type 1 or 3"),
+            "用于发送事件响应消息的code",
+            "code for sending the greeting / closing message via send_msg_on_event",
+        ),
+    ],
+)];
+
+const USER_RECALL_MSG: &[Field] = &[event_body(
+    "user_recall_msg event",
+    &[
+        EVENT_TYPE,
+        EV_OPEN_KFID,
+        EV_EXTERNAL,
+        text(
+            "recall_msgid",
+            Req::Always,
+            "撤回的消息msgid",
+            "msgid of the recalled message",
+        ),
+    ],
+)];
+
+const SERVICER_RECALL_MSG: &[Field] = &[event_body(
+    "servicer_recall_msg event",
+    &[
+        EVENT_TYPE,
+        EV_OPEN_KFID,
+        EV_EXTERNAL,
+        text(
+            "recall_msgid",
+            Req::Always,
+            "撤回的消息msgid",
+            "msgid of the recalled message",
+        ),
+        text(
+            "servicer_userid",
+            Req::Always,
+            "撤回消息的接待人员userid",
+            "servicer who recalled it",
+        ),
+    ],
+)];
+
+const REJECT_SWITCH_CHANGE: &[Field] = &[event_body(
+    "reject_customer_msg_switch_change event",
+    &[
+        EVENT_TYPE,
+        EV_OPEN_KFID,
+        EV_EXTERNAL,
+        text(
+            "servicer_userid",
+            Req::Always,
+            "接待人员userid",
+            "servicer userid",
+        ),
+        plain(
+            "reject_switch",
+            Ty::Integer,
+            Req::Always,
+            "拒收客户消息开关",
+            "reject-customer-messages switch",
+        )
+        .codes(&[
+            code("0", "取消拒收", "rejection cancelled"),
+            code("1", "拒收客户消息", "servicer rejects customer messages"),
+        ]),
+    ],
+)];
+
+/// The decrypted callback notice (§5.2). No FromUserName, no MsgId.
+const NOTICE: &[Field] = &[
+    text(
+        "ToUserName",
+        Req::Always,
+        "企业微信CorpID",
+        "enterprise CorpID",
+    ),
+    plain(
+        "CreateTime",
+        Ty::Timestamp,
+        Req::Always,
+        "消息创建时间（秒）",
+        "creation time (Unix seconds)",
+    ),
+    text(
+        "MsgType",
+        Req::Always,
+        "消息类型，此时固定为event",
+        "message type: event",
+    ),
+    text(
+        "Event",
+        Req::Always,
+        "事件类型，此时固定为kf_msg_or_event",
+        "event type: kf_msg_or_event",
+    ),
+    text(
+        "Token",
+        Req::Always,
+        "调用拉取消息接口时需要传此token，有效期10分钟",
+        "token to pass to sync_msg (valid 10 minutes)",
+    ),
+    text(
+        "OpenKfId",
+        Req::Always,
+        "有新消息的客服帐号",
+        "kf account that has new messages",
+    ),
+];
+
+const ENVELOPE_TO: &[Field] = &[text(
+    "ToUserName",
+    Req::Optional,
+    "企业微信CorpID（第三方应用为SuiteId；被动回复包无此字段）",
+    "CorpID (SuiteId for third-party suites; absent in passive replies)",
+)];
+
+const AGENT_ID: &[Field] = &[text(
+    "AgentID",
+    Req::Optional,
+    "应用ID（可能为空）",
+    "agent id (may be an empty CDATA)",
+)
+// Both `<AgentID><![CDATA[218]]></AgentID>` and `<AgentID>1</AgentID>` occur.
+.variants(&[Ty::Integer])];
+
+/// Item fields as listed inside `msg_list`: each item is validated against its
+/// own type, so here they are only described.
+const SYNC_ITEM: &[Field] = &[
+    text("msgid", Req::Optional, MSGID_ZH, MSGID_EN),
+    text("open_kfid", Req::Optional, OPEN_KFID_ZH, OPEN_KFID_EN),
+    text("external_userid", Req::Optional, EXTERNAL_ZH, EXTERNAL_EN),
+    text("servicer_userid", Req::Optional, SERVICER_ZH, SERVICER_EN),
+    plain(
+        "send_time",
+        Ty::Timestamp,
+        Req::Optional,
+        SEND_TIME_ZH,
+        SEND_TIME_EN,
+    ),
+    plain("origin", Ty::Integer, Req::Optional, ORIGIN_ZH, ORIGIN_EN).codes(ORIGIN_CODES),
+    text("msgtype", Req::Optional, MSGTYPE_ZH, MSGTYPE_EN),
+];
+
+const SYNC_MSG: &[Field] = &[
+    plain(
+        "errcode",
+        Ty::Integer,
+        Req::Always,
+        "返回码",
+        "error code (0 = ok)",
+    ),
+    text(
+        "errmsg",
+        Req::Always,
+        "对返回码的文本描述内容",
+        "error message (ok)",
+    ),
+    text(
+        "next_cursor",
+        Req::Cond("on success"),
+        "下次调用带上该值，则从当前的位置继续往后拉",
+        "cursor for the next call; persist it",
+    ),
+    plain(
+        "has_more",
+        Ty::Integer,
+        Req::Cond("on success"),
+        "是否还有更多数据",
+        "whether more data remains (0/1, not a boolean)",
+    )
+    .codes(&[
+        code("0", "没有更多数据", "no more data"),
+        code(
+            "1",
+            "还有更多数据",
+            "more data: call again with next_cursor",
+        ),
+    ]),
+    Field::new(
+        "msg_list",
+        Ty::ObjectArray,
+        Xml::Items,
+        Req::Cond("on success"),
+        "消息列表",
+        "messages and events",
+    )
+    .children(SYNC_ITEM),
+];
+
+/// A message item (customer or servicer).
+const fn message(
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    fields: &'static [&'static [Field]],
+    note: &'static str,
+) -> TypeDef {
+    TypeDef {
+        platform: P,
+        id,
+        disc: Disc::Snake,
+        zh,
+        en,
+        direction: Direction::UserToBusiness,
+        formats: JSON,
+        fields,
+        note,
+    }
+}
+
+/// An event item (`msgtype` = `event`).
+const fn event(
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    fields: &'static [&'static [Field]],
+) -> TypeDef {
+    TypeDef {
+        platform: P,
+        id,
+        disc: Disc::Snake,
+        zh,
+        en,
+        direction: Direction::SystemEvent,
+        formats: JSON,
+        fields,
+        note: "origin is 4 for events. The doc sample shows only msgtype and event; \
+               SDK models add msgid, send_time and origin.",
+    }
+}
+
+const ORIGIN_NOTE: &str =
+    "Sent by the customer (origin 3) or by a servicer from the WeCom client (origin 5).";
+
 pub(super) const PLATFORM: Platform = Platform {
-    pid: PlatformId::WecomKf,
+    pid: P,
     id: "wecom-kf",
-    zh: "",
-    en: "",
-    formats: &[Format::Json],
+    zh: "企业微信·微信客服",
+    en: "WeCom WeChat Customer Service (kf)",
+    formats: BOTH,
     markers: &[],
-    types: &[],
+    types: &[
+        message(
+            "text",
+            "文本消息",
+            "text message",
+            &[BASE, TEXT],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "image",
+            "图片消息",
+            "image message",
+            &[BASE, IMAGE],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "voice",
+            "语音消息",
+            "voice message",
+            &[BASE, VOICE],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "video",
+            "视频消息",
+            "video message",
+            &[BASE, VIDEO],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "file",
+            "文件消息",
+            "file message",
+            &[BASE, FILE],
+            "Oversize media arrive as a text notice instead.",
+        ),
+        message(
+            "location",
+            "地理位置消息",
+            "location message",
+            &[BASE, LOCATION],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "link",
+            "链接消息",
+            "link message",
+            &[BASE, LINK],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "business_card",
+            "名片消息",
+            "business card message",
+            &[BASE, BUSINESS_CARD],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "miniprogram",
+            "小程序消息",
+            "mini program card message",
+            &[BASE, MINIPROGRAM],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "msgmenu",
+            "菜单消息",
+            "menu message",
+            &[BASE, MSGMENU],
+            "Each list item has a type and an object of the same name.",
+        ),
+        message(
+            "channels_shop_product",
+            "视频号商品消息",
+            "channels shop product",
+            &[BASE, CHANNELS_SHOP_PRODUCT],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "channels_shop_order",
+            "视频号订单消息",
+            "channels shop order",
+            &[BASE, CHANNELS_SHOP_ORDER],
+            "product_titles is a string in two SDK models; one test fixture has an array \
+             (open question).",
+        ),
+        message(
+            "merged_msg",
+            "聊天记录消息",
+            "merged chat history",
+            &[BASE, MERGED_MSG],
+            "msg_content is JSON inside a string: keep it a string when converting.",
+        ),
+        message(
+            "channels",
+            "视频号消息",
+            "channels message",
+            &[BASE, CHANNELS],
+            ORIGIN_NOTE,
+        ),
+        message(
+            "note",
+            "笔记消息",
+            "note message",
+            &[BASE],
+            "The API does not provide the note body: the note object is undocumented, \
+             so it is not catalogued.",
+        ),
+        event(
+            "event.enter_session",
+            "用户进入会话事件",
+            "user entered the session",
+            &[EVENT_BASE, ENTER_SESSION],
+        ),
+        event(
+            "event.msg_send_fail",
+            "消息发送失败事件",
+            "message sending failed",
+            &[EVENT_BASE, MSG_SEND_FAIL],
+        ),
+        event(
+            "event.servicer_status_change",
+            "接待人员接待状态变更事件",
+            "servicer reception status changed",
+            &[EVENT_BASE, SERVICER_STATUS_CHANGE],
+        ),
+        event(
+            "event.session_status_change",
+            "会话状态变更事件",
+            "session status changed",
+            &[EVENT_BASE, SESSION_STATUS_CHANGE],
+        ),
+        event(
+            "event.user_recall_msg",
+            "用户撤回消息事件",
+            "customer recalled a message",
+            &[EVENT_BASE, USER_RECALL_MSG],
+        ),
+        event(
+            "event.servicer_recall_msg",
+            "接待人员撤回消息事件",
+            "servicer recalled a message",
+            &[EVENT_BASE, SERVICER_RECALL_MSG],
+        ),
+        event(
+            "event.reject_customer_msg_switch_change",
+            "拒收客户消息变更事件",
+            "servicer's reject-customer-messages switch changed",
+            &[EVENT_BASE, REJECT_SWITCH_CHANGE],
+        ),
+        TypeDef {
+            platform: P,
+            id: "event.kf_msg_or_event",
+            disc: Disc::Pascal,
+            zh: "微信客服新消息回调通知",
+            en: "kf callback: new messages or events to sync",
+            direction: Direction::SystemEvent,
+            formats: BOTH,
+            fields: &[NOTICE],
+            note: "Call sync_msg with Token to fetch the messages. No FromUserName and no MsgId.",
+        },
+        TypeDef {
+            platform: P,
+            id: "encrypted",
+            disc: Disc::Envelope,
+            zh: "加密回调包",
+            en: "encrypted callback envelope",
+            direction: Direction::Envelope,
+            formats: BOTH,
+            fields: &[ENVELOPE_TO, ENCRYPT, AGENT_ID, REPLY_ENVELOPE],
+            note: "WeCom callbacks are always encrypted; decrypt with receiveid = CorpID \
+                   (SuiteId for third-party suites).",
+        },
+        TypeDef {
+            platform: P,
+            id: "sync_msg",
+            disc: Disc::SyncResponse,
+            zh: "读取消息接口返回",
+            en: "sync_msg response",
+            direction: Direction::Envelope,
+            formats: JSON,
+            fields: &[SYNC_MSG],
+            note: "has_more can be 1 with an empty msg_list: keep calling with next_cursor.",
+        },
+    ],
 };
