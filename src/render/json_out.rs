@@ -1,1 +1,245 @@
-//! (in progress)
+//! JSON output of a document tree: compact (like `serde_json::to_string`) or pretty
+//! (two-space indent and `": "`, like jq).
+//!
+//! Numbers are written as their source lexeme, so `119.385040` and
+//! `4363689963896700987` survive exactly; object members keep their order (and their
+//! duplicates). Strings are escaped per RFC 8259, plus U+2028/U+2029, which are
+//! legal JSON but end a line in JavaScript and in some log viewers.
+
+use crate::doc::{Node, Value};
+
+/// Appends `node` as JSON to `out`. No trailing newline is written.
+///
+/// Number lexemes are trusted as they are: both parsers only produce valid ones.
+pub fn write_json(out: &mut Vec<u8>, node: &Node, pretty: bool) {
+    write_value(out, &node.value, pretty, 0);
+}
+
+fn write_value(out: &mut Vec<u8>, value: &Value, pretty: bool, depth: usize) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => out.extend_from_slice(n.as_bytes()),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.extend_from_slice(b"[]");
+                return;
+            }
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, pretty, depth + 1);
+                write_value(out, &item.value, pretty, depth + 1);
+            }
+            newline(out, pretty, depth);
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            if members.is_empty() {
+                out.extend_from_slice(b"{}");
+                return;
+            }
+            out.push(b'{');
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, pretty, depth + 1);
+                write_string(out, &m.key);
+                out.extend_from_slice(if pretty { b": " } else { b":" });
+                write_value(out, &m.node.value, pretty, depth + 1);
+            }
+            newline(out, pretty, depth);
+            out.push(b'}');
+        }
+    }
+}
+
+/// In pretty mode, a line break and the indent for `depth`.
+fn newline(out: &mut Vec<u8>, pretty: bool, depth: usize) {
+    if pretty {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+    }
+}
+
+/// What a byte needs when written inside a JSON string: 0 = nothing, `u` = `\u00XX`,
+/// anything else = that letter after a backslash. Only ASCII needs escaping, apart
+/// from the U+2028/U+2029 sequences handled in [`write_string`].
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0A] = b'n';
+    t[0x0C] = b'f';
+    t[0x0D] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Appends `s` as a quoted JSON string, copying unescaped runs in one piece.
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = ESCAPE[b as usize];
+        if esc == 0 {
+            // U+2028 / U+2029 are E2 80 A8 / E2 80 A9 in UTF-8.
+            if b == 0xE2 && bytes.get(i + 1) == Some(&0x80) {
+                if let Some(&last @ (0xA8 | 0xA9)) = bytes.get(i + 2) {
+                    out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+                    out.extend_from_slice(if last == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+                    start = i + 3;
+                }
+            }
+            continue;
+        }
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.push(b'\\');
+        if esc == b'u' {
+            out.extend_from_slice(b"u00");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 0xF) as usize]);
+        } else {
+            out.push(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Member, XmlForm};
+
+    fn n(value: Value) -> Node {
+        Node {
+            pos: 0,
+            xml: XmlForm::None,
+            value,
+        }
+    }
+
+    fn obj(members: Vec<(&str, Value)>) -> Value {
+        Value::Object(
+            members
+                .into_iter()
+                .map(|(k, v)| Member {
+                    key: k.to_owned(),
+                    key_pos: 0,
+                    node: n(v),
+                })
+                .collect(),
+        )
+    }
+
+    fn sample() -> Node {
+        n(obj(vec![
+            ("ToUserName", Value::String("gh_1\"\\/".into())),
+            ("CreateTime", Value::Number("1409659813".into())),
+            ("MsgId", Value::Number("4561255354251345929".into())),
+            ("Location_X", Value::Number("119.385040".into())),
+            ("ToBusiness", Value::Bool(true)),
+            ("StaffId", Value::Null),
+            (
+                "Ctl",
+                Value::String("\u{0}\u{1f}\u{7f}\n\t\r\u{8}\u{c}é中😀\u{2028}\u{2029}".into()),
+            ),
+            (
+                "List",
+                Value::Array(vec![
+                    n(obj(vec![("a", Value::Number("1".into()))])),
+                    n(Value::Array(vec![])),
+                    n(obj(vec![])),
+                ]),
+            ),
+        ]))
+    }
+
+    fn render(node: &Node, pretty: bool) -> String {
+        let mut out = Vec::new();
+        write_json(&mut out, node, pretty);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn compact_matches_serde_json_and_keeps_lexemes() {
+        let s = render(&sample(), false);
+        let parsed: serde_json::Value = serde_json::from_str(&s).unwrap();
+        // Same text as serde_json would print, apart from the lexemes it cannot keep
+        // and the U+2028/U+2029 escapes.
+        let reprinted = serde_json::to_string(&parsed).unwrap();
+        assert_eq!(
+            s.replace("\\u2028", "\u{2028}")
+                .replace("\\u2029", "\u{2029}")
+                .replace("119.385040", "119.38504")
+                .replace("\\u007f", "\u{7f}"),
+            reprinted
+        );
+        assert!(s.contains(r#""MsgId":4561255354251345929"#));
+        assert!(s.contains(r#""Location_X":119.385040"#));
+        assert!(s.contains(r#""\u0000\u001f"#));
+        assert!(s.contains("\u{7f}"), "DEL is written raw");
+        assert!(s.contains(r#"\n\t\r\b\f"#));
+        assert!(s.contains(r#"\u2028\u2029""#));
+        assert_eq!(
+            parsed["Ctl"].as_str().unwrap(),
+            "\u{0}\u{1f}\u{7f}\n\t\r\u{8}\u{c}é中😀\u{2028}\u{2029}"
+        );
+    }
+
+    #[test]
+    fn pretty_is_jq_style() {
+        let node = n(obj(vec![
+            ("a", Value::Number("1".into())),
+            (
+                "b",
+                Value::Array(vec![
+                    n(Value::Bool(false)),
+                    n(obj(vec![("c", Value::Null)])),
+                ]),
+            ),
+            ("d", Value::Array(vec![])),
+            ("e", obj(vec![])),
+        ]));
+        let expected = "{\n  \"a\": 1,\n  \"b\": [\n    false,\n    {\n      \"c\": null\n    }\n  ],\n  \"d\": [],\n  \"e\": {}\n}";
+        assert_eq!(render(&node, true), expected);
+        assert_eq!(
+            render(&node, false),
+            r#"{"a":1,"b":[false,{"c":null}],"d":[],"e":{}}"#
+        );
+    }
+
+    #[test]
+    fn pretty_parses_to_the_same_structure() {
+        let a: serde_json::Value = serde_json::from_str(&render(&sample(), true)).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&render(&sample(), false)).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn scalars_and_duplicates() {
+        assert_eq!(render(&n(Value::String(String::new())), false), "\"\"");
+        assert_eq!(render(&n(Value::Null), true), "null");
+        let dup = n(obj(vec![
+            ("k", Value::Bool(true)),
+            ("k", Value::Bool(false)),
+        ]));
+        assert_eq!(render(&dup, false), r#"{"k":true,"k":false}"#);
+    }
+}

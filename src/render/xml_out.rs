@@ -1,1 +1,486 @@
-//! (in progress)
+//! WeChat XML output of a document tree.
+//!
+//! Follows the conventions of WeChat's own pushes so the result reads back into the
+//! same tree: root `<xml>`, strings in CDATA, numbers and booleans bare, `null` as an
+//! empty element, arrays as `<item>` children, or as the element itself repeated where
+//! the catalogue (or the source XML) says so. Anything that cannot be written as
+//! well-formed XML is an error naming the field; broken XML is never emitted.
+
+use std::fmt;
+
+use crate::catalog::{Field, TypeDef, Xml};
+use crate::doc::{pointer_push, Member, Node, Value, XmlForm};
+use crate::parse::xml::{first_invalid_char, is_name};
+
+/// Why a tree cannot be written as XML.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XmlWriteError {
+    /// JSON-Pointer path of the offending field (empty for the root).
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for XmlWriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for XmlWriteError {}
+
+/// Appends `root` (an object) as a WeChat XML document to `out`.
+///
+/// `td`, when known, decides which arrays are written as repeated sibling elements
+/// (`Xml::Siblings` fields); otherwise the nodes' own [`XmlForm::Siblings`] does.
+/// Compact output is one line; `pretty` puts every element on its own line, indented
+/// by two spaces per level. No trailing newline. On error nothing is appended.
+pub fn write_xml(
+    out: &mut Vec<u8>,
+    root: &Node,
+    td: Option<&'static TypeDef>,
+    pretty: bool,
+) -> Result<(), XmlWriteError> {
+    let start = out.len();
+    let mut w = Writer {
+        out,
+        pretty,
+        path: Vec::new(),
+    };
+    let result = w.root(root, td.map_or(Ctx::None, Ctx::Top));
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Where catalogue fields are looked up for the members being written.
+#[derive(Clone, Copy)]
+enum Ctx {
+    /// No catalogue knowledge (no type, or a field the catalogue does not list).
+    None,
+    Top(&'static TypeDef),
+    Children(&'static Field),
+}
+
+impl Ctx {
+    fn lookup(self, name: &str) -> Option<&'static Field> {
+        match self {
+            Ctx::None => None,
+            Ctx::Top(td) => td.field(name),
+            Ctx::Children(f) => f.child(name),
+        }
+    }
+
+    /// The context for the members (or array items) of a value of field `f`.
+    fn below(f: Option<&'static Field>) -> Ctx {
+        f.map_or(Ctx::None, Ctx::Children)
+    }
+}
+
+/// One step of the path to the value being written; turned into a JSON Pointer only
+/// when an error is reported, so writing allocates nothing per value.
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Writer<'o, 'a> {
+    out: &'o mut Vec<u8>,
+    pretty: bool,
+    path: Vec<Seg<'a>>,
+}
+
+impl<'a> Writer<'_, 'a> {
+    fn root(&mut self, root: &'a Node, ctx: Ctx) -> Result<(), XmlWriteError> {
+        let Value::Object(members) = &root.value else {
+            return Err(self.error(format!(
+                "the root of a WeChat XML document must be an object, not {}",
+                root.value.type_name()
+            )));
+        };
+        self.out.extend_from_slice(b"<xml>");
+        self.members(members, ctx, 1)?;
+        if !members.is_empty() {
+            self.newline(0);
+        }
+        self.out.extend_from_slice(b"</xml>");
+        Ok(())
+    }
+
+    fn members(
+        &mut self,
+        members: &'a [Member],
+        ctx: Ctx,
+        depth: usize,
+    ) -> Result<(), XmlWriteError> {
+        for m in members {
+            self.path.push(Seg::Key(&m.key));
+            // `xml` is refused too: readers (ours included) take a nested <xml> for
+            // the start of the next document.
+            if !is_name(&m.key) || m.key == "xml" {
+                return Err(self.error(format!(
+                    "the key {:?} is not a valid XML element name",
+                    m.key
+                )));
+            }
+            let field = ctx.lookup(&m.key);
+            let siblings =
+                field.is_some_and(|f| f.xml == Xml::Siblings) || m.node.xml == XmlForm::Siblings;
+            match &m.node.value {
+                Value::Array(items) if siblings => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.path.push(Seg::Index(i));
+                        self.element(&m.key, item, Ctx::below(field), depth)?;
+                        self.path.pop();
+                    }
+                }
+                _ => self.element(&m.key, &m.node, Ctx::below(field), depth)?,
+            }
+            self.path.pop();
+        }
+        Ok(())
+    }
+
+    /// Writes one element named `name` holding `node`; `ctx` is where the fields of
+    /// `node`'s members (or of its items' members) are looked up.
+    fn element(
+        &mut self,
+        name: &str,
+        node: &'a Node,
+        ctx: Ctx,
+        depth: usize,
+    ) -> Result<(), XmlWriteError> {
+        self.newline(depth);
+        match &node.value {
+            Value::Null => {
+                self.open(name, true);
+                return Ok(());
+            }
+            Value::Bool(b) => {
+                self.open(name, false);
+                self.out
+                    .extend_from_slice(if *b { b"true" } else { b"false" });
+            }
+            Value::Number(n) => {
+                // Lexemes come from the parsers and are valid JSON numbers; checking
+                // keeps a hand-built tree from injecting markup.
+                let ok = !n.is_empty()
+                    && n.bytes().all(|b| {
+                        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                    });
+                if !ok {
+                    return Err(self.error(format!("{n:?} is not a number")));
+                }
+                self.open(name, false);
+                self.out.extend_from_slice(n.as_bytes());
+            }
+            Value::String(s) => {
+                if let Some(i) = first_invalid_char(s.as_bytes()) {
+                    let c = s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\u{0}');
+                    return Err(self.error(format!(
+                        "the string holds U+{:04X}, a character XML 1.0 cannot carry",
+                        c as u32
+                    )));
+                }
+                self.open(name, false);
+                write_text(self.out, s);
+            }
+            Value::Object(members) => {
+                self.open(name, false);
+                self.members(members, ctx, depth + 1)?;
+                if !members.is_empty() {
+                    self.newline(depth);
+                }
+            }
+            Value::Array(items) => {
+                self.open(name, false);
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push(Seg::Index(i));
+                    self.element("item", item, ctx, depth + 1)?;
+                    self.path.pop();
+                }
+                if !items.is_empty() {
+                    self.newline(depth);
+                }
+            }
+        }
+        self.out.extend_from_slice(b"</");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'>');
+        Ok(())
+    }
+
+    fn open(&mut self, name: &str, empty: bool) {
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(if empty { b"/>" } else { b">" });
+    }
+
+    /// In pretty mode, a line break and the indent for `depth` (none before the root).
+    fn newline(&mut self, depth: usize) {
+        if self.pretty {
+            self.out.push(b'\n');
+            self.out.resize(self.out.len() + 2 * depth, b' ');
+        }
+    }
+
+    fn error(&self, message: String) -> XmlWriteError {
+        let mut field = String::new();
+        for seg in &self.path {
+            field = match seg {
+                Seg::Key(k) => pointer_push(&field, k),
+                Seg::Index(i) => pointer_push(&field, &i.to_string()),
+            };
+        }
+        XmlWriteError { field, message }
+    }
+}
+
+/// Writes a string's content: CDATA sections, with `]]>` split across two sections
+/// and every `\r` written outside CDATA as `&#13;` (XML end-of-line handling would
+/// otherwise turn `\r\n` into `\n` in other readers). At least one CDATA section is
+/// always written, so the reader sees a string even for `""` or `"\r"`.
+fn write_text(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b == b'\r') {
+        out.extend_from_slice(b"<![CDATA[]]>");
+    }
+    for (i, piece) in s.split('\r').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"&#13;");
+        }
+        if !piece.is_empty() {
+            write_cdata(out, piece);
+        }
+    }
+}
+
+fn write_cdata(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(b"<![CDATA[");
+    let mut rest = s.as_bytes();
+    while let Some(i) = memchr::memmem::find(rest, b"]]>") {
+        // `]]` ends this section, `>` starts the next one.
+        out.extend_from_slice(rest.get(..i + 2).unwrap_or_default());
+        out.extend_from_slice(b"]]><![CDATA[");
+        rest = rest.get(i + 2..).unwrap_or_default();
+    }
+    out.extend_from_slice(rest);
+    out.extend_from_slice(b"]]>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Direction, Disc, PlatformId, Req, Ty};
+    use crate::doc::Format;
+
+    static LIST_CHILDREN: [Field; 1] = [Field::new(
+        "TemplateId",
+        Ty::String,
+        Xml::Cdata,
+        Req::Always,
+        "模板",
+        "template",
+    )];
+    static FIELDS: [Field; 2] = [
+        Field::new(
+            "Event",
+            Ty::String,
+            Xml::Cdata,
+            Req::Always,
+            "事件",
+            "event",
+        ),
+        Field::new(
+            "Popup",
+            Ty::Object,
+            Xml::Nested,
+            Req::Always,
+            "弹窗",
+            "popup",
+        )
+        .children(&POPUP),
+    ];
+    static POPUP: [Field; 1] = [Field::new(
+        "List",
+        Ty::ObjectArray,
+        Xml::Siblings,
+        Req::Always,
+        "列表",
+        "list",
+    )
+    .children(&LIST_CHILDREN)];
+    static TD: TypeDef = TypeDef {
+        platform: PlatformId::OfficialAccount,
+        id: "event.test",
+        disc: Disc::Pascal,
+        zh: "测试",
+        en: "test",
+        direction: Direction::SystemEvent,
+        formats: &[Format::Xml],
+        fields: &[&FIELDS],
+        note: "",
+    };
+
+    fn n(value: Value) -> Node {
+        Node {
+            pos: 0,
+            xml: XmlForm::None,
+            value,
+        }
+    }
+
+    fn obj(members: Vec<(&str, Node)>) -> Node {
+        n(Value::Object(
+            members
+                .into_iter()
+                .map(|(k, node)| Member {
+                    key: k.to_owned(),
+                    key_pos: 0,
+                    node,
+                })
+                .collect(),
+        ))
+    }
+
+    fn s(v: &str) -> Node {
+        n(Value::String(v.to_owned()))
+    }
+
+    fn render(
+        root: &Node,
+        td: Option<&'static TypeDef>,
+        pretty: bool,
+    ) -> Result<String, XmlWriteError> {
+        let mut out = b"keep".to_vec();
+        let r = write_xml(&mut out, root, td, pretty);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("keep"));
+        if r.is_err() {
+            assert_eq!(text, "keep", "nothing is appended on error");
+        }
+        r.map(|()| text["keep".len()..].to_owned())
+    }
+
+    #[test]
+    fn wechat_conventions() {
+        let root = obj(vec![
+            ("ToUserName", s("gh_1")),
+            ("CreateTime", n(Value::Number("1409659813".into()))),
+            ("Location_X", n(Value::Number("119.385040".into()))),
+            ("Flag", n(Value::Bool(false))),
+            ("StaffId", n(Value::Null)),
+            ("Empty", s("")),
+            ("Tricky", s("a]]>b\r\nc<&>")),
+            ("CrOnly", s("\r")),
+            ("Info", obj(vec![("Count", n(Value::Number("1".into())))])),
+            (
+                "PicList",
+                n(Value::Array(vec![obj(vec![("PicMd5Sum", s("x"))])])),
+            ),
+        ]);
+        assert_eq!(
+            render(&root, None, false).unwrap(),
+            "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><CreateTime>1409659813</CreateTime>\
+             <Location_X>119.385040</Location_X><Flag>false</Flag><StaffId/>\
+             <Empty><![CDATA[]]></Empty>\
+             <Tricky><![CDATA[a]]]]><![CDATA[>b]]>&#13;<![CDATA[\nc<&>]]></Tricky>\
+             <CrOnly><![CDATA[]]>&#13;</CrOnly>\
+             <Info><Count>1</Count></Info>\
+             <PicList><item><PicMd5Sum><![CDATA[x]]></PicMd5Sum></item></PicList></xml>"
+        );
+    }
+
+    #[test]
+    fn pretty_puts_each_element_on_its_own_line() {
+        let root = obj(vec![
+            ("A", s("x")),
+            ("B", obj(vec![("C", n(Value::Null))])),
+            ("D", n(Value::Array(vec![s("1"), s("2")]))),
+        ]);
+        assert_eq!(
+            render(&root, None, true).unwrap(),
+            "<xml>\n  <A><![CDATA[x]]></A>\n  <B>\n    <C/>\n  </B>\n  <D>\n    <item><![CDATA[1]]></item>\n    <item><![CDATA[2]]></item>\n  </D>\n</xml>"
+        );
+        assert_eq!(render(&obj(vec![]), None, true).unwrap(), "<xml></xml>");
+        assert_eq!(render(&obj(vec![]), None, false).unwrap(), "<xml></xml>");
+    }
+
+    #[test]
+    fn siblings_from_the_catalogue_or_the_source() {
+        let list = |ids: &[&str]| {
+            n(Value::Array(
+                ids.iter()
+                    .map(|id| obj(vec![("TemplateId", s(id))]))
+                    .collect(),
+            ))
+        };
+        let root = obj(vec![
+            ("Event", s("e")),
+            ("Popup", obj(vec![("List", list(&["a", "b"]))])),
+        ]);
+        assert_eq!(
+            render(&root, Some(&TD), false).unwrap(),
+            "<xml><Event><![CDATA[e]]></Event><Popup>\
+             <List><TemplateId><![CDATA[a]]></TemplateId></List>\
+             <List><TemplateId><![CDATA[b]]></TemplateId></List></Popup></xml>"
+        );
+        // Without the catalogue the same array is an <item> list.
+        assert!(render(&root, None, false)
+            .unwrap()
+            .contains("<List><item><TemplateId>"));
+        // An empty sibling array writes nothing.
+        let root = obj(vec![("Popup", obj(vec![("List", list(&[]))]))]);
+        assert_eq!(
+            render(&root, Some(&TD), false).unwrap(),
+            "<xml><Popup></Popup></xml>"
+        );
+        // The node's own XmlForm::Siblings decides when the catalogue is silent.
+        let mut arr = n(Value::Array(vec![s("1"), n(Value::Null)]));
+        arr.xml = XmlForm::Siblings;
+        let root = obj(vec![("Tag", arr)]);
+        assert_eq!(
+            render(&root, None, false).unwrap(),
+            "<xml><Tag><![CDATA[1]]></Tag><Tag/></xml>"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field_and_emit_nothing() {
+        for bad in [
+            "", "1a", "-a", ".a", "a b", "a<b", "a&b", "a\"", "a'", "a/b", "a=b", "xml",
+        ] {
+            let root = obj(vec![("Ok", obj(vec![(bad, s("x"))]))]);
+            let e = render(&root, None, false).unwrap_err();
+            assert_eq!(e.field, pointer_push("/Ok", bad), "{bad:?}");
+        }
+        let root = obj(vec![(
+            "List",
+            n(Value::Array(vec![
+                s("fine"),
+                obj(vec![("Text", s("bell\u{7}"))]),
+            ])),
+        )]);
+        let e = render(&root, None, false).unwrap_err();
+        assert_eq!(e.field, "/List/1/Text");
+        assert!(e.message.contains("U+0007"), "{}", e.message);
+        assert_eq!(e.to_string(), format!("/List/1/Text: {}", e.message));
+        let e = render(&obj(vec![("N", s("\u{FFFF}"))]), None, false).unwrap_err();
+        assert!(e.message.contains("U+FFFF"), "{}", e.message);
+        let e = render(&s("x"), None, false).unwrap_err();
+        assert_eq!(e.field, "");
+        let e = render(
+            &obj(vec![("N", n(Value::Number("1<a>".into())))]),
+            None,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "/N");
+        // Allowed: tab, LF, CR, DEL, C1, non-BMP.
+        assert!(render(&obj(vec![("T", s("\t\n\r\u{7f}\u{85}😀"))]), None, false).is_ok());
+    }
+}
