@@ -1,0 +1,1979 @@
+//! Validation: checks a payload against its catalogue type, field by field.
+//!
+//! Every rule here is driven by the [`crate::catalog`]: which fields are required,
+//! their types, the documented non-canonical types (`variants`), enumerations and
+//! nested fields. Integers are compared from their exact lexeme (never through
+//! `f64`), so 64-bit ids such as `MsgId` are range-checked exactly.
+//!
+//! JSON values are typed and checked strictly. XML has no types, so XML values are
+//! checked for whether their *text* fits the field, and the CDATA/bare-text form is
+//! compared with how WeChat writes the field.
+
+use crate::catalog::{Field, Req, Ty, TypeDef, Xml};
+use crate::diag::{Code, Diagnostic};
+use crate::doc::{is_integer_lexeme, pointer_push, Document, Member, Node, Value, XmlForm};
+use std::collections::HashMap;
+
+/// Timestamps above this (the year 5138 in seconds) are almost certainly milliseconds.
+const MS_THRESHOLD: u128 = 100_000_000_000;
+
+/// How many enumeration values an `unknown-code` message lists before eliding.
+const MAX_LISTED_CODES: usize = 8;
+
+/// How many characters of a found value a message quotes.
+const MAX_QUOTED_CHARS: usize = 40;
+
+/// Validates `root` (the payload object, possibly a sub-node of `doc.root`) against
+/// every field group of `td`, reporting fields the type does not list.
+///
+/// Paths in the diagnostics are relative to `root`; the result is ordered by
+/// source position.
+pub fn validate(doc: &Document, root: &Node, td: &'static TypeDef) -> Vec<Diagnostic> {
+    validate_fields(doc, root, td.fields, true)
+}
+
+/// Validates `root` against a list of field groups; `unknown` says whether
+/// top-level fields not listed in any group are reported as `unknown-field`.
+///
+/// Nested objects whose catalogue entry lists children always report unknown
+/// members (their field list is complete even when the top level is partial).
+/// Duplicate keys are reported in every object, catalogued or not.
+pub fn validate_fields(
+    doc: &Document,
+    root: &Node,
+    groups: &[&'static [Field]],
+    unknown: bool,
+) -> Vec<Diagnostic> {
+    let mut v = Validator {
+        doc,
+        out: Vec::new(),
+    };
+    match &root.value {
+        Value::Object(members) => v.object(root, members, groups, "", unknown),
+        _ => {
+            let (line, col) = doc.line_col(root.pos);
+            v.out.push(Diagnostic::new(
+                Code::TypeMismatch,
+                format!("the payload should be an object, found {}", found(root)),
+                line,
+                col,
+            ));
+        }
+    }
+    let mut out = v.out;
+    // `sort_by_key` is stable, so findings at one position keep their discovery order.
+    out.sort_by_key(|d| (d.line, d.column));
+    out
+}
+
+struct Validator<'a> {
+    doc: &'a Document,
+    out: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn emit(&mut self, code: Code, message: String, pos: u32, path: &str) {
+        let (line, col) = self.doc.line_col(pos);
+        self.out
+            .push(Diagnostic::new(code, message, line, col).with_field(path));
+    }
+
+    /// Checks one object: duplicates, each member, unknown members, missing fields.
+    fn object(
+        &mut self,
+        obj: &Node,
+        members: &[Member],
+        groups: &[&'static [Field]],
+        path: &str,
+        report_unknown: bool,
+    ) {
+        self.duplicates(members, path);
+        for m in members {
+            let mpath = pointer_push(path, &m.key);
+            match lookup(groups, &m.key) {
+                // Every occurrence of a duplicated key is checked: each is a value in
+                // the source that some reader will take.
+                Some(f) => self.value(f, f.ty, &m.node, &mpath),
+                None => {
+                    if report_unknown {
+                        let mut msg = format!(
+                            "unknown field {:?}; the catalogue does not list it here",
+                            m.key
+                        );
+                        // Case slips (`MsgID` for `MsgId`) are the usual cause.
+                        if let Some(f) = groups
+                            .iter()
+                            .flat_map(|g| g.iter())
+                            .find(|f| f.name.eq_ignore_ascii_case(&m.key))
+                        {
+                            msg.push_str(&format!(" (did you mean {:?}?)", f.name));
+                        }
+                        self.emit(Code::UnknownField, msg, m.key_pos, &mpath);
+                    }
+                    self.walk_unknown(&m.node, &mpath);
+                }
+            }
+        }
+        for f in groups.iter().flat_map(|g| g.iter()) {
+            if f.req == Req::Always && !members.iter().any(|m| m.key == f.name) {
+                self.emit(
+                    Code::MissingField,
+                    format!("missing required field {} ({})", f.name, f.en),
+                    obj.pos,
+                    &pointer_push(path, f.name),
+                );
+            }
+        }
+    }
+
+    /// Reports every key that repeats an earlier key of the same object.
+    fn duplicates(&mut self, members: &[Member], path: &str) {
+        let mut first: HashMap<&str, u32> = HashMap::new();
+        for m in members {
+            match first.get(m.key.as_str()) {
+                Some(&pos) => {
+                    let (line, col) = self.doc.line_col(pos);
+                    self.emit(
+                        Code::DuplicateKey,
+                        format!(
+                            "duplicate key {} (first at line {line}, column {col})",
+                            m.key
+                        ),
+                        m.key_pos,
+                        &pointer_push(path, &m.key),
+                    );
+                }
+                None => {
+                    first.insert(&m.key, m.key_pos);
+                }
+            }
+        }
+    }
+
+    /// Walks a value the catalogue knows nothing about, only for duplicate keys.
+    /// Iterative, so a hand-built tree of any depth cannot exhaust the stack.
+    fn walk_unknown(&mut self, node: &Node, path: &str) {
+        let mut stack = vec![(node, path.to_string())];
+        while let Some((n, p)) = stack.pop() {
+            match &n.value {
+                Value::Object(members) => {
+                    self.duplicates(members, &p);
+                    for m in members.iter().rev() {
+                        stack.push((&m.node, pointer_push(&p, &m.key)));
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate().rev() {
+                        stack.push((item, pointer_push(&p, &i.to_string())));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Checks one value against `ty` (the field's type, or a variant of it).
+    fn value(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &str) {
+        if node.xml != XmlForm::None {
+            return self.xml_value(field, ty, node, path);
+        }
+        match (ty, &node.value) {
+            (Ty::String, Value::String(s)) => {
+                self.escapes(field, s, node, path);
+                self.codes(field, node, path);
+            }
+            (Ty::Integer | Ty::Id64 | Ty::Timestamp, Value::Number(n)) if is_integer_lexeme(n) => {
+                if self.range(field, ty, n, node, path) {
+                    self.codes(field, node, path);
+                }
+            }
+            (Ty::Number, Value::Number(_))
+            | (Ty::Boolean, Value::Bool(_))
+            | (Ty::Null, Value::Null) => self.codes(field, node, path),
+            (Ty::Integer | Ty::Id64 | Ty::Timestamp | Ty::Number, Value::String(s)) => {
+                self.json_numeric_string(field, ty, s, node, path)
+            }
+            (Ty::Object, Value::Object(members)) => self.children(field, node, members, path),
+            (Ty::ObjectArray, Value::Array(items)) => self.object_items(field, items, path),
+            (Ty::ObjectArray, Value::Object(members)) => {
+                self.emit(
+                    Code::TypeVariant,
+                    format!(
+                        "{} should be an array of objects, found a single object \
+                         (WeChat sends one entry as an object); read as one entry",
+                        field.name
+                    ),
+                    node.pos,
+                    path,
+                );
+                // The path stays `/List/…`: it must point at the object that exists.
+                self.children(field, node, members, path);
+            }
+            (Ty::StringArray, Value::Array(items)) => self.string_items(field, items, path),
+            _ => self.other(field, ty, node, path),
+        }
+    }
+
+    /// A JSON string on a numeric field: accepted only as a documented variant.
+    fn json_numeric_string(
+        &mut self,
+        field: &'static Field,
+        ty: Ty,
+        s: &str,
+        node: &Node,
+        path: &str,
+    ) {
+        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
+        let fits = if integral {
+            is_integer_lexeme(s)
+        } else {
+            is_numeric_text(s)
+        };
+        if !field.variants.contains(&Ty::String) {
+            let hint = if is_numeric_text(s) {
+                " (a number written as a string)"
+            } else {
+                ""
+            };
+            self.emit(
+                Code::TypeMismatch,
+                format!(
+                    "{} should be {}, found string {}{hint}",
+                    field.name,
+                    expected(ty),
+                    quote(s)
+                ),
+                node.pos,
+                path,
+            );
+        } else if fits {
+            self.emit(
+                Code::TypeVariant,
+                format!(
+                    "{} should be {}, found number written as a string {} (a documented variant)",
+                    field.name,
+                    expected(ty),
+                    quote(s)
+                ),
+                node.pos,
+                path,
+            );
+            if !integral || self.range(field, ty, s, node, path) {
+                self.codes(field, node, path);
+            }
+        } else if is_numeric_text(s) {
+            // The string variant covers ids written as text, not a fraction where
+            // an integer belongs.
+            self.emit(
+                Code::TypeMismatch,
+                format!(
+                    "{} should be {}, found string {}",
+                    field.name,
+                    expected(ty),
+                    quote(s)
+                ),
+                node.pos,
+                path,
+            );
+        } else {
+            self.emit(
+                Code::TypeVariant,
+                format!(
+                    "{} should be {}, found string {} (a documented variant)",
+                    field.name,
+                    expected(ty),
+                    quote(s)
+                ),
+                node.pos,
+                path,
+            );
+            self.escapes(field, s, node, path);
+            self.codes(field, node, path);
+        }
+    }
+
+    /// Checks one XML-origin value. XML has no types: only whether the text fits.
+    fn xml_value(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &str) {
+        match (ty, &node.value) {
+            (Ty::String, Value::String(s)) => {
+                self.escapes(field, s, node, path);
+                self.codes(field, node, path);
+            }
+            // An empty element is an empty string in XML, not a null.
+            (Ty::String, Value::Null) => {}
+            (Ty::String, Value::Number(n)) => {
+                if node.xml == XmlForm::Plain && field.xml == Xml::Cdata {
+                    self.emit(
+                        Code::TypeVariant,
+                        format!(
+                            "{} should be CDATA text, found bare number {} \
+                             (bare text where WeChat writes CDATA)",
+                            field.name,
+                            show_lexeme(n)
+                        ),
+                        node.pos,
+                        path,
+                    );
+                }
+                self.codes(field, node, path);
+            }
+            (
+                Ty::Integer | Ty::Id64 | Ty::Timestamp | Ty::Number,
+                Value::String(s) | Value::Number(s),
+            ) => self.xml_numeric_text(field, ty, s, node, path),
+            (Ty::Boolean, Value::Bool(_)) | (Ty::Null, Value::Null) => {
+                self.codes(field, node, path)
+            }
+            (Ty::Boolean, Value::String(s)) if matches!(s.trim(), "true" | "false") => {
+                self.codes(field, node, path)
+            }
+            (Ty::Object, Value::Object(members)) => self.children(field, node, members, path),
+            (Ty::ObjectArray, Value::Array(items)) => self.object_items(field, items, path),
+            // An empty container is an empty list.
+            (Ty::ObjectArray | Ty::StringArray, Value::Null) => {}
+            // A single sibling cannot be told from a plain element until the schema
+            // says it repeats, so one `<List>` is one entry, silently.
+            (Ty::ObjectArray, Value::Object(members)) if field.xml == Xml::Siblings => {
+                self.children(field, node, members, path)
+            }
+            (Ty::StringArray, Value::Array(items)) => self.string_items(field, items, path),
+            (Ty::StringArray, Value::String(s)) if field.xml == Xml::Siblings => {
+                self.escapes(field, s, node, path)
+            }
+            (Ty::StringArray, Value::Number(_)) if field.xml == Xml::Siblings => {}
+            (_, Value::Array(items)) if node.xml == XmlForm::Siblings && !ty.is_array() => {
+                self.emit(
+                    Code::RepeatedElement,
+                    format!(
+                        "<{}> repeats {} times where the catalogue expects one value",
+                        field.name,
+                        items.len()
+                    ),
+                    node.pos,
+                    path,
+                );
+                for (i, item) in items.iter().enumerate() {
+                    self.value(field, ty, item, &pointer_push(path, &i.to_string()));
+                }
+            }
+            _ => self.other(field, ty, node, path),
+        }
+    }
+
+    /// XML text on a numeric field: numbers fit; the CDATA form is a variant.
+    fn xml_numeric_text(
+        &mut self,
+        field: &'static Field,
+        ty: Ty,
+        s: &str,
+        node: &Node,
+        path: &str,
+    ) {
+        // XML readers (Go's encoding/xml, Java's JAXB) trim element text before
+        // reading a number, so padding decides the warning, not the type.
+        let t = s.trim();
+        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
+        let fits = if integral {
+            is_integer_lexeme(t)
+        } else {
+            is_numeric_text(t)
+        };
+        if fits {
+            if node.xml == XmlForm::Cdata && field.xml != Xml::Cdata {
+                self.emit(
+                    Code::TypeVariant,
+                    format!(
+                        "{} should be {}, found number in CDATA {} (WeChat writes bare text here)",
+                        field.name,
+                        expected(ty),
+                        quote(s)
+                    ),
+                    node.pos,
+                    path,
+                );
+            } else if t.len() != s.len() {
+                // XML readers trim it, but a converter keeps the text as written,
+                // and that JSON string would no longer be a number.
+                self.emit(
+                    Code::TypeVariant,
+                    format!(
+                        "{} should be {}, found number padded with whitespace {}",
+                        field.name,
+                        expected(ty),
+                        quote(s)
+                    ),
+                    node.pos,
+                    path,
+                );
+            }
+            if !integral || self.range(field, ty, t, node, path) {
+                self.codes(field, node, path);
+            }
+            return;
+        }
+        let variant = if is_numeric_text(t) {
+            // A fraction on an integer field.
+            Ty::Number
+        } else {
+            Ty::String
+        };
+        let msg = format!(
+            "{} should be {}, found {}",
+            field.name,
+            expected(ty),
+            found(node)
+        );
+        if field.variants.contains(&variant) {
+            self.emit(
+                Code::TypeVariant,
+                format!("{msg} (a documented variant)"),
+                node.pos,
+                path,
+            );
+            self.codes(field, node, path);
+        } else {
+            self.emit(Code::TypeMismatch, msg, node.pos, path);
+        }
+    }
+
+    /// A value of the wrong type: a documented variant (warning) or a mismatch.
+    fn other(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &str) {
+        let msg = format!(
+            "{} should be {}, found {}",
+            field.name,
+            expected(ty),
+            found(node)
+        );
+        match variant_for(&node.value, field.variants) {
+            // `v != ty` guards the recursion below: re-checking as the same type
+            // would land here again.
+            Some(v) if v != ty => {
+                self.emit(
+                    Code::TypeVariant,
+                    format!("{msg} (a documented variant)"),
+                    node.pos,
+                    path,
+                );
+                // `v` matches the value's own type, so this call cannot come back here.
+                self.value(field, v, node, path);
+            }
+            _ => {
+                self.emit(Code::TypeMismatch, msg, node.pos, path);
+                self.walk_unknown(node, path);
+            }
+        }
+    }
+
+    /// Recurses into a nested object with the field's children.
+    fn children(&mut self, field: &'static Field, node: &Node, members: &[Member], path: &str) {
+        let known = !field.children.is_empty();
+        self.object(
+            node,
+            members,
+            std::slice::from_ref(&field.children),
+            path,
+            known,
+        );
+    }
+
+    fn object_items(&mut self, field: &'static Field, items: &[Node], path: &str) {
+        for (i, item) in items.iter().enumerate() {
+            let ipath = pointer_push(path, &i.to_string());
+            match &item.value {
+                Value::Object(members) => self.children(field, item, members, &ipath),
+                _ => {
+                    self.emit(
+                        Code::TypeMismatch,
+                        format!(
+                            "{} item {i} should be an object, found {}",
+                            field.name,
+                            found(item)
+                        ),
+                        item.pos,
+                        &ipath,
+                    );
+                    self.walk_unknown(item, &ipath);
+                }
+            }
+        }
+    }
+
+    fn string_items(&mut self, field: &'static Field, items: &[Node], path: &str) {
+        for (i, item) in items.iter().enumerate() {
+            let ipath = pointer_push(path, &i.to_string());
+            match &item.value {
+                Value::String(s) => self.escapes(field, s, item, &ipath),
+                // Bare XML text is still text.
+                Value::Number(_) | Value::Null if item.xml != XmlForm::None => {}
+                _ => {
+                    self.emit(
+                        Code::TypeMismatch,
+                        format!(
+                            "{} item {i} should be a string, found {}",
+                            field.name,
+                            found(item)
+                        ),
+                        item.pos,
+                        &ipath,
+                    );
+                    self.walk_unknown(item, &ipath);
+                }
+            }
+        }
+    }
+
+    /// Range rules of integer types; false when the value broke one (an error).
+    fn range(
+        &mut self,
+        field: &'static Field,
+        ty: Ty,
+        lexeme: &str,
+        node: &Node,
+        path: &str,
+    ) -> bool {
+        let (negative, digits) = match lexeme.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, lexeme),
+        };
+        // `None`: more than u128 holds, which is out of every range here.
+        let mag = magnitude(digits);
+        let negative = negative && mag != Some(0);
+        let above = |limit: u128| mag.is_none_or(|m| m > limit);
+        let shown = show_lexeme(lexeme);
+        match ty {
+            Ty::Id64 if negative => {
+                self.emit(
+                    Code::InvalidValue,
+                    format!(
+                        "{} should be a non-negative 64-bit id, found {shown}",
+                        field.name
+                    ),
+                    node.pos,
+                    path,
+                );
+                false
+            }
+            Ty::Id64 if above(u64::MAX as u128) => {
+                self.emit(
+                    Code::IntegerOutOfRange,
+                    format!(
+                        "{} is out of range: {shown} exceeds the 64-bit id maximum {}",
+                        field.name,
+                        u64::MAX
+                    ),
+                    node.pos,
+                    path,
+                );
+                false
+            }
+            Ty::Integer if above(if negative { 1 << 63 } else { u64::MAX as u128 }) => {
+                self.emit(
+                    Code::IntegerOutOfRange,
+                    format!(
+                        "{} is out of range: {shown} does not fit a 64-bit integer ({} to {})",
+                        field.name,
+                        i64::MIN,
+                        u64::MAX
+                    ),
+                    node.pos,
+                    path,
+                );
+                false
+            }
+            Ty::Timestamp if negative => {
+                self.emit(
+                    Code::InvalidValue,
+                    format!(
+                        "{} should be non-negative Unix seconds, found {shown}",
+                        field.name
+                    ),
+                    node.pos,
+                    path,
+                );
+                false
+            }
+            Ty::Timestamp if above(i64::MAX as u128) => {
+                self.emit(
+                    Code::IntegerOutOfRange,
+                    format!(
+                        "{} is out of range: {shown} exceeds the largest timestamp {}",
+                        field.name,
+                        i64::MAX
+                    ),
+                    node.pos,
+                    path,
+                );
+                false
+            }
+            Ty::Timestamp if above(MS_THRESHOLD) => {
+                let secs = mag.map_or(0, |m| m / 1000);
+                self.emit(
+                    Code::TimestampMilliseconds,
+                    format!(
+                        "{} {shown} looks like milliseconds; WeChat timestamps are Unix seconds \
+                         (would be {secs})",
+                        field.name
+                    ),
+                    node.pos,
+                    path,
+                );
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Reports an enumerated value the catalogue does not list.
+    fn codes(&mut self, field: &'static Field, node: &Node, path: &str) {
+        if field.codes.is_empty() {
+            return;
+        }
+        let Some(text) = node.scalar_text() else {
+            return;
+        };
+        // XML element text may be padded; JSON text is compared exactly.
+        let text = if node.xml == XmlForm::None {
+            text
+        } else {
+            text.trim()
+        };
+        if field.code(text).is_some() {
+            return;
+        }
+        let mut known: Vec<&str> = field
+            .codes
+            .iter()
+            .take(MAX_LISTED_CODES)
+            .map(|c| c.value)
+            .collect();
+        if field.codes.len() > MAX_LISTED_CODES {
+            known.push("…");
+        }
+        self.emit(
+            Code::UnknownCode,
+            format!(
+                "{} has value {}, which the catalogue does not list (known: {})",
+                field.name,
+                quote(text),
+                known.join(", ")
+            ),
+            node.pos,
+            path,
+        );
+    }
+
+    /// Reports literal `\uXXXX` sequences: text that was JSON-encoded twice.
+    fn escapes(&mut self, field: &'static Field, s: &str, node: &Node, path: &str) {
+        if !has_u_escape(s) {
+            return;
+        }
+        let msg = match decode_u_escapes(s) {
+            Some(d) => format!(
+                "{} holds literal \\uXXXX escapes (double-encoded text); decoded: {}",
+                field.name,
+                quote(&d)
+            ),
+            None => format!(
+                "{} holds literal \\uXXXX escapes (double-encoded text) that do not decode cleanly",
+                field.name
+            ),
+        };
+        self.emit(Code::EscapedText, msg, node.pos, path);
+    }
+}
+
+/// The field with this name in any group.
+fn lookup(groups: &[&'static [Field]], key: &str) -> Option<&'static Field> {
+    groups.iter().flat_map(|g| g.iter()).find(|f| f.name == key)
+}
+
+/// The variant of `variants` that the value's own type satisfies, if any.
+fn variant_for(value: &Value, variants: &[Ty]) -> Option<Ty> {
+    let accept: &[Ty] = match value {
+        Value::String(_) => &[Ty::String],
+        Value::Number(n) if is_integer_lexeme(n) => {
+            &[Ty::Integer, Ty::Id64, Ty::Timestamp, Ty::Number]
+        }
+        Value::Number(_) => &[Ty::Number],
+        Value::Bool(_) => &[Ty::Boolean],
+        Value::Null => &[Ty::Null],
+        Value::Object(_) => &[Ty::Object],
+        Value::Array(_) => &[Ty::ObjectArray, Ty::StringArray],
+    };
+    variants.iter().copied().find(|v| accept.contains(v))
+}
+
+/// What a field of type `ty` should be, for messages.
+fn expected(ty: Ty) -> &'static str {
+    match ty {
+        Ty::String => "a string",
+        Ty::Integer => "an integer",
+        Ty::Id64 => "an integer (64-bit id)",
+        Ty::Timestamp => "an integer (Unix seconds)",
+        Ty::Number => "a number",
+        Ty::Boolean => "a boolean",
+        Ty::Null => "null",
+        Ty::Object => "an object",
+        Ty::ObjectArray => "an array of objects",
+        Ty::StringArray => "an array of strings",
+    }
+}
+
+/// What a value is, for messages, in the terms of its source format.
+fn found(node: &Node) -> String {
+    match (node.xml, &node.value) {
+        (XmlForm::None, Value::String(s)) => format!("string {}", quote(s)),
+        (XmlForm::None, Value::Number(n)) if is_integer_lexeme(n) => {
+            format!("integer {}", show_lexeme(n))
+        }
+        (XmlForm::None, Value::Number(n)) => format!("number {}", show_lexeme(n)),
+        (XmlForm::None, Value::Bool(b)) => format!("boolean {b}"),
+        (XmlForm::None, Value::Null) => "null".to_string(),
+        (XmlForm::None, Value::Object(_)) => "an object".to_string(),
+        (XmlForm::None, Value::Array(_)) => "an array".to_string(),
+        (XmlForm::Cdata, Value::String(s)) => format!("CDATA text {}", quote(s)),
+        (_, Value::String(s)) => format!("text {}", quote(s)),
+        (_, Value::Number(n)) => format!("bare number {}", show_lexeme(n)),
+        (_, Value::Bool(b)) => format!("text {b}"),
+        (_, Value::Null) => "an empty element".to_string(),
+        (_, Value::Object(_)) => "an element with child elements".to_string(),
+        (XmlForm::Siblings, Value::Array(_)) => "a repeated element".to_string(),
+        (_, Value::Array(_)) => "a list of <item> elements".to_string(),
+    }
+}
+
+/// A string quoted for a message, shortened when long.
+fn quote(s: &str) -> String {
+    match s.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &s[..cut]),
+        None => format!("{s:?}"),
+    }
+}
+
+/// A numeric lexeme for a message, shortened when absurdly long.
+fn show_lexeme(s: &str) -> String {
+    match s.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_string(),
+    }
+}
+
+/// The value of an ASCII digit string; `None` when it exceeds u128.
+fn magnitude(digits: &str) -> Option<u128> {
+    let d = digits.trim_start_matches('0');
+    if d.is_empty() {
+        return Some(0);
+    }
+    // u128::MAX has 39 digits; longer strings cannot fit and must not be parsed
+    // into anything lossy.
+    if d.len() > 39 {
+        return None;
+    }
+    d.parse::<u128>().ok()
+}
+
+/// True for text that reads as a decimal number (`12`, `-0.5`, `1.2e16`, `054`).
+/// Only a classification for messages and variants; values are never converted.
+fn is_numeric_text(s: &str) -> bool {
+    // The byte filter keeps `inf`/`NaN`, which `f64` would accept, out.
+    s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && s.parse::<f64>().is_ok()
+}
+
+/// True when `s` holds a backslash, `u` and four hex digits.
+fn has_u_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.windows(6)
+        .any(|w| matches!(w, [b'\\', b'u', hex @ ..] if hex.iter().all(u8::is_ascii_hexdigit)))
+}
+
+/// Reads four hex digits at `i`, if they are there.
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let digits = b.get(i..i + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// Reads one `\uXXXX` escape at `i`, however many backslashes lead it (text
+/// encoded twice or more carries `\\\\u…`): the code unit and the index after it.
+fn u_escape_at(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let run = b.get(i..)?.iter().take_while(|&&c| c == b'\\').count();
+    if run == 0 || b.get(i + run) != Some(&b'u') {
+        return None;
+    }
+    let unit = hex4(b, i + run + 1)?;
+    Some((unit, i + run + 5))
+}
+
+/// Decodes the literal `\uXXXX` sequences of `s` (pairing surrogates); `None` when
+/// one names half a surrogate pair. Other text, other escapes included, is kept.
+fn decode_u_escapes(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if let Some((hi, next)) = u_escape_at(b, i) {
+            let (code, next) = if (0xD800..0xDC00).contains(&hi) {
+                let (lo, after) =
+                    u_escape_at(b, next).filter(|(lo, _)| (0xDC00..0xE000).contains(lo))?;
+                (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), after)
+            } else {
+                (hi, next)
+            };
+            out.push(char::from_u32(code)?);
+            i = next;
+            continue;
+        }
+        // A run of backslashes with no escape after it is copied whole, so a long
+        // run is scanned once rather than once per backslash.
+        let run = b.get(i..)?.iter().take_while(|&&c| c == b'\\').count();
+        if run > 0 {
+            out.extend(std::iter::repeat_n('\\', run));
+            i += run;
+            continue;
+        }
+        // Copy one whole character; `i` is always on a boundary here because
+        // escapes are ASCII.
+        let c = s.get(i..).and_then(|r| r.chars().next())?;
+        out.push(c);
+        i += c.len_utf8();
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{self, code, EnumCode, PlatformId};
+    use crate::diag::Severity;
+    use crate::doc::Format;
+    use std::sync::Arc;
+
+    // ---- A minimal JSON reader for tests: positions, lexemes and duplicates kept. ----
+
+    struct J<'a> {
+        s: &'a str,
+        b: &'a [u8],
+        i: usize,
+    }
+
+    impl J<'_> {
+        fn ws(&mut self) {
+            while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+
+        fn eat(&mut self, c: u8) {
+            self.ws();
+            assert_eq!(self.b[self.i], c, "at {}", self.i);
+            self.i += 1;
+        }
+
+        fn string(&mut self) -> String {
+            self.eat(b'"');
+            let mut out = String::new();
+            loop {
+                let c = self.s[self.i..].chars().next().unwrap();
+                self.i += c.len_utf8();
+                match c {
+                    '"' => return out,
+                    '\\' => {
+                        let e = self.b[self.i];
+                        self.i += 1;
+                        match e {
+                            b'n' => out.push('\n'),
+                            b't' => out.push('\t'),
+                            b'u' => {
+                                let mut code = hex4(self.b, self.i).unwrap();
+                                self.i += 4;
+                                if (0xD800..0xDC00).contains(&code) {
+                                    let lo = hex4(self.b, self.i + 2).unwrap();
+                                    self.i += 6;
+                                    code = 0x10000 + ((code - 0xD800) << 10) + (lo - 0xDC00);
+                                }
+                                out.push(char::from_u32(code).unwrap());
+                            }
+                            other => out.push(other as char),
+                        }
+                    }
+                    c => out.push(c),
+                }
+            }
+        }
+
+        fn value(&mut self) -> Node {
+            self.ws();
+            let pos = self.i as u32;
+            match self.b[self.i] {
+                b'{' => {
+                    self.i += 1;
+                    let mut members = Vec::new();
+                    loop {
+                        self.ws();
+                        if self.b[self.i] == b'}' {
+                            self.i += 1;
+                            break;
+                        }
+                        if self.b[self.i] == b',' {
+                            self.i += 1;
+                            continue;
+                        }
+                        let key_pos = self.i as u32;
+                        let key = self.string();
+                        self.eat(b':');
+                        let node = self.value();
+                        members.push(Member { key, key_pos, node });
+                    }
+                    Node::new(pos, Value::Object(members))
+                }
+                b'[' => {
+                    self.i += 1;
+                    let mut items = Vec::new();
+                    loop {
+                        self.ws();
+                        if self.b[self.i] == b']' {
+                            self.i += 1;
+                            break;
+                        }
+                        if self.b[self.i] == b',' {
+                            self.i += 1;
+                            continue;
+                        }
+                        items.push(self.value());
+                    }
+                    Node::new(pos, Value::Array(items))
+                }
+                b'"' => Node::new(pos, Value::String(self.string())),
+                b't' => {
+                    self.i += 4;
+                    Node::new(pos, Value::Bool(true))
+                }
+                b'f' => {
+                    self.i += 5;
+                    Node::new(pos, Value::Bool(false))
+                }
+                b'n' => {
+                    self.i += 4;
+                    Node::new(pos, Value::Null)
+                }
+                _ => {
+                    let start = self.i;
+                    while self.i < self.b.len()
+                        && matches!(
+                            self.b[self.i],
+                            b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'
+                        )
+                    {
+                        self.i += 1;
+                    }
+                    Node::new(pos, Value::Number(self.s[start..self.i].to_string()))
+                }
+            }
+        }
+    }
+
+    fn doc_of(format: Format, text: &str, root: Node) -> Document {
+        Document {
+            source: Arc::from("test"),
+            format,
+            text: Arc::from(text),
+            line: 1,
+            column: 1,
+            root,
+            embedded: None,
+            lenient: false,
+        }
+    }
+
+    fn json(text: &str) -> Document {
+        let mut j = J {
+            s: text,
+            b: text.as_bytes(),
+            i: 0,
+        };
+        let root = j.value();
+        doc_of(Format::Json, text, root)
+    }
+
+    /// 1-based line/column of the `nth` occurrence of `needle` in `text`.
+    fn at(text: &str, needle: &str, nth: usize) -> (u32, u32) {
+        let pos = text.match_indices(needle).nth(nth).unwrap().0;
+        crate::doc::line_col_in(text, pos, 1, 1)
+    }
+
+    fn mp(id: &str) -> &'static TypeDef {
+        catalog::find(PlatformId::Miniprogram, id).unwrap()
+    }
+
+    fn run(doc: &Document, td: &'static TypeDef) -> Vec<Diagnostic> {
+        validate(doc, &doc.root, td)
+    }
+
+    fn codes_of(ds: &[Diagnostic]) -> Vec<Code> {
+        ds.iter().map(|d| d.code).collect()
+    }
+
+    fn only(ds: &[Diagnostic], code: Code) -> &Diagnostic {
+        let hits: Vec<_> = ds.iter().filter(|d| d.code == code).collect();
+        assert_eq!(hits.len(), 1, "{code}: {ds:#?}");
+        hits[0]
+    }
+
+    fn loc(d: &Diagnostic) -> (u32, u32) {
+        (d.line, d.column)
+    }
+
+    const TEXT_OK: &str = r#"{
+  "ToUserName": "gh_1",
+  "FromUserName": "o_1",
+  "CreateTime": 1482048670,
+  "MsgType": "text",
+  "Content": "hi",
+  "MsgId": 4363689963896700987
+}"#;
+
+    fn text_with(field: &str, value: &str) -> String {
+        let line = TEXT_OK
+            .lines()
+            .find(|l| l.contains(&format!("\"{field}\"")))
+            .unwrap();
+        let comma = if line.ends_with(',') { "," } else { "" };
+        TEXT_OK.replace(line, &format!("  \"{field}\": {value}{comma}"))
+    }
+
+    // ---- A small nested catalogue for object/array/code/variant rules. ----
+
+    static STATES: &[EnumCode] = &[
+        code("0", "零", "zero"),
+        code("1", "一", "one"),
+        code("2", "二", "two"),
+    ];
+
+    static KINDS: &[EnumCode] = &[
+        code("a", "甲", "a"),
+        code("b", "乙", "b"),
+        code("c", "丙", "c"),
+        code("d", "丁", "d"),
+        code("e", "戊", "e"),
+        code("f", "己", "f"),
+        code("g", "庚", "g"),
+        code("h", "辛", "h"),
+        code("i", "壬", "i"),
+    ];
+
+    static ITEM: &[Field] = &[
+        Field::new("id", Ty::Id64, Xml::Plain, Req::Always, "编号", "id"),
+        Field::new("name", Ty::String, Xml::Cdata, Req::Optional, "名", "name"),
+    ];
+
+    static EVENT: &[Field] = &[
+        Field::new(
+            "fail_type",
+            Ty::Integer,
+            Xml::Plain,
+            Req::Always,
+            "失败",
+            "fail type",
+        )
+        .codes(STATES),
+        Field::new("kind", Ty::String, Xml::Cdata, Req::Optional, "类", "kind").codes(KINDS),
+    ];
+
+    static NESTED: &[Field] = &[
+        Field::new(
+            "event",
+            Ty::Object,
+            Xml::Nested,
+            Req::Always,
+            "事件",
+            "event",
+        )
+        .children(EVENT),
+        Field::new(
+            "List",
+            Ty::ObjectArray,
+            Xml::Siblings,
+            Req::Optional,
+            "列表",
+            "list",
+        )
+        .children(ITEM),
+        Field::new(
+            "Pics",
+            Ty::ObjectArray,
+            Xml::Items,
+            Req::Optional,
+            "图",
+            "pics",
+        )
+        .children(ITEM),
+        Field::new(
+            "tags",
+            Ty::StringArray,
+            Xml::Items,
+            Req::Optional,
+            "标签",
+            "tags",
+        ),
+        Field::new("flag", Ty::Boolean, Xml::Plain, Req::Optional, "旗", "flag")
+            .variants(&[Ty::Integer]),
+        Field::new(
+            "staff",
+            Ty::String,
+            Xml::Cdata,
+            Req::Optional,
+            "员",
+            "staff",
+        )
+        .variants(&[Ty::Null, Ty::Id64]),
+        Field::new(
+            "scale",
+            Ty::Number,
+            Xml::Plain,
+            Req::Optional,
+            "比",
+            "scale",
+        )
+        .variants(&[Ty::String]),
+        Field::new(
+            "count",
+            Ty::Integer,
+            Xml::Plain,
+            Req::Optional,
+            "数",
+            "count",
+        ),
+        Field::new(
+            "ratio",
+            Ty::Integer,
+            Xml::Plain,
+            Req::Optional,
+            "率",
+            "ratio",
+        )
+        .variants(&[Ty::Number]),
+        Field::new(
+            "agent",
+            Ty::Integer,
+            Xml::Plain,
+            Req::Optional,
+            "应用",
+            "agent",
+        )
+        .variants(&[Ty::Null]),
+        Field::new("at", Ty::Timestamp, Xml::Plain, Req::Optional, "时", "time")
+            .variants(&[Ty::String]),
+        Field::new("nothing", Ty::Null, Xml::Plain, Req::Optional, "空", "null"),
+    ];
+
+    static NESTED_GROUPS: &[&[Field]] = &[NESTED];
+
+    fn nested(text: &str) -> (Document, Vec<Diagnostic>) {
+        let d = json(text);
+        let ds = validate_fields(&d, &d.root, NESTED_GROUPS, true);
+        (d, ds)
+    }
+
+    // ---- Tests ----
+
+    #[test]
+    fn valid_miniprogram_text_is_clean() {
+        let d = json(TEXT_OK);
+        assert_eq!(run(&d, mp("text")), vec![]);
+    }
+
+    #[test]
+    fn missing_required_field_points_at_object() {
+        let t = TEXT_OK.replace("  \"Content\": \"hi\",\n", "");
+        let d = json(&t);
+        let ds = run(&d, mp("text"));
+        let m = only(&ds, Code::MissingField);
+        assert_eq!(m.field.as_deref(), Some("/Content"));
+        assert_eq!(loc(m), (1, 1));
+        assert!(m.message.contains("Content"), "{}", m.message);
+        assert_eq!(m.severity, Severity::Error);
+        assert_eq!(ds.len(), 1);
+    }
+
+    #[test]
+    fn optional_and_conditional_fields_may_be_absent() {
+        // BusinessId is Optional and Encrypt is Cond in EXTRA; neither is in TEXT_OK.
+        let td = mp("text");
+        assert!(td.all_fields().any(|f| matches!(f.req, Req::Cond(_))));
+        assert!(td.all_fields().any(|f| f.req == Req::Optional));
+        assert!(run(&json(TEXT_OK), td).is_empty());
+    }
+
+    #[test]
+    fn unknown_top_level_field_is_a_warning_at_the_key() {
+        let t = TEXT_OK.replace("\"Content\"", "\"Extra\": 1, \"MsgID\": 2, \"Content\"");
+        let d = json(&t);
+        let ds = run(&d, mp("text"));
+        let u: Vec<_> = ds.iter().filter(|d| d.code == Code::UnknownField).collect();
+        assert_eq!(u.len(), 2, "{ds:#?}");
+        assert_eq!(u[0].severity, Severity::Warning);
+        assert_eq!(loc(u[0]), at(&t, "\"Extra\"", 0));
+        assert_eq!(u[0].field.as_deref(), Some("/Extra"));
+        assert!(
+            u[1].message.contains("did you mean \"MsgId\""),
+            "{}",
+            u[1].message
+        );
+        // Off switch: the same document with unknown = false reports nothing.
+        let quiet = validate_fields(&d, &d.root, mp("text").fields, false);
+        assert!(quiet.is_empty(), "{quiet:#?}");
+    }
+
+    #[test]
+    fn duplicate_keys_reported_at_second_key() {
+        let t = r#"{"MsgType":"text","MsgType":"event","ToUserName":"a","FromUserName":"b","CreateTime":1,"Content":"x","MsgId":1}"#;
+        let d = json(t);
+        let ds = run(&d, mp("text"));
+        let dup = only(&ds, Code::DuplicateKey);
+        assert_eq!(loc(dup), at(t, "\"MsgType\"", 1));
+        assert_eq!(dup.field.as_deref(), Some("/MsgType"));
+        assert!(
+            dup.message.contains("duplicate key MsgType"),
+            "{}",
+            dup.message
+        );
+        assert!(dup.message.contains("column 2"), "{}", dup.message);
+        assert_eq!(dup.severity, Severity::Error);
+    }
+
+    #[test]
+    fn duplicates_inside_unknown_objects_and_arrays() {
+        let t = r#"{"event":{"fail_type":1},"x":{"a":[{"k":1,"k":2}],"a":0}}"#;
+        let (_, ds) = nested(t);
+        let dups: Vec<_> = ds.iter().filter(|d| d.code == Code::DuplicateKey).collect();
+        assert_eq!(dups.len(), 2, "{ds:#?}");
+        assert_eq!(dups[0].field.as_deref(), Some("/x/a/0/k"));
+        assert_eq!(loc(dups[0]), at(t, "\"k\"", 1));
+        assert_eq!(dups[1].field.as_deref(), Some("/x/a"));
+        assert_eq!(loc(dups[1]), at(t, "\"a\"", 1));
+    }
+
+    #[test]
+    fn createtime_string_is_a_mismatch_without_variant() {
+        let t = text_with("CreateTime", "\"abc\"");
+        let d = json(&t);
+        let ds = run(&d, mp("text"));
+        let m = only(&ds, Code::TypeMismatch);
+        assert_eq!(
+            m.message,
+            "CreateTime should be an integer (Unix seconds), found string \"abc\""
+        );
+        assert_eq!(loc(m), at(&t, "\"abc\"", 0));
+        assert_eq!(m.field.as_deref(), Some("/CreateTime"));
+
+        let t = text_with("CreateTime", "\"1482048670\"");
+        let ds = run(&json(&t), mp("text"));
+        let m = only(&ds, Code::TypeMismatch);
+        assert!(
+            m.message.contains("a number written as a string"),
+            "{}",
+            m.message
+        );
+    }
+
+    #[test]
+    fn string_field_given_number_is_a_mismatch() {
+        let t = text_with("Content", "12");
+        let ds = run(&json(&t), mp("text"));
+        let m = only(&ds, Code::TypeMismatch);
+        assert_eq!(m.message, "Content should be a string, found integer 12");
+        assert_eq!(loc(m), at(&t, "12", 0));
+    }
+
+    #[test]
+    fn string_field_variants_warn_and_still_range_check() {
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"staff":null}"#);
+        let w = only(&ds, Code::TypeVariant);
+        assert_eq!(
+            w.message,
+            "staff should be a string, found null (a documented variant)"
+        );
+        assert_eq!(ds.len(), 1);
+
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"staff":123}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant]);
+
+        // Read as the Id64 variant, so -1 is still refused.
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"staff":-1}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant, Code::InvalidValue]);
+
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"staff":true}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn id64_boundaries() {
+        let td = mp("text");
+        let ok = text_with("MsgId", "18446744073709551615");
+        assert!(run(&json(&ok), td).is_empty());
+
+        let t = text_with("MsgId", "18446744073709551616");
+        let ds = run(&json(&t), td);
+        let e = only(&ds, Code::IntegerOutOfRange);
+        assert!(e.message.contains("18446744073709551616"), "{}", e.message);
+        assert!(
+            e.message.starts_with("MsgId is out of range"),
+            "{}",
+            e.message
+        );
+        assert_eq!(loc(e), at(&t, "18446744073709551616", 0));
+        assert_eq!(ds.len(), 1);
+
+        // Far beyond u128 too: no overflow, still out of range.
+        let t = text_with("MsgId", &"9".repeat(200));
+        assert_eq!(codes_of(&run(&json(&t), td)), vec![Code::IntegerOutOfRange]);
+
+        let t = text_with("MsgId", "-1");
+        let ds = run(&json(&t), td);
+        let e = only(&ds, Code::InvalidValue);
+        assert_eq!(
+            e.message,
+            "MsgId should be a non-negative 64-bit id, found -1"
+        );
+        assert_eq!(ds.len(), 1);
+    }
+
+    #[test]
+    fn float_on_integer_field_is_a_mismatch() {
+        let t = text_with("MsgId", "1.2e16");
+        let ds = run(&json(&t), mp("text"));
+        let e = only(&ds, Code::TypeMismatch);
+        assert_eq!(
+            e.message,
+            "MsgId should be an integer (64-bit id), found number 1.2e16"
+        );
+        assert_eq!(loc(e), at(&t, "1.2e16", 0));
+
+        // With Number listed as a variant it is only a warning.
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"ratio":0.5,"count":0.5}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant, Code::TypeMismatch]);
+        assert_eq!(ds[0].field.as_deref(), Some("/ratio"));
+        assert_eq!(ds[1].field.as_deref(), Some("/count"));
+    }
+
+    #[test]
+    fn msgid_numeric_string_is_a_variant_and_range_checked() {
+        // MsgId lists String as a variant (cloud-function ids).
+        let td = mp("text");
+        let t = text_with("MsgId", "\"123\"");
+        let ds = run(&json(&t), td);
+        let w = only(&ds, Code::TypeVariant);
+        assert!(
+            w.message.contains("number written as a string \"123\""),
+            "{}",
+            w.message
+        );
+        assert_eq!(ds.len(), 1);
+
+        let t = text_with("MsgId", "\"18446744073709551616\"");
+        assert_eq!(
+            codes_of(&run(&json(&t), td)),
+            vec![Code::TypeVariant, Code::IntegerOutOfRange]
+        );
+        let t = text_with("MsgId", "\"-1\"");
+        assert_eq!(
+            codes_of(&run(&json(&t), td)),
+            vec![Code::TypeVariant, Code::InvalidValue]
+        );
+        // Hex cloud-function ids are the documented string form.
+        let t = text_with("MsgId", "\"49d7a3_1555684067\"");
+        let ds = run(&json(&t), td);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant]);
+        assert!(
+            !ds[0].message.contains("number written"),
+            "{}",
+            ds[0].message
+        );
+        // A fraction is not an id even as a string.
+        let t = text_with("MsgId", "\"1.5\"");
+        assert_eq!(codes_of(&run(&json(&t), td)), vec![Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn number_field_string_variant() {
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"scale":"0.5"}"#);
+        let w = only(&ds, Code::TypeVariant);
+        assert!(
+            w.message.contains("number written as a string"),
+            "{}",
+            w.message
+        );
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"scale":15}"#);
+        assert!(ds.is_empty(), "{ds:#?}");
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"count":"7"}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn timestamps() {
+        let td = mp("text");
+        let t = text_with("CreateTime", "1700000000000");
+        let ds = run(&json(&t), td);
+        let w = only(&ds, Code::TimestampMilliseconds);
+        assert_eq!(w.severity, Severity::Warning);
+        assert!(w.message.contains("1700000000)"), "{}", w.message);
+        assert_eq!(ds.len(), 1);
+
+        assert!(run(&json(&text_with("CreateTime", "100000000000")), td).is_empty());
+
+        let ds = run(&json(&text_with("CreateTime", "-5")), td);
+        assert_eq!(codes_of(&ds), vec![Code::InvalidValue]);
+        let ds = run(&json(&text_with("CreateTime", "9223372036854775808")), td);
+        assert_eq!(codes_of(&ds), vec![Code::IntegerOutOfRange]);
+        let ds = run(&json(&text_with("CreateTime", "9223372036854775807")), td);
+        assert_eq!(codes_of(&ds), vec![Code::TimestampMilliseconds]);
+        for bad in ["1.7e9", "1700000000.5"] {
+            let ds = run(&json(&text_with("CreateTime", bad)), td);
+            assert_eq!(codes_of(&ds), vec![Code::TypeMismatch], "{bad}");
+        }
+        // A timestamp with a String variant still gets the ms check.
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"at":"1700000000000"}"#);
+        assert_eq!(
+            codes_of(&ds),
+            vec![Code::TypeVariant, Code::TimestampMilliseconds]
+        );
+    }
+
+    #[test]
+    fn integer_range_is_i64_or_u64() {
+        let ok = r#"{"event":{"fail_type":0},"count":-9223372036854775808}"#;
+        assert!(nested(ok).1.is_empty());
+        let ok = r#"{"event":{"fail_type":0},"count":18446744073709551615}"#;
+        assert!(nested(ok).1.is_empty());
+        for bad in ["-9223372036854775809", "18446744073709551616"] {
+            let t = format!(r#"{{"event":{{"fail_type":0}},"count":{bad}}}"#);
+            let (_, ds) = nested(&t);
+            let e = only(&ds, Code::IntegerOutOfRange);
+            assert_eq!(loc(e), at(&t, bad, 0));
+            assert_eq!(e.field.as_deref(), Some("/count"));
+        }
+    }
+
+    #[test]
+    fn booleans_and_nulls() {
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"flag":true,"nothing":null}"#);
+        assert!(ds.is_empty(), "{ds:#?}");
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"flag":1}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant]);
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"flag":"true","nothing":0}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch, Code::TypeMismatch]);
+        assert_eq!(
+            ds[0].message,
+            "flag should be a boolean, found string \"true\""
+        );
+        assert_eq!(ds[1].message, "nothing should be null, found integer 0");
+    }
+
+    #[test]
+    fn nested_object_rules() {
+        let t = "{\n  \"event\": {\n    \"fail_type\": \"x\",\n    \"bogus\": 1,\n    \"bogus\": 2\n  }\n}";
+        let (_, ds) = nested(t);
+        assert_eq!(
+            codes_of(&ds),
+            vec![
+                Code::TypeMismatch,
+                Code::UnknownField,
+                Code::DuplicateKey,
+                Code::UnknownField
+            ]
+        );
+        assert_eq!(ds[0].field.as_deref(), Some("/event/fail_type"));
+        assert_eq!(loc(&ds[0]), (3, 18));
+        assert_eq!(ds[1].field.as_deref(), Some("/event/bogus"));
+        assert_eq!(loc(&ds[1]), (4, 5));
+        assert_eq!(loc(&ds[2]), (5, 5));
+
+        // `unknown = false` silences only the top level; `event` lists its fields.
+        let d = json(&t.replace("\"event\"", "\"top\": 1, \"event\""));
+        let quiet = validate_fields(&d, &d.root, NESTED_GROUPS, false);
+        assert_eq!(
+            codes_of(&quiet),
+            vec![
+                Code::TypeMismatch,
+                Code::UnknownField,
+                Code::DuplicateKey,
+                Code::UnknownField
+            ]
+        );
+
+        let t = "{\n  \"event\": {}\n}";
+        let (_, ds) = nested(t);
+        let m = only(&ds, Code::MissingField);
+        assert_eq!(m.field.as_deref(), Some("/event/fail_type"));
+        assert_eq!(loc(m), (2, 12));
+
+        let (_, ds) = nested(r#"{"event":[1]}"#);
+        assert_eq!(ds[0].message, "event should be an object, found an array");
+
+        let (_, ds) = nested("{}");
+        assert_eq!(codes_of(&ds), vec![Code::MissingField]);
+        assert_eq!(loc(&ds[0]), (1, 1));
+    }
+
+    #[test]
+    fn object_arrays() {
+        let t = r#"{"event":{"fail_type":0},"List":[{"id":1},{"name":"n","x":1},"s"]}"#;
+        let (_, ds) = nested(t);
+        assert_eq!(
+            codes_of(&ds),
+            vec![Code::MissingField, Code::UnknownField, Code::TypeMismatch]
+        );
+        assert_eq!(ds[0].field.as_deref(), Some("/List/1/id"));
+        assert_eq!(loc(&ds[0]), at(t, "{\"name\"", 0));
+        assert_eq!(ds[1].field.as_deref(), Some("/List/1/x"));
+        assert_eq!(ds[2].field.as_deref(), Some("/List/2"));
+        assert_eq!(
+            ds[2].message,
+            "List item 2 should be an object, found string \"s\""
+        );
+
+        // WeChat's own JSON: one entry sent as an object.
+        let t = r#"{"event":{"fail_type":0},"List":{"id":-1}}"#;
+        let (_, ds) = nested(t);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant, Code::InvalidValue]);
+        assert_eq!(loc(&ds[0]), at(t, "{\"id\"", 0));
+        assert_eq!(ds[1].field.as_deref(), Some("/List/id"));
+
+        let (_, ds) = nested(r#"{"event":{"fail_type":0},"List":"x"}"#);
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn string_arrays() {
+        let t = r#"{"event":{"fail_type":0},"tags":["a",1,"\\u4e2d"]}"#;
+        let (_, ds) = nested(t);
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch, Code::EscapedText]);
+        assert_eq!(ds[0].field.as_deref(), Some("/tags/1"));
+        assert_eq!(ds[1].field.as_deref(), Some("/tags/2"));
+    }
+
+    #[test]
+    fn enumeration_codes() {
+        let t = r#"{"event":{"fail_type":7,"kind":"z"}}"#;
+        let (_, ds) = nested(t);
+        assert_eq!(codes_of(&ds), vec![Code::UnknownCode, Code::UnknownCode]);
+        assert_eq!(ds[0].field.as_deref(), Some("/event/fail_type"));
+        assert_eq!(loc(&ds[0]), at(t, "7", 0));
+        assert!(ds[0].message.contains("\"7\""), "{}", ds[0].message);
+        assert!(
+            ds[0].message.contains("known: 0, 1, 2)"),
+            "{}",
+            ds[0].message
+        );
+        assert!(
+            ds[1].message.contains("known: a, b, c, d, e, f, g, h, …)"),
+            "{}",
+            ds[1].message
+        );
+        assert_eq!(ds[0].severity, Severity::Warning);
+        assert!(nested(r#"{"event":{"fail_type":2,"kind":"i"}}"#)
+            .1
+            .is_empty());
+    }
+
+    #[test]
+    fn escaped_text_is_info_with_decoding() {
+        // The JSON source holds `\\u5f20` etc.: the value has a literal backslash-u.
+        let t = text_with("Content", r#""\\u5f20\\u4e09 \\ud83d\\ude00""#);
+        let ds = run(&json(&t), mp("text"));
+        let e = only(&ds, Code::EscapedText);
+        assert_eq!(e.severity, Severity::Info);
+        assert!(e.message.contains("decoded: \"张三 😀\""), "{}", e.message);
+        assert_eq!(e.field.as_deref(), Some("/Content"));
+
+        let t = text_with("Content", r#""\\ud800 x""#);
+        let ds = run(&json(&t), mp("text"));
+        assert!(only(&ds, Code::EscapedText)
+            .message
+            .contains("do not decode"));
+
+        // `\u` without four hex digits is just text.
+        let t = text_with("Content", r#""C:\\users""#);
+        assert!(run(&json(&t), mp("text")).is_empty());
+    }
+
+    #[test]
+    fn output_is_ordered_by_position_and_paths_escape() {
+        let t = "{\n\"z/~\": 1,\n  \"event\": {\"fail_type\": \"q\"}\n}";
+        let (_, ds) = nested(t);
+        assert_eq!(ds[0].field.as_deref(), Some("/z~1~0"));
+        let mut sorted = ds.clone();
+        sorted.sort_by_key(|d| (d.line, d.column));
+        assert_eq!(ds, sorted);
+        assert_eq!(loc(&ds[0]), (2, 1));
+    }
+
+    #[test]
+    fn sub_node_root_paths_are_relative() {
+        let t = r#"{"msg_list":[{"event":{"fail_type":"x"}}]}"#;
+        let d = json(t);
+        let Value::Array(items) = &d.root.members()[0].node.value else {
+            panic!()
+        };
+        let ds = validate_fields(&d, &items[0], NESTED_GROUPS, true);
+        assert_eq!(ds[0].field.as_deref(), Some("/event/fail_type"));
+        assert_eq!(loc(&ds[0]), at(t, "\"x\"", 0));
+    }
+
+    #[test]
+    fn non_object_root_is_a_mismatch() {
+        let d = json("[1]");
+        let ds = run(&d, mp("text"));
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch]);
+        assert_eq!(ds[0].field, None);
+    }
+
+    #[test]
+    fn embedded_documents_report_the_embedding_position() {
+        let mut d = json(r#"{"event":{"fail_type":"x"}}"#);
+        d.embedded = Some(crate::doc::Embedding {
+            field: "/payload".into(),
+            line: 9,
+            column: 4,
+        });
+        let ds = validate_fields(&d, &d.root, NESTED_GROUPS, true);
+        assert_eq!(loc(&ds[0]), (9, 4));
+    }
+
+    // ---- XML-origin values: nodes built by hand with positions into real text. ----
+
+    struct X<'a> {
+        text: &'a str,
+    }
+
+    impl X<'_> {
+        fn node(&self, needle: &str, xml: XmlForm, value: Value) -> Node {
+            Node {
+                pos: self.text.find(needle).unwrap() as u32,
+                xml,
+                value,
+            }
+        }
+
+        fn member(&self, key: &str, xml: XmlForm, value: Value) -> Member {
+            let tag = format!("<{key}>");
+            let node = self.node(&tag, xml, value);
+            Member {
+                key: key.to_string(),
+                key_pos: node.pos,
+                node,
+            }
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.to_string())
+    }
+
+    fn n(v: &str) -> Value {
+        Value::Number(v.to_string())
+    }
+
+    fn xml_doc(text: &str, members: Vec<Member>) -> Document {
+        let root = Node {
+            pos: 0,
+            xml: XmlForm::Nested,
+            value: Value::Object(members),
+        };
+        doc_of(Format::Xml, text, root)
+    }
+
+    const XML_TEXT: &str = "<xml>\n<ToUserName><![CDATA[gh_1]]></ToUserName>\n<FromUserName>12345</FromUserName>\n<CreateTime><![CDATA[1482048670]]></CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content></Content>\n<MsgId>abc</MsgId>\n</xml>";
+
+    #[test]
+    fn xml_forms() {
+        let x = X { text: XML_TEXT };
+        let d = xml_doc(
+            XML_TEXT,
+            vec![
+                x.member("ToUserName", XmlForm::Cdata, s("gh_1")),
+                x.member("FromUserName", XmlForm::Plain, n("12345")),
+                x.member("CreateTime", XmlForm::Cdata, s("1482048670")),
+                x.member("MsgType", XmlForm::Cdata, s("text")),
+                x.member("Content", XmlForm::Empty, Value::Null),
+                x.member("MsgId", XmlForm::Plain, s("abc")),
+            ],
+        );
+        let ds = run(&d, mp("text"));
+        // MsgId lists a String variant, so non-numeric text there is a variant too.
+        assert_eq!(
+            codes_of(&ds),
+            vec![Code::TypeVariant, Code::TypeVariant, Code::TypeVariant],
+            "{ds:#?}"
+        );
+        assert!(ds[0]
+            .message
+            .contains("bare text where WeChat writes CDATA"));
+        assert_eq!(loc(&ds[0]), (3, 1));
+        assert_eq!(ds[0].field.as_deref(), Some("/FromUserName"));
+        assert!(
+            ds[1].message.contains("number in CDATA"),
+            "{}",
+            ds[1].message
+        );
+        assert_eq!(loc(&ds[1]), (4, 1));
+        assert_eq!(ds[2].field.as_deref(), Some("/MsgId"));
+    }
+
+    #[test]
+    fn xml_numeric_fields() {
+        let t = "<xml><count><![CDATA[abc]]></count><agent></agent><ratio>1.5</ratio><at> 1700000000000 </at><scale><![CDATA[23]]></scale><event><fail_type>0</fail_type></event></xml>";
+        let x = X { text: t };
+        let event = x.node(
+            "<event>",
+            XmlForm::Nested,
+            Value::Object(vec![x.member("fail_type", XmlForm::Plain, n("0"))]),
+        );
+        let d = xml_doc(
+            t,
+            vec![
+                x.member("count", XmlForm::Cdata, s("abc")),
+                x.member("agent", XmlForm::Empty, Value::Null),
+                x.member("ratio", XmlForm::Plain, n("1.5")),
+                x.member("at", XmlForm::Plain, s(" 1700000000000 ")),
+                x.member("scale", XmlForm::Cdata, s("23")),
+                Member {
+                    key: "event".into(),
+                    key_pos: event.pos,
+                    node: event,
+                },
+            ],
+        );
+        let ds = validate_fields(&d, &d.root, NESTED_GROUPS, true);
+        assert_eq!(
+            codes_of(&ds),
+            vec![
+                Code::TypeMismatch,
+                Code::TypeVariant,
+                Code::TypeVariant,
+                Code::TypeVariant,
+                Code::TimestampMilliseconds,
+                Code::TypeVariant
+            ],
+            "{ds:#?}"
+        );
+        assert_eq!(
+            ds[0].message,
+            "count should be an integer, found CDATA text \"abc\""
+        );
+        assert_eq!(loc(&ds[0]), at(t, "<count>", 0));
+        assert!(ds[1].message.contains("empty element"), "{}", ds[1].message);
+        assert!(ds[3].message.contains("padded"), "{}", ds[3].message);
+        assert!(
+            ds[5].message.contains("number in CDATA"),
+            "{}",
+            ds[5].message
+        );
+        assert_eq!(ds[5].field.as_deref(), Some("/scale"));
+
+        // Empty on an integer field without a Null variant.
+        let t = "<xml><count/><event><fail_type>0</fail_type></event></xml>";
+        let x = X { text: t };
+        let event = x.node(
+            "<event>",
+            XmlForm::Nested,
+            Value::Object(vec![x.member("fail_type", XmlForm::Plain, n("0"))]),
+        );
+        let d = xml_doc(
+            t,
+            vec![
+                Member {
+                    key: "count".into(),
+                    key_pos: 5,
+                    node: Node {
+                        pos: 5,
+                        xml: XmlForm::Empty,
+                        value: Value::Null,
+                    },
+                },
+                Member {
+                    key: "event".into(),
+                    key_pos: event.pos,
+                    node: event,
+                },
+            ],
+        );
+        let ds = validate_fields(&d, &d.root, NESTED_GROUPS, true);
+        assert_eq!(codes_of(&ds), vec![Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn xml_agentid_in_cdata_and_plain() {
+        static AGENT: &[Field] = &[Field::new(
+            "AgentID",
+            Ty::Integer,
+            Xml::Plain,
+            Req::Always,
+            "应用",
+            "agent",
+        )];
+        static CDATA_ID: &[Field] = &[Field::new(
+            "AgentID",
+            Ty::Integer,
+            Xml::Cdata,
+            Req::Always,
+            "应用",
+            "agent",
+        )];
+        let t = "<xml><AgentID><![CDATA[218]]></AgentID></xml>";
+        let x = X { text: t };
+        let d = xml_doc(t, vec![x.member("AgentID", XmlForm::Cdata, s("218"))]);
+        let ds = validate_fields(&d, &d.root, &[AGENT], true);
+        assert_eq!(codes_of(&ds), vec![Code::TypeVariant]);
+        assert_eq!(loc(&ds[0]), (1, 6));
+        // Where the catalogue says CDATA, CDATA is the canonical form.
+        assert!(validate_fields(&d, &d.root, &[CDATA_ID], true).is_empty());
+
+        let d = xml_doc(t, vec![x.member("AgentID", XmlForm::Plain, n("1"))]);
+        assert!(validate_fields(&d, &d.root, &[AGENT], true).is_empty());
+    }
+
+    #[test]
+    fn xml_arrays_and_repeats() {
+        let t = "<xml><event><fail_type>1</fail_type></event><List><id>1</id></List><Pics><item><id>x</id></item></Pics><count>1</count><count>2</count></xml>";
+        let x = X { text: t };
+        let event = x.node(
+            "<event>",
+            XmlForm::Nested,
+            Value::Object(vec![x.member("fail_type", XmlForm::Plain, n("1"))]),
+        );
+        let list = x.node(
+            "<List>",
+            XmlForm::Nested,
+            Value::Object(vec![x.member("id", XmlForm::Plain, n("1"))]),
+        );
+        let item = x.node(
+            "<item>",
+            XmlForm::Nested,
+            Value::Object(vec![x.member("id", XmlForm::Plain, s("x"))]),
+        );
+        let pics = x.node("<Pics>", XmlForm::Items, Value::Array(vec![item]));
+        let c0 = x.node("<count>1", XmlForm::Plain, n("1"));
+        let c1 = x.node("<count>2", XmlForm::Plain, n("2"));
+        let counts = Node {
+            pos: c0.pos,
+            xml: XmlForm::Siblings,
+            value: Value::Array(vec![c0, c1]),
+        };
+        let m = |key: &str, node: Node| Member {
+            key: key.into(),
+            key_pos: node.pos,
+            node,
+        };
+        let d = xml_doc(
+            t,
+            vec![
+                m("event", event),
+                m("List", list),
+                m("Pics", pics),
+                m("count", counts),
+            ],
+        );
+        let ds = validate_fields(&d, &d.root, NESTED_GROUPS, true);
+        // One <List> is one entry (no warning); the bad id inside <item> is found.
+        assert_eq!(
+            codes_of(&ds),
+            vec![Code::TypeMismatch, Code::RepeatedElement],
+            "{ds:#?}"
+        );
+        assert_eq!(ds[0].field.as_deref(), Some("/Pics/0/id"));
+        assert_eq!(ds[1].field.as_deref(), Some("/count"));
+    }
+
+    // ---- Through the real parsers. ----
+
+    fn parsed_json(text: &str) -> Document {
+        let (root, _) = crate::parse::json::parse(
+            text.as_bytes(),
+            crate::parse::json::Mode::Strict,
+            crate::parse::Limits::default(),
+        )
+        .unwrap();
+        doc_of(Format::Json, text, root)
+    }
+
+    fn parsed_xml(text: &str) -> Document {
+        let (root, _, _) =
+            crate::parse::xml::parse(text.as_bytes(), crate::parse::Limits::default()).unwrap();
+        doc_of(Format::Xml, text, root)
+    }
+
+    #[test]
+    fn real_json_parser() {
+        let d = parsed_json(TEXT_OK);
+        assert!(run(&d, mp("text")).is_empty());
+
+        let t = "{\"ToUserName\":\"a\",\"FromUserName\":\"b\",\"CreateTime\":1.7e9,\n\"MsgType\":\"text\",\"MsgType\":\"event\",\"Content\":\"x\",\"MsgId\":18446744073709551616}";
+        let d = parsed_json(t);
+        let ds = run(&d, mp("text"));
+        assert_eq!(
+            codes_of(&ds),
+            vec![
+                Code::TypeMismatch,
+                Code::DuplicateKey,
+                Code::IntegerOutOfRange
+            ]
+        );
+        assert_eq!(loc(&ds[0]), at(t, "1.7e9", 0));
+        assert_eq!(loc(&ds[1]), at(t, "\"MsgType\"", 1));
+        assert_eq!(loc(&ds[2]), at(t, "18446744073709551616", 0));
+    }
+
+    #[test]
+    fn real_xml_parser() {
+        let t = "<xml>\n  <ToUserName><![CDATA[gh_1]]></ToUserName>\n  <FromUserName><![CDATA[o_1]]></FromUserName>\n  <CreateTime>1348831860</CreateTime>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content><![CDATA[this is a test]]></Content>\n  <MsgId>4363689963896700987</MsgId>\n</xml>";
+        let d = parsed_xml(t);
+        assert!(run(&d, mp("text")).is_empty(), "{:#?}", run(&d, mp("text")));
+
+        let t = "<xml>\n  <ToUserName><![CDATA[gh_1]]></ToUserName>\n  <FromUserName><![CDATA[o_1]]></FromUserName>\n  <CreateTime><![CDATA[1348831860]]></CreateTime>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content>123</Content>\n  <MsgId>-1</MsgId>\n  <MsgId>2</MsgId>\n</xml>";
+        let d = parsed_xml(t);
+        let ds = run(&d, mp("text"));
+        assert_eq!(
+            codes_of(&ds),
+            vec![
+                Code::TypeVariant,
+                Code::TypeVariant,
+                Code::RepeatedElement,
+                Code::InvalidValue
+            ],
+            "{ds:#?}"
+        );
+        assert_eq!(loc(&ds[0]), (4, 3));
+        assert_eq!(ds[1].field.as_deref(), Some("/Content"));
+        assert_eq!(loc(&ds[1]), (6, 3));
+        assert_eq!(ds[3].field.as_deref(), Some("/MsgId/0"));
+        assert_eq!(loc(&ds[3]), (7, 3));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(magnitude("000"), Some(0));
+        assert_eq!(magnitude("0018446744073709551616"), Some(1 << 64));
+        assert_eq!(magnitude(&"9".repeat(40)), None);
+        assert!(is_numeric_text("1.2e16") && is_numeric_text("-0.5"));
+        assert!(!is_numeric_text("inf") && !is_numeric_text("NaN") && !is_numeric_text("1-2"));
+        assert!(!has_u_escape("\\u12") && has_u_escape("x\\uABCDy"));
+        assert_eq!(decode_u_escapes("a\\u00e9\\n").as_deref(), Some("aé\\n"));
+        assert_eq!(decode_u_escapes("\\udc00"), None);
+        // The seed's StaffName, read literally: two backslashes per escape.
+        assert_eq!(
+            decode_u_escapes(r"\\u5728\\u7ebf\\u5ba2\\u670d").as_deref(),
+            Some("在线客服")
+        );
+        assert_eq!(decode_u_escapes(r"a\\b").as_deref(), Some(r"a\\b"));
+        let run = "\\".repeat(200_000);
+        assert_eq!(decode_u_escapes(&run).as_deref(), Some(run.as_str()));
+        assert_eq!(quote(&"x".repeat(50)), format!("{:?}…", "x".repeat(40)));
+    }
+}
