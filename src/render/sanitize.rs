@@ -1,0 +1,638 @@
+//! Terminal safety: nothing from a payload may drive the terminal or hide itself.
+//!
+//! Every payload-derived string (keys, values, messages, source names) passes
+//! through [`escape`] before the renderer adds its own colour codes. The policy is
+//! reliability research §2.5 (T1–T14) and §3.1:
+//!
+//! * C0 controls, DEL and C1 controls become visible escapes, so ESC-based attacks
+//!   (OSC 52 clipboard writes, OSC 8 links, CSI screen clears, title reports) and
+//!   line overwrites with a lone `\r` cannot reach the terminal.
+//! * Bidi controls are always escaped (Trojan Source, CVE-2021-42574).
+//! * Invisible characters (zero-width, BOM, soft hyphen, fillers, tag characters,
+//!   stray variation selectors) are escaped so two equal-looking ids that differ
+//!   only by an invisible character look different.
+//! * Except: ZWJ, ZWNJ, VS15/VS16 and emoji tag sequences are kept where they build
+//!   an emoji (👨‍👩‍👧, ❤️, 🏴󠁧󠁢󠁳󠁣󠁴󠁿), because WeChat users send emoji all the time and
+//!   escaping them would make ordinary messages unreadable.
+//!
+//! Widths are measured per grapheme cluster with `unicode-width`, after escaping
+//! (unicode-width gives control characters a width that terminals do not honour).
+
+use std::borrow::Cow;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+const ZWNJ: char = '\u{200C}';
+const ZWJ: char = '\u{200D}';
+const VS15: char = '\u{FE0E}';
+const VS16: char = '\u{FE0F}';
+const BLACK_FLAG: char = '\u{1F3F4}';
+const CANCEL_TAG: char = '\u{E007F}';
+const KEYCAP: char = '\u{20E3}';
+
+/// Returns `s` with every control, bidi and invisible character written as a
+/// visible escape: `\n` `\t` `\r`, `\xNN` for the other C0 controls and DEL, and
+/// `\u{…}` (lower-case hex) for everything else. A backslash stays a backslash.
+///
+/// Borrows when nothing needs escaping (the common case: printable ASCII and
+/// ordinary CJK text).
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if is_plain_ascii(s) || !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for g in s.graphemes(true) {
+        escape_cluster_into(g, &mut out);
+    }
+    Cow::Owned(out)
+}
+
+/// Cuts `s` (already escaped) to at most `max_width` display columns, never inside a
+/// grapheme cluster. Returns the kept prefix and, when something was cut, how many
+/// bytes of `s` were left out (for a `… (1,234 more bytes)` marker).
+pub fn truncate(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
+    // A character of width 2 takes at least 3 UTF-8 bytes and every other character
+    // at most width 1, so a string never has more columns than bytes.
+    if s.len() <= max_width {
+        return (Cow::Borrowed(s), None);
+    }
+    let mut used = 0;
+    for (off, g) in s.grapheme_indices(true) {
+        let w = cluster_width(g);
+        if used + w > max_width {
+            let kept = s.get(..off).unwrap_or_default();
+            return (Cow::Borrowed(kept), Some(s.len() - off));
+        }
+        used += w;
+    }
+    (Cow::Borrowed(s), None)
+}
+
+/// [`escape`] and [`truncate`] in one pass over raw payload text: stops escaping once
+/// `max_width` columns are filled (a 1 MB `Content` costs only what is shown), never
+/// cuts an escape like `\u{202e}` in half, and counts the left-out bytes of the
+/// *original* text.
+pub fn escape_truncated(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
+    if s.len() <= max_width && is_plain_ascii(s) {
+        return (Cow::Borrowed(s), None);
+    }
+    let mut out: Option<String> = None;
+    let mut used = 0;
+    for (off, g) in s.grapheme_indices(true) {
+        let e = escape_cluster(g);
+        let w = width(&e);
+        if used + w > max_width {
+            let left = Some(s.len() - off);
+            return match out {
+                Some(o) => (Cow::Owned(o), left),
+                None => (Cow::Borrowed(s.get(..off).unwrap_or_default()), left),
+            };
+        }
+        used += w;
+        match (&mut out, e) {
+            (Some(o), e) => o.push_str(&e),
+            (None, Cow::Borrowed(_)) => {}
+            (None, Cow::Owned(e)) => {
+                // First change: copy what was kept verbatim so far, then continue owned.
+                let mut o = String::with_capacity(off + e.len() + 16);
+                o.push_str(s.get(..off).unwrap_or_default());
+                o.push_str(&e);
+                out = Some(o);
+            }
+        }
+    }
+    match out {
+        Some(o) => (Cow::Owned(o), None),
+        None => (Cow::Borrowed(s), None),
+    }
+}
+
+/// Display width of `s` in terminal columns, summed per grapheme cluster.
+///
+/// Call it on escaped text: raw control characters have no meaningful width.
+pub fn width(s: &str) -> usize {
+    if is_plain_ascii(s) {
+        return s.len();
+    }
+    s.graphemes(true).map(cluster_width).sum()
+}
+
+/// Width of one grapheme cluster. Measured per cluster (not per string) so that
+/// [`truncate`] and [`width`] always agree.
+fn cluster_width(g: &str) -> usize {
+    g.width()
+}
+
+/// True when every byte is printable ASCII (space to `~`): nothing to escape, and
+/// every byte is one column.
+fn is_plain_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// Characters that are escaped unless [`escape_cluster_into`] finds them building an
+/// emoji.
+fn needs_escape(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1F}'
+        | '\u{7F}'..='\u{9F}' // DEL and C1 (U+009B is CSI, U+009D is OSC on some terminals)
+        | '\u{AD}' // soft hyphen
+        | '\u{34F}' // combining grapheme joiner
+        | '\u{61C}' // Arabic letter mark (bidi)
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' // Hangul fillers: "blank" nicknames
+        | '\u{17B4}' | '\u{17B5}' // Khmer inherent vowels, invisible
+        | '\u{180E}' // Mongolian vowel separator
+        | '\u{200B}'..='\u{200F}' // ZWSP, ZWNJ, ZWJ, LRM, RLM
+        | '\u{2028}'..='\u{202E}' // line/paragraph separators, bidi embeddings/overrides
+        | '\u{2060}'..='\u{206F}' // word joiner, invisible operators, bidi isolates, deprecated
+        | '\u{FE00}'..='\u{FE0F}' // variation selectors
+        | '\u{FEFF}' // BOM / zero-width no-break space
+        | '\u{FFF9}'..='\u{FFFB}' // interlinear annotation controls
+        | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
+        | '\u{1D173}'..='\u{1D17A}' // musical format controls
+        | '\u{E0000}'..='\u{E0FFF}' // tags, variation selectors supplement, reserved ignorables
+    )
+}
+
+/// Characters that can start an emoji: Extended_Pictographic (the ranges of Unicode's
+/// emoji-data.txt, merged where the gaps hold no letters) and regional indicators
+/// (flags).
+fn is_emoji(c: char) -> bool {
+    matches!(c,
+        '\u{A9}' | '\u{AE}' | '\u{203C}' | '\u{2049}' | '\u{2122}' | '\u{2139}'
+        | '\u{2194}'..='\u{2199}' | '\u{21A9}'..='\u{21AA}' | '\u{231A}'..='\u{231B}'
+        | '\u{2328}' | '\u{2388}' | '\u{23CF}' | '\u{23E9}'..='\u{23F3}'
+        | '\u{23F8}'..='\u{23FA}' | '\u{24C2}' | '\u{25AA}'..='\u{25AB}' | '\u{25B6}'
+        | '\u{25C0}' | '\u{25FB}'..='\u{25FE}' | '\u{2600}'..='\u{27BF}'
+        | '\u{2934}'..='\u{2935}' | '\u{2B05}'..='\u{2B07}' | '\u{2B1B}'..='\u{2B1C}'
+        | '\u{2B50}' | '\u{2B55}' | '\u{3030}' | '\u{303D}' | '\u{3297}' | '\u{3299}'
+        | '\u{1F000}'..='\u{1FAFF}' // includes regional indicators and skin tones
+        | '\u{1FC00}'..='\u{1FFFD}'
+    )
+}
+
+/// Whether a grapheme cluster is an emoji, judged by how it *starts*: an emoji
+/// character, or a well-formed keycap (`0`–`9`, `#`, `*`, optional VS16, U+20E3).
+///
+/// Only the start counts so that escaping is stable: once a stray character inside a
+/// cluster is escaped, the kept prefix still starts the same way and is judged the
+/// same way when the output is escaped again.
+fn is_emoji_cluster(cs: &[char]) -> bool {
+    match cs {
+        [first, ..] if is_emoji(*first) => true,
+        [b, KEYCAP] | [b, VS16, KEYCAP] => is_keycap_base(*b),
+        _ => false,
+    }
+}
+
+fn is_keycap_base(c: char) -> bool {
+    matches!(c, '0'..='9' | '#' | '*')
+}
+
+/// True for a tag character that may spell a subdivision flag (`a`–`z`, `0`–`9`).
+fn is_tag_spec(c: char) -> bool {
+    matches!(c, '\u{E0030}'..='\u{E0039}' | '\u{E0061}'..='\u{E007A}')
+}
+
+/// Escapes one grapheme cluster (borrowing when nothing changes).
+fn escape_cluster(g: &str) -> Cow<'_, str> {
+    if !g.chars().any(needs_escape) {
+        return Cow::Borrowed(g);
+    }
+    let mut out = String::with_capacity(g.len() + 8);
+    escape_cluster_into(g, &mut out);
+    Cow::Owned(out)
+}
+
+/// Appends one grapheme cluster to `out`, escaping what must not reach the terminal.
+///
+/// Inside a cluster that contains an emoji, joiners and selectors are kept only in
+/// the positions where they build the emoji. Anything more (a run of selectors, a
+/// dangling ZWJ, tags that are not a `🏴…CANCEL TAG` flag) is escaped, because those
+/// are the shapes used to smuggle hidden text behind an emoji.
+fn escape_cluster_into(g: &str, out: &mut String) {
+    if !g.chars().any(needs_escape) {
+        out.push_str(g);
+        return;
+    }
+    let cs: Vec<char> = g.chars().collect();
+    let emoji = is_emoji_cluster(&cs);
+    let tags_ok = if emoji {
+        valid_tag_sequences(&cs)
+    } else {
+        Vec::new()
+    };
+    // Whether the previous char was written as itself and is a visible base (not a
+    // joiner or selector): selectors and ZWNJ may only follow such a char.
+    let mut prev_base = false;
+    // Whether the previous char was written as itself at all.
+    let mut prev_kept = false;
+    for (i, &c) in cs.iter().enumerate() {
+        let keep = if !needs_escape(c) {
+            true
+        } else if !emoji {
+            false
+        } else {
+            match c {
+                // A presentation selector belongs right after the emoji (or keycap
+                // base) it selects for; after anything else it is hidden payload.
+                VS15 | VS16 => {
+                    prev_base
+                        && i > 0
+                        && cs
+                            .get(i - 1)
+                            .is_some_and(|&p| is_emoji(p) || (i == 1 && is_keycap_base(p)))
+                }
+                // ZWNJ has no role in emoji sequences beyond breaking a ligature;
+                // allow one right after an emoji and nowhere else.
+                ZWNJ => prev_base && i > 0 && cs.get(i - 1).is_some_and(|&p| is_emoji(p)),
+                ZWJ => {
+                    // Joins two emoji: right after a kept emoji (or its kept
+                    // presentation selector) and right before another emoji.
+                    prev_kept
+                        && i > 0
+                        && cs
+                            .get(i - 1)
+                            .is_some_and(|&p| is_emoji(p) || p == VS15 || p == VS16)
+                        && cs.get(i + 1).is_some_and(|&n| is_emoji(n))
+                }
+                _ => tags_ok.get(i).copied().unwrap_or(false),
+            }
+        };
+        if keep {
+            out.push(c);
+        } else {
+            push_escape(c, out);
+        }
+        prev_kept = keep;
+        prev_base = keep && !needs_escape(c);
+    }
+}
+
+/// Marks the tag characters of well-formed emoji tag sequences (subdivision flags
+/// like 🏴󠁧󠁢󠁳󠁣󠁴󠁿): U+1F3F4, then 1–8 tag letters or digits, then CANCEL TAG.
+fn valid_tag_sequences(cs: &[char]) -> Vec<bool> {
+    let mut ok = vec![false; cs.len()];
+    let mut i = 0;
+    while i < cs.len() {
+        if cs.get(i) == Some(&BLACK_FLAG) {
+            let start = i + 1;
+            let mut end = start;
+            while cs.get(end).is_some_and(|&c| is_tag_spec(c)) {
+                end += 1;
+            }
+            let n = end - start;
+            if (1..=8).contains(&n) && cs.get(end) == Some(&CANCEL_TAG) {
+                for flag in ok.iter_mut().take(end + 1).skip(start) {
+                    *flag = true;
+                }
+                i = end + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    ok
+}
+
+/// Writes the visible escape of one character.
+fn push_escape(c: char, out: &mut String) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\u{0}'..='\u{1F}' | '\u{7F}' => {
+            out.push_str("\\x");
+            push_hex(u32::from(c), 2, out);
+        }
+        _ => {
+            out.push_str("\\u{");
+            push_hex(u32::from(c), 1, out);
+            out.push('}');
+        }
+    }
+}
+
+/// Lower-case hex of `v`, zero-padded to at least `min_digits`.
+fn push_hex(v: u32, min_digits: usize, out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [b'0'; 8];
+    let mut n = 0;
+    let mut v = v;
+    while v > 0 || n < min_digits {
+        buf[7 - n] = DIGITS[(v & 0xf) as usize];
+        v >>= 4;
+        n += 1;
+        if n == 8 {
+            break;
+        }
+    }
+    for &b in &buf[8 - n..] {
+        out.push(char::from(b));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        for s in [
+            "",
+            "hello world",
+            "你好，世界",
+            "a\\b",
+            "👍",
+            "caf\u{e9}",
+            "ｆｕｌｌ",
+        ] {
+            let e = escape(s);
+            assert!(matches!(e, Cow::Borrowed(_)), "{s:?}");
+            assert_eq!(e, s);
+        }
+    }
+
+    #[test]
+    fn c0_del_c1() {
+        assert_eq!(escape("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+        assert_eq!(escape("\r\n"), "\\r\\n");
+        assert_eq!(
+            escape("\u{0}\u{7}\u{8}\u{b}\u{c}\u{1b}\u{1f}"),
+            "\\x00\\x07\\x08\\x0b\\x0c\\x1b\\x1f"
+        );
+        assert_eq!(escape("\u{7f}"), "\\x7f");
+        assert_eq!(
+            escape("\u{80}\u{85}\u{9b}\u{9d}\u{9f}"),
+            "\\u{80}\\u{85}\\u{9b}\\u{9d}\\u{9f}"
+        );
+        // U+00A0 (no-break space) is ordinary text.
+        assert_eq!(escape("\u{a0}"), "\u{a0}");
+    }
+
+    #[test]
+    fn terminal_attacks_are_inert() {
+        // T1 OSC 52, T2 OSC 8, T3 title, T4 CSI.
+        let osc52 = "\u{1b}]52;c;ZXZpbA==\u{7}";
+        assert_eq!(escape(osc52), "\\x1b]52;c;ZXZpbA==\\x07");
+        let osc8 = "\u{1b}]8;;http://evil\u{7}click\u{1b}]8;;\u{7}";
+        assert_eq!(escape(osc8), "\\x1b]8;;http://evil\\x07click\\x1b]8;;\\x07");
+        assert_eq!(
+            escape("\u{1b}[2J\u{1b}[1A\u{1b}[2K"),
+            "\\x1b[2J\\x1b[1A\\x1b[2K"
+        );
+        assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
+        for s in [osc52, osc8, "x\u{1b}[8my", "\u{9d}0;t\u{9c}"] {
+            let e = escape(s);
+            assert!(!e.chars().any(|c| c.is_control()), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn bidi_and_invisible() {
+        assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
+        for c in [
+            '\u{202a}',
+            '\u{202b}',
+            '\u{202c}',
+            '\u{202d}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{61c}',
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{2060}',
+            '\u{2061}',
+            '\u{2064}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{180e}',
+            '\u{e0001}',
+            '\u{e0041}',
+            '\u{e007f}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{3164}',
+            '\u{fe0f}',
+            '\u{e0100}',
+        ] {
+            let s = format!("a{c}b");
+            assert_eq!(escape(&s), format!("a\\u{{{:x}}}b", u32::from(c)), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn backslash_stays() {
+        assert_eq!(escape("C:\\path\\x1b"), "C:\\path\\x1b");
+    }
+
+    #[test]
+    fn emoji_sequences_kept() {
+        for s in [
+            "👨\u{200d}👩\u{200d}👧",                                   // family (ZWJ)
+            "❤\u{fe0f}",                                                // VS16
+            "☺\u{fe0e}",                                                // VS15
+            "🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}", // Scotland
+            "👍🏽",                                                       // skin tone
+            "🇨🇳",                                                       // flag
+            "1\u{fe0f}\u{20e3}",                                        // keycap
+            "🏳\u{fe0f}\u{200d}🌈",                                      // rainbow flag
+            "👁\u{fe0f}\u{200d}🗨\u{fe0f}",                               // eye in bubble
+            "hi 👩\u{200d}💻 there",
+        ] {
+            assert_eq!(escape(s), s, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn smuggling_behind_emoji_is_escaped() {
+        // Tag characters spelling hidden text after an ordinary emoji.
+        assert_eq!(escape("😀\u{e0041}\u{e0042}"), "😀\\u{e0041}\\u{e0042}");
+        // A flag tag sequence without CANCEL TAG.
+        assert_eq!(escape("🏴\u{e0067}\u{e0062}"), "🏴\\u{e0067}\\u{e0062}");
+        // Runs of selectors (variation-selector steganography).
+        assert_eq!(escape("😀\u{fe0f}\u{fe0f}"), "😀\u{fe0f}\\u{fe0f}");
+        assert_eq!(escape("😀\u{e0100}"), "😀\\u{e0100}");
+        // A dangling ZWJ, a doubled ZWJ, a ZWJ before a letter.
+        assert_eq!(escape("😀\u{200d}"), "😀\\u{200d}");
+        assert_eq!(escape("😀\u{200d}\u{200d}😀"), "😀\\u{200d}\\u{200d}😀");
+        assert_eq!(escape("😀\u{200d}a"), "😀\\u{200d}a");
+        // Joiners outside emoji.
+        assert_eq!(escape("a\u{200d}b"), "a\\u{200d}b");
+        assert_eq!(escape("\u{fe0f}"), "\\u{fe0f}");
+    }
+
+    #[test]
+    fn escaped_output_is_stable() {
+        // Escaping is idempotent: the output holds nothing left to escape.
+        let s = "\u{1b}[2J\u{202e}\u{200b}\r😀\u{e0041}👨\u{200d}👩\u{200d}👧";
+        let once = escape(s).into_owned();
+        assert_eq!(escape(&once), once.as_str());
+        // Shapes proptest found where a cluster only *looked* like an emoji.
+        for s in [
+            "\\\u{200c}\u{200c}\u{20e3}",
+            "🇨\u{200d}\u{301}\u{fe0f}",
+            "🏴\u{e0041}\u{20e3}\u{200d}🏴",
+        ] {
+            let once = escape(s).into_owned();
+            assert_eq!(escape(&once), once.as_str(), "{s:?}");
+        }
+        assert_eq!(escape("a\u{301}\u{fe0f}"), "a\u{301}\\u{fe0f}");
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(width(""), 0);
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("中文"), 4);
+        assert_eq!(width("小程序的原始ID"), 14);
+        assert_eq!(width("👨\u{200d}👩\u{200d}👧"), 2);
+        assert_eq!(width("❤\u{fe0f}"), 2);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(width(&escape("\u{1b}")), 4);
+    }
+
+    #[test]
+    fn truncate_by_grapheme() {
+        assert_eq!(truncate("hello", 10), (Cow::Borrowed("hello"), None));
+        assert_eq!(truncate("hello", 5), (Cow::Borrowed("hello"), None));
+        assert_eq!(truncate("hello", 3), (Cow::Borrowed("hel"), Some(2)));
+        assert_eq!(truncate("hello", 0), (Cow::Borrowed(""), Some(5)));
+        // Wide characters are not split and never overflow the limit.
+        assert_eq!(truncate("中文字", 3), (Cow::Borrowed("中"), Some(6)));
+        assert_eq!(truncate("中文字", 4), (Cow::Borrowed("中文"), Some(3)));
+        // A ZWJ family is one cluster of width 2.
+        let fam = "👨\u{200d}👩\u{200d}👧";
+        let s = format!("ab{fam}cd");
+        assert_eq!(truncate(&s, 3), (Cow::Borrowed("ab"), Some(fam.len() + 2)));
+        assert_eq!(truncate(&s, 4).0, format!("ab{fam}"));
+        assert_eq!(
+            truncate("e\u{301}e\u{301}", 1),
+            (Cow::Borrowed("e\u{301}"), Some(3))
+        );
+    }
+
+    #[test]
+    fn escape_truncated_counts_raw_bytes_and_keeps_escapes_whole() {
+        assert_eq!(
+            escape_truncated("hello", 10),
+            (Cow::Borrowed("hello"), None)
+        );
+        let (t, left) = escape_truncated("hello world", 5);
+        assert!(matches!(t, Cow::Borrowed(_)));
+        assert_eq!((t.as_ref(), left), ("hello", Some(6)));
+        // `\x1b` is 4 columns: with 6 columns only one fits.
+        let (t, left) = escape_truncated("a\u{1b}\u{1b}b", 6);
+        assert_eq!((t.as_ref(), left), ("a\\x1b", Some(2)));
+        // Escapes are not split: 3 columns cannot hold `\u{202e}`.
+        let (t, left) = escape_truncated("ab\u{202e}cd", 4);
+        assert_eq!((t.as_ref(), left), ("ab", Some(5)));
+        // Ten ESCs fit byte-wise in 20 columns but not once escaped.
+        let escs = "\u{1b}".repeat(10);
+        let (t, left) = escape_truncated(&escs, 20);
+        assert_eq!((t.as_ref(), left), ("\\x1b".repeat(5).as_str(), Some(5)));
+        // A huge value: only the shown part is processed, the rest is counted.
+        let big = "x".repeat(1_000_000);
+        let (t, left) = escape_truncated(&big, 120);
+        assert_eq!((t.len(), left), (120, Some(999_880)));
+    }
+
+    #[test]
+    fn escape_truncated_matches_escape_when_it_fits() {
+        for s in [
+            "",
+            "abc",
+            "\u{1b}[2J",
+            "中文\r\n",
+            "👨\u{200d}👩\u{200d}👧\u{202e}",
+        ] {
+            let (t, left) = escape_truncated(s, 1000);
+            assert_eq!(t, escape(s));
+            assert_eq!(left, None);
+        }
+    }
+
+    #[test]
+    fn hex() {
+        let mut s = String::new();
+        push_hex(0, 2, &mut s);
+        push_hex(0x1b, 2, &mut s);
+        push_hex(0x10ffff, 1, &mut s);
+        push_hex(0, 1, &mut s);
+        assert_eq!(s, "001b10ffff0");
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Strings biased towards the characters this module cares about.
+        fn hostile() -> impl Strategy<Value = String> {
+            let pieces = prop::sample::select(vec![
+                "a",
+                "中",
+                "\u{1b}",
+                "[2J",
+                "\r",
+                "\n",
+                "\u{7f}",
+                "\u{9b}",
+                "\u{202e}",
+                "\u{200b}",
+                "\u{200d}",
+                "\u{200c}",
+                "\u{fe0f}",
+                "\u{e0041}",
+                "\u{e007f}",
+                "🏴",
+                "👨",
+                "❤",
+                "\\",
+                "\u{301}",
+                "\u{2028}",
+                "\u{feff}",
+                "1",
+                "\u{20e3}",
+                "🇨",
+            ]);
+            prop_oneof![
+                prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat()),
+                any::<String>(),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn escaped_text_is_inert(s in hostile()) {
+                let e = escape(&s);
+                for c in e.chars() {
+                    prop_assert!(!c.is_control(), "{c:?} in {e:?}");
+                    let invisible = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                        | '\u{200b}' | '\u{feff}' | '\u{2028}' | '\u{2029}');
+                    prop_assert!(!invisible, "{:?} in {:?}", c, e);
+                }
+                prop_assert_eq!(escape(&e), e.clone());
+            }
+
+            #[test]
+            fn truncation_respects_width(s in hostile(), max in 0usize..30) {
+                let (t, left) = escape_truncated(&s, max);
+                prop_assert!(width(&t) <= max);
+                let e = escape(&s);
+                prop_assert!(e.starts_with(t.as_ref()));
+                match left {
+                    None => prop_assert_eq!(t.as_ref(), e.as_ref()),
+                    Some(n) => prop_assert!(n > 0 && n <= s.len()),
+                }
+                let (t2, left2) = truncate(&e, max);
+                prop_assert!(width(&t2) <= max);
+                prop_assert!(e.starts_with(t2.as_ref()));
+                prop_assert_eq!(left2.unwrap_or(0), e.len() - t2.len());
+            }
+        }
+    }
+}
