@@ -8,8 +8,13 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod catalog;
+pub mod detect;
 pub mod diag;
 pub mod doc;
+pub mod input;
 pub mod parse;
+pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod typing;
+pub mod validate;

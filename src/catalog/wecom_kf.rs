@@ -881,6 +881,15 @@ const fn event(
 const ORIGIN_NOTE: &str =
     "Sent by the customer (origin 3) or by a servicer from the WeCom client (origin 5).";
 
+const NOTE: &[Field] = &[Field::new(
+    "note",
+    Ty::Object,
+    Xml::Nested,
+    Req::Always,
+    "笔记消息（接口不提供笔记内容）",
+    "note message (the API does not provide the note's content)",
+)];
+
 pub(super) const PLATFORM: Platform = Platform {
     pid: P,
     id: "wecom-kf",
@@ -992,9 +1001,9 @@ pub(super) const PLATFORM: Platform = Platform {
             "note",
             "笔记消息",
             "note message",
-            &[BASE],
-            "The API does not provide the note body: the note object is undocumented, \
-             so it is not catalogued.",
+            &[BASE, NOTE],
+            "The API does not provide the note body: the `note` object's contents are \
+             undocumented, so only its presence and shape are checked.",
         ),
         event(
             "event.enter_session",

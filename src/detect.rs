@@ -1,0 +1,346 @@
+//! Detection: which platform and type a parsed document is.
+//!
+//! The discriminator (`MsgType`/`Event`, `msgtype`/`event.event_type`, `Encrypt`,
+//! `msg_list`) gives the type id. Every catalogue type with that id is a candidate;
+//! each candidate is validated, and the best fit wins (fewest errors, then fewest
+//! warnings). When candidates of different platforms fit equally — a bare `text` can
+//! come from a mini program or an official account — the platform is left open and
+//! all of them are listed. Nothing here names a field of a particular type: the
+//! catalogue decides.
+
+use crate::catalog::{self, Disc, PlatformId, TypeDef};
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::doc::{Document, Format, Node, Value};
+use crate::report::Envelope;
+use crate::typing;
+use crate::validate;
+
+/// The type discriminator found in a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discriminator {
+    pub id: String,
+    pub disc: Disc,
+    pub envelope: Option<Envelope>,
+}
+
+/// Reads the type discriminator of a payload object.
+pub fn discriminator(root: &Node) -> Option<Discriminator> {
+    let has_plain = root.has("MsgType") || root.has("msgtype") || root.has("Event");
+    if root.has("Encrypt") && !has_plain {
+        let reply = root.has("MsgSignature") || root.has("TimeStamp");
+        return Some(Discriminator {
+            id: "encrypted".into(),
+            disc: Disc::Envelope,
+            envelope: Some(if reply {
+                Envelope::Reply
+            } else {
+                Envelope::Push
+            }),
+        });
+    }
+    let compat = root.has("Encrypt").then_some(Envelope::Compat);
+    if let Some(t) = root.get("MsgType").and_then(Node::scalar_text) {
+        let id = if t == "event" {
+            match root.get("Event").and_then(Node::scalar_text) {
+                Some(e) => format!("event.{e}"),
+                None => "event".into(),
+            }
+        } else {
+            t.to_string()
+        };
+        return Some(Discriminator {
+            id,
+            disc: Disc::Pascal,
+            envelope: compat,
+        });
+    }
+    if let Some(t) = root.get("msgtype").and_then(Node::scalar_text) {
+        let id = if t == "event" {
+            match root
+                .get("event")
+                .and_then(|e| e.get("event_type"))
+                .and_then(Node::scalar_text)
+            {
+                Some(e) => format!("event.{e}"),
+                None => "event".into(),
+            }
+        } else {
+            t.to_string()
+        };
+        return Some(Discriminator {
+            id,
+            disc: Disc::Snake,
+            envelope: None,
+        });
+    }
+    if let Some(e) = root.get("Event").and_then(Node::scalar_text) {
+        return Some(Discriminator {
+            id: format!("event.{e}"),
+            disc: Disc::Pascal,
+            envelope: compat,
+        });
+    }
+    if root.has("msg_list") || (root.has("errcode") && root.has("next_cursor")) {
+        return Some(Discriminator {
+            id: "sync_msg".into(),
+            disc: Disc::SyncResponse,
+            envelope: None,
+        });
+    }
+    None
+}
+
+/// True when the document carries a discriminator or at least two of the
+/// catalogue's signature keys; anything else is not a payload.
+pub fn is_wechat(root: &Node) -> bool {
+    if discriminator(root).is_some() {
+        return true;
+    }
+    // One key alone is weak evidence: a sync_msg *request* body carries
+    // `open_kfid` too. Two of them (or a discriminator) make a payload.
+    root.members()
+        .iter()
+        .filter(|m| catalog::is_signature_key(&m.key))
+        .take(2)
+        .count()
+        == 2
+}
+
+/// What detection concluded.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    pub platform: Option<PlatformId>,
+    pub candidates: Vec<PlatformId>,
+    pub type_id: Option<String>,
+    pub type_def: Option<&'static TypeDef>,
+    pub envelope: Option<Envelope>,
+    /// Detection findings plus the validation findings of the chosen type.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The payload after the catalogue typing pass (XML sources only).
+    pub typed: Option<Node>,
+}
+
+/// Ranks a candidate: fewer errors first, then fewer warnings.
+fn fit(diags: &[Diagnostic]) -> (usize, usize) {
+    let e = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let w = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    (e, w)
+}
+
+/// Detects and validates one payload object of `doc`.
+///
+/// `only` restricts the platforms considered (`--platform`); empty means all.
+pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
+    let allowed = |p: PlatformId| only.is_empty() || only.contains(&p);
+    let (line, column) = doc.line_col(root.pos);
+    let Some(d) = discriminator(root) else {
+        let mut diags = validate::validate_fields(doc, root, &[], false);
+        diags.push(Diagnostic::new(
+            Code::MissingDiscriminator,
+            "no MsgType, msgtype or Event field says what this payload is",
+            line,
+            column,
+        ));
+        let candidates = marker_platforms(root, &allowed);
+        return Detection {
+            platform: single(&candidates),
+            candidates,
+            type_id: None,
+            type_def: None,
+            envelope: None,
+            diagnostics: sorted(diags),
+            typed: None,
+        };
+    };
+
+    // Validate every candidate (XML sources after the catalogue typing pass).
+    let mut scored: Vec<(&'static TypeDef, Vec<Diagnostic>, Option<Node>)> = Vec::new();
+    for td in catalog::candidates(&d.id, d.disc).filter(|t| allowed(t.platform)) {
+        if doc.format == Format::Xml {
+            let mut typed = root.clone();
+            typing::apply_catalog(&mut typed, td);
+            let diags = validate::validate(doc, &typed, td);
+            scored.push((td, diags, Some(typed)));
+        } else {
+            let diags = validate::validate(doc, root, td);
+            scored.push((td, diags, None));
+        }
+    }
+
+    if scored.is_empty() {
+        let mut diags = validate::validate_fields(doc, root, &[], false);
+        let candidates = match d.disc {
+            Disc::Snake | Disc::SyncResponse => vec![PlatformId::WecomKf]
+                .into_iter()
+                .filter(|p| allowed(*p))
+                .collect(),
+            _ => {
+                let m = marker_platforms(root, &allowed);
+                if m.is_empty() {
+                    [PlatformId::Miniprogram, PlatformId::OfficialAccount]
+                        .into_iter()
+                        .filter(|p| allowed(*p))
+                        .collect()
+                } else {
+                    m
+                }
+            }
+        };
+        let where_ = if only.is_empty() {
+            "the catalogue".to_string()
+        } else {
+            format!(
+                "the catalogue of {}",
+                only.iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        diags.push(Diagnostic::new(
+            Code::UnknownType,
+            format!(
+                "type `{}` is not in {where_}; only the common structure was checked",
+                d.id
+            ),
+            line,
+            column,
+        ));
+        return Detection {
+            platform: single(&candidates),
+            candidates,
+            type_id: Some(d.id),
+            type_def: None,
+            envelope: d.envelope,
+            diagnostics: sorted(diags),
+            typed: None,
+        };
+    }
+
+    let best = scored
+        .iter()
+        .map(|(_, diags, _)| fit(diags))
+        .min()
+        .unwrap_or((0, 0));
+    let mut tied: Vec<usize> = (0..scored.len())
+        .filter(|&i| fit(&scored[i].1) == best)
+        .collect();
+    // Platform markers (e.g. devmode's App_Type) settle a tie.
+    if tied.len() > 1 {
+        let marked: Vec<usize> = tied
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let p = scored[i].0.platform.platform();
+                root.members()
+                    .iter()
+                    .any(|m| p.markers.contains(&m.key.as_str()))
+            })
+            .collect();
+        if !marked.is_empty() {
+            tied = marked;
+        }
+    }
+    let mut candidates: Vec<PlatformId> = tied.iter().map(|&i| scored[i].0.platform).collect();
+    candidates.sort();
+    candidates.dedup();
+    let chosen = tied.first().copied().unwrap_or(0);
+    let (td, mut diags, typed) = scored.swap_remove(chosen);
+    let platform = single(&candidates);
+    if platform.is_none() {
+        diags.push(Diagnostic::new(
+            Code::AmbiguousPlatform,
+            format!(
+                "`{}` fits {} equally; pass --platform to choose",
+                d.id,
+                candidates
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            line,
+            column,
+        ));
+    }
+    if d.envelope.is_some() && d.disc == Disc::Envelope {
+        diags.push(Diagnostic::new(
+            Code::Encrypted,
+            "encrypted payload (safe mode): decrypt it with the EncodingAESKey of the receiving app to see the message",
+            line,
+            column,
+        ));
+    }
+    if d.disc == Disc::SyncResponse {
+        if let Some(n) = root.get("errcode") {
+            if n.scalar_text().is_some_and(|t| t != "0") {
+                let (l, c) = doc.line_col(n.pos);
+                let msg = root.get_str("errmsg").unwrap_or("");
+                diags.push(
+                    Diagnostic::new(
+                        Code::SyncErrcode,
+                        format!(
+                            "sync_msg failed: errcode {} {}",
+                            n.scalar_text().unwrap_or("?"),
+                            msg
+                        ),
+                        l,
+                        c,
+                    )
+                    .with_field("/errcode"),
+                );
+            }
+        }
+    }
+    Detection {
+        platform,
+        candidates,
+        type_id: Some(d.id),
+        type_def: Some(td),
+        envelope: d.envelope,
+        diagnostics: sorted(diags),
+        typed,
+    }
+}
+
+fn single(c: &[PlatformId]) -> Option<PlatformId> {
+    match c {
+        [p] => Some(*p),
+        _ => None,
+    }
+}
+
+fn marker_platforms(root: &Node, allowed: &dyn Fn(PlatformId) -> bool) -> Vec<PlatformId> {
+    catalog::platforms()
+        .filter(|p| allowed(p.pid))
+        .filter(|p| {
+            root.members()
+                .iter()
+                .any(|m| p.markers.contains(&m.key.as_str()))
+        })
+        .map(|p| p.pid)
+        .collect()
+}
+
+fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    d.sort_by_key(|x| (x.line, x.column));
+    d
+}
+
+/// For a `sync_msg` response with errcode 0: its `msg_list` entries (objects).
+pub fn sync_entries(root: &Node) -> Option<&[Node]> {
+    let ok = root
+        .get("errcode")
+        .and_then(Node::scalar_text)
+        .is_none_or(|t| t == "0");
+    match root.get("msg_list").map(|n| &n.value) {
+        Some(Value::Array(items)) if ok => Some(items),
+        _ => None,
+    }
+}

@@ -1,0 +1,737 @@
+//! Input framing: turns a byte stream (a file, stdin, an application log) into
+//! documents with source positions, without ever reading the whole stream.
+//!
+//! A payload can sit anywhere: alone in a file, one per line (NDJSON), several in
+//! one line, inside a log line after a prefix, or as pretty-printed JSON/XML
+//! spanning many lines. The scanner reads line by line, looks for candidate starts
+//! (`{` and `<xml`), asks a cheap structural scan ([`crate::parse::Extent`]) how many
+//! more lines the candidate needs, and only then runs the real parser once.
+//!
+//! Guarantees: memory is bounded by the record limit (an oversized line is skipped
+//! without being buffered); a broken document never hides what follows it (scanning
+//! resumes at the next line); nothing is read past the end of the current payload,
+//! so `tail -f` shows each payload as soon as its last line arrives.
+
+use crate::diag::{Code, Diagnostic};
+use crate::doc::{Document, Format};
+use crate::parse::{json, xml, Extent, Limits, ParseError};
+use std::collections::VecDeque;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+/// Knobs for framing and parsing.
+#[derive(Clone, Copy, Debug)]
+pub struct ScanOptions {
+    /// Largest document (and line) accepted, in bytes.
+    pub max_record: usize,
+    pub limits: Limits,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_record: 16 << 20,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// One thing found in the input.
+#[derive(Debug)]
+pub enum Item {
+    /// A document that parsed (it may or may not be a WeChat payload), with the
+    /// non-fatal findings made while reading it (lenient JSON, XML attributes, …).
+    Doc(Document, Vec<Diagnostic>),
+    /// A document that looks like a payload but could not be read.
+    Broken(Broken),
+    /// A non-blank line that holds no document (counted, not shown).
+    Skipped,
+}
+
+/// A payload-like document that failed to parse.
+#[derive(Debug, Clone)]
+pub struct Broken {
+    pub source: Arc<str>,
+    pub format: Format,
+    /// Where the document starts.
+    pub line: u32,
+    pub column: u32,
+    /// What went wrong, located at the problem.
+    pub diagnostic: Diagnostic,
+}
+
+/// Reads documents from one input.
+pub struct Scanner<R: Read> {
+    reader: BufReader<R>,
+    source: Arc<str>,
+    opts: ScanOptions,
+    /// Bytes of consecutive whole lines; `buf[0]` starts line `buf_line`.
+    buf: Vec<u8>,
+    /// Offsets in `buf` where each buffered line starts.
+    starts: Vec<usize>,
+    buf_line: u32,
+    /// Scan position in `buf`.
+    pos: usize,
+    eof: bool,
+    started: bool,
+    pending: VecDeque<Item>,
+    docs: u64,
+    other_text: bool,
+    failed: bool,
+    /// Last source line (1-based) on which a document started or ended.
+    covered: u32,
+}
+
+impl<R: Read> Scanner<R> {
+    pub fn new(reader: R, source: impl Into<Arc<str>>, opts: ScanOptions) -> Self {
+        Scanner {
+            reader: BufReader::with_capacity(64 * 1024, reader),
+            source: source.into(),
+            opts,
+            buf: Vec::new(),
+            starts: Vec::new(),
+            buf_line: 1,
+            pos: 0,
+            eof: false,
+            started: false,
+            pending: VecDeque::new(),
+            docs: 0,
+            other_text: false,
+            failed: false,
+            covered: 0,
+        }
+    }
+
+    /// Display name of the input.
+    pub fn source(&self) -> &Arc<str> {
+        &self.source
+    }
+
+    /// True when the next read would have to wait for the input; a good moment to
+    /// flush output so live streams show each payload at once.
+    pub fn input_drained(&self) -> bool {
+        self.reader.buffer().is_empty()
+    }
+
+    /// After the end of input: the input held exactly one document and nothing else.
+    pub fn was_single_document(&self) -> bool {
+        self.docs == 1 && !self.other_text
+    }
+
+    /// The next item, `Ok(None)` at the end of input. I/O errors end the scan.
+    pub fn next_item(&mut self) -> io::Result<Option<Item>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Ok(Some(item));
+            }
+            if self.failed {
+                return Ok(None);
+            }
+            if !self.step()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Index of the buffered line holding byte `at`.
+    fn line_index(&self, at: usize) -> usize {
+        match self.starts.binary_search(&at) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// End of the buffered line `i` (exclusive, including its newline).
+    fn line_end(&self, i: usize) -> usize {
+        self.starts.get(i + 1).copied().unwrap_or(self.buf.len())
+    }
+
+    /// 1-based line and column of byte `at` in `buf`.
+    fn line_col(&self, at: usize) -> (u32, u32) {
+        let i = self.line_index(at);
+        let start = self.starts.get(i).copied().unwrap_or(0);
+        let col = self.buf[start..at]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        (self.buf_line + i as u32, col as u32 + 1)
+    }
+
+    /// Reads one more line into the buffer. Returns false at end of input.
+    fn read_line(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let start = self.buf.len();
+        let cap = self.opts.max_record;
+        let mut overflow: usize = 0;
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                self.eof = true;
+                break;
+            }
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            let room = cap.saturating_sub(self.buf.len() - start);
+            if overflow == 0 && take <= room {
+                self.buf.extend_from_slice(&chunk[..take]);
+            } else {
+                // Oversized line: stop buffering, just count and discard.
+                overflow += take;
+            }
+            self.reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if !self.started {
+            self.started = true;
+            if let Some(item) = self.sniff_encoding(start) {
+                self.pending.push_back(item);
+                self.failed = true;
+                return Ok(false);
+            }
+        }
+        if overflow > 0 {
+            let line = self.buf_line + self.starts.len() as u32;
+            let size = self.buf.len() - start + overflow;
+            self.buf.truncate(start);
+            self.other_text = true;
+            self.pending.push_back(Item::Broken(Broken {
+                source: self.source.clone(),
+                format: Format::Json,
+                line,
+                column: 1,
+                diagnostic: Diagnostic::new(
+                    Code::RecordTooLarge,
+                    format!(
+                        "line {line} is {size} bytes, over the {} byte record limit; skipped",
+                        cap
+                    ),
+                    line,
+                    1,
+                ),
+            }));
+            // Keep line numbering right: the skipped line still counts.
+            self.starts.push(start);
+            self.buf.push(b'\n');
+            return Ok(true);
+        }
+        if self.buf.len() == start {
+            return Ok(false);
+        }
+        self.starts.push(start);
+        Ok(true)
+    }
+
+    /// UTF-16 input cannot hold a WeChat payload in any form we read; say so once.
+    fn sniff_encoding(&self, start: usize) -> Option<Item> {
+        let head = &self.buf[start..];
+        let bom16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+        let nul_pairs = head.len() >= 4
+            && head.iter().take(64).filter(|&&b| b == 0).count() >= head.len().min(64) / 4;
+        if bom16 || nul_pairs {
+            let d = Diagnostic::new(
+                Code::Utf16Input,
+                "the input is UTF-16 (or has NUL bytes between characters); convert it with `iconv -f UTF-16 -t UTF-8`",
+                1,
+                1,
+            );
+            return Some(Item::Broken(Broken {
+                source: self.source.clone(),
+                format: Format::Json,
+                line: 1,
+                column: 1,
+                diagnostic: d,
+            }));
+        }
+        None
+    }
+
+    /// Drops buffered lines before the one holding `pos`.
+    fn compact(&mut self) {
+        let i = self.line_index(self.pos);
+        if i == 0 {
+            return;
+        }
+        let cut = self.starts[i];
+        self.buf.drain(..cut);
+        self.starts.drain(..i);
+        for s in &mut self.starts {
+            *s -= cut;
+        }
+        self.pos -= cut;
+        self.buf_line += i as u32;
+    }
+
+    /// Moves the scan position to the start of the line after the one holding `at`.
+    fn resume_after_line_of(&mut self, at: usize) {
+        let i = self.line_index(at);
+        self.pos = self.line_end(i);
+    }
+
+    /// Does one unit of work; false when the input is exhausted.
+    fn step(&mut self) -> io::Result<bool> {
+        if self.pos >= self.buf.len() {
+            self.compact();
+            if !self.read_line()? {
+                return Ok(!self.pending.is_empty());
+            }
+            return Ok(true);
+        }
+        self.compact();
+        let line_end = self.line_end(self.line_index(self.pos));
+        let hay = &self.buf[self.pos..line_end];
+        let Some(off) = memchr::memchr2(b'{', b'<', hay) else {
+            if hay.iter().any(|b| !b.is_ascii_whitespace()) && !is_bom_only(hay) {
+                self.other_text = true;
+            }
+            self.leave_line(line_end);
+            return Ok(true);
+        };
+        let c = self.pos + off;
+        if self.buf[self.pos..c]
+            .iter()
+            .any(|b| !b.is_ascii_whitespace())
+            && !is_bom_only(&self.buf[self.pos..c])
+        {
+            self.other_text = true;
+        }
+        let format = if self.buf[c] == b'{' {
+            Format::Json
+        } else if is_xml_start(&self.buf[c..line_end]) {
+            Format::Xml
+        } else {
+            self.other_text = true;
+            self.pos = c + 1;
+            return Ok(true);
+        };
+        self.candidate(c, format)?;
+        Ok(true)
+    }
+
+    /// Moves past the rest of the current line; a non-blank line that no document
+    /// touched is reported as skipped.
+    fn leave_line(&mut self, line_end: usize) {
+        let i = self.line_index(self.pos);
+        let abs = self.buf_line + i as u32;
+        let start = self.starts.get(i).copied().unwrap_or(0);
+        let line = &self.buf[start..line_end];
+        if abs > self.covered && line.iter().any(|b| !b.is_ascii_whitespace()) && !is_bom_only(line)
+        {
+            self.pending.push_back(Item::Skipped);
+        }
+        self.pos = line_end;
+    }
+
+    /// Frames and parses the candidate starting at `c`.
+    fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
+        // Find the extent, reading more lines as long as the text stays plausible.
+        let outcome = loop {
+            let text = &self.buf[c..];
+            let ext = match format {
+                Format::Json => json::extent(text, json::Mode::LenientInline),
+                Format::Xml => xml::extent(text),
+            };
+            match ext {
+                Extent::Complete(end) => break Ok(end),
+                Extent::NotDocument(at) => break Err(Some(at)),
+                Extent::NeedMore => {
+                    if self.buf.len() - c > self.opts.max_record {
+                        break Err(None);
+                    }
+                    let before = self.buf.len();
+                    if !self.read_line()? || self.buf.len() == before {
+                        if !self.pending.is_empty() {
+                            // An oversized line interrupted the candidate.
+                            break Err(None);
+                        }
+                        break Err(Some(self.buf.len() - c));
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(end) => self.complete(c, end, format),
+            Err(at) => self.incomplete(c, at, format),
+        }
+        Ok(())
+    }
+
+    /// The structural scan found a whole candidate: parse it for real.
+    fn complete(&mut self, c: usize, end: usize, format: Format) {
+        let bytes = &self.buf[c..c + end];
+        let limits = self.opts.limits;
+        let parsed = match format {
+            Format::Json => parse_json_any(bytes, limits),
+            Format::Xml => xml::parse(bytes, limits).map(|(n, e, notes)| {
+                let notes = notes
+                    .into_iter()
+                    .map(|n| (n.pos, n.code, n.message))
+                    .collect();
+                (n, e, false, notes)
+            }),
+        };
+        match parsed {
+            Ok((root, used, lenient, notes)) => {
+                let Ok(text) = std::str::from_utf8(&bytes[..used.min(bytes.len())]) else {
+                    self.broken_or_skip(
+                        c,
+                        format,
+                        ParseError::new(0, Code::InvalidUtf8, "the document is not valid UTF-8"),
+                    );
+                    return;
+                };
+                let (line, column) = self.line_col(c);
+                let doc = Document {
+                    source: self.source.clone(),
+                    format,
+                    text: Arc::from(text),
+                    line,
+                    column,
+                    root,
+                    embedded: None,
+                    lenient,
+                };
+                self.docs += 1;
+                let mut diags: Vec<Diagnostic> = notes
+                    .into_iter()
+                    .map(|(pos, code, message)| {
+                        let (l, col) = doc.line_col(pos as u32);
+                        Diagnostic::new(code, message, l, col)
+                    })
+                    .collect();
+                if lenient {
+                    diags.push(Diagnostic::new(
+                        Code::LenientJson,
+                        "read with `//` comments, no-break spaces or Markdown escapes tolerated (copied from a doc page?); WeChat sends strict JSON",
+                        line,
+                        column,
+                    ));
+                }
+                self.pending.push_back(Item::Doc(doc, diags));
+                self.pos = c + used.max(1);
+                self.covered = self.line_col(self.pos.saturating_sub(1).max(c)).0;
+            }
+            Err(e) => self.broken_or_skip(c, format, e),
+        }
+    }
+
+    /// The candidate could not be framed: too large, cut off, or not a document.
+    fn incomplete(&mut self, c: usize, at: Option<usize>, format: Format) {
+        let err = match at {
+            None => ParseError::new(
+                0,
+                Code::RecordTooLarge,
+                format!(
+                    "the document is larger than the {} byte record limit",
+                    self.opts.max_record
+                ),
+            ),
+            Some(at) if c + at >= self.buf.len() => ParseError::new(
+                at,
+                Code::Truncated,
+                "the input ends before the document is complete",
+            ),
+            Some(at) if matches!(self.buf.get(c + at), Some(b'\n' | b'\r')) => ParseError::new(
+                at,
+                Code::Truncated,
+                "the document is cut off at the end of the line",
+            ),
+            Some(at) => {
+                // Let the real parser phrase the problem precisely.
+                let upto = (c + at + 1).min(self.buf.len());
+                let slice = &self.buf[c..upto];
+                let e = match format {
+                    Format::Json => json::parse(slice, json::Mode::Strict, self.opts.limits)
+                        .err()
+                        .filter(|e| e.code != Code::Truncated),
+                    Format::Xml => xml::parse(slice, self.opts.limits)
+                        .err()
+                        .filter(|e| e.code != Code::Truncated || e.pos < at),
+                };
+                e.unwrap_or_else(|| {
+                    ParseError::new(
+                        at,
+                        if format == Format::Xml {
+                            Code::Truncated
+                        } else {
+                            Code::JsonSyntax
+                        },
+                        if format == Format::Xml {
+                            "a new <xml> document starts before this one is closed"
+                        } else {
+                            "unexpected text inside the document"
+                        },
+                    )
+                })
+            }
+        };
+        self.broken_or_skip(c, format, err);
+    }
+
+    /// Reports a payload-like failure (and resumes at the next line), or passes
+    /// over a candidate that was never a payload.
+    fn broken_or_skip(&mut self, c: usize, format: Format, err: ParseError) {
+        let start_line_end = self.line_end(self.line_index(c));
+        let probe_end = (c + err.pos.max(1)).max(start_line_end).min(self.buf.len());
+        let looks = format == Format::Xml || looks_like_payload(&self.buf[c..probe_end]);
+        if !looks {
+            self.other_text = true;
+            self.pos = c + 1;
+            return;
+        }
+        let (line, column) = self.line_col(c);
+        let (el, ec) = self.line_col((c + err.pos).min(self.buf.len()));
+        self.docs += 1;
+        self.covered = line;
+        self.pending.push_back(Item::Broken(Broken {
+            source: self.source.clone(),
+            format,
+            line,
+            column,
+            diagnostic: Diagnostic::new(err.code, err.message, el, ec),
+        }));
+        self.resume_after_line_of(c);
+    }
+}
+
+/// Strict JSON first; the lenient readings only for text copied from docs.
+#[allow(clippy::type_complexity)]
+fn parse_json_any(
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(crate::doc::Node, usize, bool, Vec<(usize, Code, String)>), ParseError> {
+    match json::parse(bytes, json::Mode::Strict, limits) {
+        Ok((n, e)) => Ok((n, e, false, Vec::new())),
+        Err(strict) => {
+            if !matches!(strict.code, Code::JsonSyntax) {
+                return Err(strict);
+            }
+            for mode in [json::Mode::Lenient, json::Mode::LenientInline] {
+                if let Ok((n, e)) = json::parse(bytes, mode, limits) {
+                    return Ok((n, e, true, Vec::new()));
+                }
+            }
+            Err(strict)
+        }
+    }
+}
+
+/// `<xml` followed by `>`, `/` or whitespace.
+fn is_xml_start(s: &[u8]) -> bool {
+    s.starts_with(b"<xml") && matches!(s.get(4), Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn is_bom_only(s: &[u8]) -> bool {
+    let t: Vec<u8> = s
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    t == [0xEF, 0xBB, 0xBF]
+}
+
+/// True when a failed JSON candidate uses WeChat payload keys *as keys* (`"MsgType":`),
+/// so that it is reported as broken rather than passed over. Requiring the colon
+/// keeps code that merely mentions the names (Go struct tags `json:"msgid"`) out.
+pub fn looks_like_payload(text: &[u8]) -> bool {
+    static HINTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let hints = HINTS.get_or_init(|| {
+        let markers = crate::catalog::platforms().flat_map(|p| p.markers.iter());
+        crate::catalog::SIGNATURE_KEYS
+            .iter()
+            .chain(markers)
+            .map(|k| format!("\"{k}\"").into_bytes())
+            .collect()
+    });
+    hints.iter().any(|k| {
+        memchr::memmem::find_iter(text, k).any(|at| {
+            text[at + k.len()..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|&b| b == b':')
+        })
+    })
+}
+
+/// Opens a named input (`-` is stdin).
+pub fn open(path: &str) -> io::Result<(Box<dyn Read>, Arc<str>)> {
+    if path == "-" {
+        return Ok((Box::new(io::stdin()), Arc::from("<stdin>")));
+    }
+    let f = std::fs::File::open(path)?;
+    Ok((Box::new(f), Arc::from(path)))
+}
+
+impl<R: Read> Scanner<R> {
+    /// Convenience for tests and small inputs: every item until the end.
+    pub fn collect_items(mut self) -> io::Result<Vec<Item>> {
+        let mut v = Vec::new();
+        while let Some(i) = self.next_item()? {
+            v.push(i);
+        }
+        Ok(v)
+    }
+}
+
+impl<R: Read> std::fmt::Debug for Scanner<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("source", &self.source)
+            .field("line", &self.buf_line)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(input: &str) -> Vec<Item> {
+        Scanner::new(input.as_bytes(), "t", ScanOptions::default())
+            .collect_items()
+            .unwrap()
+    }
+
+    /// (kind, line, column) per item, for compact assertions.
+    fn shape(input: &str) -> Vec<(&'static str, u32, u32)> {
+        items(input)
+            .into_iter()
+            .map(|i| match i {
+                Item::Doc(d, _) => ("doc", d.line, d.column),
+                Item::Broken(b) => ("broken", b.line, b.column),
+                Item::Skipped => ("skipped", 0, 0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ndjson_lines() {
+        let s = "{\"MsgType\":\"text\"}\n{\"msgtype\":\"text\"}\n";
+        assert_eq!(shape(s), vec![("doc", 1, 1), ("doc", 2, 1)]);
+    }
+
+    #[test]
+    fn payload_inside_a_log_line_has_its_column() {
+        let s = "2024-05-01 10:00:00 INFO 接收 {\"MsgType\":\"text\"} done\n";
+        assert_eq!(shape(s), vec![("doc", 1, 29)]);
+    }
+
+    #[test]
+    fn pretty_json_and_xml_across_lines() {
+        let s = "noise\n{\n  \"MsgType\": \"text\",\n  \"Content\": \"a}b\"\n}\n\
+                 <xml>\n<MsgType><![CDATA[text]]></MsgType>\n</xml>\n";
+        assert_eq!(
+            shape(s),
+            vec![("skipped", 0, 0), ("doc", 2, 1), ("doc", 6, 1)]
+        );
+    }
+
+    #[test]
+    fn broken_document_does_not_hide_the_next() {
+        let s = "{\"MsgType\":\"text\"}\n{\"MsgType\":\"te\n{\"MsgType\":\"image\"}\n";
+        let got = items(s);
+        assert_eq!(got.len(), 3);
+        match &got[1] {
+            Item::Broken(b) => {
+                assert_eq!((b.line, b.diagnostic.code), (2, Code::Truncated));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&got[2], Item::Doc(d, _) if d.line == 3));
+    }
+
+    #[test]
+    fn non_payload_braces_are_passed_over() {
+        let s =
+            "{request_id} GET /x\njob <cleanup> done\nstruct { MsgID string `json:\"msgid\"` }\n";
+        assert_eq!(
+            shape(s),
+            vec![("skipped", 0, 0), ("skipped", 0, 0), ("skipped", 0, 0)]
+        );
+    }
+
+    #[test]
+    fn two_payloads_on_one_line() {
+        let s = "a {\"MsgType\":\"text\"} b <xml><MsgType>1</MsgType></xml>\n";
+        assert_eq!(shape(s), vec![("doc", 1, 3), ("doc", 1, 24)]);
+    }
+
+    #[test]
+    fn oversized_line_is_skipped_without_buffering() {
+        let opts = ScanOptions {
+            max_record: 64,
+            ..ScanOptions::default()
+        };
+        let big = format!("{{\"MsgType\":\"{}\"}}\n", "x".repeat(1000));
+        let s = format!("{big}{{\"MsgType\":\"text\"}}\n");
+        let got = Scanner::new(s.as_bytes(), "t", opts)
+            .collect_items()
+            .unwrap();
+        assert!(
+            matches!(&got[0], Item::Broken(b) if b.diagnostic.code == Code::RecordTooLarge && b.line == 1)
+        );
+        assert!(matches!(&got[1], Item::Doc(d, _) if d.line == 2));
+    }
+
+    #[test]
+    fn utf16_is_refused_clearly() {
+        let mut b = vec![0xFF, 0xFE];
+        for c in "{\"MsgType\":\"text\"}".bytes() {
+            b.extend_from_slice(&[c, 0]);
+        }
+        let got = Scanner::new(&b[..], "t", ScanOptions::default())
+            .collect_items()
+            .unwrap();
+        assert!(matches!(&got[..], [Item::Broken(b)] if b.diagnostic.code == Code::Utf16Input));
+    }
+
+    #[test]
+    fn single_document_is_known_at_the_end() {
+        let mut sc = Scanner::new(&b"{\"a\":1}\n"[..], "t", ScanOptions::default());
+        while sc.next_item().unwrap().is_some() {}
+        assert!(sc.was_single_document());
+        let mut sc = Scanner::new(&b"x\n{\"a\":1}\n"[..], "t", ScanOptions::default());
+        while sc.next_item().unwrap().is_some() {}
+        assert!(!sc.was_single_document());
+    }
+
+    /// Yields its chunks, then fails: proves nothing is read past the payload.
+    struct Live(Vec<&'static [u8]>);
+    impl Read for Live {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("read past the available input"));
+            }
+            let c = self.0.remove(0);
+            buf[..c.len()].copy_from_slice(c);
+            Ok(c.len())
+        }
+    }
+
+    #[test]
+    fn streams_each_payload_before_reading_further() {
+        let mut sc = Scanner::new(
+            Live(vec![b"{\"MsgType\":\n", b"\"text\"}\n"]),
+            "t",
+            ScanOptions::default(),
+        );
+        assert!(matches!(sc.next_item(), Ok(Some(Item::Doc(..)))));
+        assert!(sc.input_drained());
+        assert!(sc.next_item().is_err());
+    }
+
+    #[test]
+    fn crlf_and_bom_are_tolerated() {
+        let s = "\u{feff}{\"MsgType\":\"text\"}\r\n\u{feff}{\"MsgType\":\"image\"}\r\n";
+        assert_eq!(shape(s), vec![("doc", 1, 2), ("doc", 2, 2)]);
+    }
+}

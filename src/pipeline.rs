@@ -1,0 +1,258 @@
+//! The pipeline: framed documents → detected, validated [`Report`]s, one at a time.
+//!
+//! Besides plain payloads it unpacks what wraps them: a WeCom `sync_msg` response
+//! becomes one report per `msg_list` entry, and a structured-log JSON line that
+//! carries a payload in a string field (`"body":"<xml>…</xml>"`) yields that payload.
+
+use crate::catalog::PlatformId;
+use crate::detect::{self, Detection};
+use crate::diag::{Code, Diagnostic};
+use crate::doc::{pointer_push, Document, Embedding, Format, Node, Value};
+use crate::input::{Item, ScanOptions, Scanner};
+use crate::parse::{json, xml, Limits};
+use crate::report::{Envelope, Report};
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+/// What the pipeline does besides framing.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub scan: ScanOptions,
+    /// Platforms to consider (`--platform`); empty means all.
+    pub platforms: Vec<PlatformId>,
+}
+
+/// Reads one input and yields a report per payload.
+pub struct Analyzer<R: Read> {
+    scanner: Scanner<R>,
+    opts: Options,
+    out: VecDeque<Report>,
+    /// The first document, when it is not a payload: if it turns out to be the
+    /// only thing in the input, it is reported `unrecognized`.
+    held: Option<(Document, Vec<Diagnostic>)>,
+    skipped: u64,
+    done: bool,
+}
+
+impl<R: Read> Analyzer<R> {
+    pub fn new(reader: R, source: impl Into<Arc<str>>, opts: Options) -> Self {
+        Analyzer {
+            scanner: Scanner::new(reader, source, opts.scan),
+            opts,
+            out: VecDeque::new(),
+            held: None,
+            skipped: 0,
+            done: false,
+        }
+    }
+
+    /// Documents and lines passed over so far because they hold no payload.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// True when the next read would wait for input (flush output now).
+    pub fn input_drained(&self) -> bool {
+        self.out.is_empty() && self.scanner.input_drained()
+    }
+
+    /// The next report; `Ok(None)` at the end of input.
+    pub fn next_report(&mut self) -> io::Result<Option<Report>> {
+        loop {
+            if let Some(r) = self.out.pop_front() {
+                return Ok(Some(r));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.scanner.next_item()? {
+                None => {
+                    self.done = true;
+                    if let Some((doc, notes)) = self.held.take() {
+                        if self.scanner.was_single_document() {
+                            self.out.push_back(unrecognized(doc, notes));
+                        } else {
+                            self.skipped += 1;
+                        }
+                    }
+                }
+                Some(item) => {
+                    if let Some(_held) = self.held.take() {
+                        self.skipped += 1;
+                    }
+                    self.item(item);
+                }
+            }
+        }
+    }
+
+    fn item(&mut self, item: Item) {
+        match item {
+            Item::Skipped => self.skipped += 1,
+            Item::Broken(b) => self.out.push_back(Report {
+                source: b.source,
+                line: b.line,
+                column: b.column,
+                format: b.format,
+                platform: None,
+                candidates: Vec::new(),
+                type_id: None,
+                type_def: None,
+                envelope: None,
+                diagnostics: vec![b.diagnostic],
+                doc: None,
+            }),
+            Item::Doc(doc, notes) => {
+                if detect::is_wechat(&doc.root) {
+                    let root = doc.root.clone();
+                    analyze_into(&mut self.out, doc, &root, notes, &self.opts.platforms);
+                    return;
+                }
+                let before = self.out.len();
+                if doc.format == Format::Json {
+                    let mut found = Vec::new();
+                    embedded(&doc, &doc.root, "", self.opts.scan.limits, &mut found);
+                    for (inner, notes) in found {
+                        let root = inner.root.clone();
+                        analyze_into(&mut self.out, inner, &root, notes, &self.opts.platforms);
+                    }
+                }
+                if self.out.len() == before {
+                    self.held = Some((doc, notes));
+                }
+            }
+        }
+    }
+}
+
+/// Reports for one payload object (several for a `sync_msg` response).
+fn analyze_into(
+    out: &mut VecDeque<Report>,
+    doc: Document,
+    root: &Node,
+    notes: Vec<Diagnostic>,
+    only: &[PlatformId],
+) {
+    let det = detect::detect(&doc, root, only);
+    if det.type_id.as_deref() == Some("sync_msg") {
+        if let Some(entries) = detect::sync_entries(root) {
+            for entry in entries {
+                let sub = Document {
+                    root: entry.clone(),
+                    ..doc.clone()
+                };
+                let d = detect::detect(&sub, &sub.root, only);
+                let mut r = report(sub, d, Vec::new());
+                r.envelope = Some(Envelope::SyncMsg);
+                out.push_back(r);
+            }
+            return;
+        }
+    }
+    out.push_back(report(doc, det, notes));
+}
+
+fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
+    let (line, column) = doc.line_col(doc.root.pos);
+    if let Some(typed) = det.typed {
+        doc.root = typed;
+    }
+    let mut diagnostics = notes;
+    diagnostics.extend(det.diagnostics);
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    Report {
+        source: doc.source.clone(),
+        line: doc.embedded.as_ref().map_or(line, |e| e.line),
+        column: doc.embedded.as_ref().map_or(column, |e| e.column),
+        format: doc.format,
+        platform: det.platform,
+        candidates: det.candidates,
+        type_id: det.type_id,
+        type_def: det.type_def,
+        envelope: det.envelope,
+        diagnostics,
+        doc: Some(doc),
+    }
+}
+
+/// A lone document with no WeChat keys.
+fn unrecognized(doc: Document, mut notes: Vec<Diagnostic>) -> Report {
+    let (line, column) = doc.line_col(doc.root.pos);
+    notes.push(Diagnostic::new(
+        Code::Unrecognized,
+        "no WeChat payload keys (ToUserName, MsgType, msgtype, Event, Encrypt, …) in this document",
+        line,
+        column,
+    ));
+    Report {
+        source: doc.source.clone(),
+        line,
+        column,
+        format: doc.format,
+        platform: None,
+        candidates: Vec::new(),
+        type_id: None,
+        type_def: None,
+        envelope: None,
+        diagnostics: notes,
+        doc: Some(doc),
+    }
+}
+
+/// Payloads held as JSON or XML text inside string fields of a JSON document.
+fn embedded(
+    outer: &Document,
+    node: &Node,
+    path: &str,
+    limits: Limits,
+    found: &mut Vec<(Document, Vec<Diagnostic>)>,
+) {
+    match &node.value {
+        Value::Object(members) => {
+            for m in members {
+                embedded(outer, &m.node, &pointer_push(path, &m.key), limits, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, n) in items.iter().enumerate() {
+                embedded(outer, n, &pointer_push(path, &i.to_string()), limits, found);
+            }
+        }
+        Value::String(s) => {
+            let t = s.trim();
+            let parsed = if t.starts_with('{') {
+                json::parse(t.as_bytes(), json::Mode::Strict, limits)
+                    .ok()
+                    .map(|(n, _)| (n, Format::Json))
+            } else if t.starts_with("<xml") {
+                xml::parse(t.as_bytes(), limits)
+                    .ok()
+                    .map(|(n, _, _)| (n, Format::Xml))
+            } else {
+                None
+            };
+            if let Some((root, format)) = parsed {
+                if detect::is_wechat(&root) {
+                    let (line, column) = outer.line_col(node.pos);
+                    let doc = Document {
+                        source: outer.source.clone(),
+                        format,
+                        text: Arc::from(t),
+                        line,
+                        column,
+                        root,
+                        embedded: Some(Embedding {
+                            field: path.to_string(),
+                            line,
+                            column,
+                        }),
+                        lenient: false,
+                    };
+                    found.push((doc, Vec::new()));
+                }
+            }
+        }
+        _ => {}
+    }
+}

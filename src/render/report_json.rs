@@ -1,0 +1,87 @@
+//! `--format json`: one JSON object per payload per line, from the same [`Report`]
+//! values the pretty renderer uses.
+//!
+//! Fields: `source`, `line`, `column`, `format`, `platform`, `candidates`, `type`,
+//! `valid`, `envelope`, `embedded_in`, `diagnostics` (`[{severity, code, message,
+//! field, line, column}]`) and `payload` (the payload as typed JSON, numbers exact).
+
+use super::json_out::write_json;
+use crate::diag::Diagnostic;
+use crate::report::Report;
+
+/// Appends one report as a single JSON line (with the trailing newline).
+pub fn write_report(out: &mut Vec<u8>, r: &Report) {
+    out.extend_from_slice(b"{\"source\":");
+    string(out, &r.source);
+    out.extend_from_slice(b",\"line\":");
+    out.extend_from_slice(r.line.to_string().as_bytes());
+    out.extend_from_slice(b",\"column\":");
+    out.extend_from_slice(r.column.to_string().as_bytes());
+    out.extend_from_slice(b",\"format\":");
+    string(out, r.format.as_str());
+    out.extend_from_slice(b",\"platform\":");
+    opt_string(out, r.platform.map(|p| p.as_str()));
+    out.extend_from_slice(b",\"candidates\":[");
+    for (i, p) in r.candidates.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, p.as_str());
+    }
+    out.extend_from_slice(b"],\"type\":");
+    opt_string(out, r.type_id.as_deref());
+    out.extend_from_slice(b",\"valid\":");
+    out.extend_from_slice(if r.valid() { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"envelope\":");
+    opt_string(out, r.envelope.map(|e| e.as_str()));
+    out.extend_from_slice(b",\"embedded_in\":");
+    opt_string(
+        out,
+        r.doc
+            .as_ref()
+            .and_then(|d| d.embedded.as_ref())
+            .map(|e| e.field.as_str()),
+    );
+    out.extend_from_slice(b",\"diagnostics\":[");
+    for (i, d) in r.diagnostics.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        diagnostic(out, d);
+    }
+    out.extend_from_slice(b"],\"payload\":");
+    match &r.doc {
+        Some(doc) => write_json(out, &doc.root, false),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// One diagnostic as a JSON object.
+pub fn diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
+    out.extend_from_slice(b"{\"severity\":");
+    string(out, d.severity.as_str());
+    out.extend_from_slice(b",\"code\":");
+    string(out, d.code.as_str());
+    out.extend_from_slice(b",\"message\":");
+    string(out, &d.message);
+    out.extend_from_slice(b",\"field\":");
+    opt_string(out, d.field.as_deref());
+    out.extend_from_slice(b",\"line\":");
+    out.extend_from_slice(d.line.to_string().as_bytes());
+    out.extend_from_slice(b",\"column\":");
+    out.extend_from_slice(d.column.to_string().as_bytes());
+    out.push(b'}');
+}
+
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => string(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}

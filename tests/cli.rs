@@ -1,0 +1,511 @@
+//! End-to-end tests of the `wxmsg` binary: framing, detection, validation,
+//! reports, conversion, exit codes, streaming and escaping.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn wxmsg() -> Command {
+    let mut c = Command::cargo_bin("wxmsg").unwrap();
+    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    c
+}
+
+/// Runs `wxmsg parse --format json` and returns (exit code, reports).
+fn reports(args: &[&str], stdin: Option<&str>) -> (i32, Vec<Value>) {
+    let mut c = wxmsg();
+    c.arg("parse").arg("--format").arg("json").args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s);
+    }
+    let out = c.output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let reps = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    (out.status.code().unwrap_or(-1), reps)
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for p in ["miniprogram", "official-account", "wecom-kf", "devmode"] {
+        for e in std::fs::read_dir(Path::new("fixtures").join(p)).unwrap() {
+            v.push(e.unwrap().path());
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn every_fixture_is_detected_as_its_platform_and_type_and_is_valid() {
+    for path in fixture_files() {
+        let platform = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let ty = path.file_stem().unwrap().to_str().unwrap();
+        let p = path.to_str().unwrap();
+        let (code, reps) = reports(&["--platform", platform, p], None);
+        assert_eq!(code, 0, "{p}: {reps:?}");
+        assert!(!reps.is_empty(), "{p}: no payload");
+        for r in &reps {
+            assert_eq!(r["valid"], true, "{p}: {r}");
+            assert_eq!(r["platform"], platform, "{p}");
+            if ty != "sync_msg" {
+                assert_eq!(r["type"], ty, "{p}");
+            } else {
+                assert_eq!(r["envelope"], "sync_msg", "{p}");
+            }
+        }
+        // Without --platform the fixture's platform is still among the candidates.
+        let (_, reps) = reports(&[p], None);
+        for r in &reps {
+            let cands: Vec<&str> = r["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert!(cands.contains(&platform), "{p}: {r}");
+        }
+    }
+}
+
+#[test]
+fn unambiguous_fixtures_need_no_platform_flag() {
+    for (file, platform, ty) in [
+        (
+            "fixtures/miniprogram/miniprogrampage.json",
+            "miniprogram",
+            "miniprogrampage",
+        ),
+        (
+            "fixtures/official-account/event.SCAN.xml",
+            "official-account",
+            "event.SCAN",
+        ),
+        (
+            "fixtures/official-account/text.json",
+            "official-account",
+            "text",
+        ),
+        (
+            "fixtures/wecom-kf/event.msg_send_fail.json",
+            "wecom-kf",
+            "event.msg_send_fail",
+        ),
+        ("fixtures/devmode/text.json", "devmode", "text"),
+        (
+            "fixtures/devmode/event.system_notify_in_receive.json",
+            "devmode",
+            "event.system_notify_in_receive",
+        ),
+    ] {
+        let (code, reps) = reports(&[file], None);
+        assert_eq!(code, 0, "{file}");
+        assert_eq!(reps[0]["platform"], platform, "{file}");
+        assert_eq!(reps[0]["type"], ty, "{file}");
+    }
+}
+
+#[test]
+fn bare_text_is_ambiguous_between_mini_program_and_official_account() {
+    let (code, reps) = reports(&["fixtures/miniprogram/text.json"], None);
+    assert_eq!(code, 0);
+    assert_eq!(reps[0]["platform"], Value::Null);
+    assert_eq!(
+        reps[0]["candidates"],
+        serde_json::json!(["miniprogram", "official-account"])
+    );
+    let (_, reps) = reports(
+        &[
+            "--platform",
+            "miniprogram",
+            "fixtures/miniprogram/text.json",
+        ],
+        None,
+    );
+    assert_eq!(reps[0]["platform"], "miniprogram");
+}
+
+#[test]
+fn report_objects_have_the_documented_fields() {
+    let (_, reps) = reports(&["fixtures/wecom-kf/event.msg_send_fail.json"], None);
+    let r = &reps[0];
+    for k in [
+        "source",
+        "line",
+        "column",
+        "format",
+        "platform",
+        "candidates",
+        "type",
+        "valid",
+        "diagnostics",
+        "payload",
+    ] {
+        assert!(r.get(k).is_some(), "missing {k}: {r}");
+    }
+    assert_eq!(r["format"], "json");
+    assert_eq!(r["line"], 1);
+    assert_eq!(r["source"], "fixtures/wecom-kf/event.msg_send_fail.json");
+}
+
+#[test]
+fn a_log_yields_every_payload_with_its_line() {
+    let (code, reps) = reports(&["fixtures/logs/app.log"], None);
+    assert_eq!(code, 0, "{reps:#?}");
+    assert!(reps.len() >= 8, "{}", reps.len());
+    let lines: Vec<u64> = reps.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted, "reports come in input order");
+    assert!(reps.iter().all(|r| r["valid"] == true));
+    // The structured-log line carries an XML payload in its `body` string.
+    assert!(reps
+        .iter()
+        .any(|r| r["embedded_in"] == "/body" && r["format"] == "xml"));
+    // A multi-line XML payload is read whole.
+    assert!(reps.iter().any(|r| r["format"] == "xml"));
+}
+
+#[test]
+fn broken_payload_among_good_ones_is_reported_and_does_not_hide_the_rest() {
+    let input = concat!(
+        "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000000,\"MsgType\":\"text\",\"Content\":\"a\",\"MsgId\":1}\n",
+        "2024-01-01 INFO got {\"ToUserName\":\"gh_1\",\"MsgType\":\"te\n",
+        "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000001,\"MsgType\":\"text\",\"Content\":\"b\",\"MsgId\":2}\n",
+    );
+    let (code, reps) = reports(&[], Some(input));
+    assert_eq!(code, 1);
+    assert_eq!(reps.len(), 3);
+    assert_eq!(reps[0]["valid"], true);
+    assert_eq!(reps[1]["valid"], false);
+    assert_eq!(reps[1]["line"], 2);
+    assert_eq!(reps[1]["column"], 21);
+    assert_eq!(reps[1]["diagnostics"][0]["code"], "truncated");
+    assert_eq!(reps[1]["diagnostics"][0]["line"], 2);
+    assert_eq!(reps[2]["valid"], true);
+    assert_eq!(reps[2]["line"], 3);
+}
+
+#[test]
+fn diagnostics_name_field_line_and_column() {
+    let input = "{\n  \"ToUserName\": \"gh_1\",\n  \"FromUserName\": \"o1\",\n  \"CreateTime\": \"soon\",\n  \"MsgType\": \"miniprogrampage\",\n  \"MsgId\": 1\n}\n";
+    let (code, reps) = reports(&[], Some(input));
+    assert_eq!(code, 1);
+    let d = reps[0]["diagnostics"].as_array().unwrap();
+    let ct = d
+        .iter()
+        .find(|d| d["field"] == "/CreateTime")
+        .expect("CreateTime finding");
+    assert_eq!(ct["severity"], "error");
+    assert_eq!(ct["code"], "type-mismatch");
+    assert_eq!(
+        (ct["line"].as_u64(), ct["column"].as_u64()),
+        (Some(4), Some(17))
+    );
+    assert!(d
+        .iter()
+        .any(|d| d["code"] == "missing-field" && d["field"] == "/Title"));
+}
+
+#[test]
+fn single_document_without_wechat_keys_is_unrecognized() {
+    let (code, reps) = reports(&[], Some("{\"hello\": \"world\"}\n"));
+    assert_eq!(code, 1);
+    assert_eq!(reps.len(), 1);
+    assert_eq!(reps[0]["diagnostics"][0]["code"], "unrecognized");
+}
+
+#[test]
+fn non_payload_json_in_a_stream_is_skipped_and_counted() {
+    let input = "{\"pool\":\"main\",\"idle\":3}\nplain text\n{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000000,\"MsgType\":\"event\",\"Event\":\"user_enter_tempsession\",\"SessionFrom\":\"x\"}\n";
+    let (code, reps) = reports(&[], Some(input));
+    assert_eq!(code, 0);
+    assert_eq!(reps.len(), 1);
+    let out = wxmsg()
+        .args(["parse", "--color", "never"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("2 skipped"), "{text}");
+}
+
+#[test]
+fn sync_msg_response_is_one_report_per_entry_and_errcode_is_reported() {
+    let (code, reps) = reports(&["fixtures/wecom-kf/sync_msg.json"], None);
+    assert_eq!(code, 0);
+    assert_eq!(reps.len(), 3);
+    assert!(reps.iter().all(|r| r["platform"] == "wecom-kf"));
+    let (code, reps) = reports(
+        &[],
+        Some("{\"errcode\":95007,\"errmsg\":\"invalid msg token\",\"next_cursor\":\"\",\"has_more\":0,\"msg_list\":[]}"),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(reps[0]["type"], "sync_msg");
+    assert!(reps[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "sync-errcode"));
+}
+
+#[test]
+fn ids_beyond_2_53_and_decimals_are_kept_exactly() {
+    let input = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision></xml>";
+    let out = wxmsg()
+        .args(["convert", "--to", "json"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"Precision\":119.385040"), "{text}");
+    assert!(text.contains("\"CreateTime\":1700000000"), "{text}");
+    let input = "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1,\"MsgType\":\"text\",\"Content\":\"x\",\"MsgId\":18446744073709551615}";
+    let out = wxmsg()
+        .args(["convert", "--to", "xml"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("<MsgId>18446744073709551615</MsgId>"),
+        "{text}"
+    );
+}
+
+fn convert(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>) {
+    let out = wxmsg()
+        .arg("convert")
+        .args(args)
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+#[test]
+fn every_fixture_round_trips_through_convert() {
+    for path in fixture_files() {
+        let p = path.to_str().unwrap();
+        let original = std::fs::read(&path).unwrap();
+        let (c1, json1) = convert(&["--to", "json"], &original);
+        assert_eq!(c1, 0, "{p}");
+        let (c2, xml) = convert(&["--to", "xml"], &json1);
+        assert_eq!(c2, 0, "{p}: {}", String::from_utf8_lossy(&json1));
+        let (c3, json2) = convert(&["--to", "json"], &xml);
+        assert_eq!(c3, 0, "{p}");
+        assert_eq!(
+            String::from_utf8_lossy(&json1),
+            String::from_utf8_lossy(&json2),
+            "{p}: JSON→XML→JSON must be the identity"
+        );
+        let (_, xml2) = convert(&["--to", "xml"], &json2);
+        assert_eq!(xml, xml2, "{p}: XML output is stable");
+    }
+}
+
+#[test]
+fn exit_codes() {
+    wxmsg()
+        .args(["parse", "fixtures/devmode/text.json"])
+        .assert()
+        .code(0);
+    wxmsg()
+        .args(["parse"])
+        .write_stdin("{\"MsgType\":\"text\"}")
+        .assert()
+        .code(1);
+    wxmsg()
+        .args(["parse", "no/such/file.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no/such/file.json"));
+    wxmsg().args(["parse", "--no-such-flag"]).assert().code(2);
+    wxmsg()
+        .args(["parse", "--platform", "weibo", "x"])
+        .assert()
+        .code(2);
+    wxmsg().args(["convert", "x.json"]).assert().code(2);
+}
+
+#[test]
+fn payload_text_never_reaches_the_terminal_raw() {
+    let input = "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o\\u001b]8;;http://evil\\u0007x\",\"CreateTime\":1700000000,\"MsgType\":\"text\",\"Content\":\"hi\\u001b[2J\\u202egnp.exe\\u200b 👨‍👩‍👧\",\"MsgId\":1}";
+    for color in ["never", "always"] {
+        let out = wxmsg()
+            .args(["parse", "--color", color])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("\\x1b[2J"), "{text}");
+        assert!(text.contains("\\u{202e}"), "{text}");
+        assert!(text.contains("\\u{200b}"), "{text}");
+        assert!(text.contains("👨‍👩‍👧"), "emoji ZWJ sequence kept: {text}");
+        assert!(!text.contains("\u{202e}") && !text.contains("\u{200b}"));
+        if color == "never" {
+            assert!(!text.contains('\x1b'), "{text}");
+        } else {
+            // Only our own SGR colour sequences remain.
+            for (i, _) in text.match_indices('\x1b') {
+                assert_eq!(&text[i + 1..i + 2], "[", "{text}");
+                assert!(!text[i..].starts_with("\x1b[2J"));
+            }
+        }
+    }
+}
+
+#[test]
+fn colour_follows_flags_and_no_color() {
+    let f = "fixtures/devmode/text.json";
+    let plain = wxmsg().args(["parse", f]).output().unwrap();
+    assert!(!plain.stdout.contains(&0x1b), "auto on a pipe: no colour");
+    let forced = wxmsg()
+        .args(["parse", "--color", "always", f])
+        .output()
+        .unwrap();
+    assert!(forced.stdout.contains(&0x1b));
+    let env = wxmsg()
+        .args(["parse", f])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(env.stdout.contains(&0x1b));
+    let env = wxmsg()
+        .args(["parse", f])
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!env.stdout.contains(&0x1b));
+}
+
+#[test]
+fn seed_documents_are_read_as_they_were_published() {
+    let (code, reps) = reports(&["fixtures/seeds/000_developer_mode.txt"], None);
+    assert_eq!(code, 0, "{reps:#?}");
+    assert_eq!(
+        reps.len(),
+        19,
+        "2 session events, 4 mini program, 9 official account, 4 staff replies"
+    );
+    assert!(reps.iter().any(|r| r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "lenient-json")));
+    let (code, reps) = reports(&["fixtures/seeds/002_miniprogram_receive.txt"], None);
+    assert_eq!(code, 0, "{reps:#?}");
+    assert_eq!(reps.len(), 8, "four types, each in XML and JSON");
+    let (code, reps) = reports(&["fixtures/seeds/001_wecom_kf_syncmsg.go.txt"], None);
+    assert_eq!((code, reps.len()), (0, 0), "Go code holds no payload");
+}
+
+/// Live streaming: with stdin still open, each payload is printed as soon as it is complete.
+#[test]
+fn streams_payloads_while_stdin_stays_open() {
+    let bin = assert_cmd::cargo::cargo_bin("wxmsg");
+    let mut child = std::process::Command::new(bin)
+        .args(["parse", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for i in 0..3 {
+        writeln!(
+            stdin,
+            "log line {i} {{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000000,\"MsgType\":\"text\",\"Content\":\"{i}\",\"MsgId\":{i}}}"
+        )
+        .unwrap();
+        stdin.flush().unwrap();
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("report printed before stdin closed");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["line"], i + 1);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let mut big = String::new();
+    for i in 0..20_000 {
+        big.push_str(&format!("{{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000000,\"MsgType\":\"text\",\"Content\":\"{i}\",\"MsgId\":{i}}}\n"));
+    }
+    let bin = assert_cmd::cargo::cargo_bin("wxmsg");
+    let mut child = std::process::Command::new(bin)
+        .args(["parse"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(big.as_bytes());
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    let _ = writer.join();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn json_array_and_concatenated_documents() {
+    let one = "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000000,\"MsgType\":\"image\",\"PicUrl\":\"u\",\"MediaId\":\"m\",\"MsgId\":1}";
+    let (code, reps) = reports(&[], Some(&format!("[{one},\n {one}]")));
+    assert_eq!((code, reps.len()), (0, 2));
+    assert_eq!(reps[1]["line"], 2);
+    let (code, reps) = reports(&[], Some(&format!("{one}{one} {one}")));
+    assert_eq!((code, reps.len()), (0, 3));
+}
+
+#[test]
+fn help_shows_examples() {
+    for cmd in [
+        &["--help"][..],
+        &["parse", "--help"],
+        &["convert", "--help"],
+    ] {
+        wxmsg()
+            .args(cmd)
+            .assert()
+            .code(0)
+            .stdout(predicates::str::contains("Examples:"));
+    }
+}
