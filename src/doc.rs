@@ -187,7 +187,8 @@ impl Node {
 /// How a document was found inside another one (a JSON string field holding a payload).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Embedding {
-    /// JSON-Pointer-like path of the string field in the outer document.
+    /// JSON-Pointer-like path of the string field in the outer JSON document;
+    /// empty when the string stood in plain text (`body="{\"ToUserName\":…}"`).
     pub field: String,
     /// Line and column of that string in the source.
     pub line: u32,

@@ -13,7 +13,7 @@
 //! so `tail -f` shows each payload as soon as its last line arrives.
 
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{Document, Format};
+use crate::doc::{Document, Embedding, Format, Value};
 use crate::parse::{json, xml, Extent, Limits, ParseError};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
@@ -304,6 +304,14 @@ impl<R: Read> Scanner<R> {
         {
             self.other_text = true;
         }
+        if self.buf[c] == b'{'
+            && c > 0
+            && self.buf[c - 1] == b'"'
+            && self.buf[c + 1..line_end].starts_with(b"\\\"")
+            && self.escaped_candidate(c - 1, line_end)
+        {
+            return Ok(true);
+        }
         let format = if self.buf[c] == b'{' {
             Format::Json
         } else if is_xml_start(&self.buf[c..line_end]) {
@@ -329,6 +337,73 @@ impl<R: Read> Scanner<R> {
             self.pending.push_back(Item::Skipped);
         }
         self.pos = line_end;
+    }
+
+    /// A payload logged as a JSON string literal in plain text
+    /// (`body="{\"ToUserName\":…}"`): decode the literal once, then parse what it
+    /// holds. Returns false when the quote at `q` does not start such a literal.
+    fn escaped_candidate(&mut self, q: usize, line_end: usize) -> bool {
+        let bytes = &self.buf[q..line_end];
+        let mut i = 1;
+        let end = loop {
+            match bytes.get(i) {
+                Some(b'\\') => i += 2,
+                Some(b'"') => break i,
+                Some(b'\n' | b'\r') | None => return false,
+                Some(_) => i += 1,
+            }
+        };
+        let limits = self.opts.limits;
+        let Ok((lit, _)) = json::parse(&bytes[..=end], json::Mode::Strict, limits) else {
+            return false;
+        };
+        let Value::String(inner) = lit.value else {
+            return false;
+        };
+        let text = inner.trim();
+        let (line, column) = self.line_col(q);
+        match json::parse(text.as_bytes(), json::Mode::Strict, limits) {
+            Ok((root, used)) if used == text.len() => {
+                let doc = Document {
+                    source: self.source.clone(),
+                    format: Format::Json,
+                    text: Arc::from(text),
+                    line,
+                    column,
+                    root,
+                    embedded: Some(Embedding {
+                        field: String::new(),
+                        line,
+                        column,
+                    }),
+                    lenient: false,
+                };
+                self.docs += 1;
+                self.pending.push_back(Item::Doc(doc, Vec::new()));
+            }
+            Ok(_) => return false,
+            Err(e) => {
+                if !looks_like_payload(text.as_bytes()) {
+                    return false;
+                }
+                self.docs += 1;
+                self.pending.push_back(Item::Broken(Broken {
+                    source: self.source.clone(),
+                    format: Format::Json,
+                    line,
+                    column,
+                    diagnostic: Diagnostic::new(
+                        e.code,
+                        format!("in the escaped JSON string: {}", e.message),
+                        line,
+                        column,
+                    ),
+                }));
+            }
+        }
+        self.covered = line;
+        self.pos = q + end + 1;
+        true
     }
 
     /// Frames and parses the candidate starting at `c`.
@@ -727,6 +802,21 @@ mod tests {
         assert!(matches!(sc.next_item(), Ok(Some(Item::Doc(..)))));
         assert!(sc.input_drained());
         assert!(sc.next_item().is_err());
+    }
+
+    #[test]
+    fn payload_logged_as_an_escaped_json_string() {
+        let s =
+            "INFO body=\"{\\\"MsgType\\\":\\\"text\\\",\\\"Content\\\":\\\"a\\\\\\\"b\\\"}\" end\n";
+        let got = items(s);
+        match &got[..] {
+            [Item::Doc(d, _)] => {
+                assert_eq!((d.line, d.column), (1, 11));
+                assert_eq!(d.root.get_str("Content"), Some("a\"b"));
+                assert_eq!(d.embedded.as_ref().map(|e| e.field.as_str()), Some(""));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

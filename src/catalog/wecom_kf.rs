@@ -579,6 +579,8 @@ const SERVICER_STATUS_CHANGE: &[Field] = &[event_body(
             "servicer userid",
         ),
         EV_OPEN_KFID,
+        // The doc omits external_userid for this event, but pushes carry it.
+        text("external_userid", Req::Optional, EXTERNAL_ZH, EXTERNAL_EN),
         // Beware: the servicer list API encodes status as 0/1 instead.
         plain(
             "status",

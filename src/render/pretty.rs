@@ -164,8 +164,12 @@ fn header(r: &Report, o: &PrettyOptions) -> String {
     }
     if let Some(doc) = &r.doc {
         if let Some(e) = &doc.embedded {
-            h.push_str(", embedded in ");
-            h.push_str(&short_marked(&e.field, o));
+            if e.field.is_empty() {
+                h.push_str(", from an escaped JSON string");
+            } else {
+                h.push_str(", embedded in ");
+                h.push_str(&short_marked(&e.field, o));
+            }
         }
         if doc.lenient {
             h.push_str(", lenient");
@@ -1011,7 +1015,7 @@ bad.json:3:7  wecom-kf · event.enter_session  进入会话事件 · user entere
   error[missing-field] 1:1 /msgid: required field msgid is missing
   error[type-mismatch] 1:40 /origin: expected integer, found string
   warning[unknown-field] 1:45 /Foo: Foo is not a field of this type
-  info[escaped-text] 1:50 a string holds \\u escapes
+  info[escaped-text] 1:50 a string holds \\\\u escapes
 
 ";
         assert_eq!(render(&r), expected);

@@ -126,14 +126,17 @@ fn cluster_width(g: &str) -> usize {
 /// True when every byte is printable ASCII (space to `~`): nothing to escape, and
 /// every byte is one column.
 fn is_plain_ascii(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+    s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\')
 }
 
 /// Characters that are escaped unless [`escape_cluster_into`] finds them building an
 /// emoji.
 fn needs_escape(c: char) -> bool {
     matches!(c,
-        '\u{0}'..='\u{1F}'
+        // A literal backslash is doubled, so payload text like `\x1b` can never
+        // pass for an escaped control character.
+        '\\'
+        | '\u{0}'..='\u{1F}'
         | '\u{7F}'..='\u{9F}' // DEL and C1 (U+009B is CSI, U+009D is OSC on some terminals)
         | '\u{AD}' // soft hyphen
         | '\u{34F}' // combining grapheme joiner
@@ -297,6 +300,7 @@ fn valid_tag_sequences(cs: &[char]) -> Vec<bool> {
 /// Writes the visible escape of one character.
 fn push_escape(c: char, out: &mut String) {
     match c {
+        '\\' => out.push_str("\\\\"),
         '\n' => out.push_str("\\n"),
         '\t' => out.push_str("\\t"),
         '\r' => out.push_str("\\r"),
@@ -341,7 +345,6 @@ mod tests {
             "",
             "hello world",
             "你好，世界",
-            "a\\b",
             "👍",
             "caf\u{e9}",
             "ｆｕｌｌ",
@@ -426,8 +429,10 @@ mod tests {
     }
 
     #[test]
-    fn backslash_stays() {
-        assert_eq!(escape("C:\\path\\x1b"), "C:\\path\\x1b");
+    fn backslash_is_doubled() {
+        // Otherwise the payload text `\x1b` would look like an escaped ESC.
+        assert_eq!(escape("C:\\path\\x1b"), "C:\\\\path\\\\x1b");
+        assert_ne!(escape("\\x1b"), escape("\u{1b}"));
     }
 
     #[test]
@@ -468,10 +473,10 @@ mod tests {
 
     #[test]
     fn escaped_output_is_stable() {
-        // Escaping is idempotent: the output holds nothing left to escape.
+        // The output holds nothing left to escape but its own backslashes.
         let s = "\u{1b}[2J\u{202e}\u{200b}\r😀\u{e0041}👨\u{200d}👩\u{200d}👧";
         let once = escape(s).into_owned();
-        assert_eq!(escape(&once), once.as_str());
+        assert_eq!(escape(&once), once.replace('\\', "\\\\"));
         // Shapes proptest found where a cluster only *looked* like an emoji.
         for s in [
             "\\\u{200c}\u{200c}\u{20e3}",
@@ -479,7 +484,7 @@ mod tests {
             "🏴\u{e0041}\u{20e3}\u{200d}🏴",
         ] {
             let once = escape(s).into_owned();
-            assert_eq!(escape(&once), once.as_str(), "{s:?}");
+            assert_eq!(escape(&once), once.replace('\\', "\\\\"), "{s:?}");
         }
         assert_eq!(escape("a\u{301}\u{fe0f}"), "a\u{301}\\u{fe0f}");
     }
@@ -615,7 +620,7 @@ mod tests {
                         | '\u{200b}' | '\u{feff}' | '\u{2028}' | '\u{2029}');
                     prop_assert!(!invisible, "{:?} in {:?}", c, e);
                 }
-                prop_assert_eq!(escape(&e), e.clone());
+                prop_assert_eq!(escape(&e).into_owned(), e.replace('\\', "\\\\"));
             }
 
             #[test]
