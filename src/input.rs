@@ -554,7 +554,33 @@ impl<R: Read> Scanner<R> {
 
     /// Reports a payload-like failure (and resumes at the next line), or passes
     /// over a candidate that was never a payload.
-    fn broken_or_skip(&mut self, c: usize, format: Format, err: ParseError) {
+    fn broken_or_skip(&mut self, c: usize, format: Format, mut err: ParseError) {
+        // A syntax error at the very start of a later line means the document
+        // stopped at the end of the line before (a log line cut short), and the
+        // next record was read as its continuation: say so, and point there.
+        let at = (c + err.pos).min(self.buf.len());
+        let err_line = self.line_index(at);
+        if err_line > self.line_index(c) && matches!(err.code, Code::JsonSyntax | Code::XmlSyntax) {
+            let line_start = self.starts.get(err_line).copied().unwrap_or(at);
+            if self.buf[line_start..at]
+                .iter()
+                .all(|b| b.is_ascii_whitespace())
+            {
+                let mut end = line_start;
+                while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
+                    end -= 1;
+                }
+                let (l, _) = self.line_col(end.max(c));
+                err = ParseError::new(
+                    end - c,
+                    Code::Truncated,
+                    format!(
+                        "the document is cut off at the end of line {l}; line {} does not continue it",
+                        l + 1
+                    ),
+                );
+            }
+        }
         let start_line_end = self.line_end(self.line_index(c));
         let probe_end = (c + err.pos.max(1)).max(start_line_end).min(self.buf.len());
         let looks = format == Format::Xml || looks_like_payload(&self.buf[c..probe_end]);
