@@ -28,9 +28,27 @@ pub enum Cmd {
     /// Find payloads in files, stdin or logs; show what each is and whether it is valid.
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
+    /// Check payload fixtures for CI and pre-commit: every file must hold valid payloads.
+    Validate(crate::cmd::validate::Args),
     /// Convert payloads between WeChat XML and typed JSON, losslessly.
     #[command(after_help = CONVERT_EXAMPLES)]
     Convert(ConvertArgs),
+    /// Decrypt safe-mode (安全模式) payloads and print the plaintext exactly as sent.
+    Decrypt(crate::cmd::decrypt::Args),
+    /// Encrypt a payload into a safe-mode envelope (for test fixtures).
+    Encrypt(crate::cmd::encrypt::Args),
+    /// List every platform and type the catalogue knows.
+    Types(crate::cmd::types::Args),
+    /// Show the fields of a type, or export its JSON Schema.
+    Schema(crate::cmd::schema::Args),
+    /// Print a realistic, valid example payload of a type.
+    Sample(crate::cmd::sample::Args),
+    /// Explain a diagnostic code in depth.
+    Explain(crate::cmd::explain::Args),
+    /// Print a shell completion script.
+    Completions(crate::cmd::completions::Args),
+    /// Print the man page (roff).
+    Man(crate::cmd::man::Args),
 }
 
 const PARSE_EXAMPLES: &str = "\
@@ -66,6 +84,75 @@ pub struct InputArgs {
     /// Deepest nesting of objects, arrays or XML elements accepted.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: usize,
+
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+const SAFE_MODE: &str = "Safe mode";
+
+/// Safe mode (安全模式): what it takes to verify and decrypt encrypted payloads.
+///
+/// Every option carries its own `help_heading`: a `next_help_heading` on the
+/// struct would also move the options flattened after it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KeyArgs {
+    /// EncodingAESKey of the receiving app (43 characters) to decrypt `Encrypt`.
+    /// Prefer the WXMSG_AES_KEY environment variable: flags show up in `ps` and
+    /// in shell history.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "WXMSG_AES_KEY",
+        hide_env_values = true,
+        help_heading = SAFE_MODE
+    )]
+    pub aes_key: Option<String>,
+
+    /// Expected receiver id in the decrypted trailer: the appid (official account,
+    /// mini program), component appid (third-party platform), CorpID (WeCom) or
+    /// SuiteId. Without it the trailer is shown, not checked.
+    #[arg(long, value_name = "ID", help_heading = SAFE_MODE)]
+    pub receiver_id: Option<String>,
+
+    /// Token from the WeChat console: verify msg_signature before decrypting.
+    #[arg(long, value_name = "T", help_heading = SAFE_MODE)]
+    pub token: Option<String>,
+
+    /// `timestamp` of the callback URL (for the signature).
+    #[arg(long, value_name = "TS", help_heading = SAFE_MODE)]
+    pub timestamp: Option<String>,
+
+    /// `nonce` of the callback URL (for the signature).
+    #[arg(long, value_name = "N", help_heading = SAFE_MODE)]
+    pub nonce: Option<String>,
+
+    /// `msg_signature` of the callback URL.
+    #[arg(long, value_name = "HEX", help_heading = SAFE_MODE)]
+    pub msg_signature: Option<String>,
+
+    /// The callback URL or its query, pasted as is:
+    /// 'msg_signature=…&timestamp=…&nonce=…[&echostr=…]'. Percent escapes are
+    /// decoded; `+` stays `+`. Explicit flags win over it.
+    #[arg(long, value_name = "QUERY", help_heading = SAFE_MODE)]
+    pub query: Option<String>,
+}
+
+impl KeyArgs {
+    /// The decryption settings, when a key was given.
+    pub fn decrypt_config(&self) -> Option<wxmsg::crypto::DecryptConfig> {
+        let key = self.aes_key.as_deref()?;
+        let mut cfg = wxmsg::crypto::DecryptConfig::new(key);
+        cfg.receiver_id.clone_from(&self.receiver_id);
+        cfg.token.clone_from(&self.token);
+        cfg.request.timestamp.clone_from(&self.timestamp);
+        cfg.request.nonce.clone_from(&self.nonce);
+        cfg.request.msg_signature.clone_from(&self.msg_signature);
+        if let Some(q) = &self.query {
+            cfg.apply_query(&wxmsg::crypto::Query::parse(q));
+        }
+        Some(cfg)
+    }
 }
 
 fn parse_platform(s: &str) -> Result<PlatformId, String> {

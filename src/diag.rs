@@ -77,6 +77,7 @@ codes! {
     DoctypeRefused = "doctype-refused", Error, "XML DOCTYPE and entity declarations are refused";
     UnknownEntity = "unknown-entity", Error, "an XML entity reference is not one of the five predefined ones";
     XmlRoot = "xml-root", Error, "a WeChat XML document must have the single root element <xml>";
+    DeclaredEncoding = "declared-encoding", Warning, "an XML declaration names a non-UTF-8 encoding but the bytes are UTF-8";
     LenientJson = "lenient-json", Warning, "the JSON was only readable with comments or no-break spaces tolerated";
     DuplicateKey = "duplicate-key", Error, "an object has the same key twice";
     XmlAttribute = "xml-attribute", Warning, "WeChat XML has no attributes; they are not part of the payload";
@@ -99,6 +100,20 @@ codes! {
     IntegerOutOfRange = "integer-out-of-range", Error, "an integer does not fit the field's range";
     TimestampMilliseconds = "timestamp-milliseconds", Warning, "a timestamp looks like milliseconds; WeChat uses Unix seconds";
     EscapedText = "escaped-text", Info, "a string holds literal \\uXXXX escapes (double-encoded text)";
+    // Checking files (`wxmsg validate`).
+    NoPayload = "no-payload", Error, "a file holds no WeChat payload (empty, or nothing recognisable)";
+    PlatformMismatch = "platform-mismatch", Error, "a payload is not of the platform(s) required with --platform";
+    // Safe mode (安全模式): decryption and signatures.
+    BadAesKey = "bad-aes-key", Error, "the EncodingAESKey is not 43 characters of [A-Za-z0-9]";
+    BadBase64 = "bad-base64", Error, "the Encrypt value is not valid base64";
+    BadCiphertextLength = "bad-ciphertext-length", Error, "the ciphertext length is not a positive multiple of 16 bytes";
+    BadPadding = "bad-padding", Error, "the decrypted padding is invalid (usually a wrong key)";
+    BadLengthField = "bad-length-field", Error, "the decrypted message length field points outside the plaintext";
+    ReceiverMismatch = "receiver-mismatch", Error, "the decrypted receiver id (appid / corpid / suite id) is not the expected one";
+    SignatureMismatch = "signature-mismatch", Error, "msg_signature does not match SHA-1 of the sorted token, timestamp, nonce and Encrypt";
+    UnsupportedScheme = "unsupported-scheme", Error, "an encryption scheme wxmsg recognises but does not decrypt (WeChat Pay resource, encryptedData)";
+    SignatureNotVerified = "signature-not-verified", Info, "the payload was decrypted without checking its signature (no --token)";
+    Decrypted = "decrypted", Info, "the payload was decrypted from a safe-mode envelope";
 }
 
 impl fmt::Display for Code {

@@ -8,13 +8,17 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod catalog;
+pub mod crypto;
 pub mod detect;
 pub mod diag;
 pub mod doc;
+pub mod explain;
 pub mod input;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod sample;
+pub mod schema;
 pub mod typing;
 pub mod validate;

@@ -3,7 +3,7 @@
 //! A [`Report`] is what every renderer (pretty, JSON lines, CI formats) draws from.
 
 use crate::catalog::{PlatformId, TypeDef};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format};
 use std::sync::Arc;
 
@@ -57,18 +57,18 @@ pub struct Report {
 impl Report {
     /// A payload is valid when no finding is an error.
     pub fn valid(&self) -> bool {
-        !self
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        count(&self.diagnostics, Severity::Error) == 0
     }
 
     /// True when any finding is a warning (for `--strict`).
     pub fn has_warnings(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Warning)
+        count(&self.diagnostics, Severity::Warning) > 0
     }
+}
+
+/// How many findings have this severity.
+pub fn count(diags: &[Diagnostic], severity: Severity) -> usize {
+    diags.iter().filter(|d| d.severity == severity).count()
 }
 
 /// Counts over a whole run.
@@ -80,6 +80,9 @@ pub struct Summary {
     /// Documents and text passed over because they carry no WeChat keys.
     pub skipped: u64,
     pub warnings: u64,
+    /// The code of the first finding of the run (any severity), so the human
+    /// output can point at `wxmsg explain CODE`; `None` when nothing was found.
+    pub first_code: Option<Code>,
 }
 
 impl Summary {
@@ -90,10 +93,9 @@ impl Summary {
         } else {
             self.invalid += 1;
         }
-        self.warnings += r
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count() as u64;
+        self.warnings += count(&r.diagnostics, Severity::Warning) as u64;
+        if self.first_code.is_none() {
+            self.first_code = r.diagnostics.first().map(|d| d.code);
+        }
     }
 }

@@ -1,0 +1,131 @@
+//! The subcommands. Each file holds one command: its arguments' use, the library
+//! calls, the rendering and its exit status. Shared plumbing lives here.
+
+pub mod completions;
+pub mod convert;
+pub mod decrypt;
+pub mod encrypt;
+pub mod explain;
+pub mod man;
+pub mod parse;
+pub mod sample;
+pub mod schema;
+pub mod types;
+pub mod validate;
+
+use crate::cli::{ColorChoice, InputArgs};
+use anyhow::Result;
+use std::io::{self, IsTerminal, Write};
+use wxmsg::pipeline::{Analyzer, Options};
+use wxmsg::report::{Report, Summary};
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok = 0,
+    Findings = 1,
+    Trouble = 2,
+}
+
+/// A closed output pipe (`wxmsg parse big.log | head -1`) is a normal way to stop.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes `wxmsg: error: …` to stderr, red when stderr is a terminal.
+pub fn error_line(msg: &str) {
+    let msg = wxmsg::render::sanitize::escape(msg);
+    let mut err = io::stderr().lock();
+    let _ = if use_color(ColorChoice::Auto, io::stderr().is_terminal()) {
+        writeln!(err, "wxmsg: \x1b[1;31merror\x1b[0m: {msg}")
+    } else {
+        writeln!(err, "wxmsg: error: {msg}")
+    };
+}
+
+/// The colour decision for one stream: `--color` wins, then `NO_COLOR` (any
+/// non-empty value) and `CLICOLOR_FORCE`, then whether the stream is a terminal.
+pub fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if set("NO_COLOR") {
+                false
+            } else if set("CLICOLOR_FORCE") {
+                true
+            } else {
+                is_tty && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        }
+    }
+}
+
+pub fn options(input: &InputArgs) -> Options {
+    let mut o = Options::default();
+    o.scan.max_record = input.max_record_bytes;
+    o.scan.limits.max_depth = input.max_depth;
+    o.platforms = input.platform.clone();
+    o.decrypt = input.key.decrypt_config();
+    o
+}
+
+/// The inputs to read: the named files, or stdin.
+pub fn inputs(input: &InputArgs) -> Vec<String> {
+    if input.files.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        input.files.clone()
+    }
+}
+
+/// Runs `each` over every report of every input; I/O problems are reported and
+/// make the run end with status 2, but the other inputs are still read.
+pub fn for_each_report(
+    input: &InputArgs,
+    mut each: impl FnMut(&Report, bool) -> Result<()>,
+) -> Result<(Summary, Status)> {
+    let opts = options(input);
+    let mut summary = Summary::default();
+    let mut status = Status::Ok;
+    for path in inputs(input) {
+        if path == "-" && io::stdin().is_terminal() {
+            let _ = writeln!(
+                io::stderr(),
+                "wxmsg: reading payloads from the terminal; end with Ctrl-D, or pass a FILE"
+            );
+        }
+        let (reader, name) = match wxmsg::input::open(&path) {
+            Ok(x) => x,
+            Err(e) => {
+                error_line(&format!("cannot read `{path}`: {e}"));
+                status = Status::Trouble;
+                continue;
+            }
+        };
+        let mut an = Analyzer::new(reader, name, opts.clone());
+        loop {
+            match an.next_report() {
+                Ok(Some(r)) => {
+                    summary.add(&r);
+                    each(&r, an.input_drained())?;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error_line(&format!("error reading `{path}`: {e}"));
+                    status = Status::Trouble;
+                    break;
+                }
+            }
+        }
+        summary.skipped += an.skipped();
+    }
+    if status == Status::Ok && summary.invalid > 0 {
+        status = Status::Findings;
+    }
+    Ok((summary, status))
+}

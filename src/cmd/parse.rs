@@ -1,0 +1,42 @@
+//! `wxmsg parse`: find payloads, show what each is and whether it is valid.
+
+use super::{for_each_report, use_color, Status};
+use crate::cli::{OutputFormat, ParseArgs};
+use anyhow::Result;
+use std::io::{self, IsTerminal, Write};
+use wxmsg::render::{pretty, report_json};
+
+pub fn run(a: ParseArgs) -> Result<Status> {
+    let color = use_color(a.color, io::stdout().is_terminal());
+    colored::control::set_override(color);
+    let popts = pretty::PrettyOptions {
+        color,
+        full: a.full,
+        max_value_width: 120,
+        utc_offset_secs: a.utc_offset,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut buf = Vec::with_capacity(4096);
+    let (summary, status) = for_each_report(&a.input, |r, drained| {
+        match a.format {
+            OutputFormat::Pretty => pretty::write_report(&mut out, r, &popts)?,
+            OutputFormat::Json => {
+                buf.clear();
+                report_json::write_report(&mut buf, r);
+                out.write_all(&buf)?;
+            }
+        }
+        // Flush whenever the input has nothing more buffered, so live streams
+        // (`tail -f app.log | wxmsg parse`) show each payload at once.
+        if drained {
+            out.flush()?;
+        }
+        Ok(())
+    })?;
+    if a.format == OutputFormat::Pretty {
+        pretty::write_summary(&mut out, &summary, &popts)?;
+    }
+    out.flush()?;
+    Ok(status)
+}

@@ -1,0 +1,116 @@
+//! The `github` format: GitHub Actions workflow commands, one per finding, so each
+//! finding shows as an annotation on the file and line in the pull request.
+//!
+//! ```text
+//! ::error file=a.json,line=3,col=5,title=missing-field::/Title: missing required field Title
+//! 0 passed, 1 failed
+//! ```
+//!
+//! Errors are `::error`, warnings `::warning`, info findings (`--verbose`) `::notice`.
+//! The closing count follows as an ordinary log line. Text from the payload is made
+//! inert with [`sanitize::escape`] and then encoded the way the Actions toolkit
+//! encodes command values (`%`, CR and LF; in properties also `:` and `,`).
+
+use super::{message_with_field, CiOptions, FileResult, Totals};
+use crate::diag::Severity;
+use crate::render::sanitize;
+use std::io::{self, Write};
+
+/// Writes one workflow command per shown finding, then the closing count.
+pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
+    for f in files {
+        let file = property(&f.path);
+        for d in f.shown(o) {
+            let command = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            writeln!(
+                out,
+                "::{command} file={file},line={},col={},title={}::{}",
+                d.line,
+                d.column,
+                d.code.as_str(),
+                data(&message_with_field(d))
+            )?;
+        }
+    }
+    writeln!(out, "{}", Totals::of(files, o.strict))
+}
+
+/// A command's message, as the Actions toolkit's `escapeData` encodes it.
+fn data(s: &str) -> String {
+    encode(&sanitize::escape(s), false)
+}
+
+/// A command property value (`file=…`), as the toolkit's `escapeProperty` encodes it.
+fn property(s: &str) -> String {
+    encode(&sanitize::escape(s), true)
+}
+
+fn encode(s: &str, property: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{file, sample};
+    use super::*;
+    use crate::diag::{Code, Diagnostic};
+
+    #[test]
+    fn one_command_per_finding_then_the_count() {
+        let mut out = Vec::new();
+        write(&mut out, &sample(), &CiOptions::default()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\
+::error file=a/bad.json,line=1,col=1,title=missing-field::/Content: missing required field Content
+::warning file=a/bad.json,line=3,col=17,title=type-variant::/CreateTime: CreateTime should be an integer
+::error file=b/empty.json,line=1,col=1,title=no-payload::no WeChat payload found: the file is empty
+1 passed, 2 failed
+"
+        );
+    }
+
+    #[test]
+    fn values_cannot_break_out_of_the_command() {
+        let d = Diagnostic::new(Code::InvalidValue, "50% bad\nvalue::x", 2, 3);
+        let f = file("dir,x:y%.json", "", vec![d]);
+        let mut out = Vec::new();
+        write(&mut out, &[f], &CiOptions::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let first = text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "::error file=dir%2Cx%3Ay%25.json,line=2,col=3,title=invalid-value::50%25 bad\\nvalue::x"
+        );
+    }
+
+    #[test]
+    fn info_is_a_notice_with_verbose() {
+        let d = Diagnostic::new(Code::Encrypted, "encrypted", 1, 1);
+        let f = file("e.xml", "", vec![d]);
+        let o = CiOptions {
+            verbose: true,
+            ..CiOptions::default()
+        };
+        let mut out = Vec::new();
+        write(&mut out, &[f], &o).unwrap();
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .starts_with("::notice file=e.xml,line=1,col=1,title=encrypted::encrypted\n"));
+    }
+}

@@ -1,0 +1,98 @@
+//! The `json` format: one JSON document for the whole run, on one line.
+//!
+//! ```json
+//! {"passed":1,"failed":1,"files":[{"path":"a.json","valid":false,
+//!   "diagnostics":[…],"payloads":[{…report…}]}]}
+//! ```
+//!
+//! `payloads` holds exactly the report objects `wxmsg parse --format json` prints
+//! (every finding, whatever `--quiet`/`--verbose` say); `diagnostics` holds the
+//! findings about the file itself (`no-payload`). A file's `valid` is its verdict,
+//! so with `--strict` a file whose payloads are all `valid` may still be `false`.
+
+use super::{CiOptions, FileResult, Totals};
+use crate::render::report_json;
+use std::io::{self, Write};
+
+/// Writes the run as a single JSON document followed by a newline.
+pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
+    let t = Totals::of(files, o.strict);
+    let mut buf = Vec::with_capacity(4096);
+    buf.extend_from_slice(
+        format!(
+            "{{\"passed\":{},\"failed\":{},\"files\":[",
+            t.passed, t.failed
+        )
+        .as_bytes(),
+    );
+    for (i, f) in files.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"{\"path\":");
+        // Serialising a &str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut buf, &f.path);
+        buf.extend_from_slice(b",\"valid\":");
+        buf.extend_from_slice(if f.passed(o.strict) {
+            b"true"
+        } else {
+            b"false"
+        });
+        buf.extend_from_slice(b",\"diagnostics\":[");
+        for (j, d) in f.file_diagnostics.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            report_json::diagnostic(&mut buf, d);
+        }
+        buf.extend_from_slice(b"],\"payloads\":[");
+        for (j, r) in f.reports.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            report_json::write_report(&mut buf, r);
+            // `write_report` ends each report with a newline (it writes JSON lines);
+            // inside the array the document stays on one line.
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+        }
+        buf.extend_from_slice(b"]}");
+        // Flush per file so a run over thousands of files does not hold two copies.
+        if buf.len() > 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"]}\n");
+    out.write_all(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::sample;
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn one_document_with_reports_and_file_findings() {
+        let mut out = Vec::new();
+        write(&mut out, &sample(), &CiOptions::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["passed"], 1);
+        assert_eq!(v["failed"], 2);
+        let files = v["files"].as_array().unwrap();
+        assert_eq!(files.len(), 3);
+        assert_eq!(files[0]["path"], "a/bad.json");
+        assert_eq!(files[0]["valid"], false);
+        assert_eq!(
+            files[0]["payloads"][0]["diagnostics"][0]["code"],
+            "missing-field"
+        );
+        assert_eq!(files[1]["valid"], true);
+        assert_eq!(files[2]["payloads"].as_array().unwrap().len(), 0);
+        assert_eq!(files[2]["diagnostics"][0]["code"], "no-payload");
+    }
+}

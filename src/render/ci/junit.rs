@@ -1,0 +1,241 @@
+//! The `junit` format: JUnit XML, one `<testcase>` per file.
+//!
+//! ```xml
+//! <testsuites name="wxmsg validate" tests="2" failures="1" errors="0">
+//!   <testsuite name="wxmsg validate" tests="2" failures="1" errors="0" skipped="0">
+//!     <testcase name="a.json" classname="wxmsg.validate" file="a.json">
+//!       <failure message="error[missing-field] /Title: …" type="missing-field">a.json:3:5: error[missing-field] /Title: …</failure>
+//!     </testcase>
+//!     <testcase name="b.json" classname="wxmsg.validate" file="b.json"/>
+//!   </testsuite>
+//! </testsuites>
+//! ```
+//!
+//! A failing file's `<failure>` lists every shown finding, one per line; a passing
+//! file with warnings lists them in `<system-out>`. XML 1.0 cannot carry control
+//! characters at all, so every payload-derived string is escaped with
+//! [`sanitize::escape`] and any character XML still forbids is written as `\u{…}`.
+
+use super::{finding_line, headline, CiOptions, FileResult, Totals};
+use crate::diag::Severity;
+use crate::render::sanitize;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::Writer;
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+const SUITE: &str = "wxmsg validate";
+const CLASSNAME: &str = "wxmsg.validate";
+
+/// Writes the JUnit document followed by a newline.
+pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
+    let t = Totals::of(files, o.strict);
+    let tests = files.len().to_string();
+    let failures = t.failed.to_string();
+    let mut w = Writer::new_with_indent(Vec::with_capacity(4096), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("testsuites")
+        .with_attribute(("name", SUITE))
+        .with_attribute(("tests", tests.as_str()))
+        .with_attribute(("failures", failures.as_str()))
+        .with_attribute(("errors", "0"))
+        .write_inner_content(|w| {
+            w.create_element("testsuite")
+                .with_attribute(("name", SUITE))
+                .with_attribute(("tests", tests.as_str()))
+                .with_attribute(("failures", failures.as_str()))
+                .with_attribute(("errors", "0"))
+                .with_attribute(("skipped", "0"))
+                .write_inner_content(|w| {
+                    for f in files {
+                        testcase(w, f, o)?;
+                    }
+                    Ok(())
+                })?;
+            Ok(())
+        })?;
+    let mut buf = w.into_inner();
+    buf.push(b'\n');
+    out.write_all(&buf)
+}
+
+fn testcase(w: &mut Writer<Vec<u8>>, f: &FileResult, o: &CiOptions) -> io::Result<()> {
+    let path = xml_safe(sanitize::escape(&f.path));
+    let shown = f.shown(o);
+    let el = w
+        .create_element("testcase")
+        .with_attribute(("name", path.as_ref()))
+        .with_attribute(("classname", CLASSNAME))
+        .with_attribute(("file", path.as_ref()));
+    let passed = f.passed(o.strict);
+    if passed && shown.is_empty() {
+        el.write_empty()?;
+        return Ok(());
+    }
+    let body = shown
+        .iter()
+        .map(|d| finding_line(&f.path, d))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = xml_safe(Cow::Owned(body));
+    el.write_inner_content(|w| {
+        if passed {
+            w.create_element("system-out")
+                .write_text_content(BytesText::new(&body))?;
+            return Ok(());
+        }
+        // The first finding that makes the file fail names the failure.
+        let first = shown.iter().find(|d| match d.severity {
+            Severity::Error => true,
+            Severity::Warning => o.strict,
+            Severity::Info => false,
+        });
+        let (message, kind) = match first {
+            Some(d) => (headline(d), d.code.as_str()),
+            None => ("the file failed".to_string(), "failure"),
+        };
+        let message = xml_safe(sanitize::escape(&message));
+        w.create_element("failure")
+            .with_attribute(("message", message.as_ref()))
+            .with_attribute(("type", kind))
+            .write_text_content(BytesText::new(&body))?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Replaces characters outside XML 1.0's `Char` production (after escaping only
+/// U+FFFE and U+FFFF can be left) with a visible `\u{…}`.
+fn xml_safe(s: Cow<'_, str>) -> Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if s.chars().all(allowed) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if allowed(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{file, sample};
+    use super::*;
+    use crate::diag::{Code, Diagnostic};
+    use quick_xml::escape::resolve_predefined_entity;
+    use quick_xml::events::Event;
+    use quick_xml::{Reader, XmlVersion};
+
+    fn render(files: &[super::FileResult]) -> String {
+        let mut out = Vec::new();
+        write(&mut out, files, &CiOptions::default()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// An element: name, attributes, text.
+    type Element = (String, Vec<(String, String)>, String);
+
+    /// Every element, in document order.
+    fn elements(xml: &str) -> Vec<Element> {
+        let mut r = Reader::from_str(xml);
+        let mut v: Vec<Element> = Vec::new();
+        // Indexes in `v` of the open elements: text belongs to the innermost.
+        let mut open: Vec<usize> = Vec::new();
+        loop {
+            let ev = r.read_event().unwrap();
+            match ev {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let attrs = e
+                        .attributes()
+                        .map(|a| {
+                            let a = a.unwrap();
+                            let value = a.normalized_value(XmlVersion::Implicit1_0).unwrap();
+                            (a.key.as_ref().to_string(), value.into_owned())
+                        })
+                        .collect();
+                    v.push((e.name().as_ref().to_string(), attrs, String::new()));
+                    if matches!(ev, Event::Start(_)) {
+                        open.push(v.len() - 1);
+                    }
+                }
+                Event::End(_) => {
+                    open.pop();
+                }
+                Event::Text(t) => {
+                    if let Some(&i) = open.last() {
+                        v[i].2.push_str(&t.xml10_content());
+                    }
+                }
+                Event::GeneralRef(g) => {
+                    let c = match g.resolve_char_ref().unwrap() {
+                        Some(c) => c.to_string(),
+                        None => resolve_predefined_entity(&g.xml10_content())
+                            .unwrap()
+                            .to_string(),
+                    };
+                    if let Some(&i) = open.last() {
+                        v[i].2.push_str(&c);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        v
+    }
+
+    fn attr<'a>(attrs: &'a [(String, String)], k: &str) -> &'a str {
+        attrs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_testcase_per_file_and_a_failure_per_failing_file() {
+        let xml = render(&sample());
+        let els = elements(&xml);
+        let suites = &els[0];
+        assert_eq!(suites.0, "testsuites");
+        assert_eq!(attr(&suites.1, "tests"), "3");
+        assert_eq!(attr(&suites.1, "failures"), "2");
+        let cases: Vec<_> = els.iter().filter(|e| e.0 == "testcase").collect();
+        assert_eq!(cases.len(), 3);
+        assert_eq!(attr(&cases[0].1, "name"), "a/bad.json");
+        let failures: Vec<_> = els.iter().filter(|e| e.0 == "failure").collect();
+        assert_eq!(failures.len(), 2);
+        assert_eq!(attr(&failures[0].1, "type"), "missing-field");
+        assert_eq!(failures[0].2.lines().count(), 2);
+        assert_eq!(attr(&failures[1].1, "type"), "no-payload");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_xml() {
+        let d = Diagnostic::new(Code::InvalidValue, "bad \u{1b}[2J \u{0} \u{fffe} <&>", 1, 1)
+            .with_field("/a\"b");
+        let xml = render(&[file("x\u{7}.json", "", vec![d])]);
+        assert!(!xml
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{fffe}'));
+        let els = elements(&xml);
+        let failure = els.iter().find(|e| e.0 == "failure").unwrap();
+        assert!(failure.2.contains("\\x1b[2J \\x00 \\u{fffe} <&>"));
+        assert!(attr(&failure.1, "message").contains("/a\"b"));
+    }
+
+    #[test]
+    fn warnings_of_passing_files_go_to_system_out() {
+        let d = Diagnostic::new(Code::UnknownField, "unknown field", 1, 2);
+        let xml = render(&[file("w.json", "", vec![d])]);
+        let els = elements(&xml);
+        assert!(!els.iter().any(|e| e.0 == "failure"));
+        let out = els.iter().find(|e| e.0 == "system-out").unwrap();
+        assert_eq!(out.2, "w.json:1:2: warning[unknown-field] unknown field");
+    }
+}

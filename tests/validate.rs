@@ -1,0 +1,732 @@
+//! End-to-end tests of `wxmsg validate`: the five formats (machine formats read back
+//! with real parsers), exit codes, `--strict`, `--platform`, directory walking,
+//! files without payloads, ordering and standard input.
+
+use assert_cmd::Command;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A plain text message with two findings: four missing fields (errors) and an
+/// unknown field `Bogus` (a warning) at column 50.
+const BAD: &str = "{\"ToUserName\":\"gh_83629a3d0dc4\",\"MsgType\":\"text\",\"Bogus\":1}\n";
+
+fn wxmsg() -> Command {
+    let mut c = Command::cargo_bin("wxmsg").unwrap();
+    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut c = wxmsg();
+    c.arg("validate").args(args);
+    c.write_stdin(stdin.unwrap_or(""));
+    let out = c.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Runs with `--format json` and parses the document.
+fn json(args: &[&str], stdin: Option<&str>) -> (i32, Value) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let r = run(&all, stdin);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\nstderr: {}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+fn paths(v: &Value) -> Vec<String> {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn fixture(rel: &str) -> String {
+    fs::read_to_string(Path::new("fixtures").join(rel)).unwrap()
+}
+
+/// A temporary tree: `files` are (relative path, content).
+fn tree(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for (rel, content) in files {
+        let p = dir.path().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+fn p(dir: &TempDir, rel: &str) -> String {
+    dir.path().join(rel).to_string_lossy().into_owned()
+}
+
+// ---------------------------------------------------------------------------
+// The project's own fixtures
+
+/// Every fixture with a default extension, as the walk should find them.
+fn fixture_count() -> usize {
+    fn count(dir: &Path) -> usize {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                if p.is_dir() {
+                    count(&p)
+                } else {
+                    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+                    usize::from(["json", "jsonl", "ndjson", "xml"].contains(&ext))
+                }
+            })
+            .sum()
+    }
+    count(Path::new("fixtures"))
+}
+
+#[test]
+fn the_projects_own_fixtures_pass() {
+    let r = run(&["fixtures/"], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let n = fixture_count();
+    assert!(n > 50);
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some(format!("{n} passed, 0 failed").as_str())
+    );
+    let (code, v) = json(&["fixtures"], None);
+    assert_eq!(code, 0);
+    assert_eq!(v["passed"], n);
+    assert_eq!(v["failed"], 0);
+    // Each platform's fixtures are of that platform.
+    for platform in ["miniprogram", "official-account", "wecom-kf", "devmode"] {
+        let dir = format!("fixtures/{platform}");
+        let r = run(&["--quiet", "--platform", platform, &dir], None);
+        assert_eq!(r.code, 0, "{platform}: {}", r.stdout);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Formats
+
+#[test]
+fn human_findings_have_location_code_field_snippet_and_caret() {
+    let dir = tree(&[
+        ("bad.json", BAD),
+        ("ok.json", &fixture("wecom-kf/text.json")),
+    ]);
+    let bad = p(&dir, "bad.json");
+    let r = run(&["--color", "never", dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let head = format!(
+        "{bad}:1:50: warning[unknown-field] /Bogus: unknown field \"Bogus\"; the catalogue does not list it here"
+    );
+    let at = lines.iter().position(|l| *l == head).expect(&r.stdout);
+    // The source line, then a caret under column 50 (the `"` of `"Bogus"`).
+    let src = lines[at + 1];
+    let caret = lines[at + 2];
+    let bar = src.find("| ").unwrap() + 2;
+    let col = caret.find('^').unwrap();
+    assert_eq!(&src[col..col + 7], "\"Bogus\"");
+    assert_eq!(caret[..bar].trim_end(), "    |");
+    assert!(lines.contains(&format!("{bad}:1:1: error[missing-field] /MsgId: missing required field MsgId (message id, 64-bit integer (use it to de-duplicate retries))").as_str()));
+    // A finding without a field has no field part.
+    assert!(lines.iter().any(|l| l.starts_with(&format!(
+        "{bad}:1:1: warning[ambiguous-platform] `text` fits"
+    ))));
+    // The first code shown is named in the one-per-run hint.
+    assert!(lines.contains(
+        &"hint: `wxmsg explain missing-field` tells what a finding means and how to fix it (any code in [brackets] works)"
+    ));
+    assert_eq!(lines.last(), Some(&"1 passed, 1 failed"));
+    assert!(!r.stdout.contains('\x1b'));
+}
+
+#[test]
+fn human_colour_follows_the_flag_and_environment() {
+    let dir = tree(&[("bad.json", BAD)]);
+    let path = p(&dir, "bad.json");
+    let always = run(&["--color", "always", &path], None);
+    assert!(always
+        .stdout
+        .contains("\x1b[1;31merror[missing-field]\x1b[0m"));
+    // Not a terminal: no colour in `auto` unless CLICOLOR_FORCE says so.
+    assert!(!run(&[&path], None).stdout.contains('\x1b'));
+    let forced = wxmsg()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["validate", &path])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forced.stdout).contains('\x1b'));
+    let both = wxmsg()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .args(["validate", &path])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&both.stdout).contains('\x1b'));
+}
+
+#[test]
+fn human_output_never_passes_terminal_escapes_through() {
+    let hostile =
+        "{\"ToUserName\":\"gh_83629a3d0dc4\",\"MsgType\":\"text\",\"\u{1b}]52;c;eA==\u{7}\":1}\n";
+    let dir = tree(&[("h\u{1b}[2J.json", hostile)]);
+    let r = run(&["--color", "never", dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    assert!(!r.stdout.chars().any(|c| c.is_control() && c != '\n'));
+    assert!(r.stdout.contains("h\\x1b[2J.json"));
+    assert!(r.stdout.contains("\\x1b]52;c;eA==\\x07"));
+}
+
+#[test]
+fn json_holds_the_same_reports_as_parse() {
+    let dir = tree(&[
+        ("bad.json", BAD),
+        ("ok.json", &fixture("wecom-kf/text.json")),
+    ]);
+    let (code, v) = json(&[dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert_eq!(v["passed"], 1);
+    assert_eq!(v["failed"], 1);
+    assert_eq!(paths(&v), [p(&dir, "bad.json"), p(&dir, "ok.json")]);
+    let bad = &v["files"][0];
+    assert_eq!(bad["valid"], false);
+    assert_eq!(bad["diagnostics"].as_array().unwrap().len(), 0);
+    // `payloads` holds exactly what `wxmsg parse --format json` prints.
+    for (i, rel) in ["bad.json", "ok.json"].iter().enumerate() {
+        let out = wxmsg()
+            .args(["parse", "--format", "json", &p(&dir, rel)])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["files"][i]["payloads"][0], report, "{rel}");
+    }
+}
+
+/// `::error file=F,line=L,col=C,title=T::message` → (command, properties, message).
+fn workflow_command(line: &str) -> (String, Vec<(String, String)>, String) {
+    let rest = line.strip_prefix("::").expect(line);
+    let (head, message) = rest.split_once("::").expect(line);
+    let (command, props) = head.split_once(' ').expect(line);
+    let props = props
+        .split(',')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').expect(kv);
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    (command.to_string(), props, message.to_string())
+}
+
+#[test]
+fn github_annotations_one_per_finding() {
+    let dir = tree(&[("bad.json", BAD), ("empty.json", "")]);
+    let r = run(&["--format", "github", dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.last(), Some(&"0 passed, 2 failed"));
+    let cmds: Vec<_> = lines[..lines.len() - 1]
+        .iter()
+        .map(|l| workflow_command(l))
+        .collect();
+    // 4 missing fields, ambiguous platform, unknown field, no payload.
+    assert_eq!(cmds.len(), 7);
+    let bogus = cmds
+        .iter()
+        .find(|(_, props, _)| props.contains(&("title".into(), "unknown-field".into())))
+        .unwrap();
+    assert_eq!(bogus.0, "warning");
+    assert_eq!(
+        bogus.1,
+        [
+            ("file".to_string(), p(&dir, "bad.json")),
+            ("line".to_string(), "1".to_string()),
+            ("col".to_string(), "50".to_string()),
+            ("title".to_string(), "unknown-field".to_string()),
+        ]
+    );
+    assert!(bogus.2.starts_with("/Bogus: unknown field"));
+    let last = cmds.last().unwrap();
+    assert_eq!(last.0, "error");
+    assert!(last.1.contains(&("title".into(), "no-payload".into())));
+    assert!(last.1.contains(&("file".into(), p(&dir, "empty.json"))));
+}
+
+/// A small element tree read with quick-xml.
+#[derive(Debug, Default)]
+struct El {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<El>,
+}
+
+impl El {
+    fn attr(&self, k: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
+    }
+    fn all(&self, name: &str) -> Vec<&El> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+}
+
+fn xml_tree(xml: &str) -> El {
+    let mut r = Reader::from_str(xml);
+    let mut stack = vec![El::default()];
+    loop {
+        let ev = r.read_event().unwrap_or_else(|e| panic!("{e}: {xml}"));
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let el = El {
+                    name: e.name().as_ref().to_string(),
+                    attrs: e
+                        .attributes()
+                        .map(|a| {
+                            let a = a.unwrap();
+                            let v = a.normalized_value(XmlVersion::Implicit1_0).unwrap();
+                            (a.key.as_ref().to_string(), v.into_owned())
+                        })
+                        .collect(),
+                    ..El::default()
+                };
+                if matches!(ev, Event::Start(_)) {
+                    stack.push(el);
+                } else {
+                    stack.last_mut().unwrap().children.push(el);
+                }
+            }
+            Event::End(_) => {
+                let done = stack.pop().unwrap();
+                stack.last_mut().unwrap().children.push(done);
+            }
+            Event::Text(t) => stack.last_mut().unwrap().text.push_str(&t.xml10_content()),
+            Event::GeneralRef(g) => {
+                let s = match g.resolve_char_ref().unwrap() {
+                    Some(c) => c.to_string(),
+                    None => resolve_predefined_entity(&g.xml10_content())
+                        .unwrap()
+                        .to_string(),
+                };
+                stack.last_mut().unwrap().text.push_str(&s);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(stack.len(), 1, "unbalanced XML");
+    let mut root = stack.pop().unwrap();
+    assert_eq!(root.children.len(), 1, "one root element");
+    root.children.pop().unwrap()
+}
+
+#[test]
+fn junit_has_a_testcase_per_file_and_failures_for_failing_ones() {
+    let dir = tree(&[
+        ("a/bad.json", BAD),
+        ("a/ok.json", &fixture("wecom-kf/text.json")),
+        ("b/empty.xml", ""),
+        ("b/warn.json", &fixture("official-account/video.json")),
+    ]);
+    let r = run(&["--format", "junit", dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    assert!(r
+        .stdout
+        .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    let root = xml_tree(&r.stdout);
+    assert_eq!(root.name, "testsuites");
+    assert_eq!(root.attr("tests"), Some("4"));
+    assert_eq!(root.attr("failures"), Some("2"));
+    let suite = &root.all("testsuite")[0];
+    let cases = suite.all("testcase");
+    let names: Vec<&str> = cases.iter().map(|c| c.attr("name").unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            p(&dir, "a/bad.json"),
+            p(&dir, "a/ok.json"),
+            p(&dir, "b/empty.xml"),
+            p(&dir, "b/warn.json"),
+        ]
+    );
+    let failure = &cases[0].all("failure")[0];
+    assert_eq!(failure.attr("type"), Some("missing-field"));
+    assert_eq!(failure.text.lines().count(), 6);
+    assert!(failure
+        .text
+        .contains(":1:50: warning[unknown-field] /Bogus"));
+    assert!(cases[1].children.is_empty());
+    assert_eq!(cases[2].all("failure")[0].attr("type"), Some("no-payload"));
+    // Warnings of a passing file are reported without failing it.
+    assert!(cases[3].all("failure").is_empty());
+    assert!(cases[3].all("system-out")[0]
+        .text
+        .contains("warning[type-variant]"));
+    // With --strict the warnings fail it.
+    let strict = run(
+        &["--strict", "--format", "junit", &p(&dir, "b/warn.json")],
+        None,
+    );
+    assert_eq!(strict.code, 1);
+    let root = xml_tree(&strict.stdout);
+    let case = &root.all("testsuite")[0].all("testcase")[0];
+    assert_eq!(case.all("failure")[0].attr("type"), Some("type-variant"));
+}
+
+#[test]
+fn sarif_is_2_1_0_with_rules_and_located_results() {
+    let dir = tree(&[("bad.json", BAD), ("empty.json", "")]);
+    let r = run(&["--format", "sarif", dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"]
+        .as_str()
+        .unwrap()
+        .ends_with("sarif-schema-2.1.0.json"));
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "wxmsg");
+    assert!(driver["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "ambiguous-platform",
+            "missing-field",
+            "unknown-field",
+            "no-payload"
+        ]
+    );
+    assert_eq!(
+        rules[1]["shortDescription"]["text"],
+        "a required field is absent"
+    );
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 7);
+    for res in results {
+        let rule = res["ruleId"].as_str().unwrap();
+        assert!(ids.contains(&rule));
+        assert_eq!(
+            rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            rule
+        );
+        assert!(["error", "warning"].contains(&res["level"].as_str().unwrap()));
+        assert!(!res["message"]["text"].as_str().unwrap().is_empty());
+    }
+    let bogus = results
+        .iter()
+        .find(|r| r["ruleId"] == "unknown-field")
+        .unwrap();
+    let loc = &bogus["locations"][0]["physicalLocation"];
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("/bad.json"));
+    assert_eq!(loc["region"]["startLine"], 1);
+    assert_eq!(loc["region"]["startColumn"], 50);
+}
+
+// ---------------------------------------------------------------------------
+// Exit codes, --strict, --platform
+
+#[test]
+fn exit_codes() {
+    let dir = tree(&[
+        ("ok.json", &fixture("wecom-kf/text.json")),
+        ("bad.json", BAD),
+    ]);
+    assert_eq!(run(&[&p(&dir, "ok.json")], None).code, 0);
+    assert_eq!(run(&[&p(&dir, "bad.json")], None).code, 1);
+    // A path that does not exist: reported on stderr, the rest still checked, exit 2.
+    let missing = p(&dir, "nope.json");
+    let (code, v) = json(&[&missing, &p(&dir, "bad.json")], None);
+    assert_eq!(code, 2);
+    assert_eq!(paths(&v), [p(&dir, "bad.json")]);
+    let r = run(&[&missing, &p(&dir, "ok.json")], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("nope.json"), "{}", r.stderr);
+    assert_eq!(r.stdout.lines().last(), Some("1 passed, 0 failed"));
+    // Usage errors.
+    for args in [
+        &["--format", "yaml"][..],
+        &["--platform", "weibo"],
+        &["--no-such-flag"],
+        &["--quiet", "--verbose"],
+        &["--ext", ""],
+    ] {
+        assert_eq!(run(args, None).code, 2, "{args:?}");
+    }
+}
+
+#[test]
+fn strict_fails_on_warnings() {
+    let video = "fixtures/official-account/video.json";
+    let r = run(&[video], None);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("warning[type-variant]"));
+    let r = run(&["--strict", video], None);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout.lines().last(), Some("0 passed, 1 failed"));
+    // Info findings never fail, not even with --strict.
+    assert_eq!(
+        run(&["--strict", "fixtures/wecom-kf/encrypted.xml"], None).code,
+        0
+    );
+    // An ambiguous platform is a warning; --platform settles it.
+    let text = "fixtures/miniprogram/text.json";
+    assert_eq!(run(&["--strict", text], None).code, 1);
+    assert_eq!(
+        run(&["--strict", "--platform", "miniprogram", text], None).code,
+        0
+    );
+}
+
+#[test]
+fn platform_is_required_and_repeatable() {
+    let scan = "fixtures/official-account/event.SCAN.xml";
+    let kf = "fixtures/wecom-kf/text.json";
+    assert_eq!(run(&["--platform", "official-account", scan], None).code, 0);
+    let (code, v) = json(&["--platform", "wecom-kf", scan], None);
+    assert_eq!(code, 1);
+    let diags = v["files"][0]["payloads"][0]["diagnostics"]
+        .as_array()
+        .unwrap();
+    let mismatch = diags
+        .iter()
+        .find(|d| d["code"] == "platform-mismatch")
+        .expect("platform-mismatch");
+    assert_eq!(mismatch["severity"], "error");
+    assert_eq!(mismatch["line"], 1);
+    assert_eq!(mismatch["column"], 1);
+    assert_eq!(v["files"][0]["payloads"][0]["valid"], false);
+    // Repeated: both platforms allowed.
+    let both = ["--platform", "wecom-kf", "--platform", "official-account"];
+    assert_eq!(run(&[&both[..], &[scan, kf]].concat(), None).code, 0);
+    let r = run(
+        &[
+            &both[..],
+            &["fixtures/devmode/event.system_notify_in_receive.json"],
+        ]
+        .concat(),
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("error[platform-mismatch]"));
+}
+
+// ---------------------------------------------------------------------------
+// Walking
+
+#[test]
+fn directories_are_walked_recursively_with_the_default_extensions() {
+    let ok = fixture("wecom-kf/text.json");
+    let dir = tree(&[
+        ("a.json", &ok),
+        (
+            "sub/deeper/b.xml",
+            &fixture("official-account/event.SCAN.xml"),
+        ),
+        ("sub/c.jsonl", &ok),
+        ("sub/d.NDJSON", &ok),
+        ("notes.txt", BAD),
+        ("app.log", BAD),
+        (".hidden/e.json", BAD),
+        (".f.json", BAD),
+        ("target/g.json", BAD),
+        ("sub/target/h.json", BAD),
+    ]);
+    let (code, v) = json(&[dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        paths(&v),
+        [
+            p(&dir, "a.json"),
+            p(&dir, "sub/c.jsonl"),
+            p(&dir, "sub/d.NDJSON"),
+            p(&dir, "sub/deeper/b.xml"),
+        ]
+    );
+    // --ext changes the set (comma-separated or repeated, with or without a dot).
+    let (_, v) = json(&["--ext", ".TXT,log", dir.path().to_str().unwrap()], None);
+    assert_eq!(paths(&v), [p(&dir, "app.log"), p(&dir, "notes.txt")]);
+    let (_, v) = json(
+        &["--ext", "txt", "--ext", "xml", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(
+        paths(&v),
+        [p(&dir, "notes.txt"), p(&dir, "sub/deeper/b.xml")]
+    );
+    // Files named explicitly are always read: hidden, in target/, any extension.
+    let named = [
+        p(&dir, ".hidden/e.json"),
+        p(&dir, "target/g.json"),
+        p(&dir, "notes.txt"),
+    ];
+    let args: Vec<&str> = named.iter().map(String::as_str).collect();
+    let (code, v) = json(&args, None);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&v).len(), 3);
+    // A named directory is walked even when it is itself hidden.
+    let (_, v) = json(&[&p(&dir, ".hidden")], None);
+    assert_eq!(paths(&v), [p(&dir, ".hidden/e.json")]);
+}
+
+#[test]
+fn a_directory_without_matching_files_warns() {
+    let dir = tree(&[("notes.txt", BAD)]);
+    let r = run(&[dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout, "0 passed, 0 failed\n");
+    assert!(r.stderr.contains("warning: no *.json"), "{}", r.stderr);
+}
+
+#[test]
+fn empty_files_and_files_without_a_payload_fail() {
+    let dir = tree(&[
+        ("empty.json", ""),
+        ("blank.xml", "\n  \n"),
+        ("log.json", "starting up\nlistening on :8080\n"),
+        ("other.json", "{\"name\": \"not a wechat payload\"}\n"),
+    ]);
+    let (code, v) = json(&[dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert_eq!(v["passed"], 0);
+    assert_eq!(v["failed"], 4);
+    for f in v["files"].as_array().unwrap() {
+        assert_eq!(f["valid"], false);
+        let path = f["path"].as_str().unwrap();
+        if path.ends_with("other.json") {
+            // A lone document with no WeChat keys is a payload that failed.
+            assert_eq!(f["payloads"][0]["diagnostics"][0]["code"], "unrecognized");
+            continue;
+        }
+        assert_eq!(f["payloads"].as_array().unwrap().len(), 0, "{path}");
+        let d = &f["diagnostics"][0];
+        assert_eq!(d["code"], "no-payload", "{path}");
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(1), Some(1))
+        );
+    }
+    let r = run(&[&p(&dir, "empty.json")], None);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}:1:1: error[no-payload] no WeChat payload found: the file is empty\n\n\
+             hint: `wxmsg explain no-payload` tells what a finding means and how to fix it (any code in [brackets] works)\n0 passed, 1 failed\n",
+            p(&dir, "empty.json")
+        )
+    );
+}
+
+#[test]
+fn order_is_sorted_by_path_and_deterministic() {
+    let ok = fixture("wecom-kf/text.json");
+    let names: Vec<String> = (0..60)
+        .map(|i| format!("d{}/f{:02}.json", (i * 7) % 5, (i * 37) % 60))
+        .collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), if i % 3 == 0 { BAD } else { ok.as_str() }))
+        .collect();
+    let dir = tree(&files);
+    let root = dir.path().to_str().unwrap();
+    let first = run(&["--format", "github", root], None).stdout;
+    for _ in 0..3 {
+        assert_eq!(run(&["--format", "github", root], None).stdout, first);
+    }
+    let (_, v) = json(&[root], None);
+    let got = paths(&v);
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(got, sorted);
+    assert_eq!(got.len(), 60);
+    // Naming a file twice, or naming it and its directory, checks it once.
+    let one = p(&dir, &names[0]);
+    let (_, v) = json(&[&one, root, &one], None);
+    assert_eq!(paths(&v).len(), 60);
+}
+
+// ---------------------------------------------------------------------------
+// Standard input, verbosity, help
+
+#[test]
+fn standard_input_with_no_path_or_dash() {
+    let ok = fixture("wecom-kf/text.json");
+    for args in [&[][..], &["-"]] {
+        let (code, v) = json(args, Some(&ok));
+        assert_eq!(code, 0, "{args:?}");
+        assert_eq!(paths(&v), ["<stdin>"]);
+    }
+    let r = run(&["-"], Some(BAD));
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("<stdin>:1:50: warning[unknown-field]"));
+    let (code, v) = json(&[], Some(""));
+    assert_eq!(code, 1);
+    assert_eq!(v["files"][0]["diagnostics"][0]["code"], "no-payload");
+    // Stdin alongside files.
+    let (_, v) = json(&["fixtures/wecom-kf/text.json", "-"], Some(&ok));
+    assert_eq!(paths(&v), ["<stdin>", "fixtures/wecom-kf/text.json"]);
+}
+
+#[test]
+fn quiet_and_verbose_choose_what_is_shown() {
+    let video = "fixtures/official-account/video.json";
+    let enc = "fixtures/wecom-kf/encrypted.xml";
+    let r = run(&["--quiet", video, enc], None);
+    assert_eq!(r.stdout, "2 passed, 0 failed\n");
+    let r = run(&[video, enc], None);
+    assert!(r.stdout.contains("warning[type-variant]"));
+    assert!(!r.stdout.contains("info[encrypted]"));
+    let r = run(&["--verbose", enc], None);
+    assert!(r.stdout.contains("info[encrypted]"), "{}", r.stdout);
+    // --quiet --strict still shows the warnings that fail.
+    let r = run(&["--quiet", "--strict", video], None);
+    assert!(r.stdout.contains("warning[type-variant]"));
+}
+
+#[test]
+fn help_shows_examples() {
+    let out = wxmsg().args(["validate", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Examples:"));
+    for f in [
+        "human",
+        "json",
+        "github",
+        "junit",
+        "sarif",
+        "--strict",
+        "--platform",
+        "--ext",
+    ] {
+        assert!(help.contains(f), "{f}");
+    }
+}
