@@ -119,7 +119,13 @@ pub fn write_summary(w: &mut dyn Write, s: &Summary, o: &PrettyOptions) -> io::R
         line.push_str(" · ");
         line.push_str(&paint(&text, Style::Warning, o));
     }
-    writeln!(w, "{line}")
+    writeln!(w, "{line}")?;
+    // Once per run, and only when a finding was shown: the codes in brackets are
+    // what `wxmsg explain` takes.
+    if let Some(code) = s.first_code {
+        writeln!(w, "hint: {}", super::explain_hint(code))?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -1294,6 +1300,7 @@ t.json:1:1  ? · ?  (json)  ✔ valid
             invalid: 1,
             skipped: 2,
             warnings: 3,
+            ..Summary::default()
         };
         assert_eq!(
             summary(&sm),
@@ -1305,6 +1312,7 @@ t.json:1:1  ? · ?  (json)  ✔ valid
             invalid: 2,
             skipped: 0,
             warnings: 1,
+            ..Summary::default()
         };
         assert_eq!(summary(&sm), "2 payloads: 2 invalid · 1 warning\n");
         sm = Summary {
