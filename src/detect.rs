@@ -40,35 +40,16 @@ pub fn discriminator(root: &Node) -> Option<Discriminator> {
     }
     let compat = root.has("Encrypt").then_some(Envelope::Compat);
     if let Some(t) = root.get("MsgType").and_then(Node::scalar_text) {
-        let id = if t == "event" {
-            match root.get("Event").and_then(Node::scalar_text) {
-                Some(e) => format!("event.{e}"),
-                None => "event".into(),
-            }
-        } else {
-            t.to_string()
-        };
         return Some(Discriminator {
-            id,
+            id: type_id(t, root.get("Event")),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
     if let Some(t) = root.get("msgtype").and_then(Node::scalar_text) {
-        let id = if t == "event" {
-            match root
-                .get("event")
-                .and_then(|e| e.get("event_type"))
-                .and_then(Node::scalar_text)
-            {
-                Some(e) => format!("event.{e}"),
-                None => "event".into(),
-            }
-        } else {
-            t.to_string()
-        };
+        let event_type = root.get("event").and_then(|e| e.get("event_type"));
         return Some(Discriminator {
-            id,
+            id: type_id(t, event_type),
             disc: Disc::Snake,
             envelope: None,
         });
@@ -88,6 +69,15 @@ pub fn discriminator(root: &Node) -> Option<Discriminator> {
         });
     }
     None
+}
+
+/// The type id from a message type and, for events, the event's own name:
+/// `text`, or `event.SCAN` (`event` alone when the event name is missing).
+fn type_id(msg_type: &str, event: Option<&Node>) -> String {
+    match (msg_type, event.and_then(Node::scalar_text)) {
+        ("event", Some(e)) => format!("event.{e}"),
+        (t, _) => t.to_string(),
+    }
 }
 
 /// True when the document carries a discriminator or at least two of the
@@ -122,15 +112,10 @@ pub struct Detection {
 
 /// Ranks a candidate: fewer errors first, then fewer warnings.
 fn fit(diags: &[Diagnostic]) -> (usize, usize) {
-    let e = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let w = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    (e, w)
+    (
+        crate::report::count(diags, Severity::Error),
+        crate::report::count(diags, Severity::Warning),
+    )
 }
 
 /// Detects and validates one payload object of `doc`.
@@ -272,7 +257,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     if d.envelope.is_some() && d.disc == Disc::Envelope {
         diags.push(Diagnostic::new(
             Code::Encrypted,
-            "encrypted payload (safe mode): decrypt it with the EncodingAESKey of the receiving app to see the message",
+            "encrypted payload (safe mode): to see and check the message inside, pass the EncodingAESKey of the receiving app in the WXMSG_AES_KEY environment variable (safer) or with --aes-key; `wxmsg decrypt` prints the plaintext",
             line,
             column,
         ));

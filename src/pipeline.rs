@@ -3,8 +3,13 @@
 //! Besides plain payloads it unpacks what wraps them: a WeCom `sync_msg` response
 //! becomes one report per `msg_list` entry, and a structured-log JSON line that
 //! carries a payload in a string field (`"body":"<xml>…</xml>"`) yields that payload.
+//! With a key ([`Options::decrypt`]), encrypted payloads are decrypted and the
+//! payload inside is reported in their place (see `safe_mode`).
+
+mod safe_mode;
 
 use crate::catalog::PlatformId;
+use crate::crypto::{self, DecryptConfig};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{pointer_push, Document, Embedding, Format, Node, Value};
@@ -21,6 +26,10 @@ pub struct Options {
     pub scan: ScanOptions,
     /// Platforms to consider (`--platform`); empty means all.
     pub platforms: Vec<PlatformId>,
+    /// Safe mode: when set, encrypted payloads (push, passive reply,
+    /// compatibility mode) are verified and decrypted, and the payload inside is
+    /// what gets detected and validated.
+    pub decrypt: Option<DecryptConfig>,
 }
 
 /// Reads one input and yields a report per payload.
@@ -106,7 +115,11 @@ impl<R: Read> Analyzer<R> {
             Item::Doc(doc, notes) => {
                 if detect::is_wechat(&doc.root) {
                     let root = doc.root.clone();
-                    analyze_into(&mut self.out, doc, &root, notes, &self.opts.platforms);
+                    analyze_into(&mut self.out, doc, &root, notes, &self.opts);
+                    return;
+                }
+                if let Some(other) = crypto::other_scheme(&doc.root) {
+                    self.out.push_back(unsupported(doc, notes, other));
                     return;
                 }
                 let before = self.out.len();
@@ -115,7 +128,7 @@ impl<R: Read> Analyzer<R> {
                     embedded(&doc, &doc.root, "", self.opts.scan.limits, &mut found);
                     for (inner, notes) in found {
                         let root = inner.root.clone();
-                        analyze_into(&mut self.out, inner, &root, notes, &self.opts.platforms);
+                        analyze_into(&mut self.out, inner, &root, notes, &self.opts);
                     }
                 }
                 if self.out.len() == before {
@@ -132,9 +145,26 @@ fn analyze_into(
     doc: Document,
     root: &Node,
     notes: Vec<Diagnostic>,
-    only: &[PlatformId],
+    opts: &Options,
 ) {
+    let only = &opts.platforms[..];
     let det = detect::detect(&doc, root, only);
+    if let Some(cfg) = &opts.decrypt {
+        if matches!(
+            det.envelope,
+            Some(Envelope::Push | Envelope::Reply | Envelope::Compat)
+        ) {
+            out.push_back(safe_mode::decrypted_report(
+                doc,
+                det,
+                notes,
+                cfg,
+                only,
+                opts.scan.limits,
+            ));
+            return;
+        }
+    }
     if det.type_id.as_deref() == Some("sync_msg") {
         if let Some(entries) = detect::sync_entries(root) {
             for entry in entries {
@@ -177,14 +207,31 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
 }
 
 /// A lone document with no WeChat keys.
-fn unrecognized(doc: Document, mut notes: Vec<Diagnostic>) -> Report {
+fn unrecognized(doc: Document, notes: Vec<Diagnostic>) -> Report {
     let (line, column) = doc.line_col(doc.root.pos);
-    notes.push(Diagnostic::new(
+    let d = Diagnostic::new(
         Code::Unrecognized,
         "no WeChat payload keys (ToUserName, MsgType, msgtype, Event, Encrypt, …) in this document",
         line,
         column,
-    ));
+    );
+    undetected(doc, notes, d)
+}
+
+/// A document encrypted with a scheme wxmsg recognises but does not decrypt
+/// (WeChat Pay, mini program open data): refused with a pointer, never tried.
+fn unsupported(doc: Document, notes: Vec<Diagnostic>, other: crypto::OtherScheme) -> Report {
+    let (line, column) = doc.line_col(doc.root.pos);
+    let d = Diagnostic::new(Code::UnsupportedScheme, other.message, line, column)
+        .with_field(other.field);
+    undetected(doc, notes, d)
+}
+
+/// A report for a whole document that is no payload wxmsg can detect, with the
+/// finding that says why.
+fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Report {
+    let (line, column) = doc.line_col(doc.root.pos);
+    notes.push(why);
     Report {
         source: doc.source.clone(),
         line,

@@ -1,0 +1,384 @@
+//! `wxmsg decrypt`: print safe-mode plaintexts exactly as WeChat sent them.
+//!
+//! Output framing: each plaintext is written byte for byte, followed by one
+//! newline that is not part of it (a record terminator, so several payloads stay
+//! apart and `encrypt | decrypt` is the identity on a file that ends with a
+//! newline). Strip that last newline to get the exact bytes back. On a terminal,
+//! control characters are shown escaped instead (like everywhere else in wxmsg);
+//! piped or redirected output is always raw.
+
+use super::{error_line, Status};
+use crate::cli::KeyArgs;
+use anyhow::Result;
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use wxmsg::crypto::{self, DecryptConfig, Opened, Query, Verification};
+use wxmsg::diag::{Code, Severity};
+use wxmsg::pipeline::{Analyzer, Options};
+use wxmsg::render::sanitize;
+use wxmsg::report::{Envelope, Report};
+
+const EXAMPLES: &str = "\
+Examples:
+  export WXMSG_AES_KEY=jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C
+  wxmsg decrypt push.xml                        the plaintext payload, exactly as sent
+  wxmsg decrypt --receiver-id wx5823bf96d3bd56c7 push.xml
+  wxmsg decrypt --token QDG6eK \\
+      --query 'msg_signature=477715d1…&timestamp=1409659813&nonce=1372623149' push.xml
+  wxmsg decrypt app.log                         every envelope in a log, one per line
+  wxmsg decrypt --token QDG6eK --query 'msg_signature=…&timestamp=…&nonce=…&echostr=…'
+                                                WeCom URL verification: the echostr reply
+  echo 'P9nAzCzy…qQ==' | wxmsg decrypt          a bare Encrypt value or echostr
+
+Input: envelopes (XML or JSON, also inside logs), a bare base64 ciphertext, or a
+callback URL / query with `echostr=`. Output: each plaintext followed by one
+newline. Notes (receiver id, signature status) go to stderr; -q hides them.
+Exit status: 0 all decrypted, 1 a payload failed (nothing printed for it), 2 usage or I/O error.";
+
+/// Arguments of `wxmsg decrypt`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Files to read (`-` or none: standard input): envelopes (one or many, or a
+    /// log), a bare `Encrypt` value or `echostr`, or a callback URL with `echostr=`.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+
+    #[command(flatten)]
+    pub key: KeyArgs,
+
+    /// Largest document or line accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub max_record_bytes: usize,
+
+    /// Do not print the per-payload notes (receiver id, signature status) on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Decrypts every input; see the module documentation for the output format.
+pub fn run(a: Args) -> Result<Status> {
+    let Some(cfg) = a.key.decrypt_config() else {
+        error_line("no key: set the WXMSG_AES_KEY environment variable (safer) or pass --aes-key");
+        return Ok(Status::Trouble);
+    };
+    if let Err(e) = cfg.key() {
+        error_line(&format!("{}: {}", e.code, e.message));
+        return Ok(Status::Findings);
+    }
+    let stdout = io::stdout();
+    let mut run = Run {
+        cfg,
+        tty: stdout.is_terminal(),
+        out: io::BufWriter::new(stdout.lock()),
+        quiet: a.quiet,
+        max: a.max_record_bytes,
+        failed: false,
+        trouble: false,
+    };
+    let query_echostr = a.key.query.as_deref().and_then(|q| Query::parse(q).echostr);
+    match query_echostr {
+        // `--query '…&echostr=…'` alone is a complete WeCom URL verification.
+        Some(echostr) if a.files.is_empty() => run.text("--query", &echostr)?,
+        _ => {
+            let files = if a.files.is_empty() {
+                vec!["-".to_string()]
+            } else {
+                a.files.clone()
+            };
+            for path in files {
+                run.input(&path)?;
+            }
+        }
+    }
+    run.out.flush()?;
+    Ok(if run.trouble {
+        Status::Trouble
+    } else if run.failed {
+        Status::Findings
+    } else {
+        Status::Ok
+    })
+}
+
+struct Run<W: Write> {
+    cfg: DecryptConfig,
+    tty: bool,
+    out: W,
+    quiet: bool,
+    max: usize,
+    failed: bool,
+    trouble: bool,
+}
+
+impl<W: Write> Run<W> {
+    fn input(&mut self, path: &str) -> Result<()> {
+        if path == "-" && io::stdin().is_terminal() {
+            let _ = writeln!(
+                io::stderr(),
+                "wxmsg: reading from the terminal; paste an envelope or Encrypt value, end with Ctrl-D"
+            );
+        }
+        let (reader, name) = match wxmsg::input::open(path) {
+            Ok(x) => x,
+            Err(e) => {
+                error_line(&format!("cannot read `{path}`: {e}"));
+                self.trouble = true;
+                return Ok(());
+            }
+        };
+        let mut reader = BufReader::new(reader);
+        // The first line decides: a bare value or a query is read whole, anything
+        // else goes through the normal framing (so logs stream line by line).
+        // Leading blank lines are kept (positions stay right) but skipped for the
+        // decision.
+        let mut first = Vec::new();
+        let mut line_start;
+        loop {
+            line_start = first.len();
+            let limit = (self.max as u64 + 1).saturating_sub(first.len() as u64);
+            match reader.by_ref().take(limit).read_until(b'\n', &mut first) {
+                Ok(0) => break,
+                Ok(_) if first[line_start..].iter().all(u8::is_ascii_whitespace) => {}
+                Ok(_) => break,
+                Err(e) => {
+                    error_line(&format!("error reading `{path}`: {e}"));
+                    self.trouble = true;
+                    return Ok(());
+                }
+            }
+        }
+        if first.iter().all(u8::is_ascii_whitespace) {
+            error_line(&format!("{name}: the input is empty"));
+            self.failed = true;
+            return Ok(());
+        }
+        let line = first[line_start..].trim_ascii();
+        let (bare, token, line_len) = (is_bare(line), is_token(line), line.len());
+        if bare || token {
+            // Read the rest: a lone token is a value even if it is not valid
+            // base64 (so the error can name the bad character); a token followed
+            // by more text is just the first line of something else.
+            let mut all = first;
+            if let Err(e) = reader.take(self.max as u64).read_to_end(&mut all) {
+                error_line(&format!("error reading `{path}`: {e}"));
+                self.trouble = true;
+                return Ok(());
+            }
+            let rest = all[line_start..].trim_ascii();
+            let alone = rest.len() == line_len;
+            if !(alone || (bare && is_bare_text(rest))) {
+                return self.envelopes(path, &name, io::Cursor::new(all));
+            }
+            return match String::from_utf8(all) {
+                Ok(text) => self.text(&name, &text),
+                Err(_) => {
+                    error_line(&format!("{name}: the input is not valid UTF-8"));
+                    self.failed = true;
+                    Ok(())
+                }
+            };
+        }
+        self.envelopes(path, &name, io::Cursor::new(first).chain(reader))
+    }
+
+    /// A bare `Encrypt` value or `echostr`, or a callback URL / query with `echostr=`.
+    fn text(&mut self, name: &str, text: &str) -> Result<()> {
+        let t = text.trim();
+        let mut cfg = self.cfg.clone();
+        let value = if t.contains("echostr=") || (t.contains('&') && t.contains('=')) {
+            let q = Query::parse(t);
+            cfg.apply_query(&q);
+            match q.echostr {
+                Some(e) => e,
+                None => {
+                    error_line(&format!("{name}: the query has no echostr value"));
+                    self.failed = true;
+                    return Ok(());
+                }
+            }
+        } else if t.contains('%') {
+            // An echostr copied straight out of a URL.
+            crypto::query::percent_decode(t)
+        } else {
+            t.to_string()
+        };
+        match cfg.open(&value, None) {
+            Ok(opened) => self.emit(name, &opened, "echostr / Encrypt value"),
+            Err(e) => {
+                error_line(&format!("{name}: {}: {}", e.code, e.message));
+                self.failed = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Envelopes found by the normal framing (files, logs, NDJSON, …).
+    fn envelopes(&mut self, path: &str, name: &str, reader: impl Read) -> Result<()> {
+        let opts = Options {
+            scan: wxmsg::input::ScanOptions {
+                max_record: self.max,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut an = Analyzer::new(reader, name.to_string(), opts);
+        let (mut found, mut plain) = (0u64, 0u64);
+        loop {
+            let r = match an.next_report() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    error_line(&format!("error reading `{path}`: {e}"));
+                    self.trouble = true;
+                    return Ok(());
+                }
+            };
+            match (&r.doc, r.envelope) {
+                (Some(doc), Some(env @ (Envelope::Push | Envelope::Reply | Envelope::Compat))) => {
+                    found += 1;
+                    let at = format!("{}:{}:{}", r.source, r.line, r.column);
+                    match crypto::open_envelope(&doc.root, env, &self.cfg) {
+                        Ok(opened) => self.emit(&at, &opened, envelope_name(env))?,
+                        Err(e) => {
+                            error_line(&format!("{at}: {}: {}", e.code, e.message));
+                            self.failed = true;
+                        }
+                    }
+                }
+                _ if refused(&r) => {
+                    found += 1;
+                    self.report_errors(&r);
+                }
+                (None, _) => {
+                    found += 1;
+                    self.report_errors(&r);
+                }
+                _ => plain += 1,
+            }
+        }
+        if found == 0 {
+            let passed = if plain > 0 {
+                format!(" ({plain} payload(s) without encryption passed over)")
+            } else {
+                String::new()
+            };
+            error_line(&format!(
+                "{name}: no encrypted payload (an object with `Encrypt`) and no base64 value found{passed}"
+            ));
+            self.failed = true;
+        } else if plain > 0 && !self.quiet {
+            self.note(&format!(
+                "{name}: {plain} payload(s) without encryption passed over"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes one plaintext and its note.
+    fn emit(&mut self, at: &str, opened: &Opened, what: &str) -> Result<()> {
+        write_plain(&mut self.out, &opened.plain.message, self.tty)?;
+        self.out.flush()?;
+        if !self.quiet {
+            let check = if self.cfg.receiver_id.is_some() {
+                " (checked)"
+            } else {
+                ""
+            };
+            let sig = match &opened.verification {
+                Verification::Verified => "signature verified".to_string(),
+                Verification::NotVerified(why) => format!("signature not verified ({why})"),
+            };
+            let id = if opened.receiver_id.is_empty() {
+                "(empty)".to_string()
+            } else {
+                opened.receiver_id.clone()
+            };
+            self.note(&format!(
+                "{at}: decrypted {what}, receiver id {id}{check}; {sig}"
+            ));
+        }
+        Ok(())
+    }
+
+    fn report_errors(&mut self, r: &Report) {
+        for d in r
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
+            error_line(&format!(
+                "{}:{}:{}: {}: {}",
+                r.source, d.line, d.column, d.code, d.message
+            ));
+        }
+        self.failed = true;
+    }
+
+    fn note(&self, msg: &str) {
+        let _ = writeln!(io::stderr(), "wxmsg: {}", sanitize::escape(msg));
+    }
+}
+
+/// True when the first line is a bare base64 value (possibly percent-encoded, or
+/// with a `+` turned into a space by a URL decoder) or a query / URL carrying
+/// `echostr=`.
+fn is_bare(first: &[u8]) -> bool {
+    let t = first.trim_ascii();
+    if memchr::memmem::find(t, b"echostr=").is_some() {
+        return true;
+    }
+    let symbols = t.iter().filter(|&&b| b != b' ').count();
+    // Spaces are tolerated only in something long enough to be a ciphertext, so
+    // that a line of prose is not mistaken for one.
+    let min = if symbols < t.len() { 24 } else { 1 };
+    symbols >= min
+        && t.iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=% ".contains(b))
+}
+
+/// The whole input is one value: base64 wrapped over lines, or a query.
+fn is_bare_text(text: &[u8]) -> bool {
+    memchr::memmem::find(text, b"echostr=").is_some()
+        || text
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=% \t\r\n".contains(b))
+}
+
+/// One word that does not start a document: possibly a mangled ciphertext.
+fn is_token(line: &[u8]) -> bool {
+    !line.is_empty()
+        && !line.iter().any(u8::is_ascii_whitespace)
+        && !matches!(line.first(), Some(b'<' | b'{' | b'[' | b'"'))
+}
+
+/// Payloads refused outright (WeChat Pay, mini program open data).
+fn refused(r: &Report) -> bool {
+    r.diagnostics
+        .iter()
+        .any(|d| d.code == Code::UnsupportedScheme)
+}
+
+fn envelope_name(e: Envelope) -> &'static str {
+    match e {
+        Envelope::Reply => "passive-reply envelope",
+        Envelope::Compat => "compatibility-mode payload",
+        _ => "push envelope",
+    }
+}
+
+/// The plaintext and one newline: raw bytes for pipes and files; on a terminal,
+/// each line with control and bidi characters escaped.
+fn write_plain(out: &mut impl Write, msg: &[u8], tty: bool) -> io::Result<()> {
+    if tty {
+        let text = String::from_utf8_lossy(msg);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(sanitize::escape(line).as_bytes())?;
+        }
+    } else {
+        out.write_all(msg)?;
+    }
+    out.write_all(b"\n")
+}

@@ -1,0 +1,288 @@
+//! `wxmsg encrypt`: wrap a payload into a safe-mode envelope (for test fixtures
+//! and for reproducing what WeChat sends).
+//!
+//! The message is the input's bytes exactly, except its final newline (a file's
+//! line terminator, not part of the payload; WeChat's plaintexts never end with
+//! one). The envelope goes to stdout followed by a newline, so that
+//! `wxmsg encrypt … | wxmsg decrypt` gives the input back unchanged. With
+//! `--token`, the matching callback query goes to stderr as one line.
+
+use super::{error_line, Status};
+use anyhow::{Context, Result};
+use std::io::{self, Read, Write};
+use wxmsg::crypto::{self, signature, AesKey};
+use wxmsg::doc::{Node, Value};
+use wxmsg::parse::{json, xml, Limits};
+
+const EXAMPLES: &str = "\
+Examples:
+  export WXMSG_AES_KEY=jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C
+  wxmsg encrypt --receiver-id wx5823bf96d3bd56c7 text.xml > push.xml
+  wxmsg encrypt --receiver-id wx5823bf96d3bd56c7 --token QDG6eK text.xml 2> query.txt
+  wxmsg decrypt --token QDG6eK --query \"$(cat query.txt)\" push.xml
+  wxmsg encrypt --receiver-id wxba5fad812f8e6fb9 --token AAAAA --reply reply.json
+  printf 1616140317555161061 | wxmsg encrypt --bare --receiver-id wx5823bf96d3bd56c7
+
+The envelope has the input's format: XML <xml><ToUserName/><Encrypt/>[<AgentID/>]</xml>
+or JSON {\"ToUserName\",\"Encrypt\"}, ToUserName and AgentID copied from the payload.
+With --token, `msg_signature=…&timestamp=…&nonce=…` (plus `&echostr=…` with --bare)
+is printed on stderr, ready for `wxmsg decrypt --query`.";
+
+/// Arguments of `wxmsg encrypt`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The plaintext payload (`-` or none: standard input): one XML or JSON payload.
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+
+    /// EncodingAESKey (43 characters). Prefer the WXMSG_AES_KEY environment
+    /// variable: flags show up in `ps` and in shell history.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "WXMSG_AES_KEY",
+        hide_env_values = true
+    )]
+    pub aes_key: String,
+
+    /// Receiver id for the trailer: appid (official account, mini program),
+    /// component appid (third-party platform), CorpID (WeCom) or SuiteId.
+    #[arg(long, value_name = "ID")]
+    pub receiver_id: String,
+
+    /// Token: also compute msg_signature (printed on stderr as a callback query,
+    /// or put into the envelope with --reply).
+    #[arg(long, value_name = "T")]
+    pub token: Option<String>,
+
+    /// Make a passive-reply envelope (Encrypt, MsgSignature, TimeStamp, Nonce).
+    #[arg(long, requires = "token")]
+    pub reply: bool,
+
+    /// Print only the base64 Encrypt value (a WeCom echostr, say); any text is
+    /// accepted as the message.
+    #[arg(long, conflicts_with = "reply")]
+    pub bare: bool,
+
+    /// Timestamp to sign (default: now).
+    #[arg(long, value_name = "TS")]
+    pub timestamp: Option<String>,
+
+    /// Nonce to sign (default: 9 random digits; a reply usually echoes the
+    /// request's nonce).
+    #[arg(long, value_name = "N")]
+    pub nonce: Option<String>,
+
+    /// The 16-byte random prefix, only to reproduce published test vectors.
+    #[arg(long, value_name = "TEXT16", hide = true, value_parser = parse_random)]
+    pub random: Option<[u8; 16]>,
+}
+
+fn parse_random(s: &str) -> Result<[u8; 16], String> {
+    s.as_bytes()
+        .try_into()
+        .map_err(|_| format!("--random takes exactly 16 bytes, got {}", s.len()))
+}
+
+/// The parts of the plaintext the envelope repeats.
+struct Header {
+    xml: bool,
+    to_user: Option<Node>,
+    agent_id: Option<Node>,
+}
+
+/// Encrypts the input; see the module documentation.
+pub fn run(a: Args) -> Result<Status> {
+    let path = a.file.as_deref().unwrap_or("-");
+    let (mut reader, name) =
+        wxmsg::input::open(path).with_context(|| format!("cannot read `{path}`"))?;
+    let mut raw = Vec::new();
+    reader
+        .read_to_end(&mut raw)
+        .with_context(|| format!("error reading `{path}`"))?;
+    let msg = raw.strip_suffix(b"\n").unwrap_or(&raw);
+
+    let key = match AesKey::from_encoding_key(&a.aes_key) {
+        Ok(k) => k,
+        Err(e) => return fail(&format!("{}: {}", e.code, e.message)),
+    };
+    if msg.is_empty() {
+        return fail(&format!("{name}: the input is empty"));
+    }
+    let header = if a.bare {
+        None
+    } else {
+        match header(msg) {
+            Ok(h) => Some(h),
+            Err(why) => {
+                return fail(&format!(
+                    "{name}: {why} (use --bare to encrypt arbitrary text)"
+                ))
+            }
+        }
+    };
+
+    let random = match a.random {
+        Some(r) => r,
+        None => crypto::random_prefix()?,
+    };
+    let encrypt = match crypto::encrypt(&key, &random, msg, &a.receiver_id) {
+        Ok(e) => e,
+        Err(e) => return fail(&format!("{}: {}", e.code, e.message)),
+    };
+    let timestamp = match a.timestamp {
+        Some(t) => t,
+        None => now().to_string(),
+    };
+    let nonce = match a.nonce {
+        Some(n) => n,
+        None => crypto::random_nonce()?,
+    };
+    let sig = a
+        .token
+        .as_deref()
+        .map(|t| signature::msg_signature(t, &timestamp, &nonce, &encrypt));
+
+    let mut out = String::with_capacity(encrypt.len() + 256);
+    match (&header, &sig) {
+        (None, _) => out.push_str(&encrypt),
+        (Some(h), Some(sig)) if a.reply => {
+            reply_envelope(&mut out, h.xml, &encrypt, sig, &timestamp, &nonce)
+        }
+        (Some(h), _) => push_envelope(&mut out, h, &encrypt),
+    }
+    out.push('\n');
+    io::stdout().write_all(out.as_bytes())?;
+    io::stdout().flush()?;
+    if let (Some(sig), false) = (&sig, a.reply) {
+        let mut q = format!("msg_signature={sig}&timestamp={timestamp}&nonce={nonce}");
+        if a.bare {
+            q.push_str("&echostr=");
+            q.push_str(&crypto::query::percent_encode(&encrypt));
+        }
+        writeln!(io::stderr(), "{q}")?;
+    }
+    Ok(Status::Ok)
+}
+
+fn fail(msg: &str) -> Result<Status> {
+    error_line(msg);
+    Ok(Status::Findings)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Parses the plaintext (same parsers as everywhere) for its format and the
+/// fields the envelope repeats.
+fn header(msg: &[u8]) -> Result<Header, String> {
+    let start = msg
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let body = &msg[start..];
+    let (root, xml) = match body.first() {
+        Some(b'<') => {
+            let (root, _, _) = xml::parse(body, Limits::default())
+                .map_err(|e| format!("not a well-formed XML payload: {}", e.message))?;
+            (root, true)
+        }
+        Some(b'{') => {
+            let (root, _) = json::parse(body, json::Mode::Strict, Limits::default())
+                .map_err(|e| format!("not a well-formed JSON payload: {}", e.message))?;
+            (root, false)
+        }
+        _ => return Err("not an XML or JSON payload".into()),
+    };
+    Ok(Header {
+        xml,
+        to_user: root.get("ToUserName").cloned(),
+        agent_id: root.get("AgentID").cloned(),
+    })
+}
+
+fn push_envelope(out: &mut String, h: &Header, encrypt: &str) {
+    if h.xml {
+        out.push_str("<xml>");
+        if let Some(t) = h.to_user.as_ref().and_then(Node::scalar_text) {
+            xml_cdata(out, "ToUserName", t);
+        }
+        xml_cdata(out, "Encrypt", encrypt);
+        if let Some(t) = h.agent_id.as_ref().and_then(Node::scalar_text) {
+            xml_cdata(out, "AgentID", t);
+        }
+        out.push_str("</xml>");
+    } else {
+        out.push('{');
+        if let Some(n) = &h.to_user {
+            json_member(out, "ToUserName", n);
+            out.push(',');
+        }
+        out.push_str("\"Encrypt\":");
+        json_string(out, encrypt);
+        if let Some(n) = &h.agent_id {
+            out.push(',');
+            json_member(out, "AgentID", n);
+        }
+        out.push('}');
+    }
+}
+
+fn reply_envelope(out: &mut String, xml: bool, encrypt: &str, sig: &str, ts: &str, nonce: &str) {
+    // TimeStamp is a number in both formats when it looks like one (catalog §7.2).
+    let numeric = !ts.is_empty() && ts.bytes().all(|b| b.is_ascii_digit());
+    if xml {
+        out.push_str("<xml>");
+        xml_cdata(out, "Encrypt", encrypt);
+        xml_cdata(out, "MsgSignature", sig);
+        if numeric {
+            out.push_str(&format!("<TimeStamp>{ts}</TimeStamp>"));
+        } else {
+            xml_cdata(out, "TimeStamp", ts);
+        }
+        xml_cdata(out, "Nonce", nonce);
+        out.push_str("</xml>");
+    } else {
+        out.push_str("{\"Encrypt\":");
+        json_string(out, encrypt);
+        out.push_str(",\"MsgSignature\":");
+        json_string(out, sig);
+        out.push_str(",\"TimeStamp\":");
+        if numeric {
+            out.push_str(ts);
+        } else {
+            json_string(out, ts);
+        }
+        out.push_str(",\"Nonce\":");
+        json_string(out, nonce);
+        out.push('}');
+    }
+}
+
+/// `<name><![CDATA[text]]></name>`, splitting any `]]>` in the text.
+fn xml_cdata(out: &mut String, name: &str, text: &str) {
+    out.push_str(&format!("<{name}><![CDATA["));
+    out.push_str(&text.replace("]]>", "]]]]><![CDATA[>"));
+    out.push_str(&format!("]]></{name}>"));
+}
+
+/// A member copied from a JSON plaintext: numbers keep their lexeme.
+fn json_member(out: &mut String, name: &str, n: &Node) {
+    json_string(out, name);
+    out.push(':');
+    match &n.value {
+        Value::Number(lexeme) => out.push_str(lexeme),
+        Value::String(s) => json_string(out, s),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        _ => out.push_str("null"),
+    }
+}
+
+fn json_string(out: &mut String, s: &str) {
+    // Serialising a &str cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}

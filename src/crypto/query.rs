@@ -1,0 +1,129 @@
+//! The callback URL's query string (`msg_signature=…&timestamp=…&nonce=…`),
+//! pasted whole or as a full URL.
+//!
+//! Percent escapes are decoded, but `+` stays `+`: in a WeChat callback it is part
+//! of a base64 `echostr`, never an encoded space (form decoding that turns it into
+//! a space is a known way to break URL verification).
+
+/// The parameters wxmsg uses from a callback query. Unknown keys are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub msg_signature: Option<String>,
+    /// The plain 3-part `signature` (official accounts and mini programs).
+    pub signature: Option<String>,
+    pub timestamp: Option<String>,
+    pub nonce: Option<String>,
+    /// WeCom URL verification: the encrypted `echostr`.
+    pub echostr: Option<String>,
+}
+
+impl Query {
+    /// Parses `a=1&b=2`, `?a=1&b=2` or `https://host/path?a=1&b=2#frag`.
+    ///
+    /// The first occurrence of a key wins; `&amp;` (a query copied out of HTML or
+    /// XML) is read as `&`.
+    pub fn parse(text: &str) -> Query {
+        let t = text.trim();
+        let t = t.split_once('?').map_or(t, |(_, q)| q);
+        let t = t.split_once('#').map_or(t, |(q, _)| q);
+        let mut q = Query::default();
+        for pair in t.split('&') {
+            let pair = pair.strip_prefix("amp;").unwrap_or(pair);
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let slot = match percent_decode(k).as_str() {
+                "msg_signature" => &mut q.msg_signature,
+                "signature" => &mut q.signature,
+                "timestamp" => &mut q.timestamp,
+                "nonce" => &mut q.nonce,
+                "echostr" => &mut q.echostr,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(percent_decode(v));
+            }
+        }
+        q
+    }
+}
+
+/// Decodes `%XX` escapes (either case); `+` and malformed escapes are kept as
+/// written. Bytes that do not form UTF-8 become U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hi = b.get(i + 1).and_then(|&c| char::from(c).to_digit(16));
+            let lo = b.get(i + 2).and_then(|&c| char::from(c).to_digit(16));
+            if let (Some(hi), Some(lo)) = (hi, lo) {
+                // Two hex digits always fit a byte.
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// Percent-encodes a value for a query string (everything but unreserved
+/// characters), so that `+`, `/` and `=` of base64 survive any URL decoder.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_is_kept_and_escapes_decoded() {
+        let q = Query::parse(
+            "msg_signature=5c45&timestamp=1409659589&nonce=263014780&echostr=P9n%2FqY+4R%3D%3D",
+        );
+        assert_eq!(q.msg_signature.as_deref(), Some("5c45"));
+        assert_eq!(q.timestamp.as_deref(), Some("1409659589"));
+        assert_eq!(q.nonce.as_deref(), Some("263014780"));
+        assert_eq!(q.echostr.as_deref(), Some("P9n/qY+4R=="));
+        let q = Query::parse("echostr=a%2Bb%2bc+d");
+        assert_eq!(q.echostr.as_deref(), Some("a+b+c+d"));
+    }
+
+    #[test]
+    fn urls_fragments_and_html_ampersands() {
+        let q = Query::parse("https://example.com/wx?signature=ab&amp;timestamp=1&openid=o#top");
+        assert_eq!(q.signature.as_deref(), Some("ab"));
+        assert_eq!(q.timestamp.as_deref(), Some("1"));
+        assert_eq!(q.nonce, None);
+        let q = Query::parse("?nonce=1&nonce=2&flag&=x");
+        assert_eq!(q.nonce.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn malformed_escapes_are_kept() {
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%e4%b8%ad"), "中");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let s = "P9n/qY+4R==";
+        assert_eq!(percent_encode(s), "P9n%2FqY%2B4R%3D%3D");
+        assert_eq!(percent_decode(&percent_encode(s)), s);
+    }
+}

@@ -1,0 +1,253 @@
+//! Transparent decryption: with a key, an encrypted push, passive reply or
+//! compatibility-mode payload is verified and decrypted, and the *inner* payload
+//! is detected and validated in its place. The envelope stays visible in the
+//! report (`envelope`, an `embedded in /Encrypt` origin and a `decrypted` note);
+//! every failure becomes an error diagnostic on the envelope's report.
+
+use super::report;
+use crate::catalog::PlatformId;
+use crate::crypto::{self, DecryptConfig, Opened, Verification};
+use crate::detect::{self, Detection};
+use crate::diag::{Code, Diagnostic};
+use crate::doc::{pointer_push, Document, Embedding, Format, Node};
+use crate::parse::{json, xml, Limits};
+use crate::report::{Envelope, Report};
+use std::sync::Arc;
+
+/// The report for an encrypted payload when a key is configured.
+pub(super) fn decrypted_report(
+    doc: Document,
+    det: Detection,
+    notes: Vec<Diagnostic>,
+    cfg: &DecryptConfig,
+    only: &[PlatformId],
+    limits: Limits,
+) -> Report {
+    let envelope = det.envelope.unwrap_or(Envelope::Push);
+    let at = encrypt_position(&doc);
+    let opened = match crypto::open_envelope(&doc.root, envelope, cfg) {
+        Ok(o) => o,
+        Err(e) => {
+            let mut diag = Diagnostic::new(e.code, e.message, at.0, at.1);
+            // A signature covers the request parameters too, not just the field.
+            if e.code != Code::SignatureMismatch {
+                diag = diag.with_field("/Encrypt");
+            }
+            return outer_report(doc, det, notes, vec![diag]);
+        }
+    };
+    let done = Done {
+        opened: &opened,
+        envelope,
+        checked_receiver: cfg.receiver_id.is_some(),
+        at,
+    };
+    match parse_plaintext(&opened.plain.message, limits) {
+        Ok(inner) => inner_report(doc, inner, notes, &done, only),
+        Err((code, message)) => {
+            let mut diags = done.notes();
+            diags.push(
+                Diagnostic::new(
+                    code,
+                    format!("in the decrypted plaintext: {message}"),
+                    at.0,
+                    at.1,
+                )
+                .with_field("/Encrypt"),
+            );
+            outer_report(doc, det, notes, diags)
+        }
+    }
+}
+
+/// A successful decryption and where its findings go.
+struct Done<'a> {
+    opened: &'a Opened,
+    envelope: Envelope,
+    checked_receiver: bool,
+    /// Position of the `Encrypt` field in the source.
+    at: (u32, u32),
+}
+
+impl Done<'_> {
+    /// The `decrypted` note (naming the receiver id) and, when the signature
+    /// was not checked, `signature-not-verified`.
+    fn notes(&self) -> Vec<Diagnostic> {
+        let (line, column) = self.at;
+        let what = match self.envelope {
+            Envelope::Reply => "the encrypted passive reply",
+            Envelope::Compat => "the Encrypt copy of this compatibility-mode payload",
+            _ => "the encrypted push envelope",
+        };
+        let id = crypto::shown(&self.opened.receiver_id);
+        let check = if self.checked_receiver {
+            " (matches --receiver-id)"
+        } else {
+            " (pass --receiver-id to check it is your appid / CorpID / suite id)"
+        };
+        let mut v = Vec::with_capacity(2);
+        let sig = match &self.opened.verification {
+            Verification::Verified => "; signature verified",
+            Verification::NotVerified(why) => {
+                v.push(Diagnostic::new(
+                    Code::SignatureNotVerified,
+                    format!("signature not verified: {why}"),
+                    line,
+                    column,
+                ));
+                ""
+            }
+        };
+        v.insert(
+            0,
+            Diagnostic::new(
+                Code::Decrypted,
+                format!("decrypted {what}: receiver id {id}{check}{sig}"),
+                line,
+                column,
+            )
+            .with_field("/Encrypt"),
+        );
+        v
+    }
+}
+
+/// A parsed plaintext: root, format, exact text and the XML reader's notes.
+struct Inner {
+    root: Node,
+    format: Format,
+    text: String,
+    notes: Vec<(Code, String)>,
+}
+
+/// Parses the decrypted message with the same parsers and limits as any input.
+fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        (
+            Code::InvalidUtf8,
+            format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+        )
+    })?;
+    let body = text.trim_start();
+    let trailing = |used: usize| {
+        let rest = text.get(text.len() - body.len() + used..).unwrap_or("");
+        rest.trim().is_empty()
+    };
+    if body.starts_with('<') {
+        let (root, used, notes) =
+            xml::parse(body.as_bytes(), limits).map_err(|e| (e.code, e.message))?;
+        if !trailing(used) {
+            return Err((Code::XmlSyntax, "text after </xml>".into()));
+        }
+        let notes = notes.into_iter().map(|n| (n.code, n.message)).collect();
+        return Ok(Inner {
+            root,
+            format: Format::Xml,
+            text: text.to_string(),
+            notes,
+        });
+    }
+    if body.starts_with('{') {
+        let (root, used) = json::parse(body.as_bytes(), json::Mode::Strict, limits)
+            .map_err(|e| (e.code, e.message))?;
+        if !trailing(used) {
+            return Err((Code::JsonSyntax, "text after the JSON object".into()));
+        }
+        return Ok(Inner {
+            root,
+            format: Format::Json,
+            text: text.to_string(),
+            notes: Vec::new(),
+        });
+    }
+    let start: String = body.chars().take(24).collect();
+    Err((
+        Code::Unrecognized,
+        format!("it is not a JSON or XML payload (it starts with {start:?}); `wxmsg decrypt` prints it as is"),
+    ))
+}
+
+/// The inner payload's report, located at the envelope.
+fn inner_report(
+    outer: Document,
+    inner: Inner,
+    outer_notes: Vec<Diagnostic>,
+    done: &Done<'_>,
+    only: &[PlatformId],
+) -> Report {
+    let (line, column) = start_of(&outer);
+    let at = done.at;
+    // The plaintext has no place in the source; the embedding points every
+    // finding in it at the `Encrypt` field it came from.
+    let field = match &outer.embedded {
+        Some(e) if !e.field.is_empty() => pointer_push(&e.field, "Encrypt"),
+        _ => "/Encrypt".to_string(),
+    };
+    let doc = Document {
+        source: outer.source.clone(),
+        format: inner.format,
+        text: Arc::from(inner.text),
+        line: at.0,
+        column: at.1,
+        root: inner.root,
+        embedded: Some(Embedding {
+            field,
+            line: at.0,
+            column: at.1,
+        }),
+        lenient: false,
+    };
+    let mut notes = outer_notes;
+    notes.extend(
+        inner
+            .notes
+            .into_iter()
+            .map(|(code, message)| Diagnostic::new(code, message, at.0, at.1)),
+    );
+    notes.extend(done.notes());
+    let det = detect::detect(&doc, &doc.root, only);
+    let mut r = report(doc, det, notes);
+    r.envelope = Some(done.envelope);
+    r.line = line;
+    r.column = column;
+    r
+}
+
+/// The envelope's own report, with `extra` findings instead of the "how to
+/// decrypt" note and the envelope's validation (which says nothing once a key
+/// was tried).
+fn outer_report(
+    doc: Document,
+    det: Detection,
+    notes: Vec<Diagnostic>,
+    extra: Vec<Diagnostic>,
+) -> Report {
+    let mut notes = notes;
+    notes.extend(extra);
+    let det = Detection {
+        diagnostics: det
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code != Code::Encrypted)
+            .collect(),
+        ..det
+    };
+    report(doc, det, notes)
+}
+
+/// Where the `Encrypt` field is in the source (the document start if absent).
+fn encrypt_position(doc: &Document) -> (u32, u32) {
+    match doc.root.get("Encrypt") {
+        Some(n) => doc.line_col(n.pos),
+        None => start_of(doc),
+    }
+}
+
+/// Where a report of this document starts (as the plain pipeline computes it).
+fn start_of(doc: &Document) -> (u32, u32) {
+    let (line, column) = doc.line_col(doc.root.pos);
+    match &doc.embedded {
+        Some(e) => (e.line, e.column),
+        None => (line, column),
+    }
+}
