@@ -80,6 +80,11 @@ pub struct Scanner<R: Read> {
     failed: bool,
     /// Last source line (1-based) on which a document started or ended.
     covered: u32,
+    /// Encoding named by an `<?xml … encoding="…"?>` declaration, waiting for the
+    /// `<xml>` document that follows it.
+    declared: Option<String>,
+    /// A `<!DOCTYPE` seen before the next `<xml>` document (refused with it).
+    doctype: bool,
 }
 
 impl<R: Read> Scanner<R> {
@@ -99,6 +104,8 @@ impl<R: Read> Scanner<R> {
             other_text: false,
             failed: false,
             covered: 0,
+            declared: None,
+            doctype: false,
         }
     }
 
@@ -312,6 +319,21 @@ impl<R: Read> Scanner<R> {
         {
             return Ok(true);
         }
+        if self.buf[c..line_end].starts_with(b"<?xml") {
+            // The declaration belongs to the document after it: not a skipped line.
+            self.declared = declared_encoding(&self.buf[c..line_end]);
+            self.covered = self.line_col(c).0;
+            self.pos = c + 1;
+            return Ok(true);
+        }
+        if self.buf[c..line_end].starts_with(b"<!DOCTYPE") {
+            // Entity declarations (billion laughs, XXE) are never expanded; the
+            // document that follows is refused as a whole.
+            self.doctype = true;
+            self.covered = self.line_col(c).0;
+            self.pos = c + 1;
+            return Ok(true);
+        }
         let format = if self.buf[c] == b'{' {
             Format::Json
         } else if is_xml_start(&self.buf[c..line_end]) {
@@ -442,6 +464,35 @@ impl<R: Read> Scanner<R> {
 
     /// The structural scan found a whole candidate: parse it for real.
     fn complete(&mut self, c: usize, end: usize, format: Format) {
+        let declared = if format == Format::Xml {
+            self.declared.take()
+        } else {
+            None
+        };
+        if format == Format::Xml && std::mem::take(&mut self.doctype) {
+            let err = ParseError::new(
+                0,
+                Code::DoctypeRefused,
+                "a DOCTYPE precedes this document; DOCTYPE and entity declarations are refused (billion laughs, XXE), WeChat never sends them",
+            );
+            self.broken_or_skip(c, format, err);
+            return;
+        }
+        if let Some(enc) = &declared {
+            // Only UTF-8 is read; a declaration naming another encoding is honoured
+            // by refusing bytes that are not UTF-8, never by guessing.
+            if std::str::from_utf8(&self.buf[c..c + end]).is_err() {
+                let err = ParseError::new(
+                    0,
+                    Code::InvalidUtf8,
+                    format!(
+                        "the document declares encoding=\"{enc}\" and is not UTF-8; WeChat sends UTF-8 (convert with `iconv -f {enc} -t UTF-8`)"
+                    ),
+                );
+                self.broken_or_skip(c, format, err);
+                return;
+            }
+        }
         let bytes = &self.buf[c..c + end];
         let limits = self.opts.limits;
         let parsed = match format {
@@ -483,6 +534,14 @@ impl<R: Read> Scanner<R> {
                         Diagnostic::new(code, message, l, col)
                     })
                     .collect();
+                if let Some(enc) = declared {
+                    diags.push(Diagnostic::new(
+                        Code::DeclaredEncoding,
+                        format!("the XML declaration names encoding=\"{enc}\" but the bytes are UTF-8; read as UTF-8"),
+                        line,
+                        column,
+                    ));
+                }
                 if lenient {
                     diags.push(Diagnostic::new(
                         Code::LenientJson,
@@ -624,6 +683,22 @@ fn parse_json_any(
             Err(strict)
         }
     }
+}
+
+/// The encoding an XML declaration names, when it is not UTF-8 (`<?xml
+/// version="1.0" encoding="GBK"?>` → `GBK`).
+fn declared_encoding(decl: &[u8]) -> Option<String> {
+    let end = memchr::memmem::find(decl, b"?>")?;
+    let decl = &decl[..end];
+    let at = memchr::memmem::find(decl, b"encoding")?;
+    let rest = &decl[at + 8..];
+    let q = rest.iter().position(|&b| b == b'"' || b == b'\'')?;
+    let quote = rest[q];
+    let value = &rest[q + 1..];
+    let close = value.iter().position(|&b| b == quote)?;
+    let name = String::from_utf8_lossy(&value[..close]).trim().to_string();
+    let utf8 = name.eq_ignore_ascii_case("utf-8") || name.eq_ignore_ascii_case("utf8");
+    (!utf8 && !name.is_empty()).then_some(name)
 }
 
 /// `<xml` followed by `>`, `/` or whitespace.
@@ -843,6 +918,48 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn declared_non_utf8_encoding_is_refused_or_noted() {
+        let mut gbk = b"<?xml version=\"1.0\" encoding=\"GBK\"?>\n<xml><Content><![CDATA[".to_vec();
+        gbk.extend_from_slice(&[0xC4, 0xE3, 0xBA, 0xC3]); // 你好 in GBK
+        gbk.extend_from_slice(b"]]></Content></xml>\n");
+        let got = Scanner::new(&gbk[..], "t", ScanOptions::default())
+            .collect_items()
+            .unwrap();
+        assert!(
+            matches!(&got[..], [Item::Broken(b)] if b.diagnostic.code == Code::InvalidUtf8 && b.diagnostic.message.contains("GBK")),
+            "{got:?}"
+        );
+        let lying = "<?xml version='1.0' encoding='gb2312'?><xml><Content><![CDATA[你好]]></Content></xml>\n";
+        match &items(lying)[..] {
+            [Item::Doc(_, notes)] => assert_eq!(notes[0].code, Code::DeclaredEncoding),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            &items("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml><A>1</A></xml>\n")[..],
+            [Item::Doc(_, notes)] if notes.is_empty()
+        ));
+    }
+
+    #[test]
+    fn doctype_before_the_root_is_refused() {
+        let s = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n <!ENTITY lol \"lol\">\n]>\n<xml><Content>&lol;</Content></xml>\n<xml><Content>ok</Content></xml>\n";
+        let got = items(s);
+        let codes: Vec<_> = got
+            .iter()
+            .filter_map(|i| match i {
+                Item::Broken(b) => Some((b.line, b.diagnostic.code)),
+                Item::Doc(d, _) => Some((d.line, Code::Unrecognized)),
+                Item::Skipped => None,
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            vec![(5, Code::DoctypeRefused), (6, Code::Unrecognized)],
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -69,6 +69,24 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
                 node.value = Value::Object(Vec::new());
                 node.xml = XmlForm::Nested;
             }
+            // An object whose only children are repeated `<item>`s (its other
+            // members absent) reads as an `<item>` list; when the catalogue says
+            // it is an object with an `item` member, rebuild that object.
+            if node.xml == XmlForm::Items && f.child("item").is_some() {
+                if let Value::Array(items) = std::mem::replace(&mut node.value, Value::Null) {
+                    let pos = items.first().map_or(node.pos, |i| i.pos);
+                    node.value = Value::Object(vec![Member {
+                        key: "item".to_string(),
+                        key_pos: pos,
+                        node: Node {
+                            pos,
+                            xml: XmlForm::Siblings,
+                            value: Value::Array(items),
+                        },
+                    }]);
+                    node.xml = XmlForm::Nested;
+                }
+            }
             match &mut node.value {
                 Value::Object(_) => type_members(node, f),
                 // A repeated object element stays an array (validation reports it);

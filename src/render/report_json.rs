@@ -85,3 +85,77 @@ fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
         None => out.extend_from_slice(b"null"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::PlatformId;
+    use crate::diag::{Code, Diagnostic};
+    use crate::doc::{Document, Format};
+    use crate::parse::{json, Limits};
+    use std::sync::Arc;
+
+    fn report(text: &str) -> Report {
+        let (root, _) =
+            json::parse(text.as_bytes(), json::Mode::Strict, Limits::default()).unwrap();
+        Report {
+            source: Arc::from("a \"quoted\" name.json"),
+            line: 3,
+            column: 7,
+            format: Format::Json,
+            platform: None,
+            candidates: vec![PlatformId::Miniprogram, PlatformId::OfficialAccount],
+            type_id: Some("text".into()),
+            type_def: None,
+            envelope: None,
+            diagnostics: vec![
+                Diagnostic::new(Code::MissingField, "no \"MsgId\"", 3, 7).with_field("/MsgId")
+            ],
+            doc: Some(Document {
+                source: Arc::from("x"),
+                format: Format::Json,
+                text: Arc::from(text),
+                line: 3,
+                column: 7,
+                root,
+                embedded: None,
+                lenient: false,
+            }),
+        }
+    }
+
+    #[test]
+    fn one_line_with_every_documented_field() {
+        let mut out = Vec::new();
+        write_report(
+            &mut out,
+            &report("{\"MsgId\":4363689963896700987,\"P\":119.385040}"),
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with("}\n") && text.matches('\n').count() == 1);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["source"], "a \"quoted\" name.json");
+        assert_eq!(
+            (v["line"].as_u64(), v["column"].as_u64()),
+            (Some(3), Some(7))
+        );
+        assert_eq!(v["platform"], serde_json::Value::Null);
+        assert_eq!(v["candidates"][1], "official-account");
+        assert_eq!(v["valid"], false);
+        assert_eq!(v["diagnostics"][0]["code"], "missing-field");
+        assert_eq!(v["diagnostics"][0]["severity"], "error");
+        assert_eq!(v["diagnostics"][0]["field"], "/MsgId");
+        // Numbers are written as their lexeme, never through f64.
+        assert!(text.contains("\"payload\":{\"MsgId\":4363689963896700987,\"P\":119.385040}"));
+    }
+
+    #[test]
+    fn unparsed_payload_is_null() {
+        let mut r = report("{}");
+        r.doc = None;
+        let mut out = Vec::new();
+        write_report(&mut out, &r);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert!(v["payload"].is_null() && v["embedded_in"].is_null());
+    }
+}
