@@ -85,6 +85,10 @@ pub struct InputArgs {
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: usize,
 
+    /// Most object members, array items or XML elements accepted in one document.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_fields: usize,
+
     #[command(flatten)]
     pub key: KeyArgs,
 }

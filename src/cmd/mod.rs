@@ -69,6 +69,7 @@ pub fn options(input: &InputArgs) -> Options {
     let mut o = Options::default();
     o.scan.max_record = input.max_record_bytes;
     o.scan.limits.max_depth = input.max_depth;
+    o.scan.limits.max_fields = input.max_fields;
     o.platforms = input.platform.clone();
     o.decrypt = input.key.decrypt_config();
     o

@@ -87,6 +87,10 @@ pub struct Args {
     /// Deepest nesting of objects, arrays or XML elements accepted.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: usize,
+
+    /// Most object members, array items or XML elements accepted in one document.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_fields: usize,
 }
 
 /// `--format` values.
@@ -170,6 +174,7 @@ pub fn run(a: Args) -> Result<Status> {
     let mut opts = Options::default();
     opts.scan.max_record = a.max_record_bytes;
     opts.scan.limits.max_depth = a.max_depth;
+    opts.scan.limits.max_fields = a.max_fields;
     opts.decrypt = a.key.decrypt_config();
     // Stdin can only be read once and from one thread: read it before the workers.
     let stdin = if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
