@@ -242,8 +242,23 @@ impl<R: Read> Scanner<R> {
     fn sniff_encoding(&self, start: usize) -> Option<Item> {
         let head = &self.buf[start..];
         let bom16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
-        let nul_pairs = head.len() >= 4
-            && head.iter().take(64).filter(|&&b| b == 0).count() >= head.len().min(64) / 4;
+        // UTF-16 text of ASCII characters has a NUL in every other byte; a few
+        // stray NULs in a first line are just garbage.
+        let sample = &head[..head.len().min(64)];
+        let (mut even, mut odd) = (0usize, 0usize);
+        for (i, &b) in sample.iter().enumerate() {
+            if b == 0 {
+                if i % 2 == 0 {
+                    even += 1;
+                } else {
+                    odd += 1;
+                }
+            }
+        }
+        let half = sample.len() / 2;
+        let nul_pairs = sample.len() >= 8
+            && ((odd * 10 >= half * 8 && even * 10 <= half * 2)
+                || (even * 10 >= half * 8 && odd * 10 <= half * 2));
         if bom16 || nul_pairs {
             let d = Diagnostic::new(
                 Code::Utf16Input,
@@ -262,13 +277,18 @@ impl<R: Read> Scanner<R> {
         None
     }
 
-    /// Drops buffered lines before the one holding `pos`.
+    /// Drops buffered lines before the one holding `pos` — only once they are a
+    /// large share of the buffer, so stepping through many buffered lines does not
+    /// shift the rest of the buffer each time (amortised linear).
     fn compact(&mut self) {
         let i = self.line_index(self.pos);
         if i == 0 {
             return;
         }
         let cut = self.starts[i];
+        if cut < 64 * 1024 && cut * 2 < self.buf.len() {
+            return;
+        }
         self.buf.drain(..cut);
         self.starts.drain(..i);
         for s in &mut self.starts {
@@ -445,7 +465,20 @@ impl<R: Read> Scanner<R> {
                         break Err(None);
                     }
                     let before = self.buf.len();
-                    if !self.read_line()? || self.buf.len() == before {
+                    let got = self.read_line()?;
+                    // Take every further line already buffered (never waiting for
+                    // input), so a long document is re-scanned once per buffer
+                    // fill rather than once per line.
+                    while got
+                        && self.pending.is_empty()
+                        && self.buf.len() - c <= self.opts.max_record
+                        && memchr::memchr(b'\n', self.reader.buffer()).is_some()
+                    {
+                        if !self.read_line()? {
+                            break;
+                        }
+                    }
+                    if !got || self.buf.len() == before {
                         if !self.pending.is_empty() {
                             // An oversized line interrupted the candidate.
                             break Err(None);
@@ -497,12 +530,23 @@ impl<R: Read> Scanner<R> {
         let limits = self.opts.limits;
         let parsed = match format {
             Format::Json => parse_json_any(bytes, limits),
-            Format::Xml => xml::parse(bytes, limits).map(|(n, e, notes)| {
+            Format::Xml => xml::parse(bytes, limits).and_then(|(n, e, notes)| {
+                // A root holding only text is no WeChat document: most likely an
+                // unclosed `<xml>` framed up to a `</xml>` somewhere later.
+                if n.members().is_empty() {
+                    if let Some(t) = notes.iter().find(|t| t.code == Code::XmlMixedContent) {
+                        return Err(ParseError::new(
+                            t.pos,
+                            Code::XmlSyntax,
+                            "the <xml> element holds text instead of fields (an unclosed <xml>?)",
+                        ));
+                    }
+                }
                 let notes = notes
                     .into_iter()
                     .map(|n| (n.pos, n.code, n.message))
                     .collect();
-                (n, e, false, notes)
+                Ok((n, e, false, notes))
             }),
         };
         match parsed {
@@ -641,7 +685,15 @@ impl<R: Read> Scanner<R> {
             }
         }
         let start_line_end = self.line_end(self.line_index(c));
-        let probe_end = (c + err.pos.max(1)).max(start_line_end).min(self.buf.len());
+        // Judge by what was read before the problem: keys later on the line belong
+        // to whatever comes next (a `{request_id}` prefix must not claim the payload
+        // after it), and looking no further keeps a line of `{`s linear.
+        let probe_end = if err.code == Code::RecordTooLarge {
+            start_line_end
+        } else {
+            c + err.pos + 1
+        }
+        .min(self.buf.len());
         let looks = format == Format::Xml || looks_like_payload(&self.buf[c..probe_end]);
         if !looks {
             self.other_text = true;

@@ -368,15 +368,13 @@ fn stream_through_the_cli() {
 
 // ------------------------------------------------------------------ proptest
 
-/// `</xml>` in generated text and garbage. Known bug (tests/corpus/KNOWN_FAILURES,
-/// `logs/unclosed-xml-in-noise-then-json-mentioning-close-tag.log`): an unclosed
-/// `<xml>` in a garbage line is framed up to the next `</xml>` on any later line,
-/// swallowing the good records in between. Until that is fixed the generators use
-/// `</xm l>` instead; set this back to `"</xml>"` to cover it.
-const CLOSE_TAG: &str = "</xm l>";
+/// `</xml>` in generated text and garbage: an unclosed `<xml>` in a garbage line
+/// must not swallow the good records up to a `</xml>` on a later line.
+const CLOSE_TAG: &str = "</xml>";
 
-/// A plain first line before the generated ones (empty: none), see the property.
-const FIRST_LINE: &[u8] = b"first line";
+/// A plain first line before the generated ones (empty: none). Empty, so a first
+/// garbage line with NUL bytes must not be taken for UTF-16.
+const FIRST_LINE: &[u8] = b"";
 
 /// Text for payload values: CJK, emoji (with ZWJ), quotes, `]]>`, `&`, `<`,
 /// backslashes, braces, spaces. No newline (each record is one line).
@@ -472,9 +470,6 @@ proptest! {
         let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
         let mut bytes = Vec::new();
         let mut good_lines = Vec::new();
-        // Known bug (tests/corpus/KNOWN_FAILURES, `ndjson/nul-garbage-first-line.ndjson`):
-        // a short first line with NUL bytes makes the whole input count as UTF-16.
-        // Until that is fixed the input starts with a plain line.
         let skip = usize::from(!FIRST_LINE.is_empty());
         if skip == 1 {
             bytes.extend_from_slice(FIRST_LINE);
@@ -680,11 +675,9 @@ fn closed_output_pipe_is_a_quiet_exit() {
 }
 
 /// L1: a 1 MB line of `{`: a million candidate starts, none of them a payload.
-/// Must stay linear. Known bug: every failed candidate probes the rest of its
-/// line for payload keys, so this is quadratic (40,000 braces take about 90 s in
-/// a debug build). Un-ignore with the fix.
+/// Must stay linear: a failed candidate is judged by what was read before its
+/// problem, not by the rest of its line.
 #[test]
-#[ignore = "known bug: quadratic candidate scan on a line of `{`"]
 fn brace_flood_line_is_linear() {
     let mut s = "{".repeat(1 << 20);
     s.push('\n');
@@ -698,11 +691,9 @@ fn brace_flood_line_is_linear() {
 
 /// F1/L3: a document left open, followed by a million short lines that could
 /// still continue it (blank for JSON, text for XML), up to the record limit.
-/// Must stay linear. Known bug: the structural scan restarts from the
-/// document's first byte for every line read, which is quadratic (40,000 lines
-/// take 6-25 s in a debug build). Un-ignore with the fix.
+/// Must stay linear: the structural scan runs once per buffer fill, not once
+/// per line, and consumed lines are dropped in bulk.
 #[test]
-#[ignore = "known bug: the extent scan restarts for every line of an open document"]
 fn open_document_over_many_lines_is_linear() {
     for open in ["{\"MsgType\":\n", "<xml>\n"] {
         let mut s = String::from(open);
