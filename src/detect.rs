@@ -39,14 +39,14 @@ pub fn discriminator(root: &Node) -> Option<Discriminator> {
         });
     }
     let compat = root.has("Encrypt").then_some(Envelope::Compat);
-    if let Some(t) = root.get("MsgType").and_then(Node::scalar_text) {
+    if let Some(t) = text(root.get("MsgType")) {
         return Some(Discriminator {
             id: type_id(t, root.get("Event")),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
-    if let Some(t) = root.get("msgtype").and_then(Node::scalar_text) {
+    if let Some(t) = text(root.get("msgtype")) {
         let event_type = root.get("event").and_then(|e| e.get("event_type"));
         return Some(Discriminator {
             id: type_id(t, event_type),
@@ -54,7 +54,7 @@ pub fn discriminator(root: &Node) -> Option<Discriminator> {
             envelope: None,
         });
     }
-    if let Some(e) = root.get("Event").and_then(Node::scalar_text) {
+    if let Some(e) = text(root.get("Event")) {
         return Some(Discriminator {
             id: format!("event.{e}"),
             disc: Disc::Pascal,
@@ -71,10 +71,18 @@ pub fn discriminator(root: &Node) -> Option<Discriminator> {
     None
 }
 
+/// A discriminator's value: only a string names a type (`"MsgType": 1` does not).
+fn text(node: Option<&Node>) -> Option<&str> {
+    match node.map(|n| &n.value) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// The type id from a message type and, for events, the event's own name:
 /// `text`, or `event.SCAN` (`event` alone when the event name is missing).
 fn type_id(msg_type: &str, event: Option<&Node>) -> String {
-    match (msg_type, event.and_then(Node::scalar_text)) {
+    match (msg_type, text(event)) {
         ("event", Some(e)) => format!("event.{e}"),
         (t, _) => t.to_string(),
     }
@@ -126,12 +134,33 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     let (line, column) = doc.line_col(root.pos);
     let Some(d) = discriminator(root) else {
         let mut diags = validate::validate_fields(doc, root, &[], false);
-        diags.push(Diagnostic::new(
-            Code::MissingDiscriminator,
-            "no MsgType, msgtype or Event field says what this payload is",
-            line,
-            column,
-        ));
+        // A discriminator that is there but not a string is a type error at that
+        // field; only a missing one is a missing discriminator.
+        let present = ["MsgType", "msgtype", "Event"]
+            .into_iter()
+            .find_map(|k| root.members().iter().find(|m| m.key == k));
+        diags.push(match present {
+            Some(m) => {
+                let (l, c) = doc.line_col(m.node.pos);
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!(
+                        "{} should be a string naming the type, found {}",
+                        m.key,
+                        m.node.value.type_name()
+                    ),
+                    l,
+                    c,
+                )
+                .with_field(crate::doc::pointer_push("", &m.key))
+            }
+            None => Diagnostic::new(
+                Code::MissingDiscriminator,
+                "no MsgType, msgtype or Event field says what this payload is",
+                line,
+                column,
+            ),
+        });
         let candidates = marker_platforms(root, &allowed);
         return Detection {
             platform: single(&candidates),

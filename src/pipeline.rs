@@ -126,9 +126,14 @@ impl<R: Read> Analyzer<R> {
                 if doc.format == Format::Json {
                     let mut found = Vec::new();
                     embedded(&doc, &doc.root, "", self.opts.scan.limits, &mut found);
-                    for (inner, notes) in found {
-                        let root = inner.root.clone();
-                        analyze_into(&mut self.out, inner, &root, notes, &self.opts);
+                    for inner in found {
+                        match inner {
+                            Ok(inner) => {
+                                let root = inner.root.clone();
+                                analyze_into(&mut self.out, inner, &root, Vec::new(), &self.opts);
+                            }
+                            Err(broken) => self.out.push_back(broken),
+                        }
                     }
                 }
                 if self.out.len() == before {
@@ -253,7 +258,7 @@ fn embedded(
     node: &Node,
     path: &str,
     limits: Limits,
-    found: &mut Vec<(Document, Vec<Diagnostic>)>,
+    found: &mut Vec<Result<Document, Report>>,
 ) {
     match &node.value {
         Value::Object(members) => {
@@ -270,19 +275,16 @@ fn embedded(
             let t = s.trim();
             let parsed = if t.starts_with('{') {
                 json::parse(t.as_bytes(), json::Mode::Strict, limits)
-                    .ok()
                     .map(|(n, _)| (n, Format::Json))
             } else if t.starts_with("<xml") {
-                xml::parse(t.as_bytes(), limits)
-                    .ok()
-                    .map(|(n, _, _)| (n, Format::Xml))
+                xml::parse(t.as_bytes(), limits).map(|(n, _, _)| (n, Format::Xml))
             } else {
-                None
+                return;
             };
-            if let Some((root, format)) = parsed {
-                if detect::is_wechat(&root) {
-                    let (line, column) = outer.line_col(node.pos);
-                    let doc = Document {
+            let (line, column) = outer.line_col(node.pos);
+            match parsed {
+                Ok((root, format)) if detect::is_wechat(&root) => {
+                    found.push(Ok(Document {
                         source: outer.source.clone(),
                         format,
                         text: Arc::from(t),
@@ -295,8 +297,36 @@ fn embedded(
                             column,
                         }),
                         lenient: false,
-                    };
-                    found.push((doc, Vec::new()));
+                    }));
+                }
+                Ok(_) => {}
+                // A payload in the field that cannot be read is reported like a
+                // broken payload anywhere else, never dropped silently.
+                Err(e) => {
+                    let xml = t.starts_with("<xml");
+                    let read = t.as_bytes().get(..=e.pos).unwrap_or(t.as_bytes());
+                    if xml || crate::input::looks_like_payload(read) {
+                        let d = Diagnostic::new(
+                            e.code,
+                            format!("in the string field {path}: {}", e.message),
+                            line,
+                            column,
+                        )
+                        .with_field(path.to_string());
+                        found.push(Err(Report {
+                            source: outer.source.clone(),
+                            line,
+                            column,
+                            format: if xml { Format::Xml } else { Format::Json },
+                            platform: None,
+                            candidates: Vec::new(),
+                            type_id: None,
+                            type_def: None,
+                            envelope: None,
+                            diagnostics: vec![d],
+                            doc: None,
+                        }));
+                    }
                 }
             }
         }

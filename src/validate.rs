@@ -97,8 +97,8 @@ impl Validator<'_> {
                 None => {
                     if report_unknown {
                         let mut msg = format!(
-                            "unknown field {:?}; the catalogue does not list it here",
-                            m.key
+                            "unknown field {}; the catalogue does not list it here",
+                            quote(&m.key)
                         );
                         // Case slips (`MsgID` for `MsgId`) are the usual cause.
                         if let Some(f) = groups
@@ -275,7 +275,7 @@ impl Validator<'_> {
                 node.pos,
                 path,
             );
-        } else {
+        } else if field.any_text && (ty != Ty::Id64 || is_opaque_id(s)) {
             self.emit(
                 Code::TypeVariant,
                 format!(
@@ -289,6 +289,19 @@ impl Validator<'_> {
             );
             self.escapes(field, s, node, path);
             self.codes(field, node, path);
+        } else {
+            // The string variant is a number written as a string, not any text.
+            self.emit(
+                Code::TypeMismatch,
+                format!(
+                    "{} should be {}, found string {} (not a number)",
+                    field.name,
+                    expected(ty),
+                    quote(s)
+                ),
+                node.pos,
+                path,
+            );
         }
     }
 
@@ -423,7 +436,10 @@ impl Validator<'_> {
             expected(ty),
             found(node)
         );
-        if field.variants.contains(&variant) {
+        // Non-numeric text is the documented variant only where any text is.
+        let documented =
+            field.variants.contains(&variant) && (variant != Ty::String || field.any_text);
+        if documented {
             self.emit(
                 Code::TypeVariant,
                 format!("{msg} (a documented variant)"),
@@ -747,6 +763,20 @@ fn quote(s: &str) -> String {
     match s.char_indices().nth(MAX_QUOTED_CHARS) {
         Some((cut, _)) => format!("{:?}…", &s[..cut]),
         None => format!("{s:?}"),
+    }
+}
+
+/// The cloud-function message id shape: hex digits, `_`, Unix seconds
+/// (`49d72d67b16d115e7935ac386f2f0fa41535298877_1555684067`).
+fn is_opaque_id(s: &str) -> bool {
+    match s.rsplit_once('_') {
+        Some((id, secs)) => {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_hexdigit())
+                && !secs.is_empty()
+                && secs.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
     }
 }
 

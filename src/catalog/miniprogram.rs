@@ -85,7 +85,8 @@ const MSG_ID: &[Field] = &[Field::new(
     "message id, 64-bit integer (use it to de-duplicate retries)",
 )
 // Cloud-function delivery sends a string id like "49d7…_1555684067".
-.variants(&[Ty::String])];
+.variants(&[Ty::String])
+.any_text()];
 
 const TEXT: &[Field] = &[Field::new(
     "Content",

@@ -230,6 +230,11 @@ pub struct Field {
     pub variants: &'static [Ty],
     /// Fields of an [`Ty::Object`], or of each item of an [`Ty::ObjectArray`].
     pub children: &'static [Field],
+    /// On a numeric field with a [`Ty::String`] variant: text is the documented
+    /// variant, not only a number written as a string (seed 000's
+    /// `"MenuId": "MENUID"`). For a [`Ty::Id64`] it means an opaque id of the
+    /// cloud-function shape `<hex>_<seconds>` (`"49d7…_1555684067"`), not any text.
+    pub any_text: bool,
 }
 
 impl Field {
@@ -252,7 +257,14 @@ impl Field {
             codes: &[],
             variants: &[],
             children: &[],
+            any_text: false,
         }
+    }
+
+    /// See [`Field::any_text`].
+    pub const fn any_text(mut self) -> Field {
+        self.any_text = true;
+        self
     }
 
     pub const fn codes(mut self, codes: &'static [EnumCode]) -> Field {

@@ -269,7 +269,9 @@ const MENU_ID: Field = plain(
     Req::Optional,
     "菜单ID，如果是个性化菜单，则可以通过这个字段，知道是哪个规则的菜单被点击了",
     "menu id; identifies which conditional-menu rule was clicked (doc table spells it MenuID)",
-);
+)
+// The seed-000 relay example writes the placeholder text "MENUID".
+.any_text();
 
 const VIEW: &[Field] = &[
     cdata(

@@ -82,13 +82,18 @@ static ESCAPE: [u8; 256] = {
     t[0x0A] = b'n';
     t[0x0C] = b'f';
     t[0x0D] = b'r';
+    t[0x7F] = b'u';
     t[b'"' as usize] = b'"';
     t[b'\\' as usize] = b'\\';
     t
 };
 
 /// Appends `s` as a quoted JSON string, copying unescaped runs in one piece.
-fn write_string(out: &mut Vec<u8>, s: &str) {
+/// Writes `s` as a JSON string literal. Besides what RFC 8259 requires, DEL, C1
+/// controls, bidi controls and U+2028/U+2029 are written as `\uXXXX`: the same
+/// value, but `wxmsg … --format json | cat` cannot drive a terminal or reorder
+/// what it shows.
+pub fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
@@ -97,12 +102,18 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     for (i, &b) in bytes.iter().enumerate() {
         let esc = ESCAPE[b as usize];
         if esc == 0 {
-            // U+2028 / U+2029 are E2 80 A8 / E2 80 A9 in UTF-8.
-            if b == 0xE2 && bytes.get(i + 1) == Some(&0x80) {
-                if let Some(&last @ (0xA8 | 0xA9)) = bytes.get(i + 2) {
-                    out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-                    out.extend_from_slice(if last == 0xA8 { b"\\u2028" } else { b"\\u2029" });
-                    start = i + 3;
+            // Only these lead bytes start a character escaped for the terminal.
+            if matches!(b, 0xC2 | 0xD8 | 0xE2) {
+                if let Some(c) = s.get(i..).and_then(|t| t.chars().next()) {
+                    if terminal_unsafe(c) {
+                        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+                        let v = u32::from(c);
+                        out.extend_from_slice(b"\\u");
+                        for shift in [12, 8, 4, 0] {
+                            out.push(HEX[((v >> shift) & 0xF) as usize]);
+                        }
+                        start = i + c.len_utf8();
+                    }
                 }
             }
             continue;
@@ -120,6 +131,16 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// C1 controls, bidi controls and the Unicode line/paragraph separators.
+fn terminal_unsafe(c: char) -> bool {
+    matches!(c,
+        '\u{80}'..='\u{9F}'
+        | '\u{61C}'
+        | '\u{200E}' | '\u{200F}'
+        | '\u{2028}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -178,6 +199,20 @@ mod tests {
     }
 
     #[test]
+    fn terminal_unsafe_characters_are_escaped_but_keep_their_value() {
+        let text = "a\u{7f}b\u{9b}c\u{202e}d\u{2028}e\u{2067}f\u{61c}g 中文 👨\u{200d}👩";
+        let mut out = Vec::new();
+        write_string(&mut out, text);
+        let json = String::from_utf8(out).unwrap();
+        assert_eq!(
+            json,
+            "\"a\\u007fb\\u009bc\\u202ed\\u2028e\\u2067f\\u061cg 中文 👨\u{200d}👩\""
+        );
+        let back: String = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, text);
+    }
+
+    #[test]
     fn compact_matches_serde_json_and_keeps_lexemes() {
         let s = render(&sample(), false);
         let parsed: serde_json::Value = serde_json::from_str(&s).unwrap();
@@ -194,7 +229,10 @@ mod tests {
         assert!(s.contains(r#""MsgId":4561255354251345929"#));
         assert!(s.contains(r#""Location_X":119.385040"#));
         assert!(s.contains(r#""\u0000\u001f"#));
-        assert!(s.contains("\u{7f}"), "DEL is written raw");
+        assert!(
+            s.contains(r"\u007f") && !s.contains('\u{7f}'),
+            "DEL is escaped"
+        );
         assert!(s.contains(r#"\n\t\r\b\f"#));
         assert!(s.contains(r#"\u2028\u2029""#));
         assert_eq!(

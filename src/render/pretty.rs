@@ -209,14 +209,17 @@ fn diagnostic_line(d: &Diagnostic, o: &PrettyOptions) -> String {
     };
     let tag = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
     let mut line = format!("  {} {}:{}", paint(&tag, style, o), d.line, d.column);
+    // Paths and messages carry input (keys, parser snippets, unknown values):
+    // escaped (T14) and, unless `full`, cut like values (with twice the room, as
+    // messages are sentences) so one hostile key cannot make a line of megabytes.
+    let width = o.max_value_width.saturating_mul(2);
     if let Some(f) = &d.field {
         line.push(' ');
-        line.push_str(&sanitize::escape(f));
+        line.push_str(&bounded(f, width, o));
         line.push(':');
     }
     line.push(' ');
-    // Messages may quote input (parser snippets, unknown values): T14.
-    line.push_str(&sanitize::escape(&d.message));
+    line.push_str(&bounded(&d.message, width, o));
     line
 }
 
@@ -454,9 +457,18 @@ fn key_cell(key: &str, o: &PrettyOptions) -> Cell {
 
 /// Escaped, bounded payload text with its cut marker attached (for header parts).
 fn short_marked(s: &str, o: &PrettyOptions) -> String {
-    let (mut text, more) = short(s, o);
-    if let Some(m) = more {
-        text.push_str(&m);
+    bounded(s, o.max_value_width, o)
+}
+
+/// Escaped text cut to `width` columns (unless `full`), with its cut marker.
+fn bounded(s: &str, width: usize, o: &PrettyOptions) -> String {
+    if o.full {
+        return sanitize::escape(s).into_owned();
+    }
+    let (text, left) = sanitize::escape_truncated(s, width);
+    let mut text = text.into_owned();
+    if let Some(n) = left {
+        text.push_str(&more_bytes(n));
     }
     text
 }

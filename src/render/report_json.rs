@@ -75,8 +75,7 @@ pub fn diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
-    // Writing a &str into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    super::json_out::write_string(out, s);
 }
 
 fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {

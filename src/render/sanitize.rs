@@ -68,6 +68,9 @@ pub fn truncate(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
     (Cow::Borrowed(s), None)
 }
 
+/// Longest grapheme cluster shown as is by [`escape_truncated`], in bytes.
+const MAX_CLUSTER_BYTES: usize = 128;
+
 /// [`escape`] and [`truncate`] in one pass over raw payload text: stops escaping once
 /// `max_width` columns are filled (a 1 MB `Content` costs only what is shown), never
 /// cuts an escape like `\u{202e}` in half, and counts the left-out bytes of the
@@ -81,7 +84,10 @@ pub fn escape_truncated(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usiz
     for (off, g) in s.grapheme_indices(true) {
         let e = escape_cluster(g);
         let w = width(&e);
-        if used + w > max_width {
+        // One cluster of thousands of combining marks ("Zalgo" text) is one column
+        // wide but megabytes long: cut there too. Real clusters (emoji ZWJ families,
+        // tag flags) stay far below this.
+        if used + w > max_width || g.len() > MAX_CLUSTER_BYTES {
             let left = Some(s.len() - off);
             return match out {
                 Some(o) => (Cow::Owned(o), left),
@@ -426,6 +432,17 @@ mod tests {
             let s = format!("a{c}b");
             assert_eq!(escape(&s), format!("a\\u{{{:x}}}b", u32::from(c)), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_flood_of_combining_marks_is_cut() {
+        let zalgo = format!("abe{}c", "\u{301}".repeat(3000));
+        let (shown, left) = escape_truncated(&zalgo, 40);
+        assert_eq!(shown, "ab");
+        assert_eq!(left, Some(zalgo.len() - 2));
+        // Long but legitimate clusters are kept.
+        let family = "👨\u{200d}👩\u{200d}👧\u{200d}👦";
+        assert_eq!(escape_truncated(family, 40), (Cow::Borrowed(family), None));
     }
 
     #[test]
