@@ -509,3 +509,16 @@ fn help_shows_examples() {
             .stdout(predicates::str::contains("Examples:"));
     }
 }
+
+/// Fuzz regression: a document exactly at the depth limit must convert to XML and
+/// back (XML depth counts containers, as JSON's does).
+#[test]
+fn document_at_the_depth_limit_round_trips() {
+    let original =
+        std::fs::read("tests/corpus/fuzz-regressions/roundtrip-depth-limit.json").unwrap();
+    let (c1, json1) = convert(&["--to", "json"], &original);
+    let (c2, xml) = convert(&["--to", "xml"], &json1);
+    let (c3, json2) = convert(&["--to", "json"], &xml);
+    assert_eq!((c1, c2, c3), (0, 0, 0));
+    assert_eq!(json1, json2);
+}

@@ -258,8 +258,12 @@ fn open_child(
             format!("<{}> is not a valid XML element name", excerpt(name)),
         ));
     }
+    // Depth counts containers, as the JSON parser does: `{"a":[1]}` is depth 2 in
+    // JSON and `<xml><a><item>1</item></a></xml>` opens 3 elements, the last a
+    // leaf. So a leaf may sit one level below the limit; anything written from
+    // JSON within the limit reads back within it.
     let depth = stack.len() + 1;
-    if depth > limits.max_depth {
+    if depth > limits.max_depth.saturating_add(1) {
         return Err(ParseError::new(
             pos,
             Code::TooDeep,
@@ -1187,9 +1191,9 @@ mod tests {
             max_depth: 3,
             max_fields: 4,
         };
-        assert!(parse(b"<xml><a><b>1</b></a></xml>", limits).is_ok());
-        let e = parse(b"<xml><a><b><c>1</c></b></a></xml>", limits).unwrap_err();
-        assert_eq!((e.code, e.pos), (Code::TooDeep, 11));
+        assert!(parse(b"<xml><a><b><c>1</c></b></a></xml>", limits).is_ok());
+        let e = parse(b"<xml><a><b><c><d>1</d></c></b></a></xml>", limits).unwrap_err();
+        assert_eq!((e.code, e.pos), (Code::TooDeep, 14));
         assert!(parse(b"<xml><a/><a/><a/><a/></xml>", limits).is_ok());
         let e = parse(b"<xml><a/><a/><a/><a/><a/></xml>", limits).unwrap_err();
         assert_eq!((e.code, e.pos), (Code::TooManyFields, 21));
