@@ -2,8 +2,8 @@
 //!
 //! The discriminator (`MsgType`/`Event`, `msgtype`/`event.event_type`, `Encrypt`,
 //! `msg_list`) gives the type id. Every catalogue type with that id is a candidate;
-//! each candidate is validated, and the best fit wins (fewest errors, then fewest
-//! warnings). When candidates of different platforms fit equally — a bare `text` can
+//! each candidate is checked, and the best fit wins (fewest errors, then fewest
+//! warnings; ranking only counts findings, so only the winner's are built). When candidates of different platforms fit equally — a bare `text` can
 //! come from a mini program or an official account — the platform is left open and
 //! all of them are listed. Nothing here names a field of a particular type: the
 //! catalogue decides.
@@ -118,7 +118,7 @@ pub struct Detection {
     pub typed: Option<Node>,
 }
 
-/// Ranks a candidate: fewer errors first, then fewer warnings.
+/// Ranks a candidate by its findings: fewer errors first, then fewer warnings.
 fn fit(diags: &[Diagnostic]) -> (usize, usize) {
     (
         crate::report::count(diags, Severity::Error),
@@ -131,7 +131,12 @@ fn fit(diags: &[Diagnostic]) -> (usize, usize) {
 /// `only` restricts the platforms considered (`--platform`); empty means all.
 pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     let allowed = |p: PlatformId| only.is_empty() || only.contains(&p);
-    let (line, column) = doc.line_col(root.pos);
+    // A finding about the whole payload, at its start. Built only when needed:
+    // the position of a `sync_msg` entry takes a count from the document start.
+    let whole = |code: Code, message: String| {
+        let (line, column) = doc.line_col(root.pos);
+        Diagnostic::new(code, message, line, column)
+    };
     let Some(d) = discriminator(root) else {
         let mut diags = validate::validate_fields(doc, root, &[], false);
         // A discriminator that is there but not a string is a type error at that
@@ -154,11 +159,9 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
                 )
                 .with_field(crate::doc::pointer_push("", &m.key))
             }
-            None => Diagnostic::new(
+            None => whole(
                 Code::MissingDiscriminator,
-                "no MsgType, msgtype or Event field says what this payload is",
-                line,
-                column,
+                "no MsgType, msgtype or Event field says what this payload is".to_string(),
             ),
         });
         let candidates = marker_platforms(root, &allowed);
@@ -173,21 +176,20 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         };
     };
 
-    // Validate every candidate (XML sources after the catalogue typing pass).
-    let mut scored: Vec<(&'static TypeDef, Vec<Diagnostic>, Option<Node>)> = Vec::new();
-    for td in catalog::candidates(&d.id, d.disc).filter(|t| allowed(t.platform)) {
-        if doc.format == Format::Xml {
+    // Every candidate type is checked (XML sources after the catalogue typing
+    // pass, run on a copy only when it changes something for that type).
+    let types: Vec<&'static TypeDef> = catalog::candidates(&d.id, d.disc)
+        .filter(|t| allowed(t.platform))
+        .collect();
+    let typed_for = |td: &'static TypeDef| {
+        (doc.format == Format::Xml && typing::changes(root, td)).then(|| {
             let mut typed = root.clone();
             typing::apply_catalog(&mut typed, td);
-            let diags = validate::validate(doc, &typed, td);
-            scored.push((td, diags, Some(typed)));
-        } else {
-            let diags = validate::validate(doc, root, td);
-            scored.push((td, diags, None));
-        }
-    }
+            typed
+        })
+    };
 
-    if scored.is_empty() {
+    if types.is_empty() {
         let mut diags = validate::validate_fields(doc, root, &[], false);
         let candidates = match d.disc {
             Disc::Snake | Disc::SyncResponse => vec![PlatformId::WecomKf]
@@ -217,14 +219,12 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
                     .join(", ")
             )
         };
-        diags.push(Diagnostic::new(
+        diags.push(whole(
             Code::UnknownType,
             format!(
                 "type `{}` is not in {where_}; only the common structure was checked",
                 d.id
             ),
-            line,
-            column,
         ));
         return Detection {
             platform: single(&candidates),
@@ -237,21 +237,26 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         };
     }
 
-    let best = scored
-        .iter()
-        .map(|(_, diags, _)| fit(diags))
-        .min()
-        .unwrap_or((0, 0));
-    let mut tied: Vec<usize> = (0..scored.len())
-        .filter(|&i| fit(&scored[i].1) == best)
+    // The best fit wins: fewest errors, then fewest warnings. The first candidate
+    // is validated in full (it is the one chosen whenever it ties for best, as
+    // every candidate of an ambiguous `text` does); the others are only counted.
+    let first_typed = typed_for(types[0]);
+    let first = validate::validate(doc, first_typed.as_ref().unwrap_or(root), types[0]);
+    let fits: Vec<(usize, usize)> = std::iter::once(fit(&first))
+        .chain(types.iter().skip(1).map(|&td| {
+            let typed = typed_for(td);
+            validate::fit(doc, typed.as_ref().unwrap_or(root), td)
+        }))
         .collect();
+    let best = fits.iter().copied().min().unwrap_or((0, 0));
+    let mut tied: Vec<usize> = (0..types.len()).filter(|&i| fits[i] == best).collect();
     // Platform markers (e.g. devmode's App_Type) settle a tie.
     if tied.len() > 1 {
         let marked: Vec<usize> = tied
             .iter()
             .copied()
             .filter(|&i| {
-                let p = scored[i].0.platform.platform();
+                let p = types[i].platform.platform();
                 root.members()
                     .iter()
                     .any(|m| p.markers.contains(&m.key.as_str()))
@@ -261,14 +266,21 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
             tied = marked;
         }
     }
-    let mut candidates: Vec<PlatformId> = tied.iter().map(|&i| scored[i].0.platform).collect();
+    let mut candidates: Vec<PlatformId> = tied.iter().map(|&i| types[i].platform).collect();
     candidates.sort();
     candidates.dedup();
     let chosen = tied.first().copied().unwrap_or(0);
-    let (td, mut diags, typed) = scored.swap_remove(chosen);
+    let td = types[chosen];
+    let (typed, mut diags) = if chosen == 0 {
+        (first_typed, first)
+    } else {
+        let typed = typed_for(td);
+        let diags = validate::validate(doc, typed.as_ref().unwrap_or(root), td);
+        (typed, diags)
+    };
     let platform = single(&candidates);
     if platform.is_none() {
-        diags.push(Diagnostic::new(
+        diags.push(whole(
             Code::AmbiguousPlatform,
             format!(
                 "`{}` fits {} equally; pass --platform to choose",
@@ -279,16 +291,12 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
                     .collect::<Vec<_>>()
                     .join(" and ")
             ),
-            line,
-            column,
         ));
     }
     if d.envelope.is_some() && d.disc == Disc::Envelope {
-        diags.push(Diagnostic::new(
+        diags.push(whole(
             Code::Encrypted,
-            "encrypted payload (safe mode): to see and check the message inside, pass the EncodingAESKey of the receiving app in the WXMSG_AES_KEY environment variable (safer) or with --aes-key; `wxmsg decrypt` prints the plaintext",
-            line,
-            column,
+            "encrypted payload (safe mode): to see and check the message inside, pass the EncodingAESKey of the receiving app in the WXMSG_AES_KEY environment variable (safer) or with --aes-key; `wxmsg decrypt` prints the plaintext".to_string(),
         ));
     }
     if d.disc == Disc::SyncResponse {

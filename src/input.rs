@@ -13,7 +13,7 @@
 //! so `tail -f` shows each payload as soon as its last line arrives.
 
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{Document, Embedding, Format, Value};
+use crate::doc::{Document, Embedding, Format, Node, Value};
 use crate::parse::{json, xml, Extent, Limits, ParseError};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
@@ -85,6 +85,10 @@ pub struct Scanner<R: Read> {
     declared: Option<String>,
     /// A `<!DOCTYPE` seen before the next `<xml>` document (refused with it).
     doctype: bool,
+    /// The line on which [`Scanner::fast_json`] was last tried.
+    fast_tried: Option<u32>,
+    /// The input ended while a candidate still needed more of it.
+    ran_out: bool,
 }
 
 impl<R: Read> Scanner<R> {
@@ -106,7 +110,39 @@ impl<R: Read> Scanner<R> {
             covered: 0,
             declared: None,
             doctype: false,
+            fast_tried: None,
+            ran_out: false,
         }
+    }
+
+    /// A scanner for a piece of an input that starts at the beginning of line
+    /// `line` (not the first line: no encoding sniffing). Used with
+    /// [`Scanner::ended_clean`] to read one input in independent pieces.
+    pub(crate) fn resume_at(
+        reader: R,
+        source: impl Into<Arc<str>>,
+        opts: ScanOptions,
+        line: u32,
+    ) -> Self {
+        let mut s = Scanner::new(reader, source, opts);
+        s.buf_line = line;
+        s.started = true;
+        s
+    }
+
+    /// After the end of input: nothing was left open at the end — no candidate
+    /// still waiting for lines, no `<?xml` declaration or `<!DOCTYPE` waiting for
+    /// its document. A scan of the text that follows then starts from the same
+    /// state as a fresh scanner, so pieces of an input cut after such an end scan
+    /// exactly as the whole input does.
+    pub(crate) fn ended_clean(&self) -> bool {
+        !self.ran_out && self.declared.is_none() && !self.doctype
+    }
+
+    /// Documents found, and whether anything else was seen (the parts of
+    /// [`Scanner::was_single_document`], to add up over pieces of an input).
+    pub(crate) fn doc_counts(&self) -> (u64, bool) {
+        (self.docs, self.other_text)
     }
 
     /// Display name of the input.
@@ -162,6 +198,11 @@ impl<R: Read> Scanner<R> {
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count();
         (self.buf_line + i as u32, col as u32 + 1)
+    }
+
+    /// 1-based line of byte `at` in `buf` (no column: that needs a count).
+    fn line_of(&self, at: usize) -> u32 {
+        self.buf_line + self.line_index(at) as u32
     }
 
     /// Reads one more line into the buffer. Returns false at end of input.
@@ -450,6 +491,9 @@ impl<R: Read> Scanner<R> {
 
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
+        if format == Format::Json && self.fast_json(c) {
+            return Ok(());
+        }
         // Find the extent, reading more lines as long as the text stays plausible.
         let outcome = loop {
             let text = &self.buf[c..];
@@ -479,6 +523,7 @@ impl<R: Read> Scanner<R> {
                         }
                     }
                     if !got || self.buf.len() == before {
+                        self.ran_out |= !got;
                         if !self.pending.is_empty() {
                             // An oversized line interrupted the candidate.
                             break Err(None);
@@ -559,47 +604,92 @@ impl<R: Read> Scanner<R> {
                     );
                     return;
                 };
-                let (line, column) = self.line_col(c);
-                let doc = Document {
-                    source: self.source.clone(),
-                    format,
-                    text: Arc::from(text),
-                    line,
-                    column,
-                    root,
-                    embedded: None,
-                    lenient,
-                };
-                self.docs += 1;
-                let mut diags: Vec<Diagnostic> = notes
-                    .into_iter()
-                    .map(|(pos, code, message)| {
-                        let (l, col) = doc.line_col(pos as u32);
-                        Diagnostic::new(code, message, l, col)
-                    })
-                    .collect();
-                if let Some(enc) = declared {
-                    diags.push(Diagnostic::new(
-                        Code::DeclaredEncoding,
-                        format!("the XML declaration names encoding=\"{enc}\" but the bytes are UTF-8; read as UTF-8"),
-                        line,
-                        column,
-                    ));
-                }
-                if lenient {
-                    diags.push(Diagnostic::new(
-                        Code::LenientJson,
-                        "read with `//` comments, no-break spaces or Markdown escapes tolerated (copied from a doc page?); WeChat sends strict JSON",
-                        line,
-                        column,
-                    ));
-                }
-                self.pending.push_back(Item::Doc(doc, diags));
-                self.pos = c + used.max(1);
-                self.covered = self.line_col(self.pos.saturating_sub(1).max(c)).0;
+                let text = Arc::from(text);
+                self.accept(c, used, format, text, root, lenient, notes, declared);
             }
             Err(e) => self.broken_or_skip(c, format, e),
         }
+    }
+
+    /// Queues a parsed document whose `used` bytes start at `c`.
+    #[allow(clippy::too_many_arguments)]
+    fn accept(
+        &mut self,
+        c: usize,
+        used: usize,
+        format: Format,
+        text: Arc<str>,
+        root: Node,
+        lenient: bool,
+        notes: Vec<(usize, Code, String)>,
+        declared: Option<String>,
+    ) {
+        let (line, column) = self.line_col(c);
+        let doc = Document {
+            source: self.source.clone(),
+            format,
+            text,
+            line,
+            column,
+            root,
+            embedded: None,
+            lenient,
+        };
+        self.docs += 1;
+        let mut diags: Vec<Diagnostic> = notes
+            .into_iter()
+            .map(|(pos, code, message)| {
+                let (l, col) = doc.line_col(pos as u32);
+                Diagnostic::new(code, message, l, col)
+            })
+            .collect();
+        if let Some(enc) = declared {
+            diags.push(Diagnostic::new(
+                Code::DeclaredEncoding,
+                format!("the XML declaration names encoding=\"{enc}\" but the bytes are UTF-8; read as UTF-8"),
+                line,
+                column,
+            ));
+        }
+        if lenient {
+            diags.push(Diagnostic::new(
+                Code::LenientJson,
+                "read with `//` comments, no-break spaces or Markdown escapes tolerated (copied from a doc page?); WeChat sends strict JSON",
+                line,
+                column,
+            ));
+        }
+        self.pending.push_back(Item::Doc(doc, diags));
+        self.pos = c + used.max(1);
+        self.covered = self.line_of(self.pos.saturating_sub(1).max(c));
+    }
+
+    /// The common case first: a strict JSON document that ends on the line it
+    /// starts on (NDJSON, a log line) is parsed straight away, with the line's
+    /// UTF-8 checked once, instead of a structural scan and a parse. Anything else
+    /// (an error, a document running on) falls back to the scan, which then
+    /// decides exactly as it always did; a strict document parsed here is one the
+    /// scan would have framed the same way. Tried once per line (on its first
+    /// candidate), so a line of many candidates stays linear.
+    fn fast_json(&mut self, c: usize) -> bool {
+        let line = self.line_of(c);
+        if self.fast_tried == Some(line) {
+            return false;
+        }
+        self.fast_tried = Some(line);
+        let line_end = self.line_end(self.line_index(c));
+        let Ok(rest) = std::str::from_utf8(&self.buf[c..line_end]) else {
+            return false;
+        };
+        let Ok((root, used)) = json::parse_str(rest, json::Mode::Strict, self.opts.limits) else {
+            return false;
+        };
+        let Some(text) = rest.get(..used) else {
+            return false;
+        };
+        let text = Arc::from(text);
+        self.accept(c, used, Format::Json, text, root, false, Vec::new(), None);
+        true
     }
 
     /// The candidate could not be framed: too large, cut off, or not a document.
@@ -788,6 +878,29 @@ pub fn looks_like_payload(text: &[u8]) -> bool {
                 .is_some_and(|&b| b == b':')
         })
     })
+}
+
+/// The size of a named input (`-` is stdin) when it is a regular file, which can
+/// be read ahead safely; `None` for pipes, terminals and anything unreadable.
+pub fn regular_file_len(path: &str) -> Option<u64> {
+    let meta = if path == "-" {
+        stdin_metadata()?
+    } else {
+        std::fs::metadata(path).ok()?
+    };
+    meta.is_file().then_some(meta.len())
+}
+
+#[cfg(unix)]
+fn stdin_metadata() -> Option<std::fs::Metadata> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    std::fs::File::from(fd).metadata().ok()
+}
+
+#[cfg(not(unix))]
+fn stdin_metadata() -> Option<std::fs::Metadata> {
+    None
 }
 
 /// Opens a named input (`-` is stdin).

@@ -6,7 +6,10 @@
 //! With a key ([`Options::decrypt`]), encrypted payloads are decrypted and the
 //! payload inside is reported in their place (see `safe_mode`).
 
+mod parallel;
 mod safe_mode;
+
+pub use parallel::{run_parallel, ParallelError};
 
 use crate::catalog::PlatformId;
 use crate::crypto::{self, DecryptConfig};
@@ -97,63 +100,80 @@ impl<R: Read> Analyzer<R> {
     }
 
     fn item(&mut self, item: Item) {
-        match item {
-            Item::Skipped => self.skipped += 1,
-            Item::Broken(b) => self.out.push_back(Report {
-                source: b.source,
-                line: b.line,
-                column: b.column,
-                format: b.format,
-                platform: None,
-                candidates: Vec::new(),
-                type_id: None,
-                type_def: None,
-                envelope: None,
-                diagnostics: vec![b.diagnostic],
-                doc: None,
-            }),
-            Item::Doc(doc, notes) => {
-                if detect::is_wechat(&doc.root) {
-                    let root = doc.root.clone();
-                    analyze_into(&mut self.out, doc, &root, notes, &self.opts);
-                    return;
-                }
-                if let Some(other) = crypto::other_scheme(&doc.root) {
-                    self.out.push_back(unsupported(doc, notes, other));
-                    return;
-                }
-                let before = self.out.len();
-                if doc.format == Format::Json {
-                    let mut found = Vec::new();
-                    embedded(&doc, &doc.root, "", self.opts.scan.limits, &mut found);
-                    for inner in found {
-                        match inner {
-                            Ok(inner) => {
-                                let root = inner.root.clone();
-                                analyze_into(&mut self.out, inner, &root, Vec::new(), &self.opts);
-                            }
-                            Err(broken) => self.out.push_back(broken),
-                        }
+        match analyze_item(item, &self.opts) {
+            Outcome::Reports(reports) => self.out.extend(reports),
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::NotPayload(doc, notes) => self.held = Some((doc, notes)),
+        }
+    }
+}
+
+/// What one framed item turned out to be. Working this out needs nothing but the
+/// item, so it can run on any thread (see [`run_parallel`]).
+pub(crate) enum Outcome {
+    /// The reports of its payloads (none for an empty `sync_msg` response).
+    Reports(VecDeque<Report>),
+    /// A line with no document.
+    Skipped,
+    /// A document that holds no payload: passed over, unless it turns out to be
+    /// the only thing in the input (then it is reported `unrecognized`).
+    NotPayload(Document, Vec<Diagnostic>),
+}
+
+/// Detects, validates and unwraps what one framed item holds.
+pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
+    let mut out = VecDeque::new();
+    match item {
+        Item::Skipped => return Outcome::Skipped,
+        Item::Broken(b) => out.push_back(Report {
+            source: b.source,
+            line: b.line,
+            column: b.column,
+            format: b.format,
+            platform: None,
+            candidates: Vec::new(),
+            type_id: None,
+            type_def: None,
+            envelope: None,
+            diagnostics: vec![b.diagnostic],
+            doc: None,
+        }),
+        Item::Doc(doc, notes) => {
+            if detect::is_wechat(&doc.root) {
+                analyze_into(&mut out, doc, notes, opts);
+                return Outcome::Reports(out);
+            }
+            if let Some(other) = crypto::other_scheme(&doc.root) {
+                out.push_back(unsupported(doc, notes, other));
+                return Outcome::Reports(out);
+            }
+            if doc.format == Format::Json {
+                let mut found = Vec::new();
+                embedded(&doc, &doc.root, "", opts.scan.limits, &mut found);
+                for inner in found {
+                    match inner {
+                        Ok(inner) => analyze_into(&mut out, inner, Vec::new(), opts),
+                        Err(broken) => out.push_back(broken),
                     }
                 }
-                if self.out.len() == before {
-                    self.held = Some((doc, notes));
-                }
+            }
+            if out.is_empty() {
+                return Outcome::NotPayload(doc, notes);
             }
         }
     }
+    Outcome::Reports(out)
 }
 
 /// Reports for one payload object (several for a `sync_msg` response).
 fn analyze_into(
     out: &mut VecDeque<Report>,
-    doc: Document,
-    root: &Node,
+    mut doc: Document,
     notes: Vec<Diagnostic>,
     opts: &Options,
 ) {
     let only = &opts.platforms[..];
-    let det = detect::detect(&doc, root, only);
+    let det = detect::detect(&doc, &doc.root, only);
     if let Some(cfg) = &opts.decrypt {
         if matches!(
             det.envelope,
@@ -170,22 +190,43 @@ fn analyze_into(
             return;
         }
     }
-    if det.type_id.as_deref() == Some("sync_msg") {
-        if let Some(entries) = detect::sync_entries(root) {
-            for entry in entries {
-                let sub = Document {
-                    root: entry.clone(),
-                    ..doc.clone()
-                };
-                let d = detect::detect(&sub, &sub.root, only);
-                let mut r = report(sub, d, Vec::new());
-                r.envelope = Some(Envelope::SyncMsg);
-                out.push_back(r);
-            }
-            return;
+    if det.type_id.as_deref() == Some("sync_msg") && detect::sync_entries(&doc.root).is_some() {
+        // The response itself is not reported, so its entries can be moved out
+        // rather than copied.
+        for entry in take_sync_entries(&mut doc.root) {
+            let sub = Document {
+                source: doc.source.clone(),
+                format: doc.format,
+                text: doc.text.clone(),
+                line: doc.line,
+                column: doc.column,
+                root: entry,
+                embedded: doc.embedded.clone(),
+                lenient: doc.lenient,
+            };
+            let d = detect::detect(&sub, &sub.root, only);
+            let mut r = report(sub, d, Vec::new());
+            r.envelope = Some(Envelope::SyncMsg);
+            out.push_back(r);
         }
+        return;
     }
     out.push_back(report(doc, det, notes));
+}
+
+/// Moves the items of the first `msg_list` member out of a `sync_msg` response
+/// (the array [`detect::sync_entries`] reads).
+fn take_sync_entries(root: &mut Node) -> Vec<Node> {
+    let Value::Object(members) = &mut root.value else {
+        return Vec::new();
+    };
+    match members.iter_mut().find(|m| m.key == "msg_list") {
+        Some(m) => match &mut m.node.value {
+            Value::Array(items) => std::mem::take(items),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    }
 }
 
 fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {

@@ -98,4 +98,16 @@ impl Summary {
             self.first_code = r.diagnostics.first().map(|d| d.code);
         }
     }
+
+    /// Adds the counts of `later`, a summary of reports that came after these.
+    pub fn merge(&mut self, later: &Summary) {
+        self.payloads += later.payloads;
+        self.valid += later.valid;
+        self.invalid += later.invalid;
+        self.skipped += later.skipped;
+        self.warnings += later.warnings;
+        if self.first_code.is_none() {
+            self.first_code = later.first_code;
+        }
+    }
 }

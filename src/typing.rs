@@ -26,6 +26,67 @@ pub fn apply_catalog(root: &mut Node, td: &'static TypeDef) {
     }
 }
 
+/// Whether [`apply_catalog`] would change anything in `root` for `td`: lets
+/// detection skip copying the tree when the pass is a no-op (most payloads).
+/// Mirrors the rules of `type_node` one for one, without changing anything.
+pub fn changes(root: &Node, td: &'static TypeDef) -> bool {
+    root.members()
+        .iter()
+        .any(|m| node_changes(&m.node, td.field(&m.key)))
+}
+
+fn node_changes(node: &Node, field: Option<&'static Field>) -> bool {
+    let Some(f) = field else {
+        return unknown_changes(node);
+    };
+    match f.ty {
+        Ty::ObjectArray | Ty::StringArray => {
+            let single = match (&node.value, f.ty) {
+                (Value::Null, _) => node.xml == XmlForm::Empty,
+                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => true,
+                _ => false,
+            };
+            single
+                || (f.ty == Ty::ObjectArray
+                    && matches!(&node.value, Value::Array(items)
+                        if items.iter().any(|item| members_change(item, f))))
+        }
+        Ty::Object => {
+            (matches!(node.value, Value::Null) && node.xml == XmlForm::Empty)
+                || (node.xml == XmlForm::Items
+                    && f.child("item").is_some()
+                    && matches!(node.value, Value::Array(_)))
+                || match &node.value {
+                    Value::Object(_) => members_change(node, f),
+                    Value::Array(items) => items.iter().any(|item| members_change(item, f)),
+                    _ => false,
+                }
+        }
+        Ty::Boolean => bool_changes(node),
+        _ => false,
+    }
+}
+
+fn members_change(node: &Node, f: &'static Field) -> bool {
+    node.members()
+        .iter()
+        .any(|m| node_changes(&m.node, f.child(&m.key)))
+}
+
+fn unknown_changes(node: &Node) -> bool {
+    match &node.value {
+        Value::String(_) => bool_changes(node),
+        Value::Object(members) => members.iter().any(|m| unknown_changes(&m.node)),
+        Value::Array(items) => items.iter().any(unknown_changes),
+        _ => false,
+    }
+}
+
+fn bool_changes(node: &Node) -> bool {
+    node.xml == XmlForm::Plain
+        && matches!(&node.value, Value::String(s) if s == "true" || s == "false")
+}
+
 /// Types the value of a member whose catalogue field is `field` (`None`: unknown).
 fn type_node(node: &mut Node, field: Option<&'static Field>) {
     let Some(f) = field else {
@@ -474,6 +535,76 @@ mod tests {
                 let _ = write_xml(&mut out, &root, Some(&TD), false);
             }
             let _ = extent(&doc);
+        }
+    }
+
+    /// `changes` says "no-op" exactly when `apply_catalog` leaves the tree as it is.
+    fn agrees(root: &Node, td: &'static TypeDef) -> Result<(), TestCaseError> {
+        let mut typed = root.clone();
+        apply_catalog(&mut typed, td);
+        prop_assert_eq!(changes(root, td), typed != *root, "{:?}", root);
+        Ok(())
+    }
+
+    #[test]
+    fn changes_agrees_on_every_fixture_and_type() {
+        let mut checked = 0;
+        for dir in [
+            "fixtures/official-account",
+            "fixtures/miniprogram",
+            "fixtures/wecom-kf",
+            "fixtures/devmode",
+        ] {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let text = std::fs::read(e.path()).unwrap();
+                let Some(start) = text.windows(4).position(|w| w == b"<xml") else {
+                    continue;
+                };
+                let Ok((root, _, _)) = parse(&text[start..], Limits::default()) else {
+                    continue;
+                };
+                for td in crate::catalog::all_types() {
+                    agrees(&root, td).unwrap();
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn changes_predicts_apply_catalog(root in payload(), pretty in any::<bool>()) {
+            let mut xml = Vec::new();
+            write_xml(&mut xml, &root, Some(&TD), pretty).unwrap();
+            let (back, _, _) = parse(&xml, Limits::default())
+                .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            agrees(&back, &TD)?;
+            for td in crate::catalog::all_types() {
+                agrees(&back, td)?;
+            }
+        }
+
+        #[test]
+        fn changes_predicts_apply_catalog_on_odd_xml(
+            pieces in vec(prop_oneof![
+                Just("<Flag>true</Flag>"), Just("<Flag><![CDATA[true]]></Flag>"), Just("<Pics/>"),
+                Just("<Pics><item><PicMd5Sum>x</PicMd5Sum></item></Pics>"), Just("<Tags>a</Tags>"),
+                Just("<Popup><List><Accepted>false</Accepted></List></Popup>"), Just("<Popup/>"),
+                Just("<Info><item><Count>1</Count></item><item/></Info>"), Just("<Info/>"),
+                Just("<Other><x>true</x></Other>"), Just("<Ids><PicMd5Sum>1</PicMd5Sum></Ids>"),
+                Just("<Labels><item>a</item></Labels>"), Just("<Labels/>"), Just("<Name>false</Name>"),
+            ], 0..8),
+        ) {
+            let xml = format!("<xml>{}</xml>", pieces.concat());
+            if let Ok((back, _, _)) = parse(xml.as_bytes(), Limits::default()) {
+                agrees(&back, &TD)?;
+            }
         }
     }
 }

@@ -8,10 +8,15 @@
 //! JSON values are typed and checked strictly. XML has no types, so XML values are
 //! checked for whether their *text* fits the field, and the CDATA/bare-text form is
 //! compared with how WeChat writes the field.
+//!
+//! Most payloads are valid, so the hot path builds nothing: field paths are a
+//! chain of borrowed segments (`Path`) and messages are closures, both turned
+//! into text only when a finding is kept. Detection ranks several candidate types
+//! with [`fit`], which only counts findings.
 
 use crate::catalog::{Field, Req, Ty, TypeDef, Xml};
-use crate::diag::{Code, Diagnostic};
-use crate::doc::{is_integer_lexeme, pointer_push, Document, Member, Node, Value, XmlForm};
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::doc::{is_integer_lexeme, Document, Member, Node, Value, XmlForm};
 use std::collections::HashMap;
 
 /// Timestamps above this (the year 5138 in seconds) are almost certainly milliseconds.
@@ -23,6 +28,10 @@ const MAX_LISTED_CODES: usize = 8;
 /// How many characters of a found value a message quotes.
 const MAX_QUOTED_CHARS: usize = 40;
 
+/// Objects with more members than this find duplicate keys with a hash map;
+/// smaller ones compare keys pairwise, which is cheaper than hashing them.
+const PAIRWISE_MAX: usize = 16;
+
 /// Validates `root` (the payload object, possibly a sub-node of `doc.root`) against
 /// every field group of `td`, reporting fields the type does not list.
 ///
@@ -30,6 +39,17 @@ const MAX_QUOTED_CHARS: usize = 40;
 /// source position.
 pub fn validate(doc: &Document, root: &Node, td: &'static TypeDef) -> Vec<Diagnostic> {
     validate_fields(doc, root, td.fields, true)
+}
+
+/// How many errors and warnings [`validate`] would report, without building them.
+pub fn fit(doc: &Document, root: &Node, td: &'static TypeDef) -> (usize, usize) {
+    let mut v = Validator {
+        doc,
+        out: None,
+        counts: [0; 3],
+    };
+    v.root(root, td.fields, true);
+    (v.counts[0], v.counts[1])
 }
 
 /// Validates `root` against a list of field groups; `unknown` says whether
@@ -46,36 +66,124 @@ pub fn validate_fields(
 ) -> Vec<Diagnostic> {
     let mut v = Validator {
         doc,
-        out: Vec::new(),
+        out: Some(Vec::new()),
+        counts: [0; 3],
     };
-    match &root.value {
-        Value::Object(members) => v.object(root, members, groups, "", unknown),
-        _ => {
-            let (line, col) = doc.line_col(root.pos);
-            v.out.push(Diagnostic::new(
-                Code::TypeMismatch,
-                format!("the payload should be an object, found {}", found(root)),
-                line,
-                col,
-            ));
-        }
-    }
-    let mut out = v.out;
+    v.root(root, groups, unknown);
+    let mut out = v.out.unwrap_or_default();
     // `sort_by_key` is stable, so findings at one position keep their discovery order.
     out.sort_by_key(|d| (d.line, d.column));
     out
 }
 
+/// One step of a field path.
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// A field path as a chain of borrowed segments, rendered as a JSON Pointer
+/// (`/event/fail_type`) only when a finding is kept.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    /// One more segment below a parent path.
+    Child(&'a Path<'a>, Seg<'a>),
+    /// Several more segments (the explicit stack of [`Validator::walk_unknown`]).
+    Tail(&'a Path<'a>, &'a [Seg<'a>]),
+}
+
+impl<'a> Path<'a> {
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path::Child(self, Seg::Key(key))
+    }
+
+    fn index(&'a self, i: usize) -> Path<'a> {
+        Path::Child(self, Seg::Index(i))
+    }
+
+    /// The JSON Pointer: `~` → `~0`, `/` → `~1` in keys, indices in decimal.
+    fn render(&self) -> String {
+        let mut segs: Vec<Seg<'_>> = Vec::new();
+        let mut p = self;
+        loop {
+            match p {
+                Path::Root => break,
+                Path::Child(parent, s) => {
+                    segs.push(*s);
+                    p = parent;
+                }
+                Path::Tail(parent, tail) => {
+                    segs.extend(tail.iter().rev().copied());
+                    p = parent;
+                }
+            }
+        }
+        let mut out = String::new();
+        for s in segs.iter().rev() {
+            out.push('/');
+            match s {
+                Seg::Key(k) => {
+                    for c in k.chars() {
+                        match c {
+                            '~' => out.push_str("~0"),
+                            '/' => out.push_str("~1"),
+                            c => out.push(c),
+                        }
+                    }
+                }
+                Seg::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+}
+
 struct Validator<'a> {
     doc: &'a Document,
-    out: Vec<Diagnostic>,
+    /// The findings, or `None` when only counting them (see [`fit`]).
+    out: Option<Vec<Diagnostic>>,
+    /// Findings by severity: errors, warnings, info.
+    counts: [usize; 3],
 }
 
 impl Validator<'_> {
-    fn emit(&mut self, code: Code, message: String, pos: u32, path: &str) {
-        let (line, col) = self.doc.line_col(pos);
-        self.out
-            .push(Diagnostic::new(code, message, line, col).with_field(path));
+    fn root(&mut self, root: &Node, groups: &[&'static [Field]], unknown: bool) {
+        match &root.value {
+            Value::Object(members) => self.object(root, members, groups, &Path::Root, unknown),
+            _ => self.emit(Code::TypeMismatch, root.pos, None, || {
+                format!("the payload should be an object, found {}", found(root))
+            }),
+        }
+    }
+
+    /// Records one finding; the message and path are only built when kept.
+    fn emit(
+        &mut self,
+        code: Code,
+        pos: u32,
+        path: Option<&Path<'_>>,
+        message: impl FnOnce() -> String,
+    ) {
+        self.counts[match code.severity() {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }] += 1;
+        if let Some(out) = &mut self.out {
+            let (line, col) = self.doc.line_col(pos);
+            let mut d = Diagnostic::new(code, message(), line, col);
+            if let Some(p) = path {
+                d = d.with_field(p.render());
+            }
+            out.push(d);
+        }
+    }
+
+    /// [`Validator::emit`] for a finding about the field at `path`.
+    fn at(&mut self, code: Code, pos: u32, path: &Path<'_>, message: impl FnOnce() -> String) {
+        self.emit(code, pos, Some(path), message);
     }
 
     /// Checks one object: duplicates, each member, unknown members, missing fields.
@@ -84,65 +192,68 @@ impl Validator<'_> {
         obj: &Node,
         members: &[Member],
         groups: &[&'static [Field]],
-        path: &str,
+        path: &Path<'_>,
         report_unknown: bool,
     ) {
         self.duplicates(members, path);
+        // Fields seen, by position in the groups (the first 64), so that required
+        // fields are not searched for a second time.
+        let mut seen = 0u64;
         for m in members {
-            let mpath = pointer_push(path, &m.key);
+            let mpath = path.key(&m.key);
             match lookup(groups, &m.key) {
                 // Every occurrence of a duplicated key is checked: each is a value in
                 // the source that some reader will take.
-                Some(f) => self.value(f, f.ty, &m.node, &mpath),
+                Some((i, f)) => {
+                    seen |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                    self.value(f, f.ty, &m.node, &mpath)
+                }
                 None => {
                     if report_unknown {
-                        let mut msg = format!(
-                            "unknown field {}; the catalogue does not list it here",
-                            quote(&m.key)
-                        );
-                        // Case slips (`MsgID` for `MsgId`) are the usual cause.
-                        if let Some(f) = groups
-                            .iter()
-                            .flat_map(|g| g.iter())
-                            .find(|f| f.name.eq_ignore_ascii_case(&m.key))
-                        {
-                            msg.push_str(&format!(" (did you mean {:?}?)", f.name));
-                        }
-                        self.emit(Code::UnknownField, msg, m.key_pos, &mpath);
+                        self.at(Code::UnknownField, m.key_pos, &mpath, || {
+                            let mut msg = format!(
+                                "unknown field {}; the catalogue does not list it here",
+                                quote(&m.key)
+                            );
+                            // Case slips (`MsgID` for `MsgId`) are the usual cause.
+                            if let Some(f) = groups
+                                .iter()
+                                .flat_map(|g| g.iter())
+                                .find(|f| f.name.eq_ignore_ascii_case(&m.key))
+                            {
+                                msg.push_str(&format!(" (did you mean {:?}?)", f.name));
+                            }
+                            msg
+                        });
                     }
                     self.walk_unknown(&m.node, &mpath);
                 }
             }
         }
-        for f in groups.iter().flat_map(|g| g.iter()) {
-            if f.req == Req::Always && !members.iter().any(|m| m.key == f.name) {
-                self.emit(
-                    Code::MissingField,
-                    format!("missing required field {} ({})", f.name, f.en),
-                    obj.pos,
-                    &pointer_push(path, f.name),
-                );
+        for (i, f) in groups.iter().flat_map(|g| g.iter()).enumerate() {
+            let marked = seen & 1u64.checked_shl(i as u32).unwrap_or(0) != 0;
+            if f.req == Req::Always && !marked && !members.iter().any(|m| m.key == f.name) {
+                self.at(Code::MissingField, obj.pos, &path.key(f.name), || {
+                    format!("missing required field {} ({})", f.name, f.en)
+                });
             }
         }
     }
 
     /// Reports every key that repeats an earlier key of the same object.
-    fn duplicates(&mut self, members: &[Member], path: &str) {
+    fn duplicates(&mut self, members: &[Member], path: &Path<'_>) {
+        if members.len() <= PAIRWISE_MAX {
+            for (i, m) in members.iter().enumerate() {
+                if let Some(first) = members[..i].iter().find(|f| f.key == m.key) {
+                    self.duplicate(m, first.key_pos, path);
+                }
+            }
+            return;
+        }
         let mut first: HashMap<&str, u32> = HashMap::new();
         for m in members {
             match first.get(m.key.as_str()) {
-                Some(&pos) => {
-                    let (line, col) = self.doc.line_col(pos);
-                    self.emit(
-                        Code::DuplicateKey,
-                        format!(
-                            "duplicate key {} (first at line {line}, column {col})",
-                            m.key
-                        ),
-                        m.key_pos,
-                        &pointer_push(path, &m.key),
-                    );
-                }
+                Some(&pos) => self.duplicate(m, pos, path),
                 None => {
                     first.insert(&m.key, m.key_pos);
                 }
@@ -150,22 +261,56 @@ impl Validator<'_> {
         }
     }
 
-    /// Walks a value the catalogue knows nothing about, only for duplicate keys.
-    /// Iterative, so a hand-built tree of any depth cannot exhaust the stack.
-    fn walk_unknown(&mut self, node: &Node, path: &str) {
-        let mut stack = vec![(node, path.to_string())];
-        while let Some((n, p)) = stack.pop() {
-            match &n.value {
-                Value::Object(members) => {
-                    self.duplicates(members, &p);
-                    for m in members.iter().rev() {
-                        stack.push((&m.node, pointer_push(&p, &m.key)));
-                    }
+    /// Reports `m` as repeating the key first seen at `first`.
+    fn duplicate(&mut self, m: &Member, first: u32, path: &Path<'_>) {
+        let doc = self.doc;
+        self.at(Code::DuplicateKey, m.key_pos, &path.key(&m.key), || {
+            let (line, col) = doc.line_col(first);
+            format!(
+                "duplicate key {} (first at line {line}, column {col})",
+                m.key
+            )
+        });
+    }
+
+    /// Walks a value the catalogue knows nothing about, only for duplicate keys,
+    /// in document order. Iterative (an explicit stack of containers and the path
+    /// segments down to the current one), so a hand-built tree of any depth cannot
+    /// exhaust the call stack.
+    fn walk_unknown(&mut self, node: &Node, path: &Path<'_>) {
+        match &node.value {
+            Value::Object(members) => self.duplicates(members, path),
+            Value::Array(_) => {}
+            // A scalar holds no keys: no stack to set up.
+            _ => return,
+        }
+        let mut stack: Vec<(&Node, usize)> = vec![(node, 0)];
+        let mut segs: Vec<Seg<'_>> = Vec::new();
+        while let Some((n, next)) = stack.last_mut() {
+            let i = *next;
+            *next += 1;
+            let child = match &n.value {
+                Value::Object(members) => members.get(i).map(|m| (&m.node, Seg::Key(&m.key))),
+                Value::Array(items) => items.get(i).map(|c| (c, Seg::Index(i))),
+                _ => None,
+            };
+            let Some((c, seg)) = child else {
+                stack.pop();
+                // The root frame has no segment of its own.
+                if !stack.is_empty() {
+                    segs.pop();
                 }
-                Value::Array(items) => {
-                    for (i, item) in items.iter().enumerate().rev() {
-                        stack.push((item, pointer_push(&p, &i.to_string())));
-                    }
+                continue;
+            };
+            match &c.value {
+                Value::Object(members) => {
+                    segs.push(seg);
+                    self.duplicates(members, &Path::Tail(path, &segs));
+                    stack.push((c, 0));
+                }
+                Value::Array(_) => {
+                    segs.push(seg);
+                    stack.push((c, 0));
                 }
                 _ => {}
             }
@@ -173,7 +318,7 @@ impl Validator<'_> {
     }
 
     /// Checks one value against `ty` (the field's type, or a variant of it).
-    fn value(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &str) {
+    fn value(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &Path<'_>) {
         if node.xml != XmlForm::None {
             return self.xml_value(field, ty, node, path);
         }
@@ -196,16 +341,13 @@ impl Validator<'_> {
             (Ty::Object, Value::Object(members)) => self.children(field, node, members, path),
             (Ty::ObjectArray, Value::Array(items)) => self.object_items(field, items, path),
             (Ty::ObjectArray, Value::Object(members)) => {
-                self.emit(
-                    Code::TypeVariant,
+                self.at(Code::TypeVariant, node.pos, path, || {
                     format!(
                         "{} should be an array of objects, found a single object \
                          (WeChat sends one entry as an object); read as one entry",
                         field.name
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
                 // The path stays `/List/…`: it must point at the object that exists.
                 self.children(field, node, members, path);
             }
@@ -221,7 +363,7 @@ impl Validator<'_> {
         ty: Ty,
         s: &str,
         node: &Node,
-        path: &str,
+        path: &Path<'_>,
     ) {
         let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
         let fits = if integral {
@@ -230,83 +372,68 @@ impl Validator<'_> {
             is_numeric_text(s)
         };
         if !field.variants.contains(&Ty::String) {
-            let hint = if is_numeric_text(s) {
-                " (a number written as a string)"
-            } else {
-                ""
-            };
-            self.emit(
-                Code::TypeMismatch,
+            self.at(Code::TypeMismatch, node.pos, path, || {
+                let hint = if is_numeric_text(s) {
+                    " (a number written as a string)"
+                } else {
+                    ""
+                };
                 format!(
                     "{} should be {}, found string {}{hint}",
                     field.name,
                     expected(ty),
                     quote(s)
-                ),
-                node.pos,
-                path,
-            );
+                )
+            });
         } else if fits {
-            self.emit(
-                Code::TypeVariant,
+            self.at(Code::TypeVariant, node.pos, path, || {
                 format!(
                     "{} should be {}, found number written as a string {} (a documented variant)",
                     field.name,
                     expected(ty),
                     quote(s)
-                ),
-                node.pos,
-                path,
-            );
+                )
+            });
             if !integral || self.range(field, ty, s, node, path) {
                 self.codes(field, node, path);
             }
         } else if is_numeric_text(s) {
             // The string variant covers ids written as text, not a fraction where
             // an integer belongs.
-            self.emit(
-                Code::TypeMismatch,
+            self.at(Code::TypeMismatch, node.pos, path, || {
                 format!(
                     "{} should be {}, found string {}",
                     field.name,
                     expected(ty),
                     quote(s)
-                ),
-                node.pos,
-                path,
-            );
+                )
+            });
         } else if field.any_text && (ty != Ty::Id64 || is_opaque_id(s)) {
-            self.emit(
-                Code::TypeVariant,
+            self.at(Code::TypeVariant, node.pos, path, || {
                 format!(
                     "{} should be {}, found string {} (a documented variant)",
                     field.name,
                     expected(ty),
                     quote(s)
-                ),
-                node.pos,
-                path,
-            );
+                )
+            });
             self.escapes(field, s, node, path);
             self.codes(field, node, path);
         } else {
             // The string variant is a number written as a string, not any text.
-            self.emit(
-                Code::TypeMismatch,
+            self.at(Code::TypeMismatch, node.pos, path, || {
                 format!(
                     "{} should be {}, found string {} (not a number)",
                     field.name,
                     expected(ty),
                     quote(s)
-                ),
-                node.pos,
-                path,
-            );
+                )
+            });
         }
     }
 
     /// Checks one XML-origin value. XML has no types: only whether the text fits.
-    fn xml_value(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &str) {
+    fn xml_value(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &Path<'_>) {
         match (ty, &node.value) {
             (Ty::String, Value::String(s)) => {
                 self.escapes(field, s, node, path);
@@ -316,17 +443,14 @@ impl Validator<'_> {
             (Ty::String, Value::Null) => {}
             (Ty::String, Value::Number(n)) => {
                 if node.xml == XmlForm::Plain && field.xml == Xml::Cdata {
-                    self.emit(
-                        Code::TypeVariant,
+                    self.at(Code::TypeVariant, node.pos, path, || {
                         format!(
                             "{} should be CDATA text, found bare number {} \
                              (bare text where WeChat writes CDATA)",
                             field.name,
                             show_lexeme(n)
-                        ),
-                        node.pos,
-                        path,
-                    );
+                        )
+                    });
                 }
                 self.codes(field, node, path);
             }
@@ -355,18 +479,15 @@ impl Validator<'_> {
             }
             (Ty::StringArray, Value::Number(_)) if field.xml == Xml::Siblings => {}
             (_, Value::Array(items)) if node.xml == XmlForm::Siblings && !ty.is_array() => {
-                self.emit(
-                    Code::RepeatedElement,
+                self.at(Code::RepeatedElement, node.pos, path, || {
                     format!(
                         "<{}> repeats {} times where the catalogue expects one value",
                         field.name,
                         items.len()
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
                 for (i, item) in items.iter().enumerate() {
-                    self.value(field, ty, item, &pointer_push(path, &i.to_string()));
+                    self.value(field, ty, item, &path.index(i));
                 }
             }
             _ => self.other(field, ty, node, path),
@@ -380,7 +501,7 @@ impl Validator<'_> {
         ty: Ty,
         s: &str,
         node: &Node,
-        path: &str,
+        path: &Path<'_>,
     ) {
         // XML readers (Go's encoding/xml, Java's JAXB) trim element text before
         // reading a number, so padding decides the warning, not the type.
@@ -393,31 +514,25 @@ impl Validator<'_> {
         };
         if fits {
             if node.xml == XmlForm::Cdata && field.xml != Xml::Cdata {
-                self.emit(
-                    Code::TypeVariant,
+                self.at(Code::TypeVariant, node.pos, path, || {
                     format!(
                         "{} should be {}, found number in CDATA {} (WeChat writes bare text here)",
                         field.name,
                         expected(ty),
                         quote(s)
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
             } else if t.len() != s.len() {
                 // XML readers trim it, but a converter keeps the text as written,
                 // and that JSON string would no longer be a number.
-                self.emit(
-                    Code::TypeVariant,
+                self.at(Code::TypeVariant, node.pos, path, || {
                     format!(
                         "{} should be {}, found number padded with whitespace {}",
                         field.name,
                         expected(ty),
                         quote(s)
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
             }
             if !integral || self.range(field, ty, t, node, path) {
                 self.codes(field, node, path);
@@ -430,58 +545,62 @@ impl Validator<'_> {
         } else {
             Ty::String
         };
-        let msg = format!(
-            "{} should be {}, found {}",
-            field.name,
-            expected(ty),
-            found(node)
-        );
+        let msg = || {
+            format!(
+                "{} should be {}, found {}",
+                field.name,
+                expected(ty),
+                found(node)
+            )
+        };
         // Non-numeric text is the documented variant only where any text is.
         let documented =
             field.variants.contains(&variant) && (variant != Ty::String || field.any_text);
         if documented {
-            self.emit(
-                Code::TypeVariant,
-                format!("{msg} (a documented variant)"),
-                node.pos,
-                path,
-            );
+            self.at(Code::TypeVariant, node.pos, path, || {
+                format!("{} (a documented variant)", msg())
+            });
             self.codes(field, node, path);
         } else {
-            self.emit(Code::TypeMismatch, msg, node.pos, path);
+            self.at(Code::TypeMismatch, node.pos, path, msg);
         }
     }
 
     /// A value of the wrong type: a documented variant (warning) or a mismatch.
-    fn other(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &str) {
-        let msg = format!(
-            "{} should be {}, found {}",
-            field.name,
-            expected(ty),
-            found(node)
-        );
+    fn other(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &Path<'_>) {
+        let msg = || {
+            format!(
+                "{} should be {}, found {}",
+                field.name,
+                expected(ty),
+                found(node)
+            )
+        };
         match variant_for(&node.value, field.variants) {
             // `v != ty` guards the recursion below: re-checking as the same type
             // would land here again.
             Some(v) if v != ty => {
-                self.emit(
-                    Code::TypeVariant,
-                    format!("{msg} (a documented variant)"),
-                    node.pos,
-                    path,
-                );
+                self.at(Code::TypeVariant, node.pos, path, || {
+                    format!("{} (a documented variant)", msg())
+                });
                 // `v` matches the value's own type, so this call cannot come back here.
                 self.value(field, v, node, path);
             }
             _ => {
-                self.emit(Code::TypeMismatch, msg, node.pos, path);
+                self.at(Code::TypeMismatch, node.pos, path, msg);
                 self.walk_unknown(node, path);
             }
         }
     }
 
     /// Recurses into a nested object with the field's children.
-    fn children(&mut self, field: &'static Field, node: &Node, members: &[Member], path: &str) {
+    fn children(
+        &mut self,
+        field: &'static Field,
+        node: &Node,
+        members: &[Member],
+        path: &Path<'_>,
+    ) {
         let known = !field.children.is_empty();
         self.object(
             node,
@@ -492,46 +611,40 @@ impl Validator<'_> {
         );
     }
 
-    fn object_items(&mut self, field: &'static Field, items: &[Node], path: &str) {
+    fn object_items(&mut self, field: &'static Field, items: &[Node], path: &Path<'_>) {
         for (i, item) in items.iter().enumerate() {
-            let ipath = pointer_push(path, &i.to_string());
+            let ipath = path.index(i);
             match &item.value {
                 Value::Object(members) => self.children(field, item, members, &ipath),
                 _ => {
-                    self.emit(
-                        Code::TypeMismatch,
+                    self.at(Code::TypeMismatch, item.pos, &ipath, || {
                         format!(
                             "{} item {i} should be an object, found {}",
                             field.name,
                             found(item)
-                        ),
-                        item.pos,
-                        &ipath,
-                    );
+                        )
+                    });
                     self.walk_unknown(item, &ipath);
                 }
             }
         }
     }
 
-    fn string_items(&mut self, field: &'static Field, items: &[Node], path: &str) {
+    fn string_items(&mut self, field: &'static Field, items: &[Node], path: &Path<'_>) {
         for (i, item) in items.iter().enumerate() {
-            let ipath = pointer_push(path, &i.to_string());
+            let ipath = path.index(i);
             match &item.value {
                 Value::String(s) => self.escapes(field, s, item, &ipath),
                 // Bare XML text is still text.
                 Value::Number(_) | Value::Null if item.xml != XmlForm::None => {}
                 _ => {
-                    self.emit(
-                        Code::TypeMismatch,
+                    self.at(Code::TypeMismatch, item.pos, &ipath, || {
                         format!(
                             "{} item {i} should be a string, found {}",
                             field.name,
                             found(item)
-                        ),
-                        item.pos,
-                        &ipath,
-                    );
+                        )
+                    });
                     self.walk_unknown(item, &ipath);
                 }
             }
@@ -545,8 +658,13 @@ impl Validator<'_> {
         ty: Ty,
         lexeme: &str,
         node: &Node,
-        path: &str,
+        path: &Path<'_>,
     ) -> bool {
+        // Up to 11 digits and no sign is inside every range below (the smallest
+        // limit is the millisecond threshold, 10^11): most ids and timestamps.
+        if lexeme.len() <= 11 && lexeme.bytes().all(|b| b.is_ascii_digit()) {
+            return true;
+        }
         let (negative, digits) = match lexeme.strip_prefix('-') {
             Some(d) => (true, d),
             None => (false, lexeme),
@@ -555,84 +673,72 @@ impl Validator<'_> {
         let mag = magnitude(digits);
         let negative = negative && mag != Some(0);
         let above = |limit: u128| mag.is_none_or(|m| m > limit);
-        let shown = show_lexeme(lexeme);
+        let shown = || show_lexeme(lexeme);
         match ty {
             Ty::Id64 if negative => {
-                self.emit(
-                    Code::InvalidValue,
+                self.at(Code::InvalidValue, node.pos, path, || {
                     format!(
-                        "{} should be a non-negative 64-bit id, found {shown}",
-                        field.name
-                    ),
-                    node.pos,
-                    path,
-                );
+                        "{} should be a non-negative 64-bit id, found {}",
+                        field.name,
+                        shown()
+                    )
+                });
                 false
             }
             Ty::Id64 if above(u64::MAX as u128) => {
-                self.emit(
-                    Code::IntegerOutOfRange,
+                self.at(Code::IntegerOutOfRange, node.pos, path, || {
                     format!(
-                        "{} is out of range: {shown} exceeds the 64-bit id maximum {}",
+                        "{} is out of range: {} exceeds the 64-bit id maximum {}",
                         field.name,
+                        shown(),
                         u64::MAX
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
                 false
             }
             Ty::Integer if above(if negative { 1 << 63 } else { u64::MAX as u128 }) => {
-                self.emit(
-                    Code::IntegerOutOfRange,
+                self.at(Code::IntegerOutOfRange, node.pos, path, || {
                     format!(
-                        "{} is out of range: {shown} does not fit a 64-bit integer ({} to {})",
+                        "{} is out of range: {} does not fit a 64-bit integer ({} to {})",
                         field.name,
+                        shown(),
                         i64::MIN,
                         u64::MAX
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
                 false
             }
             Ty::Timestamp if negative => {
-                self.emit(
-                    Code::InvalidValue,
+                self.at(Code::InvalidValue, node.pos, path, || {
                     format!(
-                        "{} should be non-negative Unix seconds, found {shown}",
-                        field.name
-                    ),
-                    node.pos,
-                    path,
-                );
+                        "{} should be non-negative Unix seconds, found {}",
+                        field.name,
+                        shown()
+                    )
+                });
                 false
             }
             Ty::Timestamp if above(i64::MAX as u128) => {
-                self.emit(
-                    Code::IntegerOutOfRange,
+                self.at(Code::IntegerOutOfRange, node.pos, path, || {
                     format!(
-                        "{} is out of range: {shown} exceeds the largest timestamp {}",
+                        "{} is out of range: {} exceeds the largest timestamp {}",
                         field.name,
+                        shown(),
                         i64::MAX
-                    ),
-                    node.pos,
-                    path,
-                );
+                    )
+                });
                 false
             }
             Ty::Timestamp if above(MS_THRESHOLD) => {
                 let secs = mag.map_or(0, |m| m / 1000);
-                self.emit(
-                    Code::TimestampMilliseconds,
+                self.at(Code::TimestampMilliseconds, node.pos, path, || {
                     format!(
-                        "{} {shown} looks like milliseconds; WeChat timestamps are Unix seconds \
+                        "{} {} looks like milliseconds; WeChat timestamps are Unix seconds \
                          (would be {secs})",
-                        field.name
-                    ),
-                    node.pos,
-                    path,
-                );
+                        field.name,
+                        shown()
+                    )
+                });
                 true
             }
             _ => true,
@@ -640,7 +746,7 @@ impl Validator<'_> {
     }
 
     /// Reports an enumerated value the catalogue does not list.
-    fn codes(&mut self, field: &'static Field, node: &Node, path: &str) {
+    fn codes(&mut self, field: &'static Field, node: &Node, path: &Path<'_>) {
         if field.codes.is_empty() {
             return;
         }
@@ -656,51 +762,56 @@ impl Validator<'_> {
         if field.code(text).is_some() {
             return;
         }
-        let mut known: Vec<&str> = field
-            .codes
-            .iter()
-            .take(MAX_LISTED_CODES)
-            .map(|c| c.value)
-            .collect();
-        if field.codes.len() > MAX_LISTED_CODES {
-            known.push("…");
-        }
-        self.emit(
-            Code::UnknownCode,
+        self.at(Code::UnknownCode, node.pos, path, || {
+            let mut known: Vec<&str> = field
+                .codes
+                .iter()
+                .take(MAX_LISTED_CODES)
+                .map(|c| c.value)
+                .collect();
+            if field.codes.len() > MAX_LISTED_CODES {
+                known.push("…");
+            }
             format!(
                 "{} has value {}, which the catalogue does not list (known: {})",
                 field.name,
                 quote(text),
                 known.join(", ")
-            ),
-            node.pos,
-            path,
-        );
+            )
+        });
     }
 
     /// Reports literal `\uXXXX` sequences: text that was JSON-encoded twice.
-    fn escapes(&mut self, field: &'static Field, s: &str, node: &Node, path: &str) {
+    fn escapes(&mut self, field: &'static Field, s: &str, node: &Node, path: &Path<'_>) {
         if !has_u_escape(s) {
             return;
         }
-        let msg = match decode_u_escapes(s) {
-            Some(d) => format!(
-                "{} holds literal \\uXXXX escapes (double-encoded text); decoded: {}",
-                field.name,
-                quote(&d)
-            ),
-            None => format!(
+        self.at(
+            Code::EscapedText,
+            node.pos,
+            path,
+            || match decode_u_escapes(s) {
+                Some(d) => format!(
+                    "{} holds literal \\uXXXX escapes (double-encoded text); decoded: {}",
+                    field.name,
+                    quote(&d)
+                ),
+                None => format!(
                 "{} holds literal \\uXXXX escapes (double-encoded text) that do not decode cleanly",
                 field.name
             ),
-        };
-        self.emit(Code::EscapedText, msg, node.pos, path);
+            },
+        );
     }
 }
 
-/// The field with this name in any group.
-fn lookup(groups: &[&'static [Field]], key: &str) -> Option<&'static Field> {
-    groups.iter().flat_map(|g| g.iter()).find(|f| f.name == key)
+/// The field with this name in any group, and its position in the groups.
+fn lookup(groups: &[&'static [Field]], key: &str) -> Option<(usize, &'static Field)> {
+    groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .enumerate()
+        .find(|(_, f)| f.name == key)
 }
 
 /// The variant of `variants` that the value's own type satisfies, if any.
@@ -815,8 +926,12 @@ fn is_numeric_text(s: &str) -> bool {
 /// True when `s` holds a backslash, `u` and four hex digits.
 fn has_u_escape(s: &str) -> bool {
     let b = s.as_bytes();
-    b.windows(6)
-        .any(|w| matches!(w, [b'\\', b'u', hex @ ..] if hex.iter().all(u8::is_ascii_hexdigit)))
+    // Most text has no backslash at all: memchr answers that at memory speed.
+    memchr::memchr_iter(b'\\', b).any(|i| {
+        b.get(i + 1) == Some(&b'u')
+            && b.get(i + 2..i + 6)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    })
 }
 
 /// Reads four hex digits at `i`, if they are there.

@@ -1,10 +1,11 @@
 //! `wxmsg convert`: payloads between WeChat XML and typed JSON, losslessly.
 
-use super::{error_line, for_each_report, Status};
+use super::{error_line, for_each_rendered, Rendered, Status};
 use crate::cli::{ConvertArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
 use wxmsg::render::{json_out, xml_out};
+use wxmsg::report::Report;
 
 pub fn run(a: ConvertArgs) -> Result<Status> {
     let mut out: Box<dyn Write> = match &a.output {
@@ -14,35 +15,43 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         )),
         None => Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())),
     };
-    let mut buf = Vec::with_capacity(4096);
-    let mut failed = false;
-    let (_summary, status) = for_each_report(&a.input, |r, drained| {
+    let (to, pretty) = (a.to, a.pretty);
+    let render = |r: &Report, rd: &mut Rendered| {
         let Some(doc) = &r.doc else {
-            failed = true;
+            rd.failed = true;
             for d in &r.diagnostics {
-                error_line(&format!(
+                rd.errors.push(format!(
                     "{}:{}:{}: {}[{}]: {}",
                     r.source, d.line, d.column, d.severity, d.code, d.message
                 ));
             }
-            return Ok(());
+            return;
         };
-        buf.clear();
-        match a.to {
-            Target::Json => json_out::write_json(&mut buf, &doc.root, a.pretty),
+        let start = rd.out.len();
+        match to {
+            Target::Json => json_out::write_json(&mut rd.out, &doc.root, pretty),
             Target::Xml => {
-                if let Err(e) = xml_out::write_xml(&mut buf, &doc.root, r.type_def, a.pretty) {
-                    failed = true;
-                    error_line(&format!(
+                if let Err(e) = xml_out::write_xml(&mut rd.out, &doc.root, r.type_def, pretty) {
+                    // Nothing of an unconvertible payload goes out.
+                    rd.out.truncate(start);
+                    rd.failed = true;
+                    rd.errors.push(format!(
                         "{}:{}:{}: cannot write {} as XML: {}",
                         r.source, r.line, r.column, e.field, e.message
                     ));
-                    return Ok(());
+                    return;
                 }
             }
         }
-        buf.push(b'\n');
-        out.write_all(&buf)?;
+        rd.out.push(b'\n');
+    };
+    let mut failed = false;
+    let (_summary, status) = for_each_rendered(&a.input, render, |rd, drained| {
+        failed |= rd.failed;
+        for e in &rd.errors {
+            error_line(e);
+        }
+        out.write_all(&rd.out)?;
         if drained {
             out.flush()?;
         }

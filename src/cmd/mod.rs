@@ -16,7 +16,7 @@ pub mod validate;
 use crate::cli::{ColorChoice, InputArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
-use wxmsg::pipeline::{Analyzer, Options};
+use wxmsg::pipeline::{run_parallel, Analyzer, Options, ParallelError};
 use wxmsg::report::{Report, Summary};
 
 /// How a run ended.
@@ -84,15 +84,52 @@ pub fn inputs(input: &InputArgs) -> Vec<String> {
     }
 }
 
-/// Runs `each` over every report of every input; I/O problems are reported and
-/// make the run end with status 2, but the other inputs are still read.
-pub fn for_each_report(
+/// What rendering some reports produced: text for stdout, lines for stderr, and
+/// whether one of them could not be rendered.
+#[derive(Default)]
+pub struct Rendered {
+    pub out: Vec<u8>,
+    pub errors: Vec<String>,
+    pub failed: bool,
+    summary: Summary,
+}
+
+/// Regular files at least this large are read on every core.
+const PARALLEL_MIN_BYTES: u64 = 4 << 20;
+
+/// How many threads read one input: `WXMSG_THREADS` when set (1 turns the
+/// parallel reader off), else every core.
+fn threads() -> usize {
+    match std::env::var("WXMSG_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// Runs `render` over every report of every input and hands what it produced to
+/// `write`, in input order, with a flag saying the input is drained (flush now).
+///
+/// A large regular file is analysed and rendered on every core, chunk by chunk
+/// ([`run_parallel`]); stdin from a pipe and small files go report by
+/// report, so a live stream shows each payload as soon as it is complete. Both
+/// give the same output. I/O problems are reported and make the run end with
+/// status 2, but the other inputs are still read.
+pub fn for_each_rendered(
     input: &InputArgs,
-    mut each: impl FnMut(&Report, bool) -> Result<()>,
+    render: impl Fn(&Report, &mut Rendered) + Sync,
+    mut write: impl FnMut(&mut Rendered, bool) -> Result<()>,
 ) -> Result<(Summary, Status)> {
     let opts = options(input);
     let mut summary = Summary::default();
     let mut status = Status::Ok;
+    let threads = threads();
+    let work = |r: &Report, acc: &mut Rendered| {
+        acc.summary.add(r);
+        render(r, acc);
+    };
     for path in inputs(input) {
         if path == "-" && io::stdin().is_terminal() {
             let _ = writeln!(
@@ -100,6 +137,8 @@ pub fn for_each_report(
                 "wxmsg: reading payloads from the terminal; end with Ctrl-D, or pass a FILE"
             );
         }
+        let parallel = threads > 1
+            && wxmsg::input::regular_file_len(&path).is_some_and(|n| n >= PARALLEL_MIN_BYTES);
         let (reader, name) = match wxmsg::input::open(&path) {
             Ok(x) => x,
             Err(e) => {
@@ -108,12 +147,41 @@ pub fn for_each_report(
                 continue;
             }
         };
+        if parallel {
+            let (skipped, result) = run_parallel(
+                reader,
+                name,
+                &opts,
+                threads,
+                Rendered::default,
+                work,
+                |mut acc| {
+                    summary.merge(&acc.summary);
+                    write(&mut acc, false)
+                },
+            );
+            summary.skipped += skipped;
+            match result {
+                Ok(()) => {}
+                Err(ParallelError::Emit(e)) => return Err(e),
+                Err(ParallelError::Read(e)) => {
+                    error_line(&format!("error reading `{path}`: {e}"));
+                    status = Status::Trouble;
+                }
+            }
+            continue;
+        }
         let mut an = Analyzer::new(reader, name, opts.clone());
+        let mut acc = Rendered::default();
         loop {
             match an.next_report() {
                 Ok(Some(r)) => {
-                    summary.add(&r);
-                    each(&r, an.input_drained())?;
+                    work(&r, &mut acc);
+                    summary.merge(&std::mem::take(&mut acc.summary));
+                    write(&mut acc, an.input_drained())?;
+                    acc.out.clear();
+                    acc.errors.clear();
+                    acc.failed = false;
                 }
                 Ok(None) => break,
                 Err(e) => {

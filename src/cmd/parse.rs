@@ -1,6 +1,6 @@
 //! `wxmsg parse`: find payloads, show what each is and whether it is valid.
 
-use super::{for_each_report, use_color, Status};
+use super::{for_each_rendered, use_color, Status};
 use crate::cli::{OutputFormat, ParseArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
@@ -17,16 +17,16 @@ pub fn run(a: ParseArgs) -> Result<Status> {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut buf = Vec::with_capacity(4096);
-    let (summary, status) = for_each_report(&a.input, |r, drained| {
-        match a.format {
-            OutputFormat::Pretty => pretty::write_report(&mut out, r, &popts)?,
-            OutputFormat::Json => {
-                buf.clear();
-                report_json::write_report(&mut buf, r);
-                out.write_all(&buf)?;
-            }
+    let format = a.format;
+    let render = |r: &_, rd: &mut super::Rendered| match format {
+        // Writing into a Vec cannot fail.
+        OutputFormat::Pretty => {
+            let _ = pretty::write_report(&mut rd.out, r, &popts);
         }
+        OutputFormat::Json => report_json::write_report(&mut rd.out, r),
+    };
+    let (summary, status) = for_each_rendered(&a.input, render, |rd, drained| {
+        out.write_all(&rd.out)?;
         // Flush whenever the input has nothing more buffered, so live streams
         // (`tail -f app.log | wxmsg parse`) show each payload at once.
         if drained {

@@ -197,7 +197,10 @@ pub fn run(a: Args) -> Result<Status> {
         None
     };
 
-    let outcomes = check_all(&inputs, stdin, &opts, &a.platform)?;
+    // Only the JSON format shows the payloads; the others need just the findings,
+    // so the parsed documents are freed as soon as each payload is checked.
+    let keep_docs = a.format == CiFormat::Json;
+    let outcomes = check_all(&inputs, stdin, &opts, &a.platform, keep_docs)?;
     let mut files = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         match o {
@@ -329,6 +332,7 @@ fn check_all(
     stdin: Option<Vec<u8>>,
     opts: &Options,
     allowed: &[PlatformId],
+    keep_docs: bool,
 ) -> Result<Vec<Result<FileResult, String>>> {
     let mut stdin = stdin;
     let mut slots: Vec<Option<Result<FileResult, String>>> = Vec::new();
@@ -337,7 +341,7 @@ fn check_all(
     for (i, input) in inputs.iter().enumerate() {
         if let Input::Stdin = input {
             if let (Some(slot), Some(bytes)) = (slots.get_mut(i), stdin.take()) {
-                *slot = Some(check(input.name(), bytes, opts, allowed));
+                *slot = Some(check(input.name(), bytes, opts, allowed, keep_docs));
             }
         }
     }
@@ -356,7 +360,7 @@ fn check_all(
                         if let Input::File(path) = input {
                             let name = input.name();
                             let r = match fs::read(path) {
-                                Ok(bytes) => check(name, bytes, opts, allowed),
+                                Ok(bytes) => check(name, bytes, opts, allowed, keep_docs),
                                 Err(e) => Err(format!("cannot read `{name}`: {e}")),
                             };
                             mine.push((i, r));
@@ -382,12 +386,23 @@ fn check_all(
 }
 
 /// Every report of one file's bytes, and how many lines were passed over.
-fn analyse(name: &str, bytes: &[u8], opts: &Options) -> Result<(Vec<Report>, u64), String> {
+/// Without `keep_docs` the reports carry no parsed document.
+fn analyse(
+    name: &str,
+    bytes: &[u8],
+    opts: &Options,
+    keep_docs: bool,
+) -> Result<(Vec<Report>, u64), String> {
     let mut an = Analyzer::new(bytes, Arc::<str>::from(name), opts.clone());
     let mut reports = Vec::new();
     loop {
         match an.next_report() {
-            Ok(Some(r)) => reports.push(r),
+            Ok(Some(mut r)) => {
+                if !keep_docs {
+                    r.doc = None;
+                }
+                reports.push(r);
+            }
             Ok(None) => return Ok((reports, an.skipped())),
             Err(e) => return Err(format!("error reading `{name}`: {e}")),
         }
@@ -400,8 +415,9 @@ fn check(
     bytes: Vec<u8>,
     opts: &Options,
     allowed: &[PlatformId],
+    keep_docs: bool,
 ) -> Result<FileResult, String> {
-    let (mut reports, skipped) = analyse(&name, &bytes, opts)?;
+    let (mut reports, skipped) = analyse(&name, &bytes, opts, keep_docs)?;
     if !allowed.is_empty() {
         // "Must be of these platforms": detect freely first, so a payload of another
         // platform is caught rather than squeezed into an allowed one; only when
@@ -416,7 +432,7 @@ fn check(
                 platforms: allowed.to_vec(),
                 ..opts.clone()
             };
-            let (again, _) = analyse(&name, &bytes, &restricted)?;
+            let (again, _) = analyse(&name, &bytes, &restricted, keep_docs)?;
             if again.len() == reports.len() {
                 reports = again;
             }

@@ -63,6 +63,21 @@ const IDEOGRAPHIC_SPACE: &[u8] = b"\xE3\x80\x80";
 pub fn parse(text: &[u8], mode: Mode, limits: Limits) -> Result<(Node, usize), ParseError> {
     Parser {
         text,
+        checked: None,
+        pos: 0,
+        mode,
+        limits,
+        fields: 0,
+    }
+    .document()
+}
+
+/// [`parse`] for text already known to be UTF-8: string contents are sliced out of
+/// `text` rather than validated again, so each byte is checked once.
+pub fn parse_str(text: &str, mode: Mode, limits: Limits) -> Result<(Node, usize), ParseError> {
+    Parser {
+        text: text.as_bytes(),
+        checked: Some(text),
         pos: 0,
         mode,
         limits,
@@ -123,6 +138,8 @@ static STRING_STOP: [bool; 256] = {
 
 struct Parser<'a> {
     text: &'a [u8],
+    /// The same text when it is known to be UTF-8 (see [`parse_str`]).
+    checked: Option<&'a str>,
     pos: usize,
     mode: Mode,
     limits: Limits,
@@ -407,6 +424,11 @@ impl<'a> Parser<'a> {
 
     /// Validates a run of string bytes (no quotes, escapes or control characters).
     fn utf8(&self, start: usize, chunk: &'a [u8]) -> Result<&'a str, ParseError> {
+        // Runs start after a quote or an escape and stop at one (all ASCII), so
+        // they are on character boundaries of checked text.
+        if let Some(run) = self.checked.and_then(|t| t.get(start..start + chunk.len())) {
+            return Ok(run);
+        }
         std::str::from_utf8(chunk).map_err(|e| {
             let bad = start + e.valid_up_to();
             // A sequence cut off by the end of the text is truncation, not bad data.

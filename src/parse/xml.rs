@@ -582,14 +582,26 @@ fn check_chars(text: &[u8], end: usize) -> Result<(), ParseError> {
 /// C0 controls other than tab, LF and CR, and U+FFFE / U+FFFF. (Surrogates cannot
 /// occur in valid UTF-8.) A byte scan, because this runs over whole documents.
 pub(crate) fn first_invalid_char(bytes: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r' {
-            return Some(i);
+    // Bytes that may start a disallowed character: C0 controls but tab, LF and
+    // CR, and 0xEF (U+FFFE / U+FFFF start with it). One table lookup per byte.
+    static SUSPECT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            t[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r');
+            b += 1;
         }
-        if b == 0xEF
-            && bytes.get(i + 1) == Some(&0xBF)
-            && matches!(bytes.get(i + 2), Some(0xBE) | Some(0xBF))
+        t[0xEF] = true;
+        t
+    };
+    let mut i = 0;
+    while let Some(skip) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| SUSPECT[usize::from(b)]))
+    {
+        i += skip;
+        if bytes.get(i) != Some(&0xEF)
+            || (bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
         {
             return Some(i);
         }

@@ -88,6 +88,22 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
+/// Bytes [`write_string`] has to look at: those [`ESCAPE`] marks, and the lead
+/// bytes of the characters escaped for the terminal (U+0080–U+009F start with
+/// `C2`, U+061C with `D8`, the others with `E2`). Everything else is copied as is.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = ESCAPE[i] != 0;
+        i += 1;
+    }
+    t[0xC2] = true;
+    t[0xD8] = true;
+    t[0xE2] = true;
+    t
+};
+
 /// Appends `s` as a quoted JSON string, copying unescaped runs in one piece.
 /// Writes `s` as a JSON string literal. Besides what RFC 8259 requires, DEL, C1
 /// controls, bidi controls and U+2028/U+2029 are written as `\uXXXX`: the same
@@ -99,22 +115,29 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc = ESCAPE[b as usize];
+    let mut i = 0;
+    // One table lookup per byte in the common stretch of plain text.
+    while let Some(skip) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| SPECIAL[usize::from(b)]))
+    {
+        i += skip;
+        let b = bytes.get(i).copied().unwrap_or_default();
+        let esc = ESCAPE[usize::from(b)];
         if esc == 0 {
-            // Only these lead bytes start a character escaped for the terminal.
-            if matches!(b, 0xC2 | 0xD8 | 0xE2) {
-                if let Some(c) = s.get(i..).and_then(|t| t.chars().next()) {
-                    if terminal_unsafe(c) {
-                        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-                        let v = u32::from(c);
-                        out.extend_from_slice(b"\\u");
-                        for shift in [12, 8, 4, 0] {
-                            out.push(HEX[((v >> shift) & 0xF) as usize]);
-                        }
-                        start = i + c.len_utf8();
+            // A lead byte: escape the character only when it is terminal-unsafe.
+            match s.get(i..).and_then(|t| t.chars().next()) {
+                Some(c) if terminal_unsafe(c) => {
+                    out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+                    let v = u32::from(c);
+                    out.extend_from_slice(b"\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[((v >> shift) & 0xF) as usize]);
                     }
+                    i += c.len_utf8();
+                    start = i;
                 }
+                _ => i += 1,
             }
             continue;
         }
@@ -127,7 +150,8 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
         } else {
             out.push(esc);
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');

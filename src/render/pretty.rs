@@ -284,7 +284,11 @@ impl Cell {
 
     fn push_styled(&mut self, s: &str, style: Style, o: &PrettyOptions) {
         self.width += sanitize::width(s);
-        self.text.push_str(&paint(s, style, o));
+        if o.color {
+            self.text.push_str(&paint(s, style, o));
+        } else {
+            self.text.push_str(s);
+        }
     }
 }
 
@@ -499,7 +503,13 @@ fn meaning_cell(zh: &str, en: &str, o: &PrettyOptions) -> Cell {
 /// `中文 · English`, or whichever half exists.
 fn meaning_text(zh: &str, en: &str) -> String {
     match (zh.is_empty(), en.is_empty()) {
-        (false, false) => format!("{zh} · {en}"),
+        (false, false) => {
+            let mut t = String::with_capacity(zh.len() + en.len() + 4);
+            t.push_str(zh);
+            t.push_str(" · ");
+            t.push_str(en);
+            t
+        }
         (false, true) => zh.to_string(),
         (true, _) => en.to_string(),
     }
@@ -526,8 +536,9 @@ fn write_level(
         .max()
         .unwrap_or(0)
         .min(VALUE_COLUMN_MAX);
+    let mut line = String::new();
     for row in rows {
-        let mut line = String::new();
+        line.clear();
         push_spaces(&mut line, indent);
         line.push_str(&row.label.text);
         // No padding unless something follows: output carries no trailing blanks.
@@ -541,7 +552,8 @@ fn write_level(
             line.push_str(GAP);
             line.push_str(&m.text);
         }
-        writeln!(w, "{line}")?;
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
 
         let (rows, next) = match row.nested {
             Nested::None => continue,
@@ -566,7 +578,13 @@ fn write_level(
 }
 
 fn push_spaces(s: &mut String, n: usize) {
-    s.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SPACES.len());
+        s.push_str(&SPACES[..k]);
+        left -= k;
+    }
 }
 
 // ---------------------------------------------------------------------------

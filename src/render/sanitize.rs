@@ -79,6 +79,9 @@ pub fn escape_truncated(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usiz
     if s.len() <= max_width && is_plain_ascii(s) {
         return (Cow::Borrowed(s), None);
     }
+    if let Some(cut) = simple_truncate(s, max_width) {
+        return cut;
+    }
     let mut out: Option<String> = None;
     let mut used = 0;
     for (off, g) in s.grapheme_indices(true) {
@@ -120,7 +123,52 @@ pub fn width(s: &str) -> usize {
     if is_plain_ascii(s) {
         return s.len();
     }
-    s.graphemes(true).map(cluster_width).sum()
+    let mut w = 0;
+    for c in s.chars() {
+        match simple_width(c) {
+            Some(cw) => w += cw,
+            None => return s.graphemes(true).map(cluster_width).sum(),
+        }
+    }
+    w
+}
+
+/// The width of a character that is always a grapheme cluster of its own and
+/// never escaped: printable ASCII but `\`, CJK ideographs and punctuation,
+/// fullwidth forms, and the few symbols the renderer writes itself (`·` `→` `…`).
+/// Text made only of these (most chat messages and every catalogue meaning) is
+/// measured and cut per character, without segmenting it into clusters.
+fn simple_width(c: char) -> Option<usize> {
+    match c {
+        ' '..='[' | ']'..='~' | '\u{B7}' | '\u{2026}' | '\u{2192}' => Some(1),
+        '\u{3000}'..='\u{3029}' | '\u{3030}'..='\u{303E}' | '\u{4E00}'..='\u{9FFF}' => Some(2),
+        '\u{FF01}'..='\u{FF5E}' => Some(2),
+        _ => None,
+    }
+}
+
+/// [`escape_truncated`] for text of [`simple_width`] characters only (`None` for
+/// anything else): nothing to escape, and every character is one cluster.
+fn simple_truncate(s: &str, max_width: usize) -> Option<(Cow<'_, str>, Option<usize>)> {
+    let mut used = 0;
+    let mut cut = None;
+    for (off, c) in s.char_indices() {
+        let w = simple_width(c)?;
+        if cut.is_none() {
+            if used + w > max_width {
+                cut = Some(off);
+            } else {
+                used += w;
+            }
+        }
+    }
+    Some(match cut {
+        Some(off) => (
+            Cow::Borrowed(s.get(..off).unwrap_or_default()),
+            Some(s.len() - off),
+        ),
+        None => (Cow::Borrowed(s), None),
+    })
 }
 
 /// Width of one grapheme cluster. Measured per cluster (not per string) so that
@@ -655,6 +703,42 @@ mod tests {
                 prop_assert!(e.starts_with(t2.as_ref()));
                 prop_assert_eq!(left2.unwrap_or(0), e.len() - t2.len());
             }
+        }
+    }
+
+    /// The per-character shortcut measures and cuts exactly like the cluster path.
+    #[test]
+    fn simple_text_agrees_with_clusters() {
+        let mut all = String::new();
+        for c in (0u32..0x1_0000).filter_map(char::from_u32) {
+            if simple_width(c).is_some() {
+                let g = c.to_string();
+                assert_eq!(simple_width(c), Some(cluster_width(&g)), "{c:?}");
+                assert_eq!(escape(&g), g, "{c:?}");
+                assert_eq!(g.graphemes(true).count(), 1);
+                all.push(c);
+            }
+        }
+        let sample = format!("{all}中文 · English → 测试…　全角ＡＢ");
+        assert_eq!(
+            width(&sample),
+            sample.graphemes(true).map(cluster_width).sum::<usize>()
+        );
+        assert_eq!(sample.graphemes(true).count(), sample.chars().count());
+        for max in [0, 1, 2, 3, 7, 40, 120, 10_000] {
+            let fast = simple_truncate(&sample, max).unwrap();
+            // The general path, as it runs for text with other characters.
+            let mut used = 0;
+            let mut slow = (Cow::Borrowed(sample.as_str()), None);
+            for (off, g) in sample.grapheme_indices(true) {
+                let w = width(&escape_cluster(g));
+                if used + w > max {
+                    slow = (Cow::Borrowed(&sample[..off]), Some(sample.len() - off));
+                    break;
+                }
+                used += w;
+            }
+            assert_eq!(fast, slow, "{max}");
         }
     }
 }
