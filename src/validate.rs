@@ -999,129 +999,7 @@ mod tests {
     use crate::doc::Format;
     use std::sync::Arc;
 
-    // ---- A minimal JSON reader for tests: positions, lexemes and duplicates kept. ----
-
-    struct J<'a> {
-        s: &'a str,
-        b: &'a [u8],
-        i: usize,
-    }
-
-    impl J<'_> {
-        fn ws(&mut self) {
-            while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
-                self.i += 1;
-            }
-        }
-
-        fn eat(&mut self, c: u8) {
-            self.ws();
-            assert_eq!(self.b[self.i], c, "at {}", self.i);
-            self.i += 1;
-        }
-
-        fn string(&mut self) -> String {
-            self.eat(b'"');
-            let mut out = String::new();
-            loop {
-                let c = self.s[self.i..].chars().next().unwrap();
-                self.i += c.len_utf8();
-                match c {
-                    '"' => return out,
-                    '\\' => {
-                        let e = self.b[self.i];
-                        self.i += 1;
-                        match e {
-                            b'n' => out.push('\n'),
-                            b't' => out.push('\t'),
-                            b'u' => {
-                                let mut code = hex4(self.b, self.i).unwrap();
-                                self.i += 4;
-                                if (0xD800..0xDC00).contains(&code) {
-                                    let lo = hex4(self.b, self.i + 2).unwrap();
-                                    self.i += 6;
-                                    code = 0x10000 + ((code - 0xD800) << 10) + (lo - 0xDC00);
-                                }
-                                out.push(char::from_u32(code).unwrap());
-                            }
-                            other => out.push(other as char),
-                        }
-                    }
-                    c => out.push(c),
-                }
-            }
-        }
-
-        fn value(&mut self) -> Node {
-            self.ws();
-            let pos = self.i as u32;
-            match self.b[self.i] {
-                b'{' => {
-                    self.i += 1;
-                    let mut members = Vec::new();
-                    loop {
-                        self.ws();
-                        if self.b[self.i] == b'}' {
-                            self.i += 1;
-                            break;
-                        }
-                        if self.b[self.i] == b',' {
-                            self.i += 1;
-                            continue;
-                        }
-                        let key_pos = self.i as u32;
-                        let key = self.string();
-                        self.eat(b':');
-                        let node = self.value();
-                        members.push(Member { key, key_pos, node });
-                    }
-                    Node::new(pos, Value::Object(members))
-                }
-                b'[' => {
-                    self.i += 1;
-                    let mut items = Vec::new();
-                    loop {
-                        self.ws();
-                        if self.b[self.i] == b']' {
-                            self.i += 1;
-                            break;
-                        }
-                        if self.b[self.i] == b',' {
-                            self.i += 1;
-                            continue;
-                        }
-                        items.push(self.value());
-                    }
-                    Node::new(pos, Value::Array(items))
-                }
-                b'"' => Node::new(pos, Value::String(self.string())),
-                b't' => {
-                    self.i += 4;
-                    Node::new(pos, Value::Bool(true))
-                }
-                b'f' => {
-                    self.i += 5;
-                    Node::new(pos, Value::Bool(false))
-                }
-                b'n' => {
-                    self.i += 4;
-                    Node::new(pos, Value::Null)
-                }
-                _ => {
-                    let start = self.i;
-                    while self.i < self.b.len()
-                        && matches!(
-                            self.b[self.i],
-                            b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'
-                        )
-                    {
-                        self.i += 1;
-                    }
-                    Node::new(pos, Value::Number(self.s[start..self.i].to_string()))
-                }
-            }
-        }
-    }
+    // Test documents come from the real parsers, so positions are the real ones.
 
     fn doc_of(format: Format, text: &str, root: Node) -> Document {
         Document {
@@ -1137,12 +1015,12 @@ mod tests {
     }
 
     fn json(text: &str) -> Document {
-        let mut j = J {
-            s: text,
-            b: text.as_bytes(),
-            i: 0,
-        };
-        let root = j.value();
+        let (root, _) = crate::parse::json::parse(
+            text.as_bytes(),
+            crate::parse::json::Mode::Strict,
+            crate::parse::Limits::default(),
+        )
+        .expect("test JSON parses");
         doc_of(Format::Json, text, root)
     }
 
