@@ -1,6 +1,6 @@
 //! `wxmsg sample`: a realistic, valid example payload of a type.
 
-use super::types::{find_type, PlatformArg};
+use super::types::TypeArgs;
 use super::Status;
 use crate::cli::Target;
 use anyhow::Result;
@@ -22,13 +22,8 @@ Samples are deterministic: the same command prints the same payload.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Platform id.
-    #[arg(value_enum, value_name = "PLATFORM")]
-    pub platform: PlatformArg,
-
-    /// Type id (`text`, `event.SCAN`, …), as listed by `wxmsg types`.
-    #[arg(value_name = "TYPE")]
-    pub type_id: String,
+    #[command(flatten)]
+    pub which: TypeArgs,
 
     /// Output format (default: the first format the type arrives in).
     #[arg(long, value_enum)]
@@ -40,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<Status> {
-    let td = find_type(a.platform, &a.type_id)?;
+    let td = a.which.find()?;
     let format = match a.to {
         Some(Target::Json) => Format::Json,
         Some(Target::Xml) => Format::Xml,

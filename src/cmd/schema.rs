@@ -1,6 +1,6 @@
 //! `wxmsg schema`: the fields of a type, or its JSON Schema.
 
-use super::types::{align, find_type, PlatformArg};
+use super::types::{align, TypeArgs};
 use super::Status;
 use anyhow::Result;
 use clap::ValueEnum;
@@ -21,13 +21,8 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Platform id.
-    #[arg(value_enum, value_name = "PLATFORM")]
-    pub platform: PlatformArg,
-
-    /// Type id (`text`, `event.SCAN`, …), as listed by `wxmsg types`.
-    #[arg(value_name = "TYPE")]
-    pub type_id: String,
+    #[command(flatten)]
+    pub which: TypeArgs,
 
     /// Output: the field table, or a JSON Schema (draft 2020-12) of the JSON form.
     #[arg(long, value_enum, default_value_t = SchemaFormat::Table)]
@@ -42,7 +37,7 @@ pub enum SchemaFormat {
 }
 
 pub fn run(a: Args) -> Result<Status> {
-    let td = find_type(a.platform, &a.type_id)?;
+    let td = a.which.find()?;
     let text = match a.format {
         SchemaFormat::Table => table(td),
         SchemaFormat::JsonSchema => {

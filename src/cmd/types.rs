@@ -56,6 +56,25 @@ pub enum TypesFormat {
     Json,
 }
 
+/// The `PLATFORM TYPE` pair that names one catalogue type (`schema`, `sample`).
+#[derive(Debug, clap::Args)]
+pub struct TypeArgs {
+    /// Platform id.
+    #[arg(value_enum, value_name = "PLATFORM")]
+    pub platform: PlatformArg,
+
+    /// Type id (`text`, `event.SCAN`, …), as listed by `wxmsg types`.
+    #[arg(value_name = "TYPE")]
+    pub type_id: String,
+}
+
+impl TypeArgs {
+    /// The named type, or an error listing the platform's types.
+    pub fn find(&self) -> Result<&'static TypeDef> {
+        find_type(self.platform, &self.type_id)
+    }
+}
+
 /// Looks up a type, or explains which types the platform has.
 pub fn find_type(platform: PlatformArg, id: &str) -> Result<&'static TypeDef> {
     let p = platform.id();
