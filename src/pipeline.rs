@@ -135,6 +135,7 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
             type_id: None,
             type_def: None,
             envelope: None,
+            payload_json: None,
             diagnostics: vec![b.diagnostic],
             doc: None,
         }),
@@ -247,6 +248,7 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
         type_id: det.type_id,
         type_def: det.type_def,
         envelope: det.envelope,
+        payload_json: None,
         diagnostics,
         doc: Some(doc),
     }
@@ -288,6 +290,7 @@ fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Rep
         type_id: None,
         type_def: None,
         envelope: None,
+        payload_json: None,
         diagnostics: notes,
         doc: Some(doc),
     }
@@ -364,6 +367,7 @@ fn embedded(
                             type_id: None,
                             type_def: None,
                             envelope: None,
+                            payload_json: None,
                             diagnostics: vec![d],
                             doc: None,
                         }));

@@ -50,8 +50,12 @@ pub struct Report {
     pub type_def: Option<&'static TypeDef>,
     pub envelope: Option<Envelope>,
     pub diagnostics: Vec<Diagnostic>,
-    /// The parsed payload; `None` when the document could not be parsed.
+    /// The parsed payload; `None` when the document could not be parsed, or when
+    /// the fast lane checked it without building a tree (see `payload_json`).
     pub doc: Option<Document>,
+    /// The payload as compact JSON, written by the fast lane ([`crate::lane`]) in
+    /// place of `doc`: exactly what rendering `doc` as compact JSON would give.
+    pub payload_json: Option<Box<str>>,
 }
 
 impl Report {

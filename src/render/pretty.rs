@@ -700,6 +700,7 @@ mod tests {
             type_id: None,
             type_def: None,
             envelope: None,
+            payload_json: None,
             diagnostics: Vec::new(),
             doc,
         }

@@ -50,9 +50,10 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
         diagnostic(out, d);
     }
     out.extend_from_slice(b"],\"payload\":");
-    match &r.doc {
-        Some(doc) => write_json(out, &doc.root, false),
-        None => out.extend_from_slice(b"null"),
+    match (&r.doc, &r.payload_json) {
+        (Some(doc), _) => write_json(out, &doc.root, false),
+        (None, Some(compact)) => out.extend_from_slice(compact.as_bytes()),
+        (None, None) => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b"}\n");
 }
@@ -107,6 +108,7 @@ mod tests {
             type_id: Some("text".into()),
             type_def: None,
             envelope: None,
+            payload_json: None,
             diagnostics: vec![
                 Diagnostic::new(Code::MissingField, "no \"MsgId\"", 3, 7).with_field("/MsgId")
             ],

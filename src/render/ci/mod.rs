@@ -193,6 +193,7 @@ pub(crate) mod testing {
             type_id: Some("text".to_string()),
             type_def: None,
             envelope: None,
+            payload_json: None,
             diagnostics,
             doc: None,
         }
