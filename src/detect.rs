@@ -12,8 +12,10 @@ use crate::catalog::{self, Disc, PlatformId, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format, Node, Value};
 use crate::report::Envelope;
+use crate::tape::{Kind, View};
 use crate::typing;
 use crate::validate;
+use std::borrow::Cow;
 
 /// The type discriminator found in a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,8 +25,62 @@ pub struct Discriminator {
     pub envelope: Option<Envelope>,
 }
 
+/// What detection reads of a payload object: keys and string values. Both the
+/// owned tree and the fast lane's tape provide it, so both are told apart by
+/// this one set of rules.
+pub trait Keyed {
+    /// True when the object has a member with this key.
+    fn has(&self, key: &str) -> bool;
+    /// The value of the first member with this key, when it is a string.
+    fn text_of(&self, key: &str) -> Option<Cow<'_, str>>;
+    /// `self[key][sub]` when both are there and the inner value is a string.
+    fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>>;
+    /// How many keys are catalogue signature keys, counting at most `limit`.
+    fn signature_keys(&self, limit: usize) -> usize;
+}
+
+impl Keyed for Node {
+    fn has(&self, key: &str) -> bool {
+        Node::has(self, key)
+    }
+    fn text_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        text(self.get(key)).map(Cow::Borrowed)
+    }
+    fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>> {
+        text(self.get(key).and_then(|e| e.get(sub))).map(Cow::Borrowed)
+    }
+    fn signature_keys(&self, limit: usize) -> usize {
+        self.members()
+            .iter()
+            .filter(|m| catalog::is_signature_key(&m.key))
+            .take(limit)
+            .count()
+    }
+}
+
+impl Keyed for View<'_> {
+    fn has(&self, key: &str) -> bool {
+        View::has(self, key)
+    }
+    fn text_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get(key).and_then(|v| v.str())
+    }
+    fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>> {
+        self.get(key).and_then(|e| e.get(sub)).and_then(|v| v.str())
+    }
+    fn signature_keys(&self, limit: usize) -> usize {
+        if self.kind() != Kind::Object {
+            return 0;
+        }
+        self.children()
+            .filter(|m| catalog::is_signature_key(m.key()))
+            .take(limit)
+            .count()
+    }
+}
+
 /// Reads the type discriminator of a payload object.
-pub fn discriminator(root: &Node) -> Option<Discriminator> {
+pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     let has_plain = root.has("MsgType") || root.has("msgtype") || root.has("Event");
     if root.has("Encrypt") && !has_plain {
         let reply = root.has("MsgSignature") || root.has("TimeStamp");
@@ -39,22 +95,21 @@ pub fn discriminator(root: &Node) -> Option<Discriminator> {
         });
     }
     let compat = root.has("Encrypt").then_some(Envelope::Compat);
-    if let Some(t) = text(root.get("MsgType")) {
+    if let Some(t) = root.text_of("MsgType") {
         return Some(Discriminator {
-            id: type_id(t, root.get("Event")),
+            id: type_id(&t, root.text_of("Event")),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
-    if let Some(t) = text(root.get("msgtype")) {
-        let event_type = root.get("event").and_then(|e| e.get("event_type"));
+    if let Some(t) = root.text_of("msgtype") {
         return Some(Discriminator {
-            id: type_id(t, event_type),
+            id: type_id(&t, root.nested_text_of("event", "event_type")),
             disc: Disc::Snake,
             envelope: None,
         });
     }
-    if let Some(e) = text(root.get("Event")) {
+    if let Some(e) = root.text_of("Event") {
         return Some(Discriminator {
             id: format!("event.{e}"),
             disc: Disc::Pascal,
@@ -81,8 +136,8 @@ fn text(node: Option<&Node>) -> Option<&str> {
 
 /// The type id from a message type and, for events, the event's own name:
 /// `text`, or `event.SCAN` (`event` alone when the event name is missing).
-fn type_id(msg_type: &str, event: Option<&Node>) -> String {
-    match (msg_type, text(event)) {
+fn type_id(msg_type: &str, event: Option<Cow<'_, str>>) -> String {
+    match (msg_type, event) {
         ("event", Some(e)) => format!("event.{e}"),
         (t, _) => t.to_string(),
     }
@@ -90,18 +145,10 @@ fn type_id(msg_type: &str, event: Option<&Node>) -> String {
 
 /// True when the document carries a discriminator or at least two of the
 /// catalogue's signature keys; anything else is not a payload.
-pub fn is_wechat(root: &Node) -> bool {
-    if discriminator(root).is_some() {
-        return true;
-    }
+pub fn is_wechat(root: &impl Keyed) -> bool {
     // One key alone is weak evidence: a sync_msg *request* body carries
     // `open_kfid` too. Two of them (or a discriminator) make a payload.
-    root.members()
-        .iter()
-        .filter(|m| catalog::is_signature_key(&m.key))
-        .take(2)
-        .count()
-        == 2
+    discriminator(root).is_some() || root.signature_keys(2) == 2
 }
 
 /// What detection concluded.
@@ -282,22 +329,11 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     if platform.is_none() {
         diags.push(whole(
             Code::AmbiguousPlatform,
-            format!(
-                "`{}` fits {} equally; pass --platform to choose",
-                d.id,
-                candidates
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
+            ambiguous_message(&d.id, &candidates),
         ));
     }
     if d.envelope.is_some() && d.disc == Disc::Envelope {
-        diags.push(whole(
-            Code::Encrypted,
-            "encrypted payload (safe mode): to see and check the message inside, pass the EncodingAESKey of the receiving app in the WXMSG_AES_KEY environment variable (safer) or with --aes-key; `wxmsg decrypt` prints the plaintext".to_string(),
-        ));
+        diags.push(whole(Code::Encrypted, ENCRYPTED_MESSAGE.to_string()));
     }
     if d.disc == Disc::SyncResponse {
         if let Some(n) = root.get("errcode") {
@@ -331,7 +367,22 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     }
 }
 
-fn single(c: &[PlatformId]) -> Option<PlatformId> {
+/// The `ambiguous-platform` message for a type that fits these platforms equally.
+pub(crate) fn ambiguous_message(id: &str, candidates: &[PlatformId]) -> String {
+    format!(
+        "`{id}` fits {} equally; pass --platform to choose",
+        candidates
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    )
+}
+
+/// The `encrypted` message for an envelope read without a key.
+pub(crate) const ENCRYPTED_MESSAGE: &str = "encrypted payload (safe mode): to see and check the message inside, pass the EncodingAESKey of the receiving app in the WXMSG_AES_KEY environment variable (safer) or with --aes-key; `wxmsg decrypt` prints the plaintext";
+
+pub(crate) fn single(c: &[PlatformId]) -> Option<PlatformId> {
     match c {
         [p] => Some(*p),
         _ => None,

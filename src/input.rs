@@ -14,7 +14,9 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{Document, Embedding, Format, Node, Value};
+use crate::lane::TapeDoc;
 use crate::parse::{json, xml, Extent, Limits, ParseError};
+use crate::tape::Tape;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
@@ -25,6 +27,10 @@ pub struct ScanOptions {
     /// Largest document (and line) accepted, in bytes.
     pub max_record: usize,
     pub limits: Limits,
+    /// Read strict single-line JSON documents onto a tape ([`Item::Tape`]) for the
+    /// fast lane ([`crate::lane`]) instead of building their tree here. Only for
+    /// consumers that can use a report without a tree (JSON lines, validation).
+    pub lane: bool,
 }
 
 impl Default for ScanOptions {
@@ -32,6 +38,7 @@ impl Default for ScanOptions {
         ScanOptions {
             max_record: 16 << 20,
             limits: Limits::default(),
+            lane: false,
         }
     }
 }
@@ -44,6 +51,8 @@ pub enum Item {
     Doc(Document, Vec<Diagnostic>),
     /// A document that looks like a payload but could not be read.
     Broken(Broken),
+    /// A strict JSON document on a tape, for the fast lane (with [`ScanOptions::lane`]).
+    Tape(TapeDoc),
     /// A non-blank line that holds no document (counted, not shown).
     Skipped,
 }
@@ -681,6 +690,23 @@ impl<R: Read> Scanner<R> {
         let Ok(rest) = std::str::from_utf8(&self.buf[c..line_end]) else {
             return false;
         };
+        if self.opts.lane {
+            if let Some((tape, used)) = Tape::read(rest, self.opts.limits) {
+                let (line, column) = self.line_col(c);
+                let doc = TapeDoc {
+                    source: self.source.clone(),
+                    text: rest.get(..used).unwrap_or_default().into(),
+                    tape,
+                    line,
+                    column,
+                };
+                self.docs += 1;
+                self.pending.push_back(Item::Tape(doc));
+                self.pos = c + used.max(1);
+                self.covered = self.line_of(self.pos.saturating_sub(1).max(c));
+                return true;
+            }
+        }
         let Ok((root, used)) = json::parse_str(rest, json::Mode::Strict, self.opts.limits) else {
             return false;
         };
@@ -949,6 +975,7 @@ mod tests {
             .map(|i| match i {
                 Item::Doc(d, _) => ("doc", d.line, d.column),
                 Item::Broken(b) => ("broken", b.line, b.column),
+                Item::Tape(t) => ("tape", t.line, t.column),
                 Item::Skipped => ("skipped", 0, 0),
             })
             .collect()
@@ -1117,6 +1144,7 @@ mod tests {
             .filter_map(|i| match i {
                 Item::Broken(b) => Some((b.line, b.diagnostic.code)),
                 Item::Doc(d, _) => Some((d.line, Code::Unrecognized)),
+                Item::Tape(t) => Some((t.line, Code::Unrecognized)),
                 Item::Skipped => None,
             })
             .collect();

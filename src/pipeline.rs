@@ -17,6 +17,7 @@ use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{pointer_push, Document, Embedding, Format, Node, Value};
 use crate::input::{Item, ScanOptions, Scanner};
+use crate::lane;
 use crate::parse::{json, xml, Limits};
 use crate::report::{Envelope, Report};
 use std::collections::VecDeque;
@@ -125,6 +126,12 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
     let mut out = VecDeque::new();
     match item {
         Item::Skipped => return Outcome::Skipped,
+        Item::Tape(t) => {
+            if let Some(reports) = lane::analyze(&t, &opts.platforms, opts.decrypt.is_some()) {
+                return Outcome::Reports(reports.into());
+            }
+            return analyze_item(t.into_item(opts.scan.limits), opts);
+        }
         Item::Broken(b) => out.push_back(Report {
             source: b.source,
             line: b.line,

@@ -20,7 +20,7 @@ use crate::doc::{is_integer_lexeme, Document, Member, Node, Value, XmlForm};
 use std::collections::HashMap;
 
 /// Timestamps above this (the year 5138 in seconds) are almost certainly milliseconds.
-const MS_THRESHOLD: u128 = 100_000_000_000;
+pub(crate) const MS_THRESHOLD: u128 = 100_000_000_000;
 
 /// How many enumeration values an `unknown-code` message lists before eliding.
 const MAX_LISTED_CODES: usize = 8;

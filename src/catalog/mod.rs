@@ -14,7 +14,9 @@ mod official_account;
 mod wecom_kf;
 
 use crate::doc::Format;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The four payload sources wxmsg knows. The ids are stable identifiers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,7 +77,7 @@ pub struct Platform {
 }
 
 /// Which keys carry the type discriminator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Disc {
     /// `MsgType` (and `Event` when it is `event`), or `Event` alone.
     Pascal,
@@ -235,6 +237,25 @@ pub struct Field {
     /// `"MenuId": "MENUID"`). For a [`Ty::Id64`] it means an opaque id of the
     /// cloud-function shape `<hex>_<seconds>` (`"49d7…_1555684067"`), not any text.
     pub any_text: bool,
+    /// [`key_hash`] of the name, so lookups compare one integer per field.
+    pub hash: u64,
+}
+
+/// A cheap hash of a key (FNV-1a), computed at compile time for catalogue names
+/// and while reading a tape for payload keys; equal keys have equal hashes.
+pub const fn key_hash(key: &str) -> u64 {
+    key_hash_bytes(key.as_bytes())
+}
+
+/// [`key_hash`] of raw key bytes.
+pub const fn key_hash_bytes(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < b.len() {
+        h = (h ^ b[i] as u64).wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
 }
 
 impl Field {
@@ -258,6 +279,7 @@ impl Field {
             variants: &[],
             children: &[],
             any_text: false,
+            hash: key_hash(name),
         }
     }
 
@@ -340,7 +362,21 @@ pub fn find(platform: PlatformId, id: &str) -> Option<&'static TypeDef> {
 
 /// Every type (any platform) with this id and discriminator style.
 pub fn candidates(id: &str, disc: Disc) -> impl Iterator<Item = &'static TypeDef> + '_ {
-    all_types().filter(move |t| t.disc == disc && t.id == id)
+    // Built once: detection asks this for every payload.
+    static INDEX: OnceLock<HashMap<(Disc, &'static str), Vec<&'static TypeDef>>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m: HashMap<(Disc, &'static str), Vec<&'static TypeDef>> = HashMap::new();
+        for t in all_types() {
+            m.entry((t.disc, t.id)).or_default().push(t);
+        }
+        m
+    });
+    index
+        .get(&(disc, id))
+        .map(|v| v.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .copied()
 }
 
 #[cfg(test)]

@@ -17,6 +17,12 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     };
     let (to, pretty) = (a.to, a.pretty);
     let render = |r: &Report, rd: &mut Rendered| {
+        if let (None, Some(compact)) = (&r.doc, &r.payload_json) {
+            // The fast lane already wrote the payload as compact JSON.
+            rd.out.extend_from_slice(compact.as_bytes());
+            rd.out.push(b'\n');
+            return;
+        }
         let Some(doc) = &r.doc else {
             rd.failed = true;
             for d in &r.diagnostics {
@@ -46,17 +52,22 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         rd.out.push(b'\n');
     };
     let mut failed = false;
-    let (_summary, status) = for_each_rendered(&a.input, render, |rd, drained| {
-        failed |= rd.failed;
-        for e in &rd.errors {
-            error_line(e);
-        }
-        out.write_all(&rd.out)?;
-        if drained {
-            out.flush()?;
-        }
-        Ok(())
-    })?;
+    let (_summary, status) = for_each_rendered(
+        &a.input,
+        to == Target::Json && !pretty,
+        render,
+        |rd, drained| {
+            failed |= rd.failed;
+            for e in &rd.errors {
+                error_line(e);
+            }
+            out.write_all(&rd.out)?;
+            if drained {
+                out.flush()?;
+            }
+            Ok(())
+        },
+    )?;
     out.flush()?;
     // Conversion succeeds even for payloads with validation findings; only
     // unreadable or unconvertible documents make it fail.

@@ -119,10 +119,12 @@ fn threads() -> usize {
 /// status 2, but the other inputs are still read.
 pub fn for_each_rendered(
     input: &InputArgs,
+    lane: bool,
     render: impl Fn(&Report, &mut Rendered) + Sync,
     mut write: impl FnMut(&mut Rendered, bool) -> Result<()>,
 ) -> Result<(Summary, Status)> {
-    let opts = options(input);
+    let mut opts = options(input);
+    opts.scan.lane = lane;
     let mut summary = Summary::default();
     let mut status = Status::Ok;
     let threads = threads();

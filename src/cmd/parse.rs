@@ -25,7 +25,10 @@ pub fn run(a: ParseArgs) -> Result<Status> {
         }
         OutputFormat::Json => report_json::write_report(&mut rd.out, r),
     };
-    let (summary, status) = for_each_rendered(&a.input, render, |rd, drained| {
+    // The fast lane's reports carry the payload as JSON text, not a tree: enough
+    // for JSON lines, not for the annotated tables.
+    let lane = format == OutputFormat::Json;
+    let (summary, status) = for_each_rendered(&a.input, lane, render, |rd, drained| {
         out.write_all(&rd.out)?;
         // Flush whenever the input has nothing more buffered, so live streams
         // (`tail -f app.log | wxmsg parse`) show each payload at once.

@@ -7,6 +7,7 @@
 //! legal JSON but end a line in JavaScript and in some log viewers.
 
 use crate::doc::{Node, Value};
+use crate::tape::{Kind, View};
 
 /// Appends `node` as JSON to `out`. No trailing newline is written.
 ///
@@ -55,6 +56,55 @@ fn write_value(out: &mut Vec<u8>, value: &Value, pretty: bool, depth: usize) {
             }
             newline(out, pretty, depth);
             out.push(b'}');
+        }
+    }
+}
+
+/// Appends a tape value as compact JSON: byte for byte what [`write_json`] writes
+/// for the tree the full parser builds from the same text.
+pub fn write_view(out: &mut Vec<u8>, v: View<'_>) {
+    view(out, v, &mut String::new());
+}
+
+/// [`write_view`] with a scratch buffer for decoding escaped strings.
+fn view(out: &mut Vec<u8>, v: View<'_>, scratch: &mut String) {
+    match v.kind() {
+        Kind::Null => out.extend_from_slice(b"null"),
+        Kind::True => out.extend_from_slice(b"true"),
+        Kind::False => out.extend_from_slice(b"false"),
+        Kind::Number => out.extend_from_slice(v.raw().as_bytes()),
+        Kind::Str if v.is_plain() => {
+            out.push(b'"');
+            out.extend_from_slice(v.raw().as_bytes());
+            out.push(b'"');
+        }
+        Kind::Str => write_string(out, v.raw()),
+        Kind::StrEsc => {
+            scratch.clear();
+            v.decode_into(scratch);
+            write_string(out, scratch);
+        }
+        Kind::Object => {
+            out.push(b'{');
+            for (i, m) in v.children().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, m.key());
+                out.push(b':');
+                view(out, m, scratch);
+            }
+            out.push(b'}');
+        }
+        Kind::Array => {
+            out.push(b'[');
+            for (i, item) in v.children().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                view(out, item, scratch);
+            }
+            out.push(b']');
         }
     }
 }
@@ -114,6 +164,11 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if plain(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     let mut i = 0;
     // One table lookup per byte in the common stretch of plain text.
@@ -155,6 +210,18 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// True when no byte of `b` needs a look from [`write_string`]: the usual case,
+/// answered without the per-byte loop (short text by the table, long text by
+/// whole-slice scans the compiler and memchr vectorise).
+fn plain(b: &[u8]) -> bool {
+    if b.len() <= 32 {
+        return !b.iter().any(|&c| SPECIAL[usize::from(c)]);
+    }
+    b.iter().fold(0xFF, |m: u8, &c| m.min(c)) >= 0x20
+        && memchr::memchr3(b'"', b'\\', 0x7F, b).is_none()
+        && memchr::memchr3(0xC2, 0xD8, 0xE2, b).is_none()
 }
 
 /// C1 controls, bidi controls and the Unicode line/paragraph separators.

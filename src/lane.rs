@@ -1,0 +1,436 @@
+//! The fast lane: payloads checked straight off a [`Tape`], without a tree.
+//!
+//! Most payloads in a log or a fixture tree are valid. For those, building the
+//! owned tree of [`crate::doc`] (a `String` per key and value) costs far more than
+//! checking them. The lane reads a strict JSON line into a tape and asks one
+//! question per candidate type: would [`crate::validate`] find nothing at all
+//! ([`Verdict::Clean`]), certainly an error or a warning ([`Verdict::Flawed`]), or
+//! can the lane not tell ([`Verdict::Unsure`])? When a clean candidate wins
+//! detection outright, the report is complete without a tree: detection's own
+//! findings (ambiguous platform, encrypted) are the only ones, and the payload is
+//! written out as compact JSON. Anything else — a finding to report, a wrapper
+//! to unpack, a key to decrypt with — goes to the full pipeline, which is the
+//! single place findings are made. The lane only ever answers "nothing to say".
+
+use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef};
+use crate::detect::{self, Discriminator};
+use crate::diag::{Code, Diagnostic};
+use crate::doc::{line_col_in, Document, Format};
+use crate::input::{Broken, Item};
+use crate::parse::{json, Limits};
+use crate::report::{Envelope, Report};
+use crate::tape::{Kind, Tape, View};
+use std::sync::Arc;
+
+/// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
+const MS_THRESHOLD: u128 = crate::validate::MS_THRESHOLD;
+
+/// What [`crate::validate::validate`] would report for one candidate type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// No finding of any severity.
+    Clean,
+    /// Not known without the full validator.
+    Unsure,
+    /// At least one error or warning: ranks below any clean candidate.
+    Flawed,
+}
+
+impl Verdict {
+    /// The verdict of two parts of one payload: a flaw anywhere is a flaw; else
+    /// any doubt is doubt.
+    fn and(self, other: Verdict) -> Verdict {
+        self.max(other)
+    }
+}
+
+/// A strict JSON document read onto a tape by the scanner, not yet analysed.
+#[derive(Debug)]
+pub struct TapeDoc {
+    pub source: Arc<str>,
+    /// The document's own text.
+    pub text: Box<str>,
+    pub tape: Tape,
+    /// Where the document starts in the input.
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The reports of a tape document (one, or one per entry of a `sync_msg`
+/// response), or `None` when the full pipeline must look.
+pub fn analyze(doc: &TapeDoc, platforms: &[PlatformId], decrypting: bool) -> Option<Vec<Report>> {
+    let root = doc.tape.root(&doc.text);
+    if root.kind() != Kind::Object {
+        return None;
+    }
+    let d = detect::discriminator(&root)?;
+    if d.disc != Disc::SyncResponse {
+        let r = payload_report(doc, root, d, platforms, decrypting)?;
+        return Some(vec![r]);
+    }
+    // A `sync_msg` response with errcode 0 stands for its entries (as in
+    // `pipeline::analyze_into`); any other is the full pipeline's to report.
+    let ok = match root.get("errcode") {
+        Some(e) => match e.kind() {
+            Kind::Number => e.raw() == "0",
+            Kind::Str | Kind::StrEsc => e.str().is_some_and(|t| t == "0"),
+            Kind::True | Kind::False => false,
+            Kind::Null | Kind::Object | Kind::Array => true,
+        },
+        None => true,
+    };
+    let list = root.get("msg_list").filter(|l| l.kind() == Kind::Array)?;
+    if !ok {
+        return None;
+    }
+    let mut out = Vec::new();
+    for entry in list.children() {
+        if entry.kind() != Kind::Object {
+            return None;
+        }
+        let d = detect::discriminator(&entry)?;
+        if d.disc == Disc::SyncResponse {
+            return None;
+        }
+        let mut r = payload_report(doc, entry, d, platforms, decrypting)?;
+        r.envelope = Some(Envelope::SyncMsg);
+        out.push(r);
+    }
+    Some(out)
+}
+
+/// The report for one payload object `root` of `doc`, when the lane can tell.
+fn payload_report(
+    doc: &TapeDoc,
+    root: View<'_>,
+    d: Discriminator,
+    platforms: &[PlatformId],
+    decrypting: bool,
+) -> Option<Report> {
+    if decrypting && d.envelope.is_some() {
+        return None;
+    }
+    let allowed = |p: PlatformId| platforms.is_empty() || platforms.contains(&p);
+    let mut tied: Vec<&'static TypeDef> = Vec::with_capacity(4);
+    for td in catalog::candidates(&d.id, d.disc).filter(|t| allowed(t.platform)) {
+        match verdict(root, td) {
+            Verdict::Clean => tied.push(td),
+            Verdict::Flawed => {}
+            Verdict::Unsure => return None,
+        }
+    }
+    // Platform markers settle a tie, as in `detect::detect`.
+    if tied.len() > 1 {
+        let marked: Vec<&'static TypeDef> = tied
+            .iter()
+            .copied()
+            .filter(|t| {
+                let markers = t.platform.platform().markers;
+                root.children().any(|m| markers.contains(&m.key()))
+            })
+            .collect();
+        if !marked.is_empty() {
+            tied = marked;
+        }
+    }
+    // No clean candidate: the findings are the full validator's to make.
+    let td = tied.first().copied()?;
+    let mut candidates: Vec<PlatformId> = tied.iter().map(|t| t.platform).collect();
+    candidates.sort();
+    candidates.dedup();
+    let platform = detect::single(&candidates);
+    let (line, column) = doc.line_col(root.pos());
+    let mut diagnostics = Vec::new();
+    if platform.is_none() {
+        diagnostics.push(Diagnostic::new(
+            Code::AmbiguousPlatform,
+            detect::ambiguous_message(&d.id, &candidates),
+            line,
+            column,
+        ));
+    }
+    if d.envelope.is_some() && d.disc == Disc::Envelope {
+        diagnostics.push(Diagnostic::new(
+            Code::Encrypted,
+            detect::ENCRYPTED_MESSAGE,
+            line,
+            column,
+        ));
+    }
+    let mut payload = Vec::with_capacity(doc.text.len() + 16);
+    crate::render::json_out::write_view(&mut payload, root);
+    Some(Report {
+        source: doc.source.clone(),
+        line,
+        column,
+        format: Format::Json,
+        platform,
+        candidates,
+        type_id: Some(d.id),
+        type_def: Some(td),
+        envelope: d.envelope,
+        diagnostics,
+        doc: None,
+        payload_json: Some(String::from_utf8(payload).ok()?.into_boxed_str()),
+    })
+}
+
+impl TapeDoc {
+    /// Line and column of a byte offset of the document.
+    pub fn line_col(&self, pos: u32) -> (u32, u32) {
+        line_col_in(&self.text, pos as usize, self.line, self.column)
+    }
+
+    /// The document as the full pipeline takes it: parsed into a tree, exactly as
+    /// the scanner would have queued it without the lane.
+    pub fn into_item(self, limits: Limits) -> Item {
+        match json::parse_str(&self.text, json::Mode::Strict, limits) {
+            Ok((root, _)) => Item::Doc(
+                Document {
+                    source: self.source,
+                    format: Format::Json,
+                    text: Arc::from(self.text),
+                    line: self.line,
+                    column: self.column,
+                    root,
+                    embedded: None,
+                    lenient: false,
+                },
+                Vec::new(),
+            ),
+            // The tape only accepts what the parser accepts; should they ever
+            // disagree, the parser's verdict is reported, never a lost payload.
+            Err(e) => {
+                let (line, column) = line_col_in(&self.text, e.pos, self.line, self.column);
+                Item::Broken(Broken {
+                    source: self.source,
+                    format: Format::Json,
+                    line: self.line,
+                    column: self.column,
+                    diagnostic: Diagnostic::new(e.code, e.message, line, column),
+                })
+            }
+        }
+    }
+}
+
+/// What validating `root` against `td` would find, as far as the lane can tell.
+pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
+    object(root, td.fields, true)
+}
+
+/// Mirrors `Validator::object`: duplicates, each member, unknown and missing fields.
+fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> Verdict {
+    if has_duplicates(obj) {
+        return Verdict::Flawed;
+    }
+    let mut v = Verdict::Clean;
+    let mut seen = 0u64;
+    // Payloads mostly list fields in catalogue order: try the field after the
+    // last one found before searching them all.
+    let mut next = 0;
+    for m in obj.children() {
+        let (h, key) = (m.key_hash(), m.key());
+        let found = match field_at(groups, next) {
+            Some(f) if f.hash == h && f.name == key => Some((next, f)),
+            _ => lookup(groups, h, key),
+        };
+        if let Some((i, _)) = found {
+            next = i + 1;
+        }
+        match found {
+            Some((i, f)) => {
+                if i >= 64 {
+                    return Verdict::Unsure;
+                }
+                seen |= 1 << i;
+                v = v.and(value(f, m));
+            }
+            // An unknown field is a warning; inside it only duplicates are looked for.
+            None if report_unknown => return Verdict::Flawed,
+            None => v = v.and(unknown(m)),
+        }
+        if v == Verdict::Flawed {
+            return v;
+        }
+    }
+    let missing = groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .enumerate()
+        .any(|(i, f)| f.req == Req::Always && (i >= 64 || seen & (1 << i) == 0));
+    if missing {
+        // Past the 64th field the bit set cannot say; let the validator look.
+        return if groups.iter().map(|g| g.len()).sum::<usize>() > 64 {
+            Verdict::Unsure
+        } else {
+            Verdict::Flawed
+        };
+    }
+    v
+}
+
+/// A value the catalogue does not describe: only duplicate keys inside it count.
+fn unknown(v: View<'_>) -> Verdict {
+    if v.subtree()
+        .any(|o| o.kind() == Kind::Object && has_duplicates(o))
+    {
+        Verdict::Flawed
+    } else {
+        Verdict::Clean
+    }
+}
+
+fn has_duplicates(obj: View<'_>) -> bool {
+    // Two bits per key hash: a key whose bits are both set already may repeat
+    // an earlier key (then compared in full); most objects never get there.
+    let (mut a, mut b) = (0u64, 0u64);
+    for (n, m) in obj.children().enumerate() {
+        let h = m.key_hash();
+        let (ba, bb) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
+        if a & ba != 0 && b & bb != 0 {
+            let k = m.key();
+            if obj
+                .children()
+                .take(n)
+                .any(|e| e.key_hash() == h && e.key() == k)
+            {
+                return true;
+            }
+        }
+        a |= ba;
+        b |= bb;
+    }
+    false
+}
+
+/// Mirrors `Validator::value` for JSON values: clean only on the canonical type.
+fn value(field: &'static Field, m: View<'_>) -> Verdict {
+    match (field.ty, m.kind()) {
+        (Ty::String, Kind::Str | Kind::StrEsc) => text(field, m),
+        (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
+            let n = m.raw();
+            if !n.bytes().all(|b| b.is_ascii_digit()) {
+                // A fraction or exponent on an integer field is a mismatch; a
+                // negative integer is the range rules' call.
+                return if n.starts_with('-') && n[1..].bytes().all(|b| b.is_ascii_digit()) {
+                    Verdict::Unsure
+                } else {
+                    Verdict::Flawed
+                };
+            }
+            match in_range(field.ty, n) {
+                Verdict::Clean => codes(field, n),
+                other => other,
+            }
+        }
+        (Ty::Number, Kind::Number) => codes(field, m.raw()),
+        (Ty::Boolean, Kind::True | Kind::False) | (Ty::Null, Kind::Null) => {
+            if field.codes.is_empty() {
+                Verdict::Clean
+            } else {
+                Verdict::Unsure
+            }
+        }
+        (Ty::Object, Kind::Object) => object(
+            m,
+            std::slice::from_ref(&field.children),
+            !field.children.is_empty(),
+        ),
+        (Ty::ObjectArray, Kind::Array) => m
+            .children()
+            .map(|item| match item.kind() {
+                Kind::Object => object(
+                    item,
+                    std::slice::from_ref(&field.children),
+                    !field.children.is_empty(),
+                ),
+                _ => Verdict::Flawed,
+            })
+            .fold(Verdict::Clean, Verdict::and),
+        (Ty::StringArray, Kind::Array) => m
+            .children()
+            .map(|item| match item.kind() {
+                Kind::Str | Kind::StrEsc => escapes(item),
+                _ => Verdict::Flawed,
+            })
+            .fold(Verdict::Clean, Verdict::and),
+        // Every other pairing is a type mismatch or a documented variant: an
+        // error or a warning either way.
+        _ => Verdict::Flawed,
+    }
+}
+
+/// Mirrors `Validator::range` for an unsigned integer lexeme (JSON grammar: no
+/// leading zeros): ids and integers up to `u64::MAX`, timestamps in seconds.
+fn in_range(ty: Ty, digits: &str) -> Verdict {
+    // Up to 11 digits is inside every range (the smallest limit is 10^11).
+    if digits.len() <= 11 {
+        return Verdict::Clean;
+    }
+    let Some(n) = (digits.len() <= 39)
+        .then(|| digits.parse::<u128>().ok())
+        .flatten()
+    else {
+        return Verdict::Flawed;
+    };
+    let fits = match ty {
+        Ty::Timestamp => n <= MS_THRESHOLD,
+        _ => n <= u128::from(u64::MAX),
+    };
+    if fits {
+        Verdict::Clean
+    } else {
+        Verdict::Flawed
+    }
+}
+
+/// A string on a string field: literal `\uXXXX` text (an info finding) and codes.
+fn text(field: &'static Field, m: View<'_>) -> Verdict {
+    match escapes(m) {
+        Verdict::Clean if field.codes.is_empty() => Verdict::Clean,
+        Verdict::Clean => match m.str() {
+            Some(s) => codes(field, &s),
+            None => Verdict::Unsure,
+        },
+        other => other,
+    }
+}
+
+/// Decoded text holding a backslash may hold literal `\uXXXX`: the validator's call.
+fn escapes(m: View<'_>) -> Verdict {
+    if m.has_backslash() {
+        Verdict::Unsure
+    } else {
+        Verdict::Clean
+    }
+}
+
+/// An enumerated field's value must be listed (else a warning).
+fn codes(field: &'static Field, text: &str) -> Verdict {
+    if field.codes.is_empty() || field.code(text).is_some() {
+        Verdict::Clean
+    } else {
+        Verdict::Flawed
+    }
+}
+
+/// The field at position `i` of the groups taken as one list.
+fn field_at(groups: &[&'static [Field]], mut i: usize) -> Option<&'static Field> {
+    for g in groups {
+        match g.get(i) {
+            Some(f) => return Some(f),
+            None => i -= g.len(),
+        }
+    }
+    None
+}
+
+/// The field with this name in any group, and its position in the groups.
+fn lookup(groups: &[&'static [Field]], hash: u64, key: &str) -> Option<(usize, &'static Field)> {
+    groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .enumerate()
+        .find(|(_, f)| f.hash == hash && f.name == key)
+}

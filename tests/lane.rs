@@ -1,0 +1,197 @@
+//! The fast lane must be invisible: for any input, the JSON-lines output with the
+//! lane is byte for byte the output without it. Checked on every fixture and
+//! corpus file, on every catalogue type's sample, and on payloads mutated at
+//! random (wrong types, missing and unknown fields, duplicates, escapes, huge and
+//! negative numbers, unknown codes) so that both the lane's "clean" and its
+//! "send to the full pipeline" answers are exercised.
+
+use proptest::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+use wxmsg::catalog;
+use wxmsg::doc::Format;
+use wxmsg::pipeline::{Analyzer, Options};
+use wxmsg::render::{json_out, report_json};
+
+/// Every report of `input` as JSON lines, plus the number of lines skipped.
+fn run(input: &[u8], lane: bool, platforms: &[catalog::PlatformId]) -> (String, u64) {
+    let mut opts = Options::default();
+    opts.scan.lane = lane;
+    opts.platforms = platforms.to_vec();
+    let mut an = Analyzer::new(input, Arc::<str>::from("input"), opts);
+    let mut out = Vec::new();
+    while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
+        report_json::write_report(&mut out, &r);
+    }
+    (
+        String::from_utf8(out).expect("reports are UTF-8"),
+        an.skipped(),
+    )
+}
+
+fn same_with_and_without_lane(input: &[u8]) {
+    for platforms in [vec![], vec![catalog::PlatformId::Miniprogram]] {
+        let (slow, slow_skipped) = run(input, false, &platforms);
+        let (fast, fast_skipped) = run(input, true, &platforms);
+        assert_eq!(
+            fast,
+            slow,
+            "lane output differs for {:?}",
+            String::from_utf8_lossy(input)
+        );
+        assert_eq!(fast_skipped, slow_skipped);
+    }
+}
+
+fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn fixtures_and_corpus_read_the_same_with_the_lane() {
+    let mut all = Vec::new();
+    files(Path::new("fixtures"), &mut all);
+    files(Path::new("tests/corpus"), &mut all);
+    assert!(all.len() > 200, "expected the fixture and corpus trees");
+    for p in all {
+        let bytes = std::fs::read(&p).expect("readable test file");
+        same_with_and_without_lane(&bytes);
+        // As one NDJSON line too, where the lane is tried on every document.
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let line: String = text.lines().map(str::trim).collect();
+            same_with_and_without_lane(line.as_bytes());
+        }
+    }
+}
+
+/// Every catalogue type's JSON sample as one compact line.
+fn sample_lines() -> Vec<String> {
+    catalog::all_types()
+        .filter(|t| t.formats.contains(&Format::Json))
+        .map(|t| {
+            let mut out = Vec::new();
+            json_out::write_json(&mut out, &wxmsg::sample::sample(t, Format::Json), false);
+            String::from_utf8(out).expect("samples are UTF-8")
+        })
+        .collect()
+}
+
+#[test]
+fn every_sample_reads_the_same_with_the_lane() {
+    let lines = sample_lines();
+    assert!(lines.len() > 50);
+    let all = lines.join("\n");
+    same_with_and_without_lane(all.as_bytes());
+    // In a log line after a prefix, and in a sync_msg response.
+    let logged: String = lines.iter().map(|l| format!("INFO recv: {l}\n")).collect();
+    same_with_and_without_lane(logged.as_bytes());
+    let sync = format!(
+        "{{\"errcode\":0,\"errmsg\":\"ok\",\"next_cursor\":\"x\",\"has_more\":0,\"msg_list\":[{}]}}",
+        lines.join(",")
+    );
+    same_with_and_without_lane(sync.as_bytes());
+}
+
+/// Replacement values that hit every branch of the validator.
+const VALUES: &[&str] = &[
+    "\"text\"",
+    "\"\"",
+    "\"\\u4f60\\u597d\"",
+    "\"a\\\\u4f60\"",
+    "\"a\\u005cu4f60\"",
+    "\"tab\\tline\\n\"",
+    "\"\\ud83d\\ude02\"",
+    "\"\u{7f}del\"",
+    "\"\u{85}c1\"",
+    "\"bidi\u{202e}x\"",
+    "\"123\"",
+    "\"1702716507\"",
+    "\"49d72d67b16d115e7935ac386f2f0fa41535298877_1555684067\"",
+    "0",
+    "1",
+    "-1",
+    "12345678901",
+    "123456789012",
+    "1702716507000",
+    "18446744073709551615",
+    "18446744073709551616",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1.5",
+    "1e3",
+    "true",
+    "false",
+    "null",
+    "{}",
+    "{\"a\":1,\"a\":2}",
+    "[]",
+    "[\"x\",\"y\"]",
+    "[{\"a\":1}]",
+    "[1]",
+];
+
+/// A JSON object line with `key`'s value replaced, removed, duplicated or
+/// joined by an unknown key.
+fn mutate(line: &str, pick: usize, how: usize, value: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line) else {
+        return line.to_string();
+    };
+    let keys: Vec<&String> = map.keys().collect();
+    if keys.is_empty() {
+        return line.to_string();
+    }
+    let key = keys[pick % keys.len()];
+    let mut parts = Vec::new();
+    for (k, v) in &map {
+        let v = v.to_string();
+        let k_json = serde_json::to_string(k).expect("a string");
+        if k == key {
+            match how % 5 {
+                0 => parts.push(format!("{k_json}:{value}")),
+                1 => {}
+                2 => {
+                    parts.push(format!("{k_json}:{v}"));
+                    parts.push(format!("{k_json}:{value}"));
+                }
+                3 => {
+                    parts.push(format!("{k_json}:{v}"));
+                    parts.push(format!("\"Unknown_{k}\":{value}"));
+                }
+                _ => parts.push(format!("{}:{value}", k_json.to_lowercase())),
+            }
+        } else {
+            parts.push(format!("{k_json}:{v}"));
+        }
+    }
+    format!("{{{}}}", parts.join(","))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn mutated_payloads_read_the_same_with_the_lane(
+        which in 0usize..1000,
+        pick in 0usize..64,
+        how in 0usize..5,
+        value in 0usize..VALUES.len(),
+        pick2 in 0usize..64,
+        value2 in 0usize..VALUES.len(),
+    ) {
+        let lines = sample_lines();
+        let line = &lines[which % lines.len()];
+        let once = mutate(line, pick, how, VALUES[value]);
+        let twice = mutate(&once, pick2, 0, VALUES[value2]);
+        same_with_and_without_lane(format!("{once}\n{twice}\n").as_bytes());
+    }
+}
