@@ -111,13 +111,27 @@ fn payload_report(
         return None;
     }
     let allowed = |p: PlatformId| platforms.is_empty() || platforms.contains(&p);
-    let mut tied: Vec<&'static TypeDef> = Vec::with_capacity(4);
-    for td in catalog::candidates(&d.id, d.disc).filter(|t| allowed(t.platform)) {
-        match verdict(root, td) {
+    let rules = catalog::candidate_rules(&d.id, d.disc);
+    // One verdict per distinct set of rules (see `catalog::candidate_rules`).
+    let mut verdicts = [Verdict::Unsure; 8];
+    let mut tied: Vec<&'static TypeDef> = Vec::with_capacity(rules.len());
+    for (i, &(td, same)) in rules.iter().enumerate() {
+        if !allowed(td.platform) || i >= verdicts.len() {
+            continue;
+        }
+        let v = match verdicts.get(same) {
+            Some(&v) if same < i => v,
+            _ => verdict(root, td),
+        };
+        verdicts[i] = v;
+        match v {
             Verdict::Clean => tied.push(td),
             Verdict::Flawed => {}
             Verdict::Unsure => return None,
         }
+    }
+    if rules.len() > verdicts.len() {
+        return None;
     }
     // Platform markers settle a tie, as in `detect::detect`.
     if tied.len() > 1 {
@@ -171,7 +185,7 @@ fn payload_report(
         envelope: d.envelope,
         diagnostics,
         doc: None,
-        payload_json: Some(String::from_utf8(payload).ok()?.into_boxed_str()),
+        payload_json: Some(String::from_utf8(payload).ok()?),
     })
 }
 

@@ -55,7 +55,7 @@ pub struct Report {
     pub doc: Option<Document>,
     /// The payload as compact JSON, written by the fast lane ([`crate::lane`]) in
     /// place of `doc`: exactly what rendering `doc` as compact JSON would give.
-    pub payload_json: Option<Box<str>>,
+    pub payload_json: Option<String>,
 }
 
 impl Report {

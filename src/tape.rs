@@ -52,6 +52,8 @@ pub struct Entry {
     /// For strings: printable ASCII only (no DEL), so JSON output copies the raw
     /// text as it is.
     pub plain: bool,
+    /// The same for the key.
+    pub key_plain: bool,
 }
 
 /// The entries of one document, root first.
@@ -125,7 +127,7 @@ impl Reader<'_> {
 
     fn document(&mut self) -> Option<usize> {
         self.skip_ws();
-        let (mut key_pos, mut ks, mut ke, mut kh) = (u32::MAX, 0, 0, 0);
+        let (mut key_pos, mut ks, mut ke, mut kh, mut kp) = (u32::MAX, 0, 0, 0, false);
         loop {
             // A value is expected at `self.i`.
             let start = self.i;
@@ -141,6 +143,7 @@ impl Reader<'_> {
                 key_end: ke,
                 key_hash: kh,
                 plain: false,
+                key_plain: kp,
             };
             let mut opened = None;
             match self.peek()? {
@@ -184,10 +187,10 @@ impl Reader<'_> {
                     self.close(idx);
                 } else {
                     if object {
-                        (key_pos, ks, ke, kh) = self.key()?;
+                        (key_pos, ks, ke, kh, kp) = self.key()?;
                     } else {
                         self.count()?;
-                        (key_pos, kh) = (u32::MAX, 0);
+                        (key_pos, kh, kp) = (u32::MAX, 0, false);
                     }
                     continue;
                 }
@@ -208,7 +211,7 @@ impl Reader<'_> {
                         self.i += 1;
                         self.skip_ws();
                         if object {
-                            (key_pos, ks, ke, kh) = self.key()?;
+                            (key_pos, ks, ke, kh, kp) = self.key()?;
                         } else {
                             self.count()?;
                             key_pos = u32::MAX;
@@ -236,14 +239,15 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads a key at `self.i` and the `:` after it: (key_pos, start, end, hash).
-    fn key(&mut self) -> Option<(u32, u32, u32, u64)> {
+    /// Reads a key at `self.i` and the `:` after it: (key_pos, start, end, hash,
+    /// plain).
+    fn key(&mut self) -> Option<(u32, u32, u32, u64, bool)> {
         self.count()?;
         let pos = self.i;
         if self.peek()? != b'"' {
             return None;
         }
-        let (end, escaped, _) = self.string()?;
+        let (end, escaped, plain) = self.string()?;
         if escaped {
             return None;
         }
@@ -254,7 +258,7 @@ impl Reader<'_> {
         self.i += 1;
         self.skip_ws();
         let hash = key_hash_bytes(self.b.get(pos + 1..end - 1).unwrap_or_default());
-        Some((off(pos), off(pos + 1), off(end - 1), hash))
+        Some((off(pos), off(pos + 1), off(end - 1), hash, plain))
     }
 
     /// Reads a string at its opening quote; returns the offset after the closing
@@ -265,20 +269,14 @@ impl Reader<'_> {
         let mut escaped = false;
         let mut high = 0u8;
         loop {
-            let rest = self.b.get(i..)?;
-            let stop = memchr::memchr2(b'"', b'\\', rest)?;
-            // One pass for both bounds (it vectorises): raw control characters
-            // are not allowed in JSON strings; DEL and non-ASCII need a look on
-            // output.
-            let (lo, hi) = rest
-                .get(..stop)?
-                .iter()
-                .fold((0xFF, 0), |(lo, hi): (u8, u8), &c| (lo.min(c), hi.max(c)));
-            if lo < 0x20 {
+            let (stop, unusual) = scan_string(self.b, i);
+            if unusual {
+                high = 0xFF;
+            }
+            i = stop;
+            if self.b.get(i).is_some_and(|&c| c < 0x20) {
                 return None;
             }
-            high = high.max(hi);
-            i += stop;
             if self.b.get(i) == Some(&b'"') {
                 self.i = i + 1;
                 return Some((i + 1, escaped, !escaped && high < 0x7F));
@@ -356,6 +354,45 @@ impl Reader<'_> {
         self.i += word.len();
         Some(kind)
     }
+}
+
+/// Finds the end of a string body run from `i`: the offset of the first quote,
+/// backslash or control character (or the end of `b`), and whether a byte
+/// before it is DEL or non-ASCII. Eight bytes at a time: "some byte is zero"
+/// (`(x - 0x01…) & !x & 0x80…`) never misses a hit and only flags falsely above
+/// a true hit, so the lowest flagged byte is the first real one.
+fn scan_string(b: &[u8], mut i: usize) -> (usize, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut unusual = 0u64;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let stop = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        let odd = zero(w ^ (ONES * 0x7F)) | (w & HIGH);
+        if stop != 0 {
+            let k = stop.trailing_zeros() / 8;
+            // Only the bytes before the stop belong to the run.
+            let below = (1u64 << (8 * k)).wrapping_sub(1);
+            unusual |= odd & below;
+            return (i + k as usize, unusual != 0);
+        }
+        unusual |= odd;
+        i += 8;
+    }
+    let mut odd = unusual != 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        odd |= c >= 0x7F;
+        i += 1;
+    }
+    (i, odd)
 }
 
 fn digits(b: &[u8], mut i: usize) -> usize {
@@ -458,6 +495,7 @@ static NO_ENTRY: Entry = Entry {
     key_end: 0,
     key_hash: 0,
     plain: false,
+    key_plain: false,
 };
 
 impl<'t> View<'t> {
@@ -468,6 +506,11 @@ impl<'t> View<'t> {
     /// True for a string whose raw text is printable ASCII without escapes.
     pub fn is_plain(&self) -> bool {
         self.entry().plain
+    }
+
+    /// True when the member's key is printable ASCII (keys never have escapes).
+    pub fn key_is_plain(&self) -> bool {
+        self.entry().key_plain
     }
 
     fn slice(&self, start: u32, end: u32) -> &'t str {
@@ -669,6 +712,39 @@ mod tests {
         ] {
             assert!(read(c).is_none(), "{c}");
         }
+    }
+
+    #[test]
+    fn string_scan_finds_the_first_stop_and_odd_bytes_before_it() {
+        for len in 0..40 {
+            let plain = vec![b'a'; len];
+            assert_eq!(scan_string(&plain, 0), (len, false));
+            for at in 0..len {
+                for (byte, stops, odd) in [
+                    (0x00, true, false),
+                    (0x1F, true, false),
+                    (b'"', true, false),
+                    (b'\\', true, false),
+                    (0x20, false, false),
+                    (0x7E, false, false),
+                    (0x7F, false, true),
+                    (0x80, false, true),
+                    (0xFF, false, true),
+                ] {
+                    let mut v = plain.clone();
+                    v[at] = byte;
+                    let want = if stops { (at, false) } else { (len, odd) };
+                    assert_eq!(scan_string(&v, 0), want, "len {len} at {at} byte {byte:#x}");
+                }
+            }
+        }
+        // A stop right after odd bytes; odd bytes after the stop do not count.
+        assert_eq!(scan_string(b"\xff\x01\xffaaaaa", 0), (1, true));
+        assert_eq!(scan_string(b"ab\"\x80\x80\x80\x80\x80\x80", 0), (2, false));
+        assert_eq!(
+            scan_string(b"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\"", 0),
+            (8, true)
+        );
     }
 
     #[test]

@@ -362,21 +362,64 @@ pub fn find(platform: PlatformId, id: &str) -> Option<&'static TypeDef> {
 
 /// Every type (any platform) with this id and discriminator style.
 pub fn candidates(id: &str, disc: Disc) -> impl Iterator<Item = &'static TypeDef> + '_ {
-    // Built once: detection asks this for every payload.
-    static INDEX: OnceLock<HashMap<(Disc, &'static str), Vec<&'static TypeDef>>> = OnceLock::new();
+    candidate_rules(id, disc).iter().map(|&(t, _)| t)
+}
+
+/// [`candidates`], each with the position of the first candidate whose fields
+/// a JSON payload is checked against identically (its own position when none
+/// before it is): a bare `text` is a mini program's or an official account's
+/// by the same rules, so one check answers for both.
+pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usize)] {
+    type Group = Vec<(&'static TypeDef, usize)>;
+    // Built once: detection asks this for every payload. Keyed by id (a `str`
+    // key can be looked up with any borrowed id), then by discriminator kind.
+    static INDEX: OnceLock<HashMap<&'static str, Vec<(Disc, Group)>>> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m: HashMap<(Disc, &'static str), Vec<&'static TypeDef>> = HashMap::new();
+        let mut m: HashMap<&'static str, Vec<(Disc, Group)>> = HashMap::new();
         for t in all_types() {
-            m.entry((t.disc, t.id)).or_default().push(t);
+            let by_disc = m.entry(t.id).or_default();
+            let at = match by_disc.iter().position(|(d, _)| *d == t.disc) {
+                Some(at) => at,
+                None => {
+                    by_disc.push((t.disc, Vec::new()));
+                    by_disc.len() - 1
+                }
+            };
+            if let Some((_, group)) = by_disc.get_mut(at) {
+                let same = group
+                    .iter()
+                    .position(|&(u, _)| same_json_rules(t.all_fields(), u.all_fields()))
+                    .unwrap_or(group.len());
+                group.push((t, same));
+            }
         }
         m
     });
     index
-        .get(&(disc, id))
-        .map(|v| v.as_slice())
+        .get(id)
+        .and_then(|by_disc| by_disc.iter().find(|(d, _)| *d == disc))
+        .map(|(_, g)| g.as_slice())
         .unwrap_or_default()
-        .iter()
-        .copied()
+}
+
+/// True when two field lists check any JSON value alike: same names in the same
+/// order, types, requirement, codes, variants and nested fields.
+fn same_json_rules<'a>(
+    a: impl Iterator<Item = &'a Field>,
+    b: impl Iterator<Item = &'a Field>,
+) -> bool {
+    let (a, b): (Vec<&Field>, Vec<&Field>) = (a.collect(), b.collect());
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(x, y)| {
+            x.name == y.name
+                && x.ty == y.ty
+                && x.req == y.req
+                && x.any_text == y.any_text
+                && x.variants == y.variants
+                && x.codes.len() == y.codes.len()
+                && x.codes.iter().zip(y.codes).all(|(c, d)| c.value == d.value)
+                && same_json_rules(x.children.iter(), y.children.iter())
+        })
 }
 
 #[cfg(test)]

@@ -90,8 +90,14 @@ fn view(out: &mut Vec<u8>, v: View<'_>, scratch: &mut String) {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_string(out, m.key());
-                out.push(b':');
+                if m.key_is_plain() {
+                    out.push(b'"');
+                    out.extend_from_slice(m.key().as_bytes());
+                    out.extend_from_slice(b"\":");
+                } else {
+                    write_string(out, m.key());
+                    out.push(b':');
+                }
                 view(out, m, scratch);
             }
             out.push(b'}');
