@@ -730,3 +730,265 @@ fn help_shows_examples() {
         assert!(help.contains(f), "{f}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Streaming: inputs are read as they come, never held whole
+
+/// A WeCom kf text message on one line, valid.
+fn kf_line(i: usize) -> String {
+    format!(
+        "{{\"msgid\":\"m{i}\",\"open_kfid\":\"wkclu4XR26xrWvZYR9VfWiNkCtkSmABU\",\"external_userid\":\"wm1_ry5LTFMovcU7bvALDW_7XSsv1oEz\",\"send_time\":1733901520,\"origin\":3,\"msgtype\":\"text\",\"text\":{{\"content\":\"你好，第 {i} 条\"}}}}"
+    )
+}
+
+/// A WeCom kf text message without its text (an error) and with an unknown field
+/// (a warning).
+fn kf_bad_line(i: usize) -> String {
+    format!(
+        "{{\"msgid\":\"m{i}\",\"open_kfid\":\"wk\",\"external_userid\":\"wm\",\"send_time\":1,\"origin\":3,\"msgtype\":\"text\",\"bogus\":{i}}}"
+    )
+}
+
+/// `lines` payload lines, findings on some; with `mixed`, also payloads of other
+/// platforms and a log line with a long prefix before a payload.
+fn generated(lines: usize, mixed: bool) -> String {
+    let mut s = String::new();
+    for i in 1..=lines {
+        if i % 97 == 0 {
+            s.push_str(&kf_bad_line(i));
+        } else if mixed && i % 151 == 0 {
+            s.push_str(BAD.trim_end());
+        } else if mixed && i % 499 == 0 {
+            s.push_str(&format!("{} msg={}", "日志".repeat(5000), BAD.trim_end()));
+        } else {
+            s.push_str(&kf_line(i));
+        }
+        s.push_str(if i % 5 == 0 { "\r\n" } else { "\n" });
+    }
+    s
+}
+
+/// Runs `wxmsg validate ARGS` and returns (exit code, stdout).
+fn output(args: &[&str]) -> (i32, Vec<u8>) {
+    let out = wxmsg().arg("validate").args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+/// A named pipe cannot be read twice: `--platform`'s second look and the human
+/// format's snippets come from a copy made while it streamed, so every format
+/// reports exactly what it reports for the same bytes in a regular file.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_reported_exactly_like_the_same_file() {
+    use std::ffi::CString;
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("in.ndjson");
+    let name = path.to_str().unwrap().to_string();
+    for (content, platform) in [
+        (generated(3000, true), "official-account"),
+        // Every payload fits: `--platform` reads the input a second time.
+        (generated(3000, false), "wecom-kf"),
+    ] {
+        for format in ["human", "json", "github", "junit", "sarif"] {
+            for extra in [&[][..], &["--platform", platform]] {
+                let mut args = vec!["--format", format];
+                args.extend_from_slice(extra);
+                args.push(&name);
+
+                fs::write(&path, &content).unwrap();
+                let (code, want) = output(&args);
+                assert_eq!(code, 1, "{format} {extra:?}");
+                fs::remove_file(&path).unwrap();
+
+                let c = CString::new(path.as_os_str().as_bytes()).unwrap();
+                // SAFETY: a valid NUL-terminated path; mkfifo only reads it.
+                assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+                let writer = {
+                    let (path, content) = (path.clone(), content.clone());
+                    // Opening blocks until wxmsg opens the other end.
+                    std::thread::spawn(move || {
+                        let mut f = fs::OpenOptions::new().write(true).open(path).unwrap();
+                        f.write_all(content.as_bytes()).unwrap();
+                    })
+                };
+                let (code, got) = output(&args);
+                writer.join().unwrap();
+                fs::remove_file(&path).unwrap();
+                assert_eq!(code, 1, "{format} {extra:?}");
+                assert!(
+                    got == want,
+                    "{format} {extra:?}: the FIFO's report differs:\n{}",
+                    String::from_utf8_lossy(&got)
+                );
+                if format == "human" {
+                    let text = String::from_utf8(got).unwrap();
+                    assert!(text.contains(":97:1: error[missing-field]"), "{text}");
+                    assert!(text.contains("\n  97 | {\"msgid\":\"m97\""), "{text}");
+                }
+            }
+        }
+    }
+}
+
+/// Standard input: a pipe is copied as it streams, a redirected file is read again
+/// from where standard input started; both report what the file reports.
+#[cfg(unix)]
+#[test]
+fn standard_input_pipe_and_redirect_quote_the_same_lines() {
+    let content = generated(2000, true);
+    let dir = tree(&[("in.ndjson", &content)]);
+    let file = p(&dir, "in.ndjson");
+    let (_, want) = output(&["--platform", "wecom-kf", &file]);
+    let want = String::from_utf8(want).unwrap().replace(&file, "<stdin>");
+    let piped = run(&["--platform", "wecom-kf"], Some(&content));
+    assert_eq!(piped.code, 1);
+    assert_eq!(piped.stdout, want);
+    // `< file`, with standard input already moved past a first line that holds
+    // no payload.
+    let shifted = tree(&[("in.ndjson", &format!("skip me\n{content}"))]);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("read -r first; exec \"$0\" validate --platform wecom-kf")
+        .arg(env!("CARGO_BIN_EXE_wxmsg"))
+        .stdin(fs::File::open(shifted.path().join("in.ndjson")).unwrap())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+}
+
+/// Waits for `pid` and returns (exit code, peak resident set size in bytes).
+#[cfg(unix)]
+fn wait_with_rusage(pid: u32) -> (i32, u64) {
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data that wait4 fills in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = libc::pid_t::try_from(pid).unwrap();
+    // SAFETY: waits for our own child; both pointers are valid for the call.
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
+    assert!(
+        libc::WIFEXITED(status),
+        "child did not exit normally: {status}"
+    );
+    let maxrss = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    // Linux reports KiB; macOS reports bytes.
+    let bytes = if cfg!(target_os = "macos") {
+        maxrss
+    } else {
+        maxrss * 1024
+    };
+    (libc::WEXITSTATUS(status), bytes)
+}
+
+/// Set in the environment of the re-executed test binary (see below).
+const HELPER_ENV: &str = "WXMSG_VALIDATE_TEST_HELPER";
+
+/// A 43 MB file is checked in a fraction of its size: reports are not kept, the
+/// file is not read whole, and what waits for the output is spooled. A child's peak
+/// RSS on Linux starts from its parent's, so (as in tests/stream.rs) the test runs
+/// itself again alone in a fresh, small process, which runs wxmsg and measures it.
+#[cfg(unix)]
+#[test]
+fn a_large_file_is_checked_in_flat_memory() {
+    if std::env::var_os(HELPER_ENV).is_some() {
+        return large_file_through_the_cli();
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_large_file_is_checked_in_flat_memory",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(HELPER_ENV, "1")
+        .output()
+        .expect("re-run the test binary");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    print!("{text}");
+    assert!(out.status.success(), "{text}\n{err}");
+    assert!(
+        text.contains("1 passed"),
+        "the helper run did not run the test: {text}"
+    );
+}
+
+#[cfg(unix)]
+fn large_file_through_the_cli() {
+    use std::io::{BufWriter, Read, Write};
+    use std::process::{Command, Stdio};
+    const LINES: usize = 200_000;
+    const LIMIT: u64 = 16 << 20;
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("big.ndjson");
+    {
+        let mut w = BufWriter::new(fs::File::create(&path).unwrap());
+        for i in 1..=LINES {
+            let line = if i % 97 == 0 {
+                kf_bad_line(i)
+            } else {
+                kf_line(i)
+            };
+            writeln!(w, "{line}").unwrap();
+        }
+        w.flush().unwrap();
+    }
+    let size = fs::metadata(&path).unwrap().len();
+    assert!(
+        size > 2 * LIMIT,
+        "the file ({size} bytes) must dwarf the limit"
+    );
+    let bad = LINES / 97;
+    for format in ["human", "json"] {
+        // Reaped by `wait_with_rusage` (wait4), which `Child::wait` cannot replace.
+        #[allow(clippy::zombie_processes)]
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wxmsg"))
+            .args(["validate", "--format", format])
+            .arg(&path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run wxmsg");
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .expect("wxmsg output is UTF-8");
+        let (code, peak) = wait_with_rusage(child.id());
+        assert_eq!(code, 1, "{format}");
+        if format == "human" {
+            assert_eq!(out.lines().last(), Some("0 passed, 1 failed"));
+            // Each bad line: a missing field and an unknown field, each quoted.
+            assert_eq!(out.matches("error[missing-field]").count(), bad);
+            assert_eq!(out.matches("warning[unknown-field]").count(), bad);
+            let last = LINES / 97 * 97;
+            assert!(out.contains(&format!("\n  {last} | {{\"msgid\":\"m{last}\"")));
+        } else {
+            // Every payload's report, in order, in one document.
+            assert!(out.starts_with("{\"passed\":0,\"failed\":1,\"files\":[{\"path\":"));
+            assert!(out.ends_with("]}]}\n"));
+            assert_eq!(out.matches("{\"source\":").count(), LINES);
+            assert_eq!(out.matches("\"valid\":false").count(), bad + 1);
+            let at = |line: usize| out.find(&format!("\"msgid\":\"m{line}\"")).unwrap();
+            assert!(at(1) < at(LINES / 2) && at(LINES / 2) < at(LINES));
+        }
+        println!(
+            "wxmsg validate --format {format}: {size} bytes, peak RSS {} KiB",
+            peak / 1024
+        );
+        assert!(
+            peak < LIMIT,
+            "{format}: peak RSS {} KiB is over {} KiB",
+            peak / 1024,
+            LIMIT / 1024
+        );
+    }
+}

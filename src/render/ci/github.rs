@@ -11,7 +11,7 @@
 //! inert with [`sanitize::escape`] and then encoded the way the Actions toolkit
 //! encodes command values (`%`, CR and LF; in properties also `:` and `,`).
 
-use super::{message_with_field, CiOptions, FileResult, Totals};
+use super::{CiOptions, FileResult, Totals};
 use crate::diag::Severity;
 use crate::render::sanitize;
 use std::io::{self, Write};
@@ -20,7 +20,8 @@ use std::io::{self, Write};
 pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
     for f in files {
         let file = property(&f.path);
-        for d in f.shown(o) {
+        for d in f.findings.iter() {
+            let d = d?;
             let command = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
@@ -32,7 +33,7 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
                 d.line,
                 d.column,
                 d.code.as_str(),
-                data(&message_with_field(d))
+                data(&d.text)
             )?;
         }
     }
@@ -66,7 +67,8 @@ fn encode(s: &str, property: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{file, sample};
+    use super::super::testing::{file, file_for, sample};
+    use super::super::Format;
     use super::*;
     use crate::diag::{Code, Diagnostic};
 
@@ -102,11 +104,11 @@ mod tests {
     #[test]
     fn info_is_a_notice_with_verbose() {
         let d = Diagnostic::new(Code::Encrypted, "encrypted", 1, 1);
-        let f = file("e.xml", "", vec![d]);
         let o = CiOptions {
             verbose: true,
             ..CiOptions::default()
         };
+        let f = file_for(Format::Github, &o, "e.xml", "", vec![d]);
         let mut out = Vec::new();
         write(&mut out, &[f], &o).unwrap();
         assert!(String::from_utf8(out)

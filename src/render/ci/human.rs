@@ -12,8 +12,9 @@
 //! The closing count is always the last line, alone, so scripts can `tail -1` it.
 //! Everything quoted from the file goes through [`sanitize`] before colour is added.
 
-use super::{message_with_field, CiOptions, FileResult, Totals};
-use crate::diag::{Diagnostic, Severity};
+use super::source::{LineCursor, Window};
+use super::{CiOptions, FileResult, Finding, Reopen, Totals};
+use crate::diag::Severity;
 use crate::render::sanitize;
 use std::io::{self, Write};
 use unicode_segmentation::UnicodeSegmentation;
@@ -35,14 +36,51 @@ const GREEN: &str = "\x1b[1;32m";
 pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
     let mut first: Option<crate::diag::Code> = None;
     for f in files {
-        let shown = f.shown(o);
-        if shown.is_empty() {
+        if f.findings.is_empty() {
             continue;
         }
-        let lines = LineIndex::new(&f.source);
-        for d in shown {
-            first.get_or_insert(d.code);
-            finding(out, &f.path, &f.file_diagnostics, d, &lines, o)?;
+        // The source is opened at the first finding that quotes it. When it cannot
+        // be read again (it vanished since it was checked), findings go unquoted.
+        let mut lines: Option<LineCursor<'_>> = None;
+        let mut opened = false;
+        let mut group: Vec<Finding> = Vec::new();
+        let mut it = f.findings.iter().peekable();
+        while let Some(next) = it.next() {
+            group.push(next?);
+            // Findings on the same line share one read of it.
+            if let (Some(Ok(after)), Some(first)) = (it.peek(), group.first()) {
+                if after.line == first.line {
+                    continue;
+                }
+            }
+            let windows = if group.iter().any(|d| !d.whole_file) {
+                if !opened {
+                    opened = true;
+                    lines = f
+                        .source
+                        .as_deref()
+                        .and_then(|s| s.reopen().ok())
+                        .map(LineCursor::new);
+                }
+                quote(&mut lines, &group)
+            } else {
+                Vec::new()
+            };
+            for d in group.drain(..) {
+                first.get_or_insert(d.code);
+                let col0 = col0(d.column);
+                let w = (!d.whole_file)
+                    .then(|| windows.iter().find(|w| w.col0 == col0))
+                    .flatten();
+                let mut snip =
+                    w.map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right));
+                if let (Some(s), Some(w), Some(source)) = (&snip, w, f.source.as_deref()) {
+                    if s.reached_cut {
+                        snip = wider(source, d.line, col0, w).or(snip);
+                    }
+                }
+                finding(out, &f.path, &d, snip, o)?;
+            }
         }
     }
     if let Some(code) = first {
@@ -63,13 +101,60 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
     }
 }
 
+/// The 0-based character index a 1-based column points at.
+fn col0(column: u32) -> usize {
+    (column.max(1) - 1) as usize
+}
+
+/// The windows of the line `group` (findings on one line) points at, one per
+/// distinct column; none when the line does not exist. A read error stops quoting
+/// the rest of the file.
+fn quote(lines: &mut Option<LineCursor<'_>>, group: &[Finding]) -> Vec<Window> {
+    let Some(cursor) = lines.as_mut() else {
+        return Vec::new();
+    };
+    let Some(first) = group.first() else {
+        return Vec::new();
+    };
+    let mut cols: Vec<usize> = group
+        .iter()
+        .filter(|d| !d.whole_file)
+        .map(|d| col0(d.column))
+        .collect();
+    cols.sort_unstable();
+    cols.dedup();
+    match cursor.windows(first.line, &cols) {
+        Ok(w) => w.unwrap_or_default(),
+        Err(_) => {
+            *lines = None;
+            Vec::new()
+        }
+    }
+}
+
+/// The snippet of line `line` at `col0` from windows wider than `w`, doubled until
+/// the snippet no longer reaches where a window was cut (then it is the snippet of
+/// the whole line). Only lines with enormous grapheme clusters get here. `None`
+/// when the input cannot be read again.
+fn wider(source: &dyn Reopen, line: u32, col0: usize, w: &Window) -> Option<Snippet> {
+    let mut size = w.before.chars().count().max(w.after.chars().count());
+    loop {
+        size = size.saturating_mul(2);
+        let mut cursor = LineCursor::with_window(source.reopen().ok()?, size);
+        let w = cursor.windows(line, &[col0]).ok()??.pop()?;
+        let s = snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right);
+        if !s.reached_cut {
+            return Some(s);
+        }
+    }
+}
+
 /// One finding: the located headline, then the source line with a caret.
 fn finding(
     out: &mut dyn Write,
     path: &str,
-    file_level: &[Diagnostic],
-    d: &Diagnostic,
-    lines: &LineIndex,
+    d: &Finding,
+    snippet: Option<Snippet>,
     o: &CiOptions,
 ) -> io::Result<()> {
     let colour = match d.severity {
@@ -78,19 +163,16 @@ fn finding(
         Severity::Info => CYAN,
     };
     let tag = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
-    let rest = message_with_field(d);
     let loc = format!("{}:{}:{}:", sanitize::escape(path), d.line, d.column);
     writeln!(
         out,
         "{} {} {}",
         paint(&loc, BOLD, o),
         paint(&tag, colour, o),
-        sanitize::escape(&rest)
+        sanitize::escape(&d.text)
     )?;
     // A finding about the whole file (`no-payload`) has no place to point at.
-    let whole_file = file_level.iter().any(|x| std::ptr::eq(x, d));
-    if let Some(text) = lines.line(d.line).filter(|_| !whole_file) {
-        let (shown, caret) = snippet(&text, d.column);
+    if let Some(Snippet { shown, caret, .. }) = snippet {
         let num = d.line.to_string();
         let pad = " ".repeat(num.len());
         writeln!(out, "  {} {shown}", paint(&format!("{num} |"), BLUE, o))?;
@@ -114,62 +196,58 @@ fn paint(s: &str, style: &str, o: &CiOptions) -> String {
     }
 }
 
-/// Where each line of a file starts, to fetch the line of a finding.
-struct LineIndex<'a> {
-    source: &'a [u8],
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(source: &'a [u8]) -> Self {
-        let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i + 1));
-        LineIndex { source, starts }
-    }
-
-    /// Line `n` (1-based) without its line ending; `None` past the end of the file
-    /// (an empty file has no line 1).
-    fn line(&self, n: u32) -> Option<String> {
-        let i = (n as usize).checked_sub(1)?;
-        let start = *self.starts.get(i)?;
-        if start >= self.source.len() {
-            return None;
-        }
-        let end = self
-            .starts
-            .get(i + 1)
-            .map_or(self.source.len(), |&next| next - 1);
-        let bytes = self.source.get(start..end)?;
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        Some(String::from_utf8_lossy(bytes).into_owned())
-    }
-}
-
 /// The part of `line` to show around `column` (1-based, in characters), escaped,
 /// and the display offset of the caret in it. Long lines (a minified payload in a
 /// log) are cut to a window around the column, marked with `…`.
+#[cfg(test)]
 fn snippet(line: &str, column: u32) -> (String, usize) {
-    let col0 = (column.max(1) - 1) as usize;
-    let split = line.char_indices().nth(col0).map_or(line.len(), |(i, _)| i);
+    let split = line
+        .char_indices()
+        .nth(col0(column))
+        .map_or(line.len(), |(i, _)| i);
     let (before, after) = line.split_at(split);
+    let s = snippet_parts(before, after, false, false);
+    (s.shown, s.caret)
+}
 
+/// A source line cut for display.
+#[derive(Debug)]
+struct Snippet {
+    /// The part shown, escaped, `…` where cut.
+    shown: String,
+    /// Display offset of the caret in `shown`.
+    caret: usize,
+    /// The text came from windows of a longer line and the cut went as far as a
+    /// window's edge, where the window may have split a grapheme cluster: only a
+    /// wider window gives the right snippet.
+    reached_cut: bool,
+}
+
+/// [`snippet`] of a line split at the column into `before` and `after`, which may
+/// be windows of a longer line: `more_left`/`more_right` say the line goes on
+/// beyond them.
+fn snippet_parts(before: &str, after: &str, more_left: bool, more_right: bool) -> Snippet {
     // Walk left from the caret one grapheme at a time, escaping each, so an escape
     // such as `\u{202e}` is kept whole or dropped whole.
     let mut kept = Vec::new();
     let mut width = 0;
     let mut cut_left = false;
-    for g in before.graphemes(true).rev() {
+    let mut graphemes = before.graphemes(true).rev();
+    // Whether the walk looked at the first grapheme of `before`.
+    let mut reached_start = !before.is_empty();
+    while let Some(g) = graphemes.next() {
         let e = sanitize::escape(g);
         let w = sanitize::width(&e);
         if width + w > BEFORE_COLS {
             cut_left = true;
+            reached_start = graphemes.next().is_none();
             break;
         }
         width += w;
         kept.push(e);
     }
     let mut shown = String::new();
-    if cut_left {
+    if cut_left || more_left {
         shown.push('…');
         width += 1;
     }
@@ -178,10 +256,18 @@ fn snippet(line: &str, column: u32) -> (String, usize) {
     }
     let (tail, cut_right) = sanitize::escape_truncated(after, AFTER_COLS);
     shown.push_str(&tail);
-    if cut_right.is_some() {
+    // Whether the cut looked at the last grapheme of `after`: it stopped there
+    // (`left` bytes from it on were left out) or went through.
+    let last = after.graphemes(true).next_back().map_or(0, str::len);
+    let reached_end = !after.is_empty() && cut_right.is_none_or(|left| left <= last);
+    if cut_right.is_some() || more_right {
         shown.push('…');
     }
-    (shown, width)
+    Snippet {
+        shown,
+        caret: width,
+        reached_cut: more_left && reached_start || more_right && reached_end,
+    }
 }
 
 #[cfg(test)]
@@ -257,15 +343,64 @@ hint: `wxmsg explain missing-field` tells what a finding means and how to fix it
         assert!(sanitize::width(&s) <= BEFORE_COLS + AFTER_COLS + 2);
     }
 
+    /// Renders one file whose single payload has findings at `positions`.
+    fn render_source(source: &str, positions: &[(u32, u32)]) -> String {
+        let diags = positions
+            .iter()
+            .map(|&(l, c)| crate::diag::Diagnostic::new(crate::diag::Code::UnknownField, "u", l, c))
+            .collect();
+        let files = vec![super::super::testing::file("s.log", source, diags)];
+        let mut out = Vec::new();
+        write(&mut out, &files, &CiOptions::default()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// What the human format showed when it cut snippets from the whole file.
+    fn whole_line_snippet(source: &str, line: u32, column: u32) -> Option<(String, usize)> {
+        let text = source.split('\n').nth(line.checked_sub(1)? as usize)?;
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        Some(snippet(text, column))
+    }
+
     #[test]
-    fn lines_by_number() {
-        let idx = LineIndex::new(b"one\r\ntwo\n\nfour");
-        assert_eq!(idx.line(1).as_deref(), Some("one"));
-        assert_eq!(idx.line(2).as_deref(), Some("two"));
-        assert_eq!(idx.line(3).as_deref(), Some(""));
-        assert_eq!(idx.line(4).as_deref(), Some("four"));
-        assert_eq!(idx.line(5), None);
-        assert_eq!(idx.line(0), None);
-        assert_eq!(LineIndex::new(b"").line(1), None);
+    fn snippets_from_windows_match_the_whole_line() {
+        let flag = "\u{1F1E8}\u{1F1F3}";
+        let zalgo = format!(
+            "Z{}",
+            "\u{301}".repeat(3 * super::super::source::WINDOW_CHARS)
+        );
+        let lines = [
+            format!("{}X{}", "a".repeat(20_000), "b".repeat(20_000)),
+            format!("a{}X{}", flag.repeat(5000), flag.repeat(5000)),
+            format!("{}{zalgo}X{zalgo}", "c".repeat(9000)),
+            format!("{}\u{1b}[2J\u{202e}X\r", "中".repeat(6000)),
+            "short\r".to_string(),
+        ];
+        let source = lines.join("\n");
+        for (i, text) in lines.iter().enumerate() {
+            let line = i as u32 + 1;
+            let x = text.chars().position(|c| c == 'X').unwrap_or(2) as u32 + 1;
+            let columns = [1, x.saturating_sub(1).max(1), x, x + 1, 1_000_000];
+            let positions: Vec<(u32, u32)> = columns.iter().map(|&c| (line, c)).collect();
+            let text_out = render_source(&source, &positions);
+            for c in columns {
+                let (shown, caret) = whole_line_snippet(&source, line, c).unwrap();
+                let block = format!(
+                    "s.log:{line}:{c}: warning[unknown-field] u\n  {line} | {shown}\n    | {}^\n",
+                    " ".repeat(caret)
+                );
+                assert!(text_out.contains(&block), "line {line} column {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_that_do_not_exist_are_not_quoted() {
+        let text = render_source("one\r\ntwo\n", &[(0, 1), (2, 1), (3, 1), (9, 1)]);
+        assert!(text.contains("s.log:2:1: warning[unknown-field] u\n  2 | two\n    | ^\n"));
+        for missing in ["s.log:0:1:", "s.log:3:1:", "s.log:9:1:"] {
+            let at = text.find(missing).unwrap();
+            assert!(text[at..].lines().nth(1) == Some(""), "{missing}");
+        }
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! `payloads` holds exactly the report objects `wxmsg parse --format json` prints
 //! (every finding, whatever `--quiet`/`--verbose` say); `diagnostics` holds the
-//! findings about the file itself (`no-payload`). A file's `valid` is its verdict,
+//! findings about the file itself (`no-payload`). The totals come first, so the
+//! report objects wait in each file's spool until every file is checked. A file's `valid` is its verdict,
 //! so with `--strict` a file whose payloads are all `valid` may still be `false`.
 
 use super::{CiOptions, FileResult, Totals};
@@ -17,15 +18,14 @@ use std::io::{self, Write};
 /// Writes the run as a single JSON document followed by a newline.
 pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
     let t = Totals::of(files, o.strict);
+    write!(
+        out,
+        "{{\"passed\":{},\"failed\":{},\"files\":[",
+        t.passed, t.failed
+    )?;
     let mut buf = Vec::with_capacity(4096);
-    buf.extend_from_slice(
-        format!(
-            "{{\"passed\":{},\"failed\":{},\"files\":[",
-            t.passed, t.failed
-        )
-        .as_bytes(),
-    );
     for (i, f) in files.iter().enumerate() {
+        buf.clear();
         if i > 0 {
             buf.push(b',');
         }
@@ -46,38 +46,32 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
             report_json::diagnostic(&mut buf, d);
         }
         buf.extend_from_slice(b"],\"payloads\":[");
-        for (j, r) in f.reports.iter().enumerate() {
-            if j > 0 {
-                buf.push(b',');
-            }
-            report_json::write_report(&mut buf, r);
-            // `write_report` ends each report with a newline (it writes JSON lines);
-            // inside the array the document stays on one line.
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
+        out.write_all(&buf)?;
+        // The report objects, comma-separated, as the collector spooled them.
+        if let Some(payloads) = &f.payload_json {
+            io::copy(&mut payloads.reader(), out)?;
         }
-        buf.extend_from_slice(b"]}");
-        // Flush per file so a run over thousands of files does not hold two copies.
-        if buf.len() > 1 << 16 {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
+        out.write_all(b"]}")?;
     }
-    buf.extend_from_slice(b"]}\n");
-    out.write_all(&buf)
+    out.write_all(b"]}\n")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::sample;
+    use super::super::testing::sample_for;
+    use super::super::Format;
     use super::*;
     use serde_json::Value;
 
     #[test]
     fn one_document_with_reports_and_file_findings() {
         let mut out = Vec::new();
-        write(&mut out, &sample(), &CiOptions::default()).unwrap();
+        write(
+            &mut out,
+            &sample_for(Format::Json, &CiOptions::default()),
+            &CiOptions::default(),
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 1);
         let v: Value = serde_json::from_str(&text).unwrap();

@@ -17,9 +17,8 @@
 //! [`sanitize::escape`] and any character XML still forbids is written as `\u{…}`.
 
 use super::{finding_line, headline, CiOptions, FileResult, Totals};
-use crate::diag::Severity;
 use crate::render::sanitize;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -27,80 +26,78 @@ use std::io::{self, Write};
 const SUITE: &str = "wxmsg validate";
 const CLASSNAME: &str = "wxmsg.validate";
 
-/// Writes the JUnit document followed by a newline.
+/// Writes the JUnit document followed by a newline. Each failure's text is
+/// written finding by finding, never built whole.
 pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
     let t = Totals::of(files, o.strict);
     let tests = files.len().to_string();
     let failures = t.failed.to_string();
-    let mut w = Writer::new_with_indent(Vec::with_capacity(4096), b' ', 2);
+    let mut w = Writer::new_with_indent(&mut *out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    w.create_element("testsuites")
-        .with_attribute(("name", SUITE))
-        .with_attribute(("tests", tests.as_str()))
-        .with_attribute(("failures", failures.as_str()))
-        .with_attribute(("errors", "0"))
-        .write_inner_content(|w| {
-            w.create_element("testsuite")
-                .with_attribute(("name", SUITE))
-                .with_attribute(("tests", tests.as_str()))
-                .with_attribute(("failures", failures.as_str()))
-                .with_attribute(("errors", "0"))
-                .with_attribute(("skipped", "0"))
-                .write_inner_content(|w| {
-                    for f in files {
-                        testcase(w, f, o)?;
-                    }
-                    Ok(())
-                })?;
-            Ok(())
-        })?;
-    let mut buf = w.into_inner();
-    buf.push(b'\n');
-    out.write_all(&buf)
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", SUITE));
+    suites.push_attribute(("tests", tests.as_str()));
+    suites.push_attribute(("failures", failures.as_str()));
+    suites.push_attribute(("errors", "0"));
+    w.write_event(Event::Start(suites.borrow()))?;
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", SUITE));
+    suite.push_attribute(("tests", tests.as_str()));
+    suite.push_attribute(("failures", failures.as_str()));
+    suite.push_attribute(("errors", "0"));
+    suite.push_attribute(("skipped", "0"));
+    w.write_event(Event::Start(suite.borrow()))?;
+    for f in files {
+        testcase(&mut w, f, o)?;
+    }
+    w.write_event(Event::End(suite.to_end()))?;
+    w.write_event(Event::End(suites.to_end()))?;
+    out.write_all(b"\n")
 }
 
-fn testcase(w: &mut Writer<Vec<u8>>, f: &FileResult, o: &CiOptions) -> io::Result<()> {
+fn testcase<W: Write>(w: &mut Writer<W>, f: &FileResult, o: &CiOptions) -> io::Result<()> {
     let path = xml_safe(sanitize::escape(&f.path));
-    let shown = f.shown(o);
-    let el = w
-        .create_element("testcase")
-        .with_attribute(("name", path.as_ref()))
-        .with_attribute(("classname", CLASSNAME))
-        .with_attribute(("file", path.as_ref()));
+    let mut el = BytesStart::new("testcase");
+    el.push_attribute(("name", path.as_ref()));
+    el.push_attribute(("classname", CLASSNAME));
+    el.push_attribute(("file", path.as_ref()));
     let passed = f.passed(o.strict);
-    if passed && shown.is_empty() {
-        el.write_empty()?;
+    if passed && f.findings.is_empty() {
+        w.write_event(Event::Empty(el))?;
         return Ok(());
     }
-    let body = shown
-        .iter()
-        .map(|d| finding_line(&f.path, d))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let body = xml_safe(Cow::Owned(body));
-    el.write_inner_content(|w| {
-        if passed {
-            w.create_element("system-out")
-                .write_text_content(BytesText::new(&body))?;
-            return Ok(());
-        }
+    w.write_event(Event::Start(el.borrow()))?;
+    let inner = if passed {
+        BytesStart::new("system-out")
+    } else {
         // The first finding that makes the file fail names the failure.
-        let first = shown.iter().find(|d| match d.severity {
-            Severity::Error => true,
-            Severity::Warning => o.strict,
-            Severity::Info => false,
-        });
-        let (message, kind) = match first {
+        let (message, kind) = match &f.first_failure {
             Some(d) => (headline(d), d.code.as_str()),
             None => ("the file failed".to_string(), "failure"),
         };
         let message = xml_safe(sanitize::escape(&message));
-        w.create_element("failure")
-            .with_attribute(("message", message.as_ref()))
-            .with_attribute(("type", kind))
-            .write_text_content(BytesText::new(&body))?;
-        Ok(())
-    })?;
+        let mut failure = BytesStart::new("failure");
+        failure.push_attribute(("message", message.as_ref()));
+        failure.push_attribute(("type", kind));
+        failure
+    };
+    w.write_event(Event::Start(inner.borrow()))?;
+    // The text: every shown finding, one per line. An empty text still counts (it
+    // keeps the closing tag on the same line).
+    w.write_event(Event::Text(BytesText::new("")))?;
+    for (i, d) in f.findings.iter().enumerate() {
+        let d = d?;
+        let mut line = if i > 0 {
+            "\n".to_string()
+        } else {
+            String::new()
+        };
+        line.push_str(&finding_line(&f.path, &d));
+        let line = xml_safe(Cow::Owned(line));
+        w.write_event(Event::Text(BytesText::new(&line)))?;
+    }
+    w.write_event(Event::End(inner.to_end()))?;
+    w.write_event(Event::End(el.to_end()))?;
     Ok(())
 }
 

@@ -1,62 +1,134 @@
 //! Reports for `wxmsg validate`: the per-file verdicts rendered for people and for CI.
 //!
 //! Every format — [`human`], [`json`], [`github`], [`junit`], [`sarif`] — draws from the
-//! same [`FileResult`] values and the same [`Diagnostic`]s inside them, and they all
-//! agree on which findings are shown ([`CiOptions::shows`]) and on whether a file
-//! passed ([`FileResult::passed`]). Wording shared by several formats (the one-line
-//! finding, the closing count) is produced here once.
+//! same [`FileResult`] values, and they all agree on which findings are shown
+//! ([`CiOptions::shows`]) and on whether a file passed ([`FileResult::passed`]).
+//! Wording shared by several formats (the one-line finding, the closing count) is
+//! produced here once.
 //!
-//! Nothing here analyses anything or prints: the command builds the results and hands
-//! an [`io::Write`] to [`write`].
+//! Nothing here analyses anything or prints: the command feeds each file's reports
+//! to a [`Collector`] and hands the results and an [`io::Write`] to [`write`].
+//!
+//! Memory does not grow with the size of a file: a [`Collector`] keeps counts, not
+//! reports, and puts what must wait for the end of the run (the shown findings,
+//! sorted; the JSON of the payloads) in [`spool::Spool`]s, which move to a temporary
+//! file once they outgrow memory. The human format reads the quoted source lines
+//! again from the input ([`source::Reopen`]) rather than keeping it.
 
+pub mod collect;
+pub mod findings;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod source;
+pub mod spool;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::report::Report;
+pub use collect::Collector;
+pub use findings::Findings;
+pub use source::Reopen;
+pub use spool::{Spool, SpoolStore};
+
+use crate::diag::{Code, Diagnostic, Severity};
 use std::io::{self, Write};
 
-/// What checking one file found.
-#[derive(Clone, Debug)]
+/// What checking one file found: its verdict and what the formats show of it.
+/// Built by a [`Collector`].
 pub struct FileResult {
     /// The path as the user will recognise it (`fixtures/a.json`, `<stdin>`).
     pub path: String,
-    /// The file's bytes, kept so the human format can quote the offending line.
-    pub source: Vec<u8>,
-    /// One report per payload, in the order they appear in the file.
-    pub reports: Vec<Report>,
+    /// How many payloads (reports) the file held.
+    pub payloads: u64,
+    /// Some finding (shown or not) is an error.
+    pub has_error: bool,
+    /// Some finding (shown or not) is a warning.
+    pub has_warning: bool,
     /// Findings about the file as a whole (`no-payload`), not about one payload.
     pub file_diagnostics: Vec<Diagnostic>,
+    /// The shown findings (see [`CiOptions::shows`]), ordered by position in the
+    /// file; findings at the same place keep the engine's order. Empty for the
+    /// JSON format, which shows the reports instead.
+    pub findings: Findings,
+    /// The first of `findings` that makes the file fail (it names the JUnit failure).
+    pub first_failure: Option<Finding>,
+    /// Which codes occur in `findings`, by index in [`Code::ALL`].
+    pub codes: Vec<bool>,
+    /// For the JSON format: the payloads' report objects, comma-separated.
+    pub payload_json: Option<Spool>,
+    /// For the human format: the input, to quote the lines findings point at.
+    pub source: Option<Box<dyn Reopen>>,
+}
+
+impl std::fmt::Debug for FileResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileResult")
+            .field("path", &self.path)
+            .field("payloads", &self.payloads)
+            .field("has_error", &self.has_error)
+            .field("has_warning", &self.has_warning)
+            .field("file_diagnostics", &self.file_diagnostics)
+            .field("findings", &self.findings.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl FileResult {
     /// A file passes when it holds at least one payload, nothing in it is an error,
     /// and — with `strict` — nothing is a warning either.
     pub fn passed(&self, strict: bool) -> bool {
-        !self.reports.is_empty()
-            && self.all().all(|d| match d.severity {
-                Severity::Error => false,
-                Severity::Warning => !strict,
-                Severity::Info => true,
-            })
+        self.payloads > 0 && !self.has_error && !(strict && self.has_warning)
     }
 
-    /// Every finding of the file: file-level ones, then each payload's.
-    pub fn all(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.file_diagnostics
-            .iter()
-            .chain(self.reports.iter().flat_map(|r| r.diagnostics.iter()))
+    /// Whether `code` occurs among the shown findings.
+    pub fn has_code(&self, code: Code) -> bool {
+        let i = Code::ALL.iter().position(|c| *c == code);
+        i.and_then(|i| self.codes.get(i)).copied().unwrap_or(false)
+    }
+}
+
+/// A shown finding, as the formats need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// 1-based line in the file.
+    pub line: u32,
+    /// 1-based column in the line, in characters.
+    pub column: u32,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What it is.
+    pub code: Code,
+    /// About the file as a whole (`no-payload`): nothing to point at.
+    pub whole_file: bool,
+    /// The field and the message: `/Title: message`, or just the message.
+    pub text: String,
+}
+
+impl Finding {
+    /// The finding as shown for `d`; `whole_file` for a file-level finding.
+    pub fn of(d: &Diagnostic, whole_file: bool) -> Finding {
+        Finding {
+            line: d.line,
+            column: d.column,
+            severity: d.severity,
+            code: d.code,
+            whole_file,
+            text: message_with_field(d),
+        }
     }
 
-    /// The findings `o` shows, ordered by position in the file (stable, so findings
-    /// at the same place keep the engine's order).
-    pub fn shown<'a>(&'a self, o: &CiOptions) -> Vec<&'a Diagnostic> {
-        let mut v: Vec<&Diagnostic> = self.all().filter(|d| o.shows(d)).collect();
-        v.sort_by_key(|d| (d.line, d.column));
-        v
+    /// The sort key: position in the file.
+    pub fn key(&self) -> (u32, u32) {
+        (self.line, self.column)
+    }
+
+    /// Whether this finding makes its file fail.
+    pub fn fails(&self, strict: bool) -> bool {
+        match self.severity {
+            Severity::Error => true,
+            Severity::Warning => strict,
+            Severity::Info => false,
+        }
     }
 }
 
@@ -103,7 +175,9 @@ impl CiOptions {
 /// Files that passed and failed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
+    /// Files that passed.
     pub passed: usize,
+    /// Files that failed.
     pub failed: usize,
 }
 
@@ -145,10 +219,8 @@ pub fn write(
 /// `error[missing-field] /Title: message`, or `error[no-payload] message` when the
 /// finding has no field. Payload-derived text is *not* escaped here; each format
 /// escapes for its own medium.
-pub fn headline(d: &Diagnostic) -> String {
-    let mut s = format!("{}[{}] ", d.severity.as_str(), d.code.as_str());
-    s.push_str(&message_with_field(d));
-    s
+pub fn headline(f: &Finding) -> String {
+    format!("{}[{}] {}", f.severity.as_str(), f.code.as_str(), f.text)
 }
 
 /// `/Title: message`, or just the message when the finding has no field.
@@ -161,13 +233,13 @@ pub fn message_with_field(d: &Diagnostic) -> String {
 
 /// `path:line:col: error[code] field: message` — the one-line form of a finding,
 /// with every payload-derived part escaped for a terminal or a text report.
-pub fn finding_line(path: &str, d: &Diagnostic) -> String {
+pub fn finding_line(path: &str, f: &Finding) -> String {
     format!(
         "{}:{}:{}: {}",
         crate::render::sanitize::escape(path),
-        d.line,
-        d.column,
-        crate::render::sanitize::escape(&headline(d))
+        f.line,
+        f.column,
+        crate::render::sanitize::escape(&headline(f))
     )
 }
 
@@ -175,7 +247,7 @@ pub fn finding_line(path: &str, d: &Diagnostic) -> String {
 pub(crate) mod testing {
     //! Hand-built results for the renderers' unit tests.
 
-    use super::FileResult;
+    use super::{CiOptions, Collector, FileResult, Format, SpoolStore};
     use crate::diag::{Code, Diagnostic};
     use crate::doc::Format as DocFormat;
     use crate::report::Report;
@@ -199,20 +271,39 @@ pub(crate) mod testing {
         }
     }
 
-    /// A file with one payload carrying `diagnostics`.
+    /// A file with one payload carrying `diagnostics`, collected for `format`
+    /// with options `o`.
+    pub fn file_for(
+        format: Format,
+        o: &CiOptions,
+        path: &str,
+        source: &str,
+        diagnostics: Vec<Diagnostic>,
+    ) -> FileResult {
+        let store = SpoolStore::in_memory();
+        let mut c = Collector::new(path, format, o, &store);
+        c.add(&report(path, diagnostics));
+        c.finish(Some(Box::new(source.as_bytes().to_vec())))
+            .unwrap()
+    }
+
+    /// [`file_for`] the human format with the default options.
     pub fn file(path: &str, source: &str, diagnostics: Vec<Diagnostic>) -> FileResult {
-        FileResult {
-            path: path.to_string(),
-            source: source.as_bytes().to_vec(),
-            reports: vec![report(path, diagnostics)],
-            file_diagnostics: Vec::new(),
-        }
+        file_for(
+            Format::Human,
+            &CiOptions::default(),
+            path,
+            source,
+            diagnostics,
+        )
     }
 
     /// Three files: one clean, one with an error and a warning, one with no payload.
-    pub fn sample() -> Vec<FileResult> {
-        let ok = file("a/ok.json", "{}\n", Vec::new());
-        let bad = file(
+    pub fn sample_for(format: Format, o: &CiOptions) -> Vec<FileResult> {
+        let ok = file_for(format, o, "a/ok.json", "{}\n", Vec::new());
+        let bad = file_for(
+            format,
+            o,
             "a/bad.json",
             "{\n  \"MsgType\": \"text\",\n  \"CreateTime\": \"x\"\n}\n",
             vec![
@@ -222,18 +313,21 @@ pub(crate) mod testing {
                     .with_field("/CreateTime"),
             ],
         );
-        let empty = FileResult {
-            path: "b/empty.json".to_string(),
-            source: Vec::new(),
-            reports: Vec::new(),
-            file_diagnostics: vec![Diagnostic::new(
-                Code::NoPayload,
-                "no WeChat payload found: the file is empty",
-                1,
-                1,
-            )],
-        };
+        let store = SpoolStore::in_memory();
+        let mut c = Collector::new("b/empty.json", format, o, &store);
+        c.add_file_diagnostic(Diagnostic::new(
+            Code::NoPayload,
+            "no WeChat payload found: the file is empty",
+            1,
+            1,
+        ));
+        let empty = c.finish(Some(Box::new(Vec::new()))).unwrap();
         vec![bad, ok, empty]
+    }
+
+    /// [`sample_for`] the human format with the default options.
+    pub fn sample() -> Vec<FileResult> {
+        sample_for(Format::Human, &CiOptions::default())
     }
 }
 
@@ -296,12 +390,12 @@ mod tests {
     fn finding_line_escapes_and_omits_a_missing_field() {
         let d = Diagnostic::new(Code::NoPayload, "no payload", 1, 1);
         assert_eq!(
-            finding_line("x\u{1b}.json", &d),
+            finding_line("x\u{1b}.json", &Finding::of(&d, true)),
             "x\\x1b.json:1:1: error[no-payload] no payload"
         );
         let d = d.with_field("/a\nb");
         assert_eq!(
-            finding_line("x.json", &d),
+            finding_line("x.json", &Finding::of(&d, false)),
             "x.json:1:1: error[no-payload] /a\\nb: no payload"
         );
     }

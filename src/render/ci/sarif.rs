@@ -10,7 +10,7 @@
 //! Messages are kept exactly (JSON escaping makes them safe to carry); viewers
 //! display them as text.
 
-use super::{message_with_field, CiOptions, FileResult};
+use super::{CiOptions, FileResult};
 use crate::diag::{Code, Severity};
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -27,40 +27,17 @@ fn information_uri() -> &'static str {
     }
 }
 
-/// Writes the SARIF log (pretty-printed) followed by a newline.
-pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
-    let found: Vec<(&FileResult, Vec<&crate::diag::Diagnostic>)> =
-        files.iter().map(|f| (f, f.shown(o))).collect();
+/// Writes the SARIF log (pretty-printed, as `serde_json` pretty-prints) followed by
+/// a newline. The results are written one at a time, never held together.
+pub fn write(out: &mut dyn Write, files: &[FileResult], _o: &CiOptions) -> io::Result<()> {
     // Rules in documentation order, so the output does not depend on which file
     // happened to hold a code first.
     let rules: Vec<Code> = Code::ALL
         .iter()
         .copied()
-        .filter(|c| found.iter().any(|(_, ds)| ds.iter().any(|d| d.code == *c)))
+        .filter(|c| files.iter().any(|f| f.has_code(*c)))
         .collect();
-    let mut results = Vec::new();
-    for (f, ds) in &found {
-        let uri = uri(&f.path);
-        for d in ds {
-            let index = rules.iter().position(|c| *c == d.code).unwrap_or(0);
-            results.push(json!({
-                "ruleId": d.code.as_str(),
-                "ruleIndex": index,
-                "level": level(d.severity),
-                "message": { "text": message_with_field(d) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri },
-                        "region": {
-                            "startLine": d.line.max(1),
-                            "startColumn": d.column.max(1),
-                        },
-                    },
-                }],
-            }));
-        }
-    }
-    let rules: Vec<Value> = rules
+    let rule_values: Vec<Value> = rules
         .iter()
         .map(|c| {
             json!({
@@ -71,25 +48,69 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
             })
         })
         .collect();
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "wxmsg",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": information_uri(),
-                    "rules": rules,
-                },
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    let tool = json!({
+        "driver": {
+            "name": "wxmsg",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": information_uri(),
+            "rules": rule_values,
+        },
     });
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    // The log is `{"$schema", "version", "runs": [{"tool", "columnKind", "results"}]}`;
+    // its frame is written by hand in serde_json's pretty layout (two-space indent).
+    out.write_all(b"{\n  \"$schema\": ")?;
+    pretty(out, &json!(SCHEMA), 2)?;
+    out.write_all(b",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")?;
+    pretty(out, &tool, 6)?;
+    out.write_all(b",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [")?;
+    let mut any = false;
+    for f in files {
+        let uri = uri(&f.path);
+        for d in f.findings.iter() {
+            let d = d?;
+            let index = rules.iter().position(|c| *c == d.code).unwrap_or(0);
+            let result = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": index,
+                "level": level(d.severity),
+                "message": { "text": d.text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri },
+                        "region": {
+                            "startLine": d.line.max(1),
+                            "startColumn": d.column.max(1),
+                        },
+                    },
+                }],
+            });
+            out.write_all(if any { b",\n        " } else { b"\n        " })?;
+            pretty(out, &result, 8)?;
+            any = true;
+        }
+    }
+    if any {
+        out.write_all(b"\n      ]")?;
+    } else {
+        out.write_all(b"]")?;
+    }
+    out.write_all(b"\n    }\n  ]\n}\n")
+}
+
+/// Writes `v` pretty-printed as if it were nested `indent` spaces deep: every line
+/// after the first is indented (JSON strings never hold a raw newline).
+fn pretty(out: &mut dyn Write, v: &Value, indent: usize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(io::Error::from)?;
+    let pad = " ".repeat(indent);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(pad.as_bytes())?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
 }
 
 fn level(s: Severity) -> &'static str {
@@ -121,12 +142,13 @@ fn uri(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::sample;
+    use super::super::testing::sample_for;
+    use super::super::Format;
     use super::*;
 
     fn render(o: &CiOptions) -> Value {
         let mut out = Vec::new();
-        write(&mut out, &sample(), o).unwrap();
+        write(&mut out, &sample_for(Format::Sarif, o), o).unwrap();
         serde_json::from_slice(&out).unwrap()
     }
 
