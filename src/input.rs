@@ -500,7 +500,8 @@ impl<R: Read> Scanner<R> {
 
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
-        if format == Format::Json && self.fast_json(c) {
+        if format == Format::Json && self.fast_json(c) || format == Format::Xml && self.fast_xml(c)
+        {
             return Ok(());
         }
         // Find the extent, reading more lines as long as the text stays plausible.
@@ -582,6 +583,16 @@ impl<R: Read> Scanner<R> {
         }
         let bytes = &self.buf[c..c + end];
         let limits = self.opts.limits;
+        if self.opts.lane && format == Format::Xml && declared.is_none() {
+            let tape = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| Some((text, Tape::read_xml(text, limits)?)));
+            if let Some((text, (tape, used))) = tape {
+                let text = text.get(..used).unwrap_or_default().into();
+                self.accept_tape(c, used, format, text, tape);
+                return;
+            }
+        }
         let parsed = match format {
             Format::Json => parse_json_any(bytes, limits),
             Format::Xml => xml::parse(bytes, limits).and_then(|(n, e, notes)| {
@@ -692,18 +703,8 @@ impl<R: Read> Scanner<R> {
         };
         if self.opts.lane {
             if let Some((tape, used)) = Tape::read(rest, self.opts.limits) {
-                let (line, column) = self.line_col(c);
-                let doc = TapeDoc {
-                    source: self.source.clone(),
-                    text: rest.get(..used).unwrap_or_default().into(),
-                    tape,
-                    line,
-                    column,
-                };
-                self.docs += 1;
-                self.pending.push_back(Item::Tape(doc));
-                self.pos = c + used.max(1);
-                self.covered = self.line_of(self.pos.saturating_sub(1).max(c));
+                let text = rest.get(..used).unwrap_or_default().into();
+                self.accept_tape(c, used, Format::Json, text, tape);
                 return true;
             }
         }
@@ -715,6 +716,41 @@ impl<R: Read> Scanner<R> {
         };
         let text = Arc::from(text);
         self.accept(c, used, Format::Json, text, root, false, Vec::new(), None);
+        true
+    }
+
+    /// Queues a document read onto a tape (see [`ScanOptions::lane`]), with the
+    /// bookkeeping of [`Scanner::accept`].
+    fn accept_tape(&mut self, c: usize, used: usize, format: Format, text: Box<str>, tape: Tape) {
+        let (line, column) = self.line_col(c);
+        self.docs += 1;
+        self.pending.push_back(Item::Tape(TapeDoc {
+            source: self.source.clone(),
+            format,
+            text,
+            tape,
+            line,
+            column,
+        }));
+        self.pos = c + used.max(1);
+        self.covered = self.line_of(self.pos.saturating_sub(1).max(c));
+    }
+
+    /// [`Scanner::fast_json`] for flat WeChat XML on one line, for the lane: no
+    /// structural scan first. Anything it cannot read goes the usual way.
+    fn fast_xml(&mut self, c: usize) -> bool {
+        if !self.opts.lane || self.declared.is_some() || self.doctype {
+            return false;
+        }
+        let line_end = self.line_end(self.line_index(c));
+        let Ok(rest) = std::str::from_utf8(&self.buf[c..line_end]) else {
+            return false;
+        };
+        let Some((tape, used)) = Tape::read_xml(rest, self.opts.limits) else {
+            return false;
+        };
+        let text = rest.get(..used).unwrap_or_default().into();
+        self.accept_tape(c, used, Format::Xml, text, tape);
         true
     }
 

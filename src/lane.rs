@@ -12,14 +12,16 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef};
+use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{line_col_in, Document, Format};
+use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
 use crate::input::{Broken, Item};
-use crate::parse::{json, Limits};
+use crate::parse::{json, xml, Limits};
+use crate::pipeline::Options;
 use crate::report::{Envelope, Report};
 use crate::tape::{Kind, Tape, View};
+use crate::validate::is_numeric_text;
 use std::sync::Arc;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
@@ -48,6 +50,8 @@ impl Verdict {
 #[derive(Debug)]
 pub struct TapeDoc {
     pub source: Arc<str>,
+    /// JSON, or flat WeChat XML.
+    pub format: Format,
     /// The document's own text.
     pub text: Box<str>,
     pub tape: Tape,
@@ -58,14 +62,14 @@ pub struct TapeDoc {
 
 /// The reports of a tape document (one, or one per entry of a `sync_msg`
 /// response), or `None` when the full pipeline must look.
-pub fn analyze(doc: &TapeDoc, platforms: &[PlatformId], decrypting: bool) -> Option<Vec<Report>> {
+pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
     let root = doc.tape.root(&doc.text);
     if root.kind() != Kind::Object {
         return None;
     }
     let d = detect::discriminator(&root)?;
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, platforms, decrypting)?;
+        let r = payload_report(doc, root, d, opts)?;
         return Some(vec![r]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
@@ -92,7 +96,7 @@ pub fn analyze(doc: &TapeDoc, platforms: &[PlatformId], decrypting: bool) -> Opt
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, platforms, decrypting)?;
+        let mut r = payload_report(doc, entry, d, opts)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
     }
@@ -104,10 +108,10 @@ fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
     d: Discriminator,
-    platforms: &[PlatformId],
-    decrypting: bool,
+    opts: &Options,
 ) -> Option<Report> {
-    if decrypting && d.envelope.is_some() {
+    let platforms = &opts.platforms[..];
+    if opts.decrypt.is_some() && d.envelope.is_some() {
         return None;
     }
     let allowed = |p: PlatformId| platforms.is_empty() || platforms.contains(&p);
@@ -171,13 +175,18 @@ fn payload_report(
             column,
         ));
     }
-    let mut payload = Vec::with_capacity(doc.text.len() + 16);
-    crate::render::json_out::write_view(&mut payload, root);
+    let payload_json = if opts.lane_skips_payload {
+        None
+    } else {
+        let mut payload = Vec::with_capacity(doc.text.len() + 16);
+        crate::render::json_out::write_view(&mut payload, root);
+        Some(String::from_utf8(payload).ok()?)
+    };
     Some(Report {
         source: doc.source.clone(),
         line,
         column,
-        format: Format::Json,
+        format: doc.format,
         platform,
         candidates,
         type_id: Some(d.id),
@@ -185,7 +194,7 @@ fn payload_report(
         envelope: d.envelope,
         diagnostics,
         doc: None,
-        payload_json: Some(String::from_utf8(payload).ok()?),
+        payload_json,
     })
 }
 
@@ -198,27 +207,50 @@ impl TapeDoc {
     /// The document as the full pipeline takes it: parsed into a tree, exactly as
     /// the scanner would have queued it without the lane.
     pub fn into_item(self, limits: Limits) -> Item {
-        match json::parse_str(&self.text, json::Mode::Strict, limits) {
-            Ok((root, _)) => Item::Doc(
-                Document {
-                    source: self.source,
-                    format: Format::Json,
-                    text: Arc::from(self.text),
-                    line: self.line,
-                    column: self.column,
+        let parsed = match self.format {
+            Format::Json => json::parse_str(&self.text, json::Mode::Strict, limits)
+                .map(|(root, _)| (root, Vec::new())),
+            Format::Xml => xml::parse(self.text.as_bytes(), limits).map(|(root, _, notes)| {
+                (
                     root,
-                    embedded: None,
-                    lenient: false,
-                },
-                Vec::new(),
-            ),
+                    notes
+                        .into_iter()
+                        .map(|n| (n.pos, n.code, n.message))
+                        .collect(),
+                )
+            }),
+        };
+        match parsed {
+            Ok((root, notes)) => {
+                let notes: Vec<(usize, Code, String)> = notes;
+                let diags = notes
+                    .into_iter()
+                    .map(|(pos, code, message)| {
+                        let (l, c) = line_col_in(&self.text, pos, self.line, self.column);
+                        Diagnostic::new(code, message, l, c)
+                    })
+                    .collect();
+                Item::Doc(
+                    Document {
+                        source: self.source,
+                        format: self.format,
+                        text: Arc::from(self.text),
+                        line: self.line,
+                        column: self.column,
+                        root,
+                        embedded: None,
+                        lenient: false,
+                    },
+                    diags,
+                )
+            }
             // The tape only accepts what the parser accepts; should they ever
             // disagree, the parser's verdict is reported, never a lost payload.
             Err(e) => {
                 let (line, column) = line_col_in(&self.text, e.pos, self.line, self.column);
                 Item::Broken(Broken {
                     source: self.source,
-                    format: Format::Json,
+                    format: self.format,
                     line: self.line,
                     column: self.column,
                     diagnostic: Diagnostic::new(e.code, e.message, line, column),
@@ -320,6 +352,9 @@ fn has_duplicates(obj: View<'_>) -> bool {
 
 /// Mirrors `Validator::value` for JSON values: clean only on the canonical type.
 fn value(field: &'static Field, m: View<'_>) -> Verdict {
+    if m.form() != XmlForm::None {
+        return xml_value(field, m);
+    }
     match (field.ty, m.kind()) {
         (Ty::String, Kind::Str | Kind::StrEsc) => text(field, m),
         (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
@@ -375,6 +410,58 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
     }
 }
 
+/// Mirrors `Validator::xml_value` for the leaves a flat XML tape holds (CDATA
+/// text, bare text or number, empty). Fields the typing pass would change
+/// (booleans, arrays, objects) are left to the full pipeline.
+fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
+    let numeric = matches!(
+        field.ty,
+        Ty::Integer | Ty::Id64 | Ty::Timestamp | Ty::Number
+    );
+    match (field.ty, m.kind(), m.form()) {
+        (Ty::String, Kind::Null, _) => Verdict::Clean,
+        (Ty::String, Kind::Str, _) => text(field, m),
+        (Ty::String, Kind::Number, _) => {
+            if field.xml == Xml::Cdata {
+                // Bare text where WeChat writes CDATA: a variant warning.
+                Verdict::Flawed
+            } else {
+                codes(field, m.raw())
+            }
+        }
+        (_, Kind::Str | Kind::Number, form) if numeric => {
+            let s = m.raw();
+            let t = s.trim();
+            let integral = field.ty != Ty::Number;
+            let fits = if integral {
+                is_integer_lexeme(t)
+            } else {
+                is_numeric_text(t)
+            };
+            // Not a number, a number in CDATA where WeChat writes bare text, or
+            // padding: each a warning or an error.
+            if !fits || (form == XmlForm::Cdata && field.xml != Xml::Cdata) || t.len() != s.len() {
+                return Verdict::Flawed;
+            }
+            if !integral {
+                return codes(field, t);
+            }
+            if !t.bytes().all(|b| b.is_ascii_digit()) {
+                // A negative integer: the range rules decide.
+                return Verdict::Unsure;
+            }
+            match in_range(field.ty, t) {
+                Verdict::Clean => codes(field, t),
+                other => other,
+            }
+        }
+        // An empty element on a numeric field, and anything else typing or the
+        // other rules would have to judge.
+        (_, Kind::Null, _) if numeric => Verdict::Flawed,
+        _ => Verdict::Unsure,
+    }
+}
+
 /// Mirrors `Validator::range` for an unsigned integer lexeme (JSON grammar: no
 /// leading zeros): ids and integers up to `u64::MAX`, timestamps in seconds.
 fn in_range(ty: Ty, digits: &str) -> Verdict {
@@ -382,6 +469,11 @@ fn in_range(ty: Ty, digits: &str) -> Verdict {
     if digits.len() <= 11 {
         return Verdict::Clean;
     }
+    // Leading zeros (possible in XML text) do not count.
+    let digits = match digits.trim_start_matches('0') {
+        "" => "0",
+        d => d,
+    };
     let Some(n) = (digits.len() <= 39)
         .then(|| digits.parse::<u128>().ok())
         .flatten()
@@ -403,8 +495,10 @@ fn in_range(ty: Ty, digits: &str) -> Verdict {
 fn text(field: &'static Field, m: View<'_>) -> Verdict {
     match escapes(m) {
         Verdict::Clean if field.codes.is_empty() => Verdict::Clean,
+        // XML element text may be padded; JSON text is compared exactly.
         Verdict::Clean => match m.str() {
-            Some(s) => codes(field, &s),
+            Some(s) if m.form() == XmlForm::None => codes(field, &s),
+            Some(s) => codes(field, s.trim()),
             None => Verdict::Unsure,
         },
         other => other,

@@ -34,6 +34,9 @@ pub struct Options {
     /// compatibility mode) are verified and decrypted, and the payload inside is
     /// what gets detected and validated.
     pub decrypt: Option<DecryptConfig>,
+    /// The fast lane ([`ScanOptions::lane`]) leaves [`Report::payload_json`]
+    /// empty: for consumers that never show valid payloads.
+    pub lane_skips_payload: bool,
 }
 
 /// Reads one input and yields a report per payload.
@@ -127,7 +130,7 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
     match item {
         Item::Skipped => return Outcome::Skipped,
         Item::Tape(t) => {
-            if let Some(reports) = lane::analyze(&t, &opts.platforms, opts.decrypt.is_some()) {
+            if let Some(reports) = lane::analyze(&t, opts) {
                 return Outcome::Reports(reports.into());
             }
             return analyze_item(t.into_item(opts.scan.limits), opts);

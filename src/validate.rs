@@ -915,7 +915,7 @@ fn magnitude(digits: &str) -> Option<u128> {
 
 /// True for text that reads as a decimal number (`12`, `-0.5`, `1.2e16`, `054`).
 /// Only a classification for messages and variants; values are never converted.
-fn is_numeric_text(s: &str) -> bool {
+pub(crate) fn is_numeric_text(s: &str) -> bool {
     // The byte filter keeps `inf`/`NaN`, which `f64` would accept, out.
     s.bytes().any(|b| b.is_ascii_digit())
         && s.bytes()

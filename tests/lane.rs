@@ -11,7 +11,7 @@ use std::sync::Arc;
 use wxmsg::catalog;
 use wxmsg::doc::Format;
 use wxmsg::pipeline::{Analyzer, Options};
-use wxmsg::render::{json_out, report_json};
+use wxmsg::render::{json_out, report_json, xml_out};
 
 /// Every report of `input` as JSON lines, plus the number of lines skipped.
 fn run(input: &[u8], lane: bool, platforms: &[catalog::PlatformId]) -> (String, u64) {
@@ -84,6 +84,57 @@ fn sample_lines() -> Vec<String> {
             String::from_utf8(out).expect("samples are UTF-8")
         })
         .collect()
+}
+
+/// Every catalogue type's XML sample as one line.
+fn xml_sample_lines() -> Vec<String> {
+    catalog::all_types()
+        .filter(|t| t.formats.contains(&Format::Xml))
+        .filter_map(|t| {
+            let mut out = Vec::new();
+            let node = wxmsg::sample::sample(t, Format::Xml);
+            xml_out::write_xml(&mut out, &node, Some(t), false).ok()?;
+            String::from_utf8(out).ok()
+        })
+        .collect()
+}
+
+#[test]
+fn every_xml_sample_reads_the_same_with_the_lane() {
+    let lines = xml_sample_lines();
+    assert!(lines.len() > 40);
+    same_with_and_without_lane(lines.join("\n").as_bytes());
+    let logged: String = lines.iter().map(|l| format!("DEBUG body={l}\n")).collect();
+    same_with_and_without_lane(logged.as_bytes());
+}
+
+/// A JSON object line written as flat XML, each scalar as CDATA, bare text or
+/// padded text as `style` picks (nested values are skipped).
+fn as_xml(line: &str, style: usize) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line) else {
+        return String::new();
+    };
+    let mut out = String::from("<xml>");
+    for (i, (k, v)) in map.iter().enumerate() {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Null => {
+                out.push_str(&format!("<{k}/>"));
+                continue;
+            }
+            _ => continue,
+        };
+        let body = match (style >> (i % 8)) % 4 {
+            0 => format!("<![CDATA[{text}]]>"),
+            1 | 2 => text.replace('&', "&amp;").replace('<', "&lt;"),
+            _ => format!(" {} ", text.replace('&', "&amp;").replace('<', "&lt;")),
+        };
+        out.push_str(&format!("<{k}>{body}</{k}>"));
+    }
+    out.push_str("</xml>");
+    out
 }
 
 #[test]
@@ -193,5 +244,9 @@ proptest! {
         let once = mutate(line, pick, how, VALUES[value]);
         let twice = mutate(&once, pick2, 0, VALUES[value2]);
         same_with_and_without_lane(format!("{once}\n{twice}\n").as_bytes());
+        // The same payloads as flat XML, values as CDATA, bare or padded text.
+        let style = pick.wrapping_mul(31).wrapping_add(value2);
+        let xml = format!("{}\n{}\n", as_xml(&once, style), as_xml(&twice, style >> 3));
+        same_with_and_without_lane(xml.as_bytes());
     }
 }

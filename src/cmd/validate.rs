@@ -1,22 +1,30 @@
 //! `wxmsg validate`: check payload fixtures for CI and pre-commit.
 //!
-//! Paths are expanded (directories searched recursively), every file is read whole
-//! and checked on all cores, and the results are rendered sorted by path by one of
-//! the [`ci`] formats. A file passes when it holds at least one payload and every
-//! payload is valid (with `--strict`, also free of warnings).
+//! Paths are expanded (directories searched recursively), files are checked on all
+//! cores, and the results are rendered sorted by path by one of the [`ci`] formats.
+//! A file passes when it holds at least one payload and every payload is valid
+//! (with `--strict`, also free of warnings).
+//!
+//! Memory stays flat whatever the size of a file: each input is streamed through
+//! the pipeline's [`Analyzer`] and every report is folded into a [`Collector`] and
+//! dropped at once. What the output needs later (sorted findings, the JSON of the
+//! payloads) is spooled, to a temporary file once it outgrows memory; the human
+//! format reads the lines it quotes again from the input. A pipe (standard input,
+//! a FIFO, `<(cmd)`) cannot be read again, so when it must be (the human format,
+//! `--platform`) it is copied to the spool as it streams.
 
 use super::{error_line, use_color, Status};
 use crate::cli::ColorChoice;
 use anyhow::Result;
-use std::fs;
-use std::io::{self, IsTerminal, Read, Write};
+use std::fs::{self, File};
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wxmsg::catalog::PlatformId;
 use wxmsg::diag::{Code, Diagnostic, Severity};
 use wxmsg::pipeline::{Analyzer, Options};
-use wxmsg::render::ci::{self, CiOptions, FileResult};
+use wxmsg::render::ci::{self, CiOptions, Collector, FileResult, Reopen, Spool, SpoolStore};
 use wxmsg::render::sanitize;
 use wxmsg::report::Report;
 
@@ -176,31 +184,31 @@ pub fn run(a: Args) -> Result<Status> {
     opts.scan.limits.max_depth = a.max_depth;
     opts.scan.limits.max_fields = a.max_fields;
     opts.decrypt = a.key.decrypt_config();
-    // Stdin can only be read once and from one thread: read it before the workers.
-    let stdin = if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
-        if io::stdin().is_terminal() {
-            let _ = writeln!(
-                io::stderr(),
-                "wxmsg: reading payloads from the terminal; end with Ctrl-D, or pass a PATH"
-            );
-        }
-        let mut buf = Vec::new();
-        match io::stdin().lock().read_to_end(&mut buf) {
-            Ok(_) => Some(buf),
-            Err(e) => {
-                error_line(&format!("cannot read standard input: {e}"));
-                trouble = true;
-                None
-            }
-        }
-    } else {
-        None
-    };
+    // Valid payloads are only counted: the fast lane checks them without a tree,
+    // and writes them out as JSON only for the json format, which prints them.
+    opts.scan.lane = true;
+    opts.lane_skips_payload = a.format != CiFormat::Json;
+    if inputs.iter().any(|i| matches!(i, Input::Stdin)) && io::stdin().is_terminal() {
+        let _ = writeln!(
+            io::stderr(),
+            "wxmsg: reading payloads from the terminal; end with Ctrl-D, or pass a PATH"
+        );
+    }
 
-    // Only the JSON format shows the payloads; the others need just the findings,
-    // so the parsed documents are freed as soon as each payload is checked.
-    let keep_docs = a.format == CiFormat::Json;
-    let outcomes = check_all(&inputs, stdin, &opts, &a.platform, keep_docs)?;
+    let co = CiOptions {
+        strict: a.strict,
+        verbose: a.verbose,
+        quiet: a.quiet,
+        color: a.format == CiFormat::Human && use_color(a.color, io::stdout().is_terminal()),
+    };
+    let ctx = Ctx {
+        opts: &opts,
+        allowed: &a.platform,
+        format: a.format.into(),
+        co,
+        store: SpoolStore::new(),
+    };
+    let outcomes = check_all(&inputs, &ctx)?;
     let mut files = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         match o {
@@ -212,12 +220,6 @@ pub fn run(a: Args) -> Result<Status> {
         }
     }
 
-    let co = CiOptions {
-        strict: a.strict,
-        verbose: a.verbose,
-        quiet: a.quiet,
-        color: a.format == CiFormat::Human && use_color(a.color, io::stdout().is_terminal()),
-    };
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     ci::write(&mut out, a.format.into(), &files, &co)?;
     out.flush()?;
@@ -324,27 +326,22 @@ fn has_ext(name: &str, exts: &[String]) -> bool {
     })
 }
 
+/// What every check needs: reading options, `--platform`, the output format and
+/// options (a file's results are collected for them), and the spool store.
+struct Ctx<'a> {
+    opts: &'a Options,
+    allowed: &'a [PlatformId],
+    format: ci::Format,
+    co: CiOptions,
+    store: Arc<SpoolStore>,
+}
+
 /// Checks every input on all cores. Each result sits at its input's index, so the
 /// order is the input order whichever thread finished first. An `Err` is a message
 /// about a file that could not be read.
-fn check_all(
-    inputs: &[Input],
-    stdin: Option<Vec<u8>>,
-    opts: &Options,
-    allowed: &[PlatformId],
-    keep_docs: bool,
-) -> Result<Vec<Result<FileResult, String>>> {
-    let mut stdin = stdin;
+fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, String>>> {
     let mut slots: Vec<Option<Result<FileResult, String>>> = Vec::new();
     slots.resize_with(inputs.len(), || None);
-    // Stdin was read up front; check it here rather than hand the bytes to a worker.
-    for (i, input) in inputs.iter().enumerate() {
-        if let Input::Stdin = input {
-            if let (Some(slot), Some(bytes)) = (slots.get_mut(i), stdin.take()) {
-                *slot = Some(check(input.name(), bytes, opts, allowed, keep_docs));
-            }
-        }
-    }
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -357,14 +354,11 @@ fn check_all(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(input) = inputs.get(i) else { break };
-                        if let Input::File(path) = input {
-                            let name = input.name();
-                            let r = match fs::read(path) {
-                                Ok(bytes) => check(name, bytes, opts, allowed, keep_docs),
-                                Err(e) => Err(format!("cannot read `{name}`: {e}")),
-                            };
-                            mine.push((i, r));
-                        }
+                        let r = match input {
+                            Input::Stdin => check_stdin(ctx),
+                            Input::File(path) => check_file(input.name(), path, ctx),
+                        };
+                        mine.push((i, r));
                     }
                     mine
                 })
@@ -385,65 +379,250 @@ fn check_all(
     Ok(slots.into_iter().flatten().collect())
 }
 
-/// Every report of one file's bytes, and how many lines were passed over.
-/// Without `keep_docs` the reports carry no parsed document.
-fn analyse(
-    name: &str,
-    bytes: &[u8],
-    opts: &Options,
-    keep_docs: bool,
-) -> Result<(Vec<Report>, u64), String> {
-    let mut an = Analyzer::new(bytes, Arc::<str>::from(name), opts.clone());
-    let mut reports = Vec::new();
-    loop {
-        match an.next_report() {
-            Ok(Some(mut r)) => {
-                if !keep_docs {
-                    r.doc = None;
-                }
-                reports.push(r);
-            }
-            Ok(None) => return Ok((reports, an.skipped())),
-            Err(e) => return Err(format!("error reading `{name}`: {e}")),
+/// Checks a named file, streaming it. A regular file is opened again for
+/// `--platform`'s second look and the human format's snippets; anything else (a
+/// FIFO, `<(cmd)`) is treated like a pipe on standard input.
+fn check_file(name: String, path: &Path, ctx: &Ctx<'_>) -> Result<FileResult, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    let regular = file.metadata().is_ok_and(|m| m.is_file());
+    let again = regular.then(|| Box::new(path.to_path_buf()) as Box<dyn Reopen>);
+    check_reader(name, file, again, ctx)
+}
+
+/// Checks standard input. A regular file (`< file`) is read again by seeking back.
+fn check_stdin(ctx: &Ctx<'_>) -> Result<FileResult, String> {
+    let name = Input::Stdin.name();
+    match StdinFile::open() {
+        Some(file) => {
+            let first =
+                pass(&name, &file.file, None, ctx.opts, ctx).map_err(|e| e.message(&name))?;
+            check(name, first, Box::new(file), ctx)
+        }
+        None => check_reader(name, io::stdin().lock(), None, ctx),
+    }
+}
+
+/// Checks an input read by `reader`; `again` reads it again from the start. Without
+/// it (a pipe), the input is copied to the spool as it streams when it must be
+/// read again (`--platform`, the human format's snippets).
+fn check_reader(
+    name: String,
+    reader: impl Read,
+    again: Option<Box<dyn Reopen>>,
+    ctx: &Ctx<'_>,
+) -> Result<FileResult, String> {
+    if let Some(again) = again {
+        let first = pass(&name, reader, None, ctx.opts, ctx).map_err(|e| e.message(&name))?;
+        return check(name, first, again, ctx);
+    }
+    let needed = ctx.format == ci::Format::Human || !ctx.allowed.is_empty();
+    let mut copy = needed.then(|| Spool::new(&ctx.store));
+    let first = pass(&name, reader, copy.as_mut(), ctx.opts, ctx).map_err(|e| e.message(&name))?;
+    let again: Box<dyn Reopen> = match copy {
+        Some(mut copy) => {
+            copy.seal();
+            Box::new(copy)
+        }
+        // Never read again (see `needed`): an empty stand-in.
+        None => Box::new(Vec::new()),
+    };
+    check(name, first, again, ctx)
+}
+
+/// Standard input when it is a regular file, which can be read again.
+struct StdinFile {
+    file: File,
+    /// Where reading started (stdin need not be at the start of the file).
+    start: u64,
+}
+
+impl StdinFile {
+    #[cfg(unix)]
+    fn open() -> Option<StdinFile> {
+        use std::os::fd::AsFd;
+        let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+        let mut file = File::from(fd);
+        if !file.metadata().ok()?.is_file() {
+            return None;
+        }
+        let start = file.stream_position().ok()?;
+        Some(StdinFile { file, start })
+    }
+
+    #[cfg(not(unix))]
+    fn open() -> Option<StdinFile> {
+        None
+    }
+}
+
+impl Reopen for StdinFile {
+    fn reopen(&self) -> io::Result<Box<dyn Read + '_>> {
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(self.start))?;
+        Ok(Box::new(f))
+    }
+}
+
+/// One read of an input through the analyzer.
+struct Pass {
+    collector: Collector,
+    /// Every payload could be of a `--platform` platform (see `check`).
+    all_fit: bool,
+    /// Lines passed over because they hold no payload.
+    skipped: u64,
+    /// The input holds something besides ASCII whitespace.
+    any_text: bool,
+}
+
+/// Why a pass stopped.
+enum PassError {
+    /// Reading the input failed.
+    Read(io::Error),
+    /// Copying standard input to the spool failed.
+    Copy(io::Error),
+    /// The analyzer gave up.
+    Analyze(io::Error),
+}
+
+impl PassError {
+    /// The message for stderr about input `name`.
+    fn message(&self, name: &str) -> String {
+        let stdin = name == Input::Stdin.name();
+        match self {
+            PassError::Read(e) if stdin => format!("cannot read standard input: {e}"),
+            PassError::Read(e) => format!("cannot read `{name}`: {e}"),
+            PassError::Copy(e) => format!("cannot keep a copy of `{name}`: {e}"),
+            PassError::Analyze(e) => format!("error reading `{name}`: {e}"),
         }
     }
 }
 
-/// Checks one file's bytes.
-fn check(
-    name: String,
-    bytes: Vec<u8>,
+/// Streams `reader` through the analyzer with `opts`, folding each report into a
+/// collector and dropping it. With `copy`, what is read is also copied there.
+fn pass(
+    name: &str,
+    reader: impl Read,
+    copy: Option<&mut Spool>,
     opts: &Options,
-    allowed: &[PlatformId],
-    keep_docs: bool,
-) -> Result<FileResult, String> {
-    let (mut reports, skipped) = analyse(&name, &bytes, opts, keep_docs)?;
-    if !allowed.is_empty() {
-        // "Must be of these platforms": detect freely first, so a payload of another
-        // platform is caught rather than squeezed into an allowed one; only when
-        // every payload could be one of them, detect again restricted to them to
-        // settle ambiguous ones (a bare `text`).
-        let fits = |r: &Report| match r.platform {
-            Some(p) => allowed.contains(&p),
-            None => r.candidates.iter().any(|p| allowed.contains(p)),
-        };
-        if reports.iter().all(fits) {
-            let restricted = Options {
-                platforms: allowed.to_vec(),
-                ..opts.clone()
-            };
-            let (again, _) = analyse(&name, &bytes, &restricted, keep_docs)?;
-            if again.len() == reports.len() {
-                reports = again;
+    ctx: &Ctx<'_>,
+) -> Result<Pass, PassError> {
+    let mut tap = Tap {
+        inner: reader,
+        copy,
+        any_text: false,
+        error: None,
+    };
+    let mut collector = Collector::new(name, ctx.format, &ctx.co, &ctx.store);
+    let fits = |r: &Report| match r.platform {
+        Some(p) => ctx.allowed.contains(&p),
+        None => r.candidates.iter().any(|p| ctx.allowed.contains(p)),
+    };
+    let mut all_fit = true;
+    let mut an = Analyzer::new(&mut tap, Arc::<str>::from(name), opts.clone());
+    let skipped = loop {
+        match an.next_report() {
+            Ok(Some(mut r)) => {
+                if !ctx.allowed.is_empty() {
+                    all_fit &= fits(&r);
+                    require_platform(&mut r, ctx.allowed);
+                }
+                collector.add(&r);
+            }
+            Ok(None) => break an.skipped(),
+            Err(e) => {
+                drop(an);
+                return Err(match tap.error.take() {
+                    Some(TapError::Read) => PassError::Read(e),
+                    Some(TapError::Copy) => PassError::Copy(e),
+                    None => PassError::Analyze(e),
+                });
             }
         }
-        for r in &mut reports {
-            require_platform(r, allowed);
+    };
+    drop(an);
+    Ok(Pass {
+        collector,
+        all_fit,
+        skipped,
+        any_text: tap.any_text,
+    })
+}
+
+/// Which side of a [`Tap`] failed.
+enum TapError {
+    Read,
+    Copy,
+}
+
+/// A reader that notes whether the input holds anything but whitespace, tells
+/// read errors from the analyzer's own, and can copy what it reads to a spool.
+struct Tap<'s, R> {
+    inner: R,
+    copy: Option<&'s mut Spool>,
+    any_text: bool,
+    error: Option<TapError>,
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.error = Some(TapError::Read);
+                }
+                return Err(e);
+            }
+        };
+        let got = buf.get(..n).unwrap_or_default();
+        if !self.any_text {
+            self.any_text = !got.iter().all(u8::is_ascii_whitespace);
+        }
+        if let Some(copy) = self.copy.as_deref_mut() {
+            if let Err(e) = copy.write_all(got) {
+                self.error = Some(TapError::Copy);
+                return Err(e);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Finishes checking one input, given the first (free) pass over it. With
+/// `--platform`, the input may be read a second time through `source`, which the
+/// human format also keeps to quote lines.
+fn check(
+    name: String,
+    first: Pass,
+    source: Box<dyn Reopen>,
+    ctx: &Ctx<'_>,
+) -> Result<FileResult, String> {
+    let Pass {
+        mut collector,
+        all_fit,
+        skipped,
+        any_text,
+    } = first;
+    // "Must be of these platforms": detect freely first, so a payload of another
+    // platform is caught rather than squeezed into an allowed one; only when every
+    // payload could be one of them, detect again restricted to them to settle
+    // ambiguous ones (a bare `text`). Both passes fail payloads that do not fit
+    // (`require_platform`). An input without payloads has nothing to settle.
+    if !ctx.allowed.is_empty() && all_fit && collector.payloads() > 0 {
+        let restricted = Options {
+            platforms: ctx.allowed.to_vec(),
+            ..ctx.opts.clone()
+        };
+        let reader = source
+            .reopen()
+            .map_err(|e| PassError::Read(e).message(&name))?;
+        let again = pass(&name, reader, None, &restricted, ctx).map_err(|e| e.message(&name))?;
+        if again.collector.payloads() == collector.payloads() {
+            collector = again.collector;
         }
     }
-    let mut file_diagnostics = Vec::new();
-    if reports.is_empty() {
-        let message = if bytes.iter().all(u8::is_ascii_whitespace) {
+    if collector.payloads() == 0 {
+        let message = if !any_text {
             "no WeChat payload found: the file is empty".to_string()
         } else if skipped > 0 {
             let lines = if skipped == 1 { "line" } else { "lines" };
@@ -451,14 +630,12 @@ fn check(
         } else {
             "no WeChat payload found".to_string()
         };
-        file_diagnostics.push(Diagnostic::new(Code::NoPayload, message, 1, 1));
+        collector.add_file_diagnostic(Diagnostic::new(Code::NoPayload, message, 1, 1));
     }
-    Ok(FileResult {
-        path: name,
-        source: bytes,
-        reports,
-        file_diagnostics,
-    })
+    let source = (ctx.format == ci::Format::Human).then_some(source);
+    collector
+        .finish(source)
+        .map_err(|e| format!("cannot read back the results of `{name}`: {e}"))
 }
 
 /// With `--platform`, a payload must be recognised as one of those platforms. A

@@ -12,7 +12,10 @@
 //! then hands the document to the full parser, which decides and explains. So the
 //! tape never accepts a document the full parser would refuse.
 
+mod xml;
+
 use crate::catalog::{key_hash, key_hash_bytes};
+use crate::doc::XmlForm;
 use crate::parse::Limits;
 use std::borrow::Cow;
 
@@ -54,6 +57,8 @@ pub struct Entry {
     pub plain: bool,
     /// The same for the key.
     pub key_plain: bool,
+    /// What the XML source said about the value ([`XmlForm::None`] for JSON).
+    pub form: XmlForm,
 }
 
 /// The entries of one document, root first.
@@ -104,7 +109,7 @@ struct Reader<'a> {
     limits: Limits,
 }
 
-fn off(i: usize) -> u32 {
+pub(crate) fn off(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
@@ -144,6 +149,7 @@ impl Reader<'_> {
                 key_hash: kh,
                 plain: false,
                 key_plain: kp,
+                form: XmlForm::None,
             };
             let mut opened = None;
             match self.peek()? {
@@ -361,7 +367,7 @@ impl Reader<'_> {
 /// before it is DEL or non-ASCII. Eight bytes at a time: "some byte is zero"
 /// (`(x - 0x01…) & !x & 0x80…`) never misses a hit and only flags falsely above
 /// a true hit, so the lowest flagged byte is the first real one.
-fn scan_string(b: &[u8], mut i: usize) -> (usize, bool) {
+pub(crate) fn scan_string(b: &[u8], mut i: usize) -> (usize, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
@@ -496,6 +502,7 @@ static NO_ENTRY: Entry = Entry {
     key_hash: 0,
     plain: false,
     key_plain: false,
+    form: XmlForm::None,
 };
 
 impl<'t> View<'t> {
@@ -506,6 +513,11 @@ impl<'t> View<'t> {
     /// True for a string whose raw text is printable ASCII without escapes.
     pub fn is_plain(&self) -> bool {
         self.entry().plain
+    }
+
+    /// What the XML source said about the value ([`XmlForm::None`] for JSON).
+    pub fn form(&self) -> XmlForm {
+        self.entry().form
     }
 
     /// True when the member's key is printable ASCII (keys never have escapes).
@@ -570,6 +582,8 @@ impl<'t> View<'t> {
     pub fn has_backslash(&self) -> bool {
         match self.kind() {
             Kind::StrEsc => decodes_to_backslash(self.raw()),
+            // XML text is taken as written (a JSON `Str` never holds one).
+            Kind::Str => memchr::memchr(b'\\', self.raw().as_bytes()).is_some(),
             _ => false,
         }
     }

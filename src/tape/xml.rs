@@ -1,0 +1,279 @@
+//! Flat WeChat XML onto a tape: `<xml>` holding leaf elements only.
+//!
+//! Nearly every WeChat push is one `<xml>` element whose children each hold one
+//! CDATA section, bare text, or nothing. That shape is read here without a
+//! general XML reader; anything else — nesting, attributes, entity references,
+//! comments, repeated names, odd characters — returns `None` and the document
+//! goes to [`crate::parse::xml`], which reads all of XML and explains its
+//! problems. Each leaf is entered as the full reader's tree would have it: CDATA
+//! as a string, bare text as a number when it is written canonically
+//! ([`is_canonical_number`]) and as a string otherwise, an empty element as null.
+
+use super::{off, scan_string, Entry, Kind, Tape};
+use crate::catalog::key_hash_bytes;
+use crate::doc::{is_canonical_number, XmlForm};
+use crate::parse::Limits;
+use memchr::memmem::Finder;
+use std::sync::OnceLock;
+
+/// XML whitespace between elements.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl Tape {
+    /// Reads a flat `<xml>…</xml>` document at the start of `text`; returns the
+    /// tape and the offset just past `</xml>`, or `None` when the full reader has
+    /// to look at it.
+    pub fn read_xml(text: &str, limits: Limits) -> Option<(Tape, usize)> {
+        let b = text.as_bytes();
+        if !b.starts_with(b"<xml>") || limits.max_depth == 0 {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(16);
+        entries.push(Entry {
+            kind: Kind::Object,
+            pos: 0,
+            start: 0,
+            end: 0,
+            next: 0,
+            key_pos: u32::MAX,
+            key_start: 0,
+            key_end: 0,
+            key_hash: 0,
+            plain: false,
+            key_plain: false,
+            form: XmlForm::Nested,
+        });
+        let mut i = 5;
+        loop {
+            while b.get(i).is_some_and(|&c| is_ws(c)) {
+                i += 1;
+            }
+            let rest = b.get(i..)?;
+            if rest.starts_with(b"</xml>") {
+                i += 6;
+                break;
+            }
+            if rest.first() != Some(&b'<') || entries.len() > limits.max_fields {
+                return None;
+            }
+            let (entry, after) = leaf(b, i)?;
+            // A repeated name is gathered into an array by the full reader.
+            if entries
+                .iter()
+                .skip(1)
+                .any(|e| e.key_hash == entry.key_hash && same_key(b, e, &entry))
+            {
+                return None;
+            }
+            entries.push(entry);
+            i = after;
+        }
+        let count = off(entries.len());
+        for (n, e) in entries.iter_mut().enumerate() {
+            e.next = if n == 0 { count } else { off(n + 1) };
+        }
+        if let Some(root) = entries.first_mut() {
+            root.end = off(i);
+        }
+        Some((Tape { entries }, i))
+    }
+}
+
+fn same_key(b: &[u8], x: &Entry, y: &Entry) -> bool {
+    b.get(x.key_start as usize..x.key_end as usize)
+        == b.get(y.key_start as usize..y.key_end as usize)
+}
+
+/// Reads one leaf element starting at its `<`: the entry and the offset after it.
+fn leaf(b: &[u8], at: usize) -> Option<(Entry, usize)> {
+    let name_start = at + 1;
+    let mut i = name_start;
+    while b
+        .get(i)
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    {
+        i += 1;
+    }
+    let name_end = i;
+    let first = *b.get(name_start)?;
+    if name_end == name_start || !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let name = b.get(name_start..name_end)?;
+    let mut entry = Entry {
+        kind: Kind::Null,
+        pos: off(at),
+        start: off(name_end),
+        end: off(name_end),
+        next: 0,
+        key_pos: off(at),
+        key_start: off(name_start),
+        key_end: off(name_end),
+        key_hash: key_hash_bytes(name),
+        plain: false,
+        key_plain: true,
+        form: XmlForm::Empty,
+    };
+    match b.get(i)? {
+        b'/' => {
+            if b.get(i + 1)? != &b'>' {
+                return None;
+            }
+            return Some((entry, i + 2));
+        }
+        b'>' => i += 1,
+        _ => return None,
+    }
+    let content_start = i;
+    let close_at;
+    if b.get(i..)?.starts_with(b"<![CDATA[") {
+        let body = i + 9;
+        let len = cdata_end().find(b.get(body..)?)?;
+        let content = b.get(body..body + len)?;
+        entry.plain = checked_text(content)?;
+        entry.kind = Kind::Str;
+        entry.form = XmlForm::Cdata;
+        entry.start = off(body);
+        entry.end = off(body + len);
+        close_at = body + len + 3;
+    } else {
+        let len = memchr::memchr(b'<', b.get(i..)?)?;
+        let content = b.get(i..i + len)?;
+        if len > 0 {
+            // Entity references are resolved by the full reader; `]]>` outside
+            // CDATA is an error there.
+            if memchr::memchr(b'&', content).is_some() || cdata_end().find(content).is_some() {
+                return None;
+            }
+            entry.plain = checked_text(content)?;
+            let text = std::str::from_utf8(content).ok()?;
+            entry.kind = if is_canonical_number(text) {
+                Kind::Number
+            } else {
+                Kind::Str
+            };
+            entry.form = XmlForm::Plain;
+            entry.start = off(content_start);
+            entry.end = off(content_start + len);
+        }
+        close_at = i + len;
+    }
+    // Exactly `</Name>` must follow.
+    let close = b.get(close_at..)?;
+    if close.first() != Some(&b'<')
+        || close.get(1) != Some(&b'/')
+        || close.get(2..2 + name.len())? != name
+        || close.get(2 + name.len()) != Some(&b'>')
+    {
+        return None;
+    }
+    Some((entry, close_at + 3 + name.len()))
+}
+
+/// The searcher for `]]>`, built once.
+fn cdata_end() -> &'static Finder<'static> {
+    static FINDER: OnceLock<Finder<'static>> = OnceLock::new();
+    FINDER.get_or_init(|| Finder::new(b"]]>"))
+}
+
+/// Checks that every character of element text is an XML character (no control
+/// characters but tab, LF and CR; not U+FFFE / U+FFFF); `None` when one is not.
+/// Otherwise tells whether the text is printable ASCII that JSON needs no escape
+/// for (written into JSON as it is).
+fn checked_text(s: &[u8]) -> Option<bool> {
+    // Usually one word-at-a-time pass: no quote, backslash, control or
+    // non-ASCII byte at all.
+    let (stop, unusual) = scan_string(s, 0);
+    if stop == s.len() && !unusual {
+        return Some(true);
+    }
+    let controls = s
+        .iter()
+        .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'));
+    let non_chars = memchr::memchr_iter(0xEF, s)
+        .any(|k| s.get(k + 1) == Some(&0xBF) && matches!(s.get(k + 2), Some(0xBE | 0xBF)));
+    if controls || non_chars {
+        return None;
+    }
+    Some(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::xml;
+
+    fn read(t: &str) -> Option<(Tape, usize)> {
+        Tape::read_xml(t, Limits::default())
+    }
+
+    #[test]
+    fn leaves_are_entered_as_the_full_reader_types_them() {
+        let t = "<xml><A><![CDATA[x y]]></A>\n <B>123</B><C>1.50</C><D/><E></E><F> 1</F></xml>tail";
+        let (tape, used) = read(t).unwrap();
+        assert_eq!(&t[used..], "tail");
+        let (full, full_used, _) = xml::parse(t.as_bytes(), Limits::default()).unwrap();
+        assert_eq!(used, full_used);
+        let root = tape.root(t);
+        let got: Vec<(&str, Kind, XmlForm, &str, u32)> = root
+            .children()
+            .map(|m| (m.key(), m.kind(), m.form(), m.raw(), m.pos()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("A", Kind::Str, XmlForm::Cdata, "x y", 5),
+                ("B", Kind::Number, XmlForm::Plain, "123", 29),
+                ("C", Kind::Number, XmlForm::Plain, "1.50", 39),
+                ("D", Kind::Null, XmlForm::Empty, "", 50),
+                ("E", Kind::Null, XmlForm::Empty, "", 54),
+                ("F", Kind::Str, XmlForm::Plain, " 1", 61),
+            ]
+        );
+        for (m, f) in root.children().zip(full.members()) {
+            assert_eq!(
+                (m.key(), m.pos(), m.form()),
+                (f.key.as_str(), f.node.pos, f.node.xml)
+            );
+        }
+    }
+
+    #[test]
+    fn anything_but_flat_leaves_goes_to_the_full_reader() {
+        for t in [
+            "<xml ><A>1</A></xml>",
+            "<xml a=\"1\"><A>1</A></xml>",
+            "<xml><A b=\"1\">1</A></xml>",
+            "<xml><A><B>1</B></A></xml>",
+            "<xml><A>a &amp; b</A></xml>",
+            "<xml><A>x<![CDATA[y]]></A></xml>",
+            "<xml><A> <![CDATA[y]]></A></xml>",
+            "<xml><A><![CDATA[y]]> </A></xml>",
+            "<xml><A>1</A><A>2</A></xml>",
+            "<xml><!-- c --><A>1</A></xml>",
+            "<xml><A>1</B></xml>",
+            "<xml><A>1</A >",
+            "<xml><A>a]]>b</A></xml>",
+            "<xml><A>\u{1}</A></xml>",
+            "<xml><A><![CDATA[\u{fffe}]]></A></xml>",
+            "<xml><A>1</A>",
+            "<xml><1A>1</1A></xml>",
+            "<xml><a:b>1</a:b></xml>",
+        ] {
+            assert!(read(t).is_none(), "{t}");
+        }
+    }
+
+    #[test]
+    fn limits_send_documents_to_the_full_reader() {
+        let t = "<xml><A>1</A><B>2</B><C>3</C></xml>";
+        let fields = |max_fields| Limits {
+            max_depth: 64,
+            max_fields,
+        };
+        assert!(Tape::read_xml(t, fields(3)).is_some());
+        assert!(Tape::read_xml(t, fields(2)).is_none());
+    }
+}
