@@ -25,14 +25,69 @@ pub struct Discriminator {
     pub envelope: Option<Envelope>,
 }
 
+/// The keys the discriminator reads, in [`Probe`] slot order.
+const DISC_KEYS: [&str; 9] = [
+    "MsgType",
+    "msgtype",
+    "Event",
+    "Encrypt",
+    "MsgSignature",
+    "TimeStamp",
+    "msg_list",
+    "errcode",
+    "next_cursor",
+];
+const MSG_TYPE: usize = 0;
+const SNAKE_TYPE: usize = 1;
+const EVENT: usize = 2;
+
+/// Their hashes, so a tape is probed in one pass of integer compares.
+const DISC_HASHES: [u64; 9] = {
+    let mut h = [0; 9];
+    let mut i = 0;
+    while i < 9 {
+        h[i] = catalog::key_hash(DISC_KEYS[i]);
+        i += 1;
+    }
+    h
+};
+
+/// What the discriminator reads of a payload object, gathered in one pass:
+/// which of [`DISC_KEYS`] are present (the first member with each key counts),
+/// and the string values of the first three.
+#[derive(Default)]
+pub struct Probe<'a> {
+    present: u16,
+    texts: [Option<Cow<'a, str>>; 3],
+}
+
+impl<'a> Probe<'a> {
+    /// Records the first member with the key in `slot`.
+    fn found(&mut self, slot: usize, text: impl FnOnce() -> Option<Cow<'a, str>>) {
+        if self.present & (1 << slot) != 0 {
+            return;
+        }
+        self.present |= 1 << slot;
+        if let Some(t) = self.texts.get_mut(slot) {
+            *t = text();
+        }
+    }
+
+    fn has(&self, slot: usize) -> bool {
+        self.present & (1 << slot) != 0
+    }
+
+    fn text(&self, slot: usize) -> Option<&str> {
+        self.texts.get(slot).and_then(|t| t.as_deref())
+    }
+}
+
 /// What detection reads of a payload object: keys and string values. Both the
 /// owned tree and the fast lane's tape provide it, so both are told apart by
 /// this one set of rules.
 pub trait Keyed {
-    /// True when the object has a member with this key.
-    fn has(&self, key: &str) -> bool;
-    /// The value of the first member with this key, when it is a string.
-    fn text_of(&self, key: &str) -> Option<Cow<'_, str>>;
+    /// The discriminator keys of the object.
+    fn probe(&self) -> Probe<'_>;
     /// `self[key][sub]` when both are there and the inner value is a string.
     fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>>;
     /// How many keys are catalogue signature keys, counting at most `limit`.
@@ -40,11 +95,14 @@ pub trait Keyed {
 }
 
 impl Keyed for Node {
-    fn has(&self, key: &str) -> bool {
-        Node::has(self, key)
-    }
-    fn text_of(&self, key: &str) -> Option<Cow<'_, str>> {
-        text(self.get(key)).map(Cow::Borrowed)
+    fn probe(&self) -> Probe<'_> {
+        let mut p = Probe::default();
+        for m in self.members() {
+            if let Some(slot) = DISC_KEYS.iter().position(|k| *k == m.key) {
+                p.found(slot, || text(Some(&m.node)).map(Cow::Borrowed));
+            }
+        }
+        p
     }
     fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>> {
         text(self.get(key).and_then(|e| e.get(sub))).map(Cow::Borrowed)
@@ -59,11 +117,22 @@ impl Keyed for Node {
 }
 
 impl Keyed for View<'_> {
-    fn has(&self, key: &str) -> bool {
-        View::has(self, key)
-    }
-    fn text_of(&self, key: &str) -> Option<Cow<'_, str>> {
-        self.get(key).and_then(|v| v.str())
+    fn probe(&self) -> Probe<'_> {
+        let mut p = Probe::default();
+        if self.kind() != Kind::Object {
+            return p;
+        }
+        for m in self.children() {
+            let h = m.key_hash();
+            if let Some(slot) = DISC_HASHES
+                .iter()
+                .position(|&d| d == h)
+                .filter(|&slot| DISC_KEYS.get(slot) == Some(&m.key()))
+            {
+                p.found(slot, || m.str());
+            }
+        }
+        p
     }
     fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>> {
         self.get(key).and_then(|e| e.get(sub)).and_then(|v| v.str())
@@ -81,9 +150,11 @@ impl Keyed for View<'_> {
 
 /// Reads the type discriminator of a payload object.
 pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
-    let has_plain = root.has("MsgType") || root.has("msgtype") || root.has("Event");
-    if root.has("Encrypt") && !has_plain {
-        let reply = root.has("MsgSignature") || root.has("TimeStamp");
+    let p = root.probe();
+    let has_plain = p.has(MSG_TYPE) || p.has(SNAKE_TYPE) || p.has(EVENT);
+    let encrypt = p.has(3);
+    if encrypt && !has_plain {
+        let reply = p.has(4) || p.has(5);
         return Some(Discriminator {
             id: "encrypted".into(),
             disc: Disc::Envelope,
@@ -94,29 +165,29 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
             }),
         });
     }
-    let compat = root.has("Encrypt").then_some(Envelope::Compat);
-    if let Some(t) = root.text_of("MsgType") {
+    let compat = encrypt.then_some(Envelope::Compat);
+    if let Some(t) = p.text(MSG_TYPE) {
         return Some(Discriminator {
-            id: type_id(&t, root.text_of("Event")),
+            id: type_id(t, p.text(EVENT)),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
-    if let Some(t) = root.text_of("msgtype") {
+    if let Some(t) = p.text(SNAKE_TYPE) {
         return Some(Discriminator {
-            id: type_id(&t, root.nested_text_of("event", "event_type")),
+            id: type_id(t, root.nested_text_of("event", "event_type").as_deref()),
             disc: Disc::Snake,
             envelope: None,
         });
     }
-    if let Some(e) = root.text_of("Event") {
+    if let Some(e) = p.text(EVENT) {
         return Some(Discriminator {
             id: format!("event.{e}"),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
-    if root.has("msg_list") || (root.has("errcode") && root.has("next_cursor")) {
+    if p.has(6) || (p.has(7) && p.has(8)) {
         return Some(Discriminator {
             id: "sync_msg".into(),
             disc: Disc::SyncResponse,
@@ -136,7 +207,7 @@ fn text(node: Option<&Node>) -> Option<&str> {
 
 /// The type id from a message type and, for events, the event's own name:
 /// `text`, or `event.SCAN` (`event` alone when the event name is missing).
-fn type_id(msg_type: &str, event: Option<Cow<'_, str>>) -> String {
+fn type_id(msg_type: &str, event: Option<&str>) -> String {
     match (msg_type, event) {
         ("event", Some(e)) => format!("event.{e}"),
         (t, _) => t.to_string(),

@@ -911,12 +911,12 @@ fn is_xml_start(s: &[u8]) -> bool {
 }
 
 fn is_bom_only(s: &[u8]) -> bool {
-    let t: Vec<u8> = s
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    t == [0xEF, 0xBB, 0xBF]
+    // Allocation-free: this runs on the prefix of every log line.
+    let mut rest = s.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    rest.next() == Some(0xEF)
+        && rest.next() == Some(0xBB)
+        && rest.next() == Some(0xBF)
+        && rest.next().is_none()
 }
 
 /// True when a failed JSON candidate uses WeChat payload keys *as keys* (`"MsgType":`),

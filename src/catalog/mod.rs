@@ -16,6 +16,7 @@ mod wecom_kf;
 use crate::doc::Format;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// The four payload sources wxmsg knows. The ids are stable identifiers.
@@ -373,9 +374,10 @@ pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usi
     type Group = Vec<(&'static TypeDef, usize)>;
     // Built once: detection asks this for every payload. Keyed by id (a `str`
     // key can be looked up with any borrowed id), then by discriminator kind.
-    static INDEX: OnceLock<HashMap<&'static str, Vec<(Disc, Group)>>> = OnceLock::new();
+    type Index = HashMap<&'static str, Vec<(Disc, Group)>, BuildHasherDefault<KeyHasher>>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m: HashMap<&'static str, Vec<(Disc, Group)>> = HashMap::new();
+        let mut m = Index::default();
         for t in all_types() {
             let by_disc = m.entry(t.id).or_default();
             let at = match by_disc.iter().position(|(d, _)| *d == t.disc) {
@@ -400,6 +402,21 @@ pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usi
         .and_then(|by_disc| by_disc.iter().find(|(d, _)| *d == disc))
         .map(|(_, g)| g.as_slice())
         .unwrap_or_default()
+}
+
+/// [`key_hash`] as a `Hasher` for the catalogue's own tables: ids are short and
+/// trusted, so SipHash's protection is not needed on this hot path.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 ^= key_hash_bytes(bytes);
+        self.0 = self.0.rotate_left(5);
+    }
 }
 
 /// True when two field lists check any JSON value alike: same names in the same

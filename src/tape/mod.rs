@@ -582,8 +582,10 @@ impl<'t> View<'t> {
     pub fn has_backslash(&self) -> bool {
         match self.kind() {
             Kind::StrEsc => decodes_to_backslash(self.raw()),
-            // XML text is taken as written (a JSON `Str` never holds one).
-            Kind::Str => memchr::memchr(b'\\', self.raw().as_bytes()).is_some(),
+            // XML text is taken as written; a JSON `Str` never holds one.
+            Kind::Str if self.form() != XmlForm::None => {
+                memchr::memchr(b'\\', self.raw().as_bytes()).is_some()
+            }
             _ => false,
         }
     }
