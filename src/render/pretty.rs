@@ -6,14 +6,20 @@
 //! through [`sanitize`] first, and only then does this module add its own colour
 //! codes. Colour is decided by [`PrettyOptions::color`] alone; this module never
 //! touches `colored`'s process-global override.
+//!
+//! Speed: a report is rendered into one reused buffer and handed to the writer in a
+//! single call. Cells are appended to a shared scratch string (no `String` per cell),
+//! widths come from the same pass that escapes the text, and meanings (the last
+//! column) are never measured at all.
 
 use super::sanitize;
 use super::time;
-use crate::catalog::{Field, Ty, TypeDef};
+use crate::catalog::{EnumCode, Field, Ty, TypeDef};
 use crate::diag::{Diagnostic, Severity};
 use crate::doc::{is_integer_lexeme, Member, Node, Value};
 use crate::report::{Envelope, Report, Summary};
-use colored::Colorize;
+use colored::{ColoredString, Colorize};
+use std::cell::RefCell;
 use std::io::{self, Write};
 
 /// How the pretty printer renders.
@@ -47,35 +53,28 @@ impl Default for PrettyOptions {
 const VALUE_COLUMN_MAX: usize = 48;
 /// Same for the key column (keys are attacker data and can be long too).
 const KEY_COLUMN_MAX: usize = 40;
-/// Gap between columns.
+/// Gap between columns. Spaces only: table rows write it as part of their padding.
 const GAP: &str = "  ";
 /// Extra indentation per nesting level.
 const STEP: usize = 2;
 /// Rendering recurses once per level; parsers already cap depth (64 by default),
 /// this is a second fence so a raised parser limit cannot exhaust the stack here.
 const MAX_DEPTH: usize = 128;
+/// Scratch buffers grown past this by one huge report are given back afterwards,
+/// so a single `--full` megabyte value does not stay resident for the whole run.
+const KEEP_BYTES: usize = 1 << 20;
 
 /// Writes one report: header, annotated fields, diagnostics, then a blank line.
 pub fn write_report(w: &mut dyn Write, r: &Report, o: &PrettyOptions) -> io::Result<()> {
-    writeln!(w, "{}", header(r, o))?;
-    if let Some(doc) = &r.doc {
-        let ctx = match r.type_def {
-            Some(t) => Ctx::Type(t),
-            None => Ctx::Unknown,
-        };
-        match &doc.root.value {
-            Value::Object(members) => write_level(w, member_rows(members, ctx, o), STEP, 0, o)?,
-            // A non-object root is not a WeChat payload, but show it rather than nothing.
-            _ => {
-                let row = make_row(Cell::plain("(root)"), &doc.root, None, None, ctx, o);
-                write_level(w, vec![row], STEP, 0, o)?;
-            }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let res = render(w, r, o, &mut s);
+            s.trim();
+            res
         }
-    }
-    for d in &r.diagnostics {
-        writeln!(w, "{}", diagnostic_line(d, o))?;
-    }
-    writeln!(w)
+        // Only reachable if the writer itself renders a report: use fresh buffers.
+        Err(_) => render(w, r, o, &mut Scratch::default()),
+    })
 }
 
 /// Writes the closing summary line:
@@ -129,67 +128,206 @@ pub fn write_summary(w: &mut dyn Write, s: &Summary, o: &PrettyOptions) -> io::R
 }
 
 // ---------------------------------------------------------------------------
-// Header and diagnostics
+// Buffers
 
-fn header(r: &Report, o: &PrettyOptions) -> String {
-    let mut h = String::new();
-    let location = format!("{}:{}:{}", sanitize::escape(&r.source), r.line, r.column);
-    h.push_str(&paint(&location, Style::Source, o));
-    h.push_str(GAP);
+thread_local! {
+    /// Per-thread buffers reused from report to report (reports are rendered on
+    /// worker threads in parallel runs).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
 
-    let platform = match r.platform {
-        Some(p) => p.as_str().to_string(),
-        None if r.candidates.is_empty() => "?".to_string(),
-        None => r
-            .candidates
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join("|"),
-    };
-    h.push_str(&paint(&platform, Style::Platform, o));
-    h.push_str(" · ");
-    // The type id is the payload's own MsgType/Event text: sanitise and bound it.
-    let type_id = match &r.type_id {
-        Some(t) => short_marked(t, o),
-        None => "?".to_string(),
-    };
-    h.push_str(&paint(&type_id, Style::Type, o));
+#[derive(Default)]
+struct Scratch {
+    /// The report's output, written to the caller's writer in one call.
+    out: String,
+    /// Label and value cells of the levels being laid out (each level appends its
+    /// cells and truncates them away when done).
+    cells: String,
+    /// Rows of the levels being laid out, same discipline as `cells`.
+    rows: Vec<Row>,
+    /// Widths of decoded enum codes (`中文 · English`), kept across reports.
+    code_widths: CodeWidths,
+}
 
-    if let Some(t) = r.type_def {
-        h.push_str(GAP);
-        h.push_str(&meaning_text(t.zh, t.en));
+/// A small direct-mapped cache of code meaning widths, keyed by the address of the
+/// static catalogue entry (catalogue text never changes, so entries never go stale).
+#[derive(Default)]
+struct CodeWidths([(usize, usize); 32]);
+
+impl CodeWidths {
+    fn get(&mut self, c: &'static EnumCode, text: &str) -> usize {
+        let key = std::ptr::from_ref(c) as usize;
+        let slot = &mut self.0[(key >> 4) % 32];
+        if slot.0 != key {
+            *slot = (key, sanitize::width(text));
+        }
+        slot.1
     }
+}
 
-    h.push_str(GAP);
-    h.push('(');
-    h.push_str(r.format.as_str());
-    if let Some(e) = r.envelope {
-        h.push_str(", ");
-        h.push_str(envelope_text(e));
-    }
-    if let Some(doc) = &r.doc {
-        if let Some(e) = &doc.embedded {
-            if e.field.is_empty() {
-                h.push_str(", from an escaped JSON string");
-            } else {
-                h.push_str(", embedded in ");
-                h.push_str(&short_marked(&e.field, o));
+impl Scratch {
+    fn trim(&mut self) {
+        for s in [&mut self.out, &mut self.cells] {
+            if s.capacity() > KEEP_BYTES {
+                *s = String::new();
             }
         }
-        if doc.lenient {
-            h.push_str(", lenient");
+        if self.rows.capacity() > KEEP_BYTES / std::mem::size_of::<Row>() {
+            self.rows = Vec::new();
         }
     }
-    h.push(')');
+}
 
-    h.push_str(GAP);
-    if r.valid() {
-        h.push_str(&paint("✔ valid", Style::Valid, o));
-    } else {
-        h.push_str(&paint("✘ invalid", Style::Invalid, o));
+fn render(w: &mut dyn Write, r: &Report, o: &PrettyOptions, s: &mut Scratch) -> io::Result<()> {
+    s.out.clear();
+    s.cells.clear();
+    s.rows.clear();
+    let mut p = Printer {
+        o,
+        limit: (!o.full).then_some(o.max_value_width),
+        paint: Paint::new(o.color),
+        out: &mut s.out,
+        cells: &mut s.cells,
+        rows: &mut s.rows,
+        code_widths: &mut s.code_widths,
+    };
+    p.header(r);
+    if let Some(doc) = &r.doc {
+        let ctx = match r.type_def {
+            Some(t) => Ctx::Type(t),
+            None => Ctx::Unknown,
+        };
+        let level = match &doc.root.value {
+            Value::Object(members) => Level::Members(members, ctx),
+            // A non-object root is not a WeChat payload, but show it rather than nothing.
+            _ => Level::Root(&doc.root, ctx),
+        };
+        p.level(level, STEP, 0);
     }
-    h
+    for d in &r.diagnostics {
+        p.diagnostic(d);
+    }
+    p.out.push('\n');
+    w.write_all(s.out.as_bytes())
+}
+
+/// Renders one report into the scratch buffers.
+struct Printer<'s> {
+    o: &'s PrettyOptions,
+    /// Columns payload text may take, `None` with `full`.
+    limit: Option<usize>,
+    paint: Paint,
+    out: &'s mut String,
+    cells: &'s mut String,
+    rows: &'s mut Vec<Row>,
+    code_widths: &'s mut CodeWidths,
+}
+
+// ---------------------------------------------------------------------------
+// Header and diagnostics
+
+impl Printer<'_> {
+    fn header(&mut self, r: &Report) {
+        let out = &mut *self.out;
+        let m = self.paint.open(out, Style::Source);
+        sanitize::push_escaped(out, &r.source, None, false);
+        out.push(':');
+        push_uint(out, u64::from(r.line));
+        out.push(':');
+        push_uint(out, u64::from(r.column));
+        self.paint.close(out, m);
+        out.push_str(GAP);
+
+        let m = self.paint.open(out, Style::Platform);
+        match r.platform {
+            Some(p) => out.push_str(p.as_str()),
+            None if r.candidates.is_empty() => out.push('?'),
+            None => {
+                for (i, p) in r.candidates.iter().enumerate() {
+                    if i > 0 {
+                        out.push('|');
+                    }
+                    out.push_str(p.as_str());
+                }
+            }
+        }
+        self.paint.close(out, m);
+        out.push_str(" · ");
+        // The type id is the payload's own MsgType/Event text: sanitise and bound it.
+        let m = self.paint.open(out, Style::Type);
+        match &r.type_id {
+            Some(t) => push_bounded(out, t, self.limit),
+            None => out.push('?'),
+        }
+        self.paint.close(out, m);
+
+        if let Some(t) = r.type_def {
+            out.push_str(GAP);
+            push_meaning(out, t.zh, t.en);
+        }
+
+        out.push_str(GAP);
+        out.push('(');
+        out.push_str(r.format.as_str());
+        if let Some(e) = r.envelope {
+            out.push_str(", ");
+            out.push_str(envelope_text(e));
+        }
+        if let Some(doc) = &r.doc {
+            if let Some(e) = &doc.embedded {
+                if e.field.is_empty() {
+                    out.push_str(", from an escaped JSON string");
+                } else {
+                    out.push_str(", embedded in ");
+                    push_bounded(out, &e.field, self.limit);
+                }
+            }
+            if doc.lenient {
+                out.push_str(", lenient");
+            }
+        }
+        out.push(')');
+
+        out.push_str(GAP);
+        if r.valid() {
+            self.paint.push(out, "✔ valid", Style::Valid);
+        } else {
+            self.paint.push(out, "✘ invalid", Style::Invalid);
+        }
+        out.push('\n');
+    }
+
+    fn diagnostic(&mut self, d: &Diagnostic) {
+        let out = &mut *self.out;
+        let style = match d.severity {
+            Severity::Error => Style::Error,
+            Severity::Warning => Style::Warning,
+            Severity::Info => Style::Info,
+        };
+        out.push_str("  ");
+        let m = self.paint.open(out, style);
+        out.push_str(d.severity.as_str());
+        out.push('[');
+        out.push_str(d.code.as_str());
+        out.push(']');
+        self.paint.close(out, m);
+        out.push(' ');
+        push_uint(out, u64::from(d.line));
+        out.push(':');
+        push_uint(out, u64::from(d.column));
+        // Paths and messages carry input (keys, parser snippets, unknown values):
+        // escaped (T14) and, unless `full`, cut like values (with twice the room, as
+        // messages are sentences) so one hostile key cannot make a line of megabytes.
+        let limit = self.limit.map(|w| w.saturating_mul(2));
+        if let Some(f) = &d.field {
+            out.push(' ');
+            push_bounded(out, f, limit);
+            out.push(':');
+        }
+        out.push(' ');
+        push_bounded(out, &d.message, limit);
+        out.push('\n');
+    }
 }
 
 fn envelope_text(e: Envelope) -> &'static str {
@@ -201,26 +339,13 @@ fn envelope_text(e: Envelope) -> &'static str {
     }
 }
 
-fn diagnostic_line(d: &Diagnostic, o: &PrettyOptions) -> String {
-    let style = match d.severity {
-        Severity::Error => Style::Error,
-        Severity::Warning => Style::Warning,
-        Severity::Info => Style::Info,
-    };
-    let tag = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
-    let mut line = format!("  {} {}:{}", paint(&tag, style, o), d.line, d.column);
-    // Paths and messages carry input (keys, parser snippets, unknown values):
-    // escaped (T14) and, unless `full`, cut like values (with twice the room, as
-    // messages are sentences) so one hostile key cannot make a line of megabytes.
-    let width = o.max_value_width.saturating_mul(2);
-    if let Some(f) = &d.field {
-        line.push(' ');
-        line.push_str(&bounded(f, width, o));
-        line.push(':');
+/// Escaped payload text cut to `limit` columns (none: shown whole), with its cut
+/// marker attached (for header and diagnostic parts).
+fn push_bounded(out: &mut String, s: &str, limit: Option<usize>) {
+    let (_, left) = sanitize::push_escaped(out, s, limit, false);
+    if let Some(n) = left {
+        push_more_bytes(out, n);
     }
-    line.push(' ');
-    line.push_str(&bounded(&d.message, width, o));
-    line
 }
 
 // ---------------------------------------------------------------------------
@@ -238,10 +363,15 @@ enum Ctx {
 }
 
 impl Ctx {
+    /// The first field of that name in catalogue order (as `TypeDef::field`).
     fn lookup(self, name: &str) -> Option<&'static Field> {
+        // Comparing the first byte before the whole name skips most calls to
+        // `memcmp` (many field names share a length).
+        let first = name.as_bytes().first();
+        let is = |f: &&'static Field| f.name.as_bytes().first() == first && f.name == name;
         match self {
-            Ctx::Type(t) => t.field(name),
-            Ctx::Fields(fs) => fs.iter().find(|f| f.name == name),
+            Ctx::Type(t) => t.fields.iter().flat_map(|g| g.iter()).find(is),
+            Ctx::Fields(fs) => fs.iter().find(is),
             Ctx::Unknown => None,
         }
     }
@@ -261,320 +391,296 @@ impl Ctx {
     }
 }
 
-/// Text already made safe, plus its display width (colour codes excluded).
-#[derive(Default)]
-struct Cell {
-    text: String,
-    width: usize,
-}
-
-impl Cell {
-    /// A cell from text that is already safe (escaped payload text or our own words).
-    fn plain(s: &str) -> Cell {
-        Cell {
-            text: s.to_string(),
-            width: sanitize::width(s),
-        }
-    }
-
-    fn push(&mut self, s: &str) {
-        self.width += sanitize::width(s);
-        self.text.push_str(s);
-    }
-
-    fn push_styled(&mut self, s: &str, style: Style, o: &PrettyOptions) {
-        self.width += sanitize::width(s);
-        if o.color {
-            self.text.push_str(&paint(s, style, o));
-        } else {
-            self.text.push_str(s);
-        }
-    }
-}
-
-/// What comes below a row.
-enum Nested<'a> {
+/// The third column of a row. Never measured: nothing is aligned after it.
+#[derive(Clone, Copy)]
+enum Meaning {
     None,
-    Object(&'a [Member], Ctx),
-    Array(&'a [Node], Ctx),
+    /// `中文 · English` of a catalogued field.
+    Field(&'static Field),
+    /// A member the catalogue of its object does not list.
+    NotInCatalogue,
 }
 
-/// One line of the field table, before column widths are known.
-struct Row<'a> {
-    label: Cell,
-    value: Cell,
-    meaning: Option<Cell>,
-    nested: Nested<'a>,
-}
-
-fn member_rows<'a>(members: &'a [Member], ctx: Ctx, o: &PrettyOptions) -> Vec<Row<'a>> {
-    members
-        .iter()
-        .map(|m| {
-            let field = ctx.lookup(&m.key);
-            let meaning = match field {
-                Some(f) => Some(meaning_cell(f.zh, f.en, o)),
-                None if ctx.is_catalogued() => {
-                    let mut c = Cell::default();
-                    c.push_styled("(not in catalogue)", Style::Warning, o);
-                    Some(c)
-                }
-                None => None,
-            };
-            make_row(
-                key_cell(&m.key, o),
-                &m.node,
-                field,
-                meaning,
-                Ctx::below(field),
-                o,
-            )
-        })
-        .collect()
-}
-
-fn item_rows<'a>(items: &'a [Node], ctx: Ctx, o: &PrettyOptions) -> Vec<Row<'a>> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, n)| make_row(Cell::plain(&format!("[{i}]")), n, None, None, ctx, o))
-        .collect()
-}
-
-/// Builds the row of one value; `below` is the context for its members or items.
-fn make_row<'a>(
-    label: Cell,
-    node: &'a Node,
-    field: Option<&'static Field>,
-    meaning: Option<Cell>,
+/// One line of the field table, before column widths are known. Its label and
+/// value are byte ranges of [`Scratch::cells`], already escaped (and coloured);
+/// the widths are display columns, colour codes excluded.
+#[derive(Clone, Copy)]
+struct Row {
+    label: (usize, usize),
+    label_w: usize,
+    value: (usize, usize),
+    value_w: usize,
+    meaning: Meaning,
+    /// Context for the members or items below this row's value.
     below: Ctx,
-    o: &PrettyOptions,
-) -> Row<'a> {
-    let mut value = Cell::default();
-    let nested = match &node.value {
-        Value::Null => {
-            value.push("null");
-            Nested::None
+}
+
+/// The values laid out together as one aligned table.
+#[derive(Clone, Copy)]
+enum Level<'a> {
+    Members(&'a [Member], Ctx),
+    Items(&'a [Node], Ctx),
+    /// A document whose root is not an object, shown as one `(root)` row.
+    Root(&'a Node, Ctx),
+}
+
+impl<'a> Level<'a> {
+    /// The value of row `i`.
+    fn node(self, i: usize) -> Option<&'a Node> {
+        match self {
+            Level::Members(ms, _) => ms.get(i).map(|m| &m.node),
+            Level::Items(items, _) => items.get(i),
+            Level::Root(n, _) => (i == 0).then_some(n),
         }
-        Value::Bool(b) => {
-            value.push(if *b { "true" } else { "false" });
-            Nested::None
-        }
-        Value::Number(n) => {
-            // The lexeme comes from the parser, but it is still payload text.
-            push_truncated(&mut value, n, false, o);
-            Nested::None
-        }
-        Value::String(s) => {
-            push_truncated(&mut value, s, true, o);
-            Nested::None
-        }
-        Value::Object(m) if m.is_empty() => {
-            value.push("{}");
-            Nested::None
-        }
-        Value::Object(m) => Nested::Object(m, below),
-        Value::Array(items) => {
-            value.push(&format!(
-                "[{} {}]",
-                group_thousands(items.len() as u64),
-                plural(items.len() as u64, "item", "items")
-            ));
-            Nested::Array(items, below)
-        }
-    };
-    if let Some(f) = field {
-        annotate(&mut value, node, f, o);
-    }
-    Row {
-        label,
-        value,
-        meaning,
-        nested,
     }
 }
 
-/// Appends `→ date` to timestamps and `→ 中文 · English` to enumerated codes.
-fn annotate(value: &mut Cell, node: &Node, f: &Field, o: &PrettyOptions) {
-    if f.ty == Ty::Timestamp {
-        let digits = match &node.value {
-            Value::Number(n) | Value::String(n) if is_integer_lexeme(n) => Some(n),
-            _ => None,
-        };
-        if let Some(n) = digits {
-            let date = match n.parse::<i64>() {
-                Ok(secs) => time::format_unix(secs, o.utc_offset_secs),
-                // More digits than i64 holds: certainly not a date.
-                Err(_) => time::OUT_OF_RANGE.to_string(),
-            };
-            value.push(" → ");
-            value.push(&date);
-        }
-    }
-    if !f.codes.is_empty() {
-        if let Some(text) = node.scalar_text() {
-            value.push(" → ");
-            match f.code(text) {
-                Some(c) => value.push(&format!("{} · {}", c.zh, c.en)),
-                None => value.push_styled("(unknown code)", Style::Warning, o),
+impl Printer<'_> {
+    /// Writes the rows of one level with aligned columns, each followed right below
+    /// by its nested object or array.
+    fn level(&mut self, level: Level<'_>, indent: usize, depth: usize) {
+        let first = self.rows.len();
+        let cells_start = self.cells.len();
+        match level {
+            Level::Members(members, ctx) => {
+                for m in members {
+                    self.member_row(m, ctx);
+                }
+            }
+            Level::Items(items, ctx) => {
+                for (i, n) in items.iter().enumerate() {
+                    let start = self.cells.len();
+                    self.cells.push('[');
+                    push_uint(self.cells, i as u64);
+                    self.cells.push(']');
+                    // ASCII: one column per byte.
+                    let label_w = self.cells.len() - start;
+                    let label = (start, self.cells.len());
+                    self.value_row(label, label_w, n, None, Meaning::None, ctx);
+                }
+            }
+            Level::Root(node, ctx) => {
+                const ROOT: &str = "(root)";
+                let start = self.cells.len();
+                self.cells.push_str(ROOT);
+                let label = (start, self.cells.len());
+                self.value_row(label, ROOT.len(), node, None, Meaning::None, ctx);
             }
         }
+        let rows = self.rows.get(first..).unwrap_or_default();
+        let key_w = rows.iter().map(|r| r.label_w).max().unwrap_or(0);
+        let key_w = key_w.min(KEY_COLUMN_MAX);
+        let val_w = rows.iter().map(|r| r.value_w).max().unwrap_or(0);
+        let val_w = val_w.min(VALUE_COLUMN_MAX);
+
+        for i in 0..rows.len() {
+            let Some(&row) = self.rows.get(first + i) else {
+                break;
+            };
+            self.line(&row, indent, key_w, val_w);
+            let below = match level.node(i).map(|n| &n.value) {
+                Some(Value::Object(m)) if !m.is_empty() => Level::Members(m, row.below),
+                Some(Value::Array(items)) if !items.is_empty() => Level::Items(items, row.below),
+                _ => continue,
+            };
+            if depth + 1 >= MAX_DEPTH {
+                push_spaces(self.out, indent + STEP);
+                self.out.push_str("… (nested deeper than ");
+                push_uint(self.out, MAX_DEPTH as u64);
+                self.out.push_str(" levels; not shown)\n");
+                continue;
+            }
+            self.level(below, indent + STEP, depth + 1);
+        }
+        self.rows.truncate(first);
+        self.cells.truncate(cells_start);
+    }
+
+    /// Writes one table line.
+    fn line(&mut self, row: &Row, indent: usize, key_w: usize, val_w: usize) {
+        let out = &mut *self.out;
+        let cell = |(a, b): (usize, usize)| self.cells.get(a..b).unwrap_or_default();
+        push_spaces(out, indent);
+        out.push_str(cell(row.label));
+        let meaning = !matches!(row.meaning, Meaning::None);
+        // No padding unless something follows: output carries no trailing blanks.
+        // Padding and the gap after it are written as one run of spaces.
+        if row.value_w > 0 || meaning {
+            push_spaces(out, key_w.saturating_sub(row.label_w) + GAP.len());
+            out.push_str(cell(row.value));
+        }
+        if meaning {
+            push_spaces(out, val_w.saturating_sub(row.value_w) + GAP.len());
+            match row.meaning {
+                Meaning::Field(f) => {
+                    let m = self.paint.open(out, Style::Meaning);
+                    push_meaning(out, f.zh, f.en);
+                    self.paint.close(out, m);
+                }
+                Meaning::NotInCatalogue => {
+                    self.paint.push(out, "(not in catalogue)", Style::Warning);
+                }
+                Meaning::None => {}
+            }
+        }
+        out.push('\n');
+    }
+
+    fn member_row(&mut self, m: &Member, ctx: Ctx) {
+        let field = ctx.lookup(&m.key);
+        let meaning = match field {
+            Some(f) => Meaning::Field(f),
+            None if ctx.is_catalogued() => Meaning::NotInCatalogue,
+            None => Meaning::None,
+        };
+        // A key label: escaped and bounded like a value. Unquoted for readability,
+        // except when empty or when it starts or ends with whitespace: `"MsgType "`
+        // must not look like `MsgType`, or the `(not in catalogue)` next to it
+        // would be a riddle.
+        let key = m.key.as_str();
+        let quote = match (key.as_bytes().first(), key.as_bytes().last()) {
+            // Visible ASCII at both ends (the usual key): no whitespace there.
+            (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => false,
+            _ => {
+                key.is_empty()
+                    || key.starts_with(char::is_whitespace)
+                    || key.ends_with(char::is_whitespace)
+            }
+        };
+        let start = self.cells.len();
+        let label_w = self.push_payload(key, quote);
+        let label = (start, self.cells.len());
+        self.value_row(label, label_w, &m.node, field, meaning, Ctx::below(field));
+    }
+
+    /// Appends the value cell of `node` and records its row.
+    fn value_row(
+        &mut self,
+        label: (usize, usize),
+        label_w: usize,
+        node: &Node,
+        field: Option<&'static Field>,
+        meaning: Meaning,
+        below: Ctx,
+    ) {
+        let start = self.cells.len();
+        let mut value_w = match &node.value {
+            Value::Null => self.push_ascii("null"),
+            Value::Bool(b) => self.push_ascii(if *b { "true" } else { "false" }),
+            // The lexeme comes from the parser, but it is still payload text.
+            Value::Number(n) => self.push_payload(n, false),
+            Value::String(s) => self.push_payload(s, true),
+            Value::Object(m) if m.is_empty() => self.push_ascii("{}"),
+            Value::Object(_) => 0,
+            Value::Array(items) => {
+                let n = items.len() as u64;
+                self.cells.push('[');
+                push_grouped(self.cells, n);
+                self.cells.push_str(plural(n, " item]", " items]"));
+                // ASCII: one column per byte.
+                self.cells.len() - start
+            }
+        };
+        if let Some(f) = field {
+            value_w += self.annotate(node, f);
+        }
+        self.rows.push(Row {
+            label,
+            label_w,
+            value: (start, self.cells.len()),
+            value_w,
+            meaning,
+            below,
+        });
+    }
+
+    /// Appends text of our own that is ASCII (one column per byte).
+    fn push_ascii(&mut self, s: &str) -> usize {
+        self.cells.push_str(s);
+        s.len()
+    }
+
+    /// Appends `→ date` to timestamps and `→ 中文 · English` to enumerated codes;
+    /// returns the columns added.
+    fn annotate(&mut self, node: &Node, f: &Field) -> usize {
+        let mut w = 0;
+        if f.ty == Ty::Timestamp {
+            let digits = match &node.value {
+                Value::Number(n) | Value::String(n) if is_integer_lexeme(n) => Some(n),
+                _ => None,
+            };
+            if let Some(n) = digits {
+                self.cells.push_str(" → ");
+                let start = self.cells.len();
+                match n.parse::<i64>() {
+                    Ok(secs) => time::push_unix(self.cells, secs, self.o.utc_offset_secs),
+                    // More digits than i64 holds: certainly not a date.
+                    Err(_) => self.cells.push_str(time::OUT_OF_RANGE),
+                }
+                // Dates are ASCII: one column per byte.
+                w += 3 + self.cells.len() - start;
+            }
+        }
+        if !f.codes.is_empty() {
+            if let Some(text) = node.scalar_text() {
+                self.cells.push_str(" → ");
+                w += 3;
+                match f.code(text) {
+                    Some(c) => {
+                        let start = self.cells.len();
+                        self.cells.push_str(c.zh);
+                        self.cells.push_str(" · ");
+                        self.cells.push_str(c.en);
+                        let text = self.cells.get(start..).unwrap_or_default();
+                        w += self.code_widths.get(c, text);
+                    }
+                    None => {
+                        w += "(unknown code)".len();
+                        self.paint
+                            .push(self.cells, "(unknown code)", Style::Warning);
+                    }
+                }
+            }
+        }
+        w
+    }
+
+    /// Appends payload text, escaped and (unless `full`) cut with a
+    /// `… (N more bytes)` marker; with `quoted`, in `"` with inner quotes written
+    /// `\"`. Returns its width.
+    fn push_payload(&mut self, s: &str, quoted: bool) -> usize {
+        let (mut w, left) = sanitize::push_escaped(self.cells, s, self.limit, quoted);
+        if let Some(n) = left {
+            let m = self.paint.open(self.cells, Style::Meaning);
+            w += push_more_bytes(self.cells, n);
+            self.paint.close(self.cells, m);
+        }
+        w
     }
 }
 
-/// Appends payload text, escaped and (unless `full`) cut with a `… (N more bytes)`
-/// marker; strings are quoted with `"` and inner quotes written `\"`.
-fn push_truncated(cell: &mut Cell, s: &str, quoted: bool, o: &PrettyOptions) {
-    let (text, left) = if o.full {
-        (sanitize::escape(s), None)
-    } else {
-        sanitize::escape_truncated(s, o.max_value_width)
-    };
-    if quoted {
-        cell.push(&format!("\"{}\"", text.replace('"', "\\\"")));
-    } else {
-        cell.push(&text);
-    }
-    if let Some(n) = left {
-        cell.push_styled(&more_bytes(n), Style::Meaning, o);
-    }
-}
-
-/// A key label: escaped and bounded like a value. Unquoted for readability, except
-/// when empty or when it starts or ends with whitespace: `"MsgType "` must not look
-/// like `MsgType`, or the `(not in catalogue)` next to it would be a riddle.
-fn key_cell(key: &str, o: &PrettyOptions) -> Cell {
-    let quote = key.is_empty()
-        || key.starts_with(char::is_whitespace)
-        || key.ends_with(char::is_whitespace);
-    let (text, more) = short(key, o);
-    let mut c = if quote {
-        Cell::plain(&format!("\"{}\"", text.replace('"', "\\\"")))
-    } else {
-        Cell::plain(&text)
-    };
-    if let Some(m) = more {
-        c.push_styled(&m, Style::Meaning, o);
-    }
-    c
-}
-
-/// Escaped, bounded payload text with its cut marker attached (for header parts).
-fn short_marked(s: &str, o: &PrettyOptions) -> String {
-    bounded(s, o.max_value_width, o)
-}
-
-/// Escaped text cut to `width` columns (unless `full`), with its cut marker.
-fn bounded(s: &str, width: usize, o: &PrettyOptions) -> String {
-    if o.full {
-        return sanitize::escape(s).into_owned();
-    }
-    let (text, left) = sanitize::escape_truncated(s, width);
-    let mut text = text.into_owned();
-    if let Some(n) = left {
-        text.push_str(&more_bytes(n));
-    }
-    text
-}
-
-/// Escaped, bounded payload text without quotes, and the marker when it was cut.
-fn short(s: &str, o: &PrettyOptions) -> (String, Option<String>) {
-    if o.full {
-        return (sanitize::escape(s).into_owned(), None);
-    }
-    let (text, left) = sanitize::escape_truncated(s, o.max_value_width);
-    (text.into_owned(), left.map(more_bytes))
-}
-
-fn more_bytes(n: usize) -> String {
-    format!(
-        "… ({} more {})",
-        group_thousands(n as u64),
-        plural(n as u64, "byte", "bytes")
-    )
-}
-
-fn meaning_cell(zh: &str, en: &str, o: &PrettyOptions) -> Cell {
-    let mut c = Cell::default();
-    c.push_styled(&meaning_text(zh, en), Style::Meaning, o);
-    c
+/// Appends `… (1,234 more bytes)`; returns its width (one column per character).
+fn push_more_bytes(out: &mut String, n: usize) -> usize {
+    let start = out.len();
+    out.push_str("… (");
+    let n = n as u64;
+    push_grouped(out, n);
+    out.push_str(plural(n, " more byte)", " more bytes)"));
+    // All ASCII but `…`, which is three bytes and one column.
+    out.len() - start - 2
 }
 
 /// `中文 · English`, or whichever half exists.
-fn meaning_text(zh: &str, en: &str) -> String {
+fn push_meaning(out: &mut String, zh: &str, en: &str) {
     match (zh.is_empty(), en.is_empty()) {
         (false, false) => {
-            let mut t = String::with_capacity(zh.len() + en.len() + 4);
-            t.push_str(zh);
-            t.push_str(" · ");
-            t.push_str(en);
-            t
+            out.push_str(zh);
+            out.push_str(" · ");
+            out.push_str(en);
         }
-        (false, true) => zh.to_string(),
-        (true, _) => en.to_string(),
+        (false, true) => out.push_str(zh),
+        (true, _) => out.push_str(en),
     }
-}
-
-/// Writes the rows of one level with aligned columns, then recurses into each row's
-/// nested object or array right below it.
-fn write_level(
-    w: &mut dyn Write,
-    rows: Vec<Row<'_>>,
-    indent: usize,
-    depth: usize,
-    o: &PrettyOptions,
-) -> io::Result<()> {
-    let key_w = rows
-        .iter()
-        .map(|r| r.label.width)
-        .max()
-        .unwrap_or(0)
-        .min(KEY_COLUMN_MAX);
-    let val_w = rows
-        .iter()
-        .map(|r| r.value.width)
-        .max()
-        .unwrap_or(0)
-        .min(VALUE_COLUMN_MAX);
-    let mut line = String::new();
-    for row in rows {
-        line.clear();
-        push_spaces(&mut line, indent);
-        line.push_str(&row.label.text);
-        // No padding unless something follows: output carries no trailing blanks.
-        if row.value.width > 0 || row.meaning.is_some() {
-            push_spaces(&mut line, key_w.saturating_sub(row.label.width));
-            line.push_str(GAP);
-            line.push_str(&row.value.text);
-        }
-        if let Some(m) = &row.meaning {
-            push_spaces(&mut line, val_w.saturating_sub(row.value.width));
-            line.push_str(GAP);
-            line.push_str(&m.text);
-        }
-        line.push('\n');
-        w.write_all(line.as_bytes())?;
-
-        let (rows, next) = match row.nested {
-            Nested::None => continue,
-            Nested::Object(members, ctx) => (member_rows(members, ctx, o), indent + STEP),
-            Nested::Array(items, ctx) => (item_rows(items, ctx, o), indent + STEP),
-        };
-        if rows.is_empty() {
-            continue;
-        }
-        if depth + 1 >= MAX_DEPTH {
-            let mut line = String::new();
-            push_spaces(&mut line, next);
-            line.push_str(&format!(
-                "… (nested deeper than {MAX_DEPTH} levels; not shown)"
-            ));
-            writeln!(w, "{line}")?;
-            continue;
-        }
-        write_level(w, rows, next, depth + 1, o)?;
-    }
-    Ok(())
 }
 
 fn push_spaces(s: &mut String, n: usize) {
@@ -582,7 +688,7 @@ fn push_spaces(s: &mut String, n: usize) {
     let mut left = n;
     while left > 0 {
         let k = left.min(SPACES.len());
-        s.push_str(&SPACES[..k]);
+        s.push_str(SPACES.get(..k).unwrap_or_default());
         left -= k;
     }
 }
@@ -603,13 +709,11 @@ enum Style {
     Meaning,
 }
 
-/// Colours already-safe text. Plain when colour is off, so widths and tests do not
-/// depend on the terminal.
-fn paint(s: &str, style: Style, o: &PrettyOptions) -> String {
-    if !o.color || s.is_empty() {
-        return s.to_string();
-    }
-    let c = match style {
+const STYLES: usize = 9;
+
+/// The `colored` form of already-safe text.
+fn styled(s: &str, style: Style) -> ColoredString {
+    match style {
         Style::Source | Style::Type => s.bold(),
         Style::Platform => s.cyan(),
         Style::Valid => s.green(),
@@ -618,8 +722,87 @@ fn paint(s: &str, style: Style, o: &PrettyOptions) -> String {
         Style::Warning => s.yellow(),
         Style::Info => s.blue(),
         Style::Meaning => s.dimmed(),
-    };
-    c.to_string()
+    }
+}
+
+/// Colours already-safe text. Plain when colour is off, so widths and tests do not
+/// depend on the terminal.
+fn paint(s: &str, style: Style, o: &PrettyOptions) -> String {
+    if !o.color || s.is_empty() {
+        return s.to_string();
+    }
+    styled(s, style).to_string()
+}
+
+/// Colours text in place: [`paint`] without a `String` per painted piece.
+///
+/// `colored` writes a style as `prefix + text + suffix` (the text we colour never
+/// holds escape codes, so it is not rewritten). Each style's prefix and suffix are
+/// learned once per report by painting a probe, which keeps every byte what
+/// `colored` itself would write, under whatever its global switches say.
+struct Paint {
+    on: bool,
+    codes: [Option<(String, String)>; STYLES],
+}
+
+/// Where a painted piece started: [`Paint::close`] drops the prefix again when the
+/// piece came out empty (`colored` writes nothing for empty text).
+struct Mark {
+    style: Style,
+    start: usize,
+    text: usize,
+}
+
+impl Paint {
+    fn new(on: bool) -> Paint {
+        Paint {
+            on,
+            codes: Default::default(),
+        }
+    }
+
+    fn codes(&mut self, style: Style) -> &(String, String) {
+        self.codes[style as usize].get_or_insert_with(|| {
+            const PROBE: &str = "x";
+            let s = styled(PROBE, style).to_string();
+            match s.find(PROBE) {
+                Some(i) => (
+                    s.get(..i).unwrap_or_default().to_string(),
+                    s.get(i + PROBE.len()..).unwrap_or_default().to_string(),
+                ),
+                None => (String::new(), String::new()),
+            }
+        })
+    }
+
+    fn open(&mut self, out: &mut String, style: Style) -> Mark {
+        let start = out.len();
+        if self.on {
+            out.push_str(&self.codes(style).0);
+        }
+        Mark {
+            style,
+            start,
+            text: out.len(),
+        }
+    }
+
+    fn close(&mut self, out: &mut String, m: Mark) {
+        if !self.on {
+            return;
+        }
+        if out.len() == m.text {
+            out.truncate(m.start);
+        } else {
+            out.push_str(&self.codes(m.style).1);
+        }
+    }
+
+    fn push(&mut self, out: &mut String, s: &str, style: Style) {
+        let m = self.open(out, style);
+        out.push_str(s);
+        self.close(out, m);
+    }
 }
 
 fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
@@ -630,16 +813,48 @@ fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
-/// `1234567` → `1,234,567`.
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
+/// Appends `n` in decimal.
+fn push_uint(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    // Pushed as chars: cheaper than validating a few bytes as UTF-8.
+    for &d in decimal(n, &mut buf) {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends `n` with thousands separators, like [`group_thousands`].
+fn push_grouped(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let digits = decimal(n, &mut buf);
+    for (i, &d) in digits.iter().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(',');
         }
-        out.push(c);
+        out.push(char::from(d));
     }
+}
+
+/// The ASCII decimal digits of `n`, written at the end of `buf`.
+fn decimal(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or_default()
+}
+
+/// `1234567` → `1,234,567`.
+fn group_thousands(n: u64) -> String {
+    let mut out = String::with_capacity(26);
+    push_grouped(&mut out, n);
     out
 }
 

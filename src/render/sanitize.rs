@@ -19,7 +19,7 @@
 //! (unicode-width gives control characters a width that terminals do not honour).
 
 use std::borrow::Cow;
-use unicode_segmentation::UnicodeSegmentation;
+use unicode_segmentation::{GraphemeIndices, UnicodeSegmentation};
 use unicode_width::UnicodeWidthStr;
 
 const ZWNJ: char = '\u{200C}';
@@ -41,7 +41,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
-    for g in s.graphemes(true) {
+    for (_, g) in clusters(s) {
         escape_cluster_into(g, &mut out);
     }
     Cow::Owned(out)
@@ -57,8 +57,8 @@ pub fn truncate(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
         return (Cow::Borrowed(s), None);
     }
     let mut used = 0;
-    for (off, g) in s.grapheme_indices(true) {
-        let w = cluster_width(g);
+    for (off, g) in clusters(s) {
+        let w = single_simple_width(g).unwrap_or_else(|| cluster_width(g));
         if used + w > max_width {
             let kept = s.get(..off).unwrap_or_default();
             return (Cow::Borrowed(kept), Some(s.len() - off));
@@ -82,11 +82,29 @@ pub fn escape_truncated(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usiz
     if let Some(cut) = simple_truncate(s, max_width) {
         return cut;
     }
+    escape_truncated_clusters(s, max_width)
+}
+
+/// The general path of [`escape_truncated`], cluster by cluster (for text that is
+/// not all [`simple_width`] characters).
+fn escape_truncated_clusters(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
     let mut out: Option<String> = None;
     let mut used = 0;
-    for (off, g) in s.grapheme_indices(true) {
-        let e = escape_cluster(g);
-        let w = width(&e);
+    for (off, g) in clusters(s) {
+        // Most clusters are one ordinary character: nothing to escape or measure.
+        let (e, w) = match single_simple_width(g) {
+            Some(w) => (Cow::Borrowed(g), w),
+            None => {
+                let e = escape_cluster(g);
+                let w = match &e {
+                    // `width` of one whole cluster is that cluster's width (it
+                    // segments into itself): skip segmenting it again.
+                    Cow::Borrowed(_) => cluster_width(g),
+                    Cow::Owned(e) => width(e),
+                };
+                (e, w)
+            }
+        };
         // One cluster of thousands of combining marks ("Zalgo" text) is one column
         // wide but megabytes long: cut there too. Real clusters (emoji ZWJ families,
         // tag flags) stay far below this.
@@ -127,7 +145,7 @@ pub fn width(s: &str) -> usize {
     for c in s.chars() {
         match simple_width(c) {
             Some(cw) => w += cw,
-            None => return s.graphemes(true).map(cluster_width).sum(),
+            None => return grapheme_width(s),
         }
     }
     w
@@ -150,6 +168,15 @@ fn simple_width(c: char) -> Option<usize> {
 /// [`escape_truncated`] for text of [`simple_width`] characters only (`None` for
 /// anything else): nothing to escape, and every character is one cluster.
 fn simple_truncate(s: &str, max_width: usize) -> Option<(Cow<'_, str>, Option<usize>)> {
+    simple_cut(s, Some(max_width)).map(|(kept, _, left)| (Cow::Borrowed(kept), left))
+}
+
+/// The per-character cut of [`simple_truncate`] (no cut without a limit), with the
+/// width of the kept prefix. `None` unless *every* character of `s` is a
+/// [`simple_width`] one: a later combining mark could merge with the character at
+/// the cut, so only all-simple text may skip grapheme segmentation.
+fn simple_cut(s: &str, max_width: Option<usize>) -> Option<(&str, usize, Option<usize>)> {
+    let max_width = max_width.unwrap_or(usize::MAX);
     let mut used = 0;
     let mut cut = None;
     for (off, c) in s.char_indices() {
@@ -163,12 +190,88 @@ fn simple_truncate(s: &str, max_width: usize) -> Option<(Cow<'_, str>, Option<us
         }
     }
     Some(match cut {
-        Some(off) => (
-            Cow::Borrowed(s.get(..off).unwrap_or_default()),
-            Some(s.len() - off),
-        ),
-        None => (Cow::Borrowed(s), None),
+        Some(off) => (s.get(..off).unwrap_or_default(), used, Some(s.len() - off)),
+        None => (s, used, None),
     })
+}
+
+/// Appends payload text the way the renderer shows it: [`escape`]`(s)` when `limit`
+/// is `None`, else [`escape_truncated`]`(s, limit)`; with `quote`, wrapped in `"`
+/// with every inner `"` written `\"`. Returns the [`width`] of exactly what was
+/// appended and, when the text was cut, how many bytes of `s` were left out.
+///
+/// The same bytes and widths as composing those functions, without their
+/// temporaries: plain ASCII and [`simple_width`] text (nearly every value) is copied
+/// and measured in one pass; anything else takes the general path and is measured
+/// as a whole, so clusters that span the quotes are counted as before.
+pub fn push_escaped(
+    out: &mut String,
+    s: &str,
+    limit: Option<usize>,
+    quote: bool,
+) -> (usize, Option<usize>) {
+    let class = scan_ascii(s);
+    if class & NOT_PLAIN == 0 {
+        let (kept, left) = match limit {
+            // Every byte is one character of width 1: cut at the limit exactly.
+            Some(m) if s.len() > m => (s.get(..m).unwrap_or_default(), Some(s.len() - m)),
+            _ => (s, None),
+        };
+        if class & QUOTE == 0 && quote {
+            out.reserve(kept.len() + 2);
+            out.push('"');
+            out.push_str(kept);
+            out.push('"');
+            return (kept.len() + 2, left);
+        }
+        return (push_simple(out, kept, kept.len(), quote), left);
+    }
+    if let Some((kept, w, left)) = simple_cut(s, limit) {
+        return (push_simple(out, kept, w, quote), left);
+    }
+    let (text, left) = match limit {
+        None => (escape(s), None),
+        // Neither plain ASCII nor all simple: straight to the general path.
+        Some(m) => escape_truncated_clusters(s, m),
+    };
+    let start = out.len();
+    if quote {
+        out.push('"');
+        push_quote_escaped(out, &text);
+        out.push('"');
+    } else {
+        out.push_str(&text);
+    }
+    // Measured as a whole, exactly like `width` (the text is not all simple).
+    (grapheme_width(out.get(start..).unwrap_or_default()), left)
+}
+
+/// Appends text of [`simple_width`] characters whose width is `w`, quoted or not.
+/// Quotes and the backslashes added before inner quotes are one column each, and
+/// none of them joins a cluster with its neighbours.
+fn push_simple(out: &mut String, kept: &str, w: usize, quote: bool) -> usize {
+    if !quote {
+        out.push_str(kept);
+        return w;
+    }
+    out.push('"');
+    let quotes = push_quote_escaped(out, kept);
+    out.push('"');
+    w + quotes + 2
+}
+
+/// Appends `s` with every `"` written `\"`; returns how many there were.
+fn push_quote_escaped(out: &mut String, s: &str) -> usize {
+    let mut n = 0;
+    let mut rest = s;
+    while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str("\\\"");
+        rest = rest.get(i + 1..).unwrap_or_default();
+        n += 1;
+    }
+    out.push_str(rest);
+    n
 }
 
 /// Width of one grapheme cluster. Measured per cluster (not per string) so that
@@ -177,10 +280,183 @@ fn cluster_width(g: &str) -> usize {
     g.width()
 }
 
+/// [`width`] the general way: the sum of [`cluster_width`] over the clusters of `s`
+/// (single [`simple_width`] characters are measured without the width tables, which
+/// gives the same number).
+fn grapheme_width(s: &str) -> usize {
+    clusters(s)
+        .map(|(_, g)| single_simple_width(g).unwrap_or_else(|| cluster_width(g)))
+        .sum()
+}
+
+/// The extended grapheme clusters of `s` with their byte offsets: exactly
+/// `s.grapheme_indices(true)`, but runs of [`stands_alone`] characters (CJK text,
+/// ASCII, plain emoji) are split without the segmenter.
+///
+/// Why that is exact: such a character is never Extend, ZWJ, SpacingMark, Prepend,
+/// a regional indicator, a control, Hangul or an Indic letter, so UAX #29 always
+/// breaks between two of them. Such a break is also where every rule that looks
+/// backwards (emoji ZWJ sequences, regional indicator pairs, Indic conjuncts) stops,
+/// so the text between two of them segments the same on its own as inside `s`.
+/// Everything else is handed to the segmenter in those self-contained pieces.
+fn clusters(s: &str) -> Clusters<'_> {
+    Clusters {
+        s,
+        pos: 0,
+        run: None,
+    }
+}
+
+struct Clusters<'a> {
+    s: &'a str,
+    /// Where the next piece starts (always a cluster boundary).
+    pos: usize,
+    /// The piece the segmenter is walking, and its offset in `s`.
+    run: Option<(usize, GraphemeIndices<'a>)>,
+}
+
+impl<'a> Iterator for Clusters<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        if let Some((base, run)) = &mut self.run {
+            if let Some((off, g)) = run.next() {
+                return Some((*base + off, g));
+            }
+            self.run = None;
+        }
+        let start = self.pos;
+        let rest = self.s.get(start..)?;
+        let mut chars = rest.char_indices();
+        let (_, c) = chars.next()?;
+        let c_alone = stands_alone(c);
+        if c_alone {
+            // Followed by another such character (or by the end): a cluster of
+            // its own.
+            let own = match chars.next() {
+                None => true,
+                Some((_, next)) => stands_alone(next),
+            };
+            if own {
+                let len = c.len_utf8();
+                self.pos += len;
+                return Some((start, rest.get(..len).unwrap_or_default()));
+            }
+        }
+        // The piece for the segmenter ends at the next break between two
+        // characters that stand alone.
+        let mut end = rest.len();
+        let mut prev_alone = c_alone;
+        for (off, ch) in rest.char_indices().skip(1) {
+            let alone = stands_alone(ch);
+            if prev_alone && alone {
+                end = off;
+                break;
+            }
+            prev_alone = alone;
+        }
+        let piece = rest.get(..end).unwrap_or_default();
+        self.pos += end;
+        let mut run = piece.grapheme_indices(true);
+        let first = run.next();
+        self.run = Some((start, run));
+        first.map(|(off, g)| (start + off, g))
+    }
+}
+
+/// Characters of grapheme break class "Other" that [`clusters`] may split off
+/// without the segmenter: the [`simple_width`] ones and emoji that are neither
+/// regional indicators nor skin-tone modifiers (those two extend or pair up).
+fn stands_alone(c: char) -> bool {
+    simple_width(c).is_some()
+        || (is_emoji(c) && !matches!(c, '\u{1F1E6}'..='\u{1F1FF}' | '\u{1F3FB}'..='\u{1F3FF}'))
+}
+
+/// The width of a cluster that is one [`simple_width`] character, else `None`.
+fn single_simple_width(g: &str) -> Option<usize> {
+    // Every simple character takes at most three bytes.
+    if g.len() > 3 {
+        return None;
+    }
+    let mut cs = g.chars();
+    let c = cs.next()?;
+    if cs.next().is_some() {
+        return None;
+    }
+    simple_width(c)
+}
+
 /// True when every byte is printable ASCII (space to `~`): nothing to escape, and
 /// every byte is one column.
 fn is_plain_ascii(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\')
+    scan_ascii(s) & NOT_PLAIN == 0
+}
+
+/// [`scan_ascii`] bit: some byte is not plain ASCII (see [`is_plain_ascii`]).
+const NOT_PLAIN: u8 = 1;
+/// [`scan_ascii`] bit: some byte is `"`.
+const QUOTE: u8 = 2;
+
+/// Classifies the bytes of `s` in one pass: [`NOT_PLAIN`] and [`QUOTE`] bits. The
+/// scan may stop at the first byte that is not plain, so [`QUOTE`] is only reliable
+/// when [`NOT_PLAIN`] is clear.
+///
+/// Works on whole 16-byte blocks without an early exit inside, so the test
+/// vectorises: long values (base64 ciphertexts, URLs) cost a fraction of an
+/// instruction per byte, and short ones (keys, ids) are gathered into one block
+/// from two overlapping fixed-size pieces instead of a byte loop.
+fn scan_ascii(s: &str) -> u8 {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n <= 16 {
+        if n < 4 {
+            return b.iter().fold(0, |acc, &x| acc | byte_class(x));
+        }
+        // Two pieces that overlap when n is not twice their size; spaces (plain)
+        // fill the rest of the block.
+        let mut block = [b' '; 16];
+        if n >= 8 {
+            block[..8].copy_from_slice(&piece::<8>(b, 0));
+            block[8..].copy_from_slice(&piece::<8>(b, n - 8));
+        } else {
+            block[..4].copy_from_slice(&piece::<4>(b, 0));
+            block[4..8].copy_from_slice(&piece::<4>(b, n - 4));
+        }
+        return block_class(&block);
+    }
+    let mut chunks = b.chunks_exact(16);
+    let mut acc = 0;
+    for chunk in &mut chunks {
+        acc |= block_class(chunk);
+        if acc & NOT_PLAIN != 0 {
+            return acc;
+        }
+    }
+    if !chunks.remainder().is_empty() {
+        // The last 16 bytes, overlapping what was already checked.
+        acc |= block_class(b.get(n - 16..).unwrap_or_default());
+    }
+    acc
+}
+
+/// [`scan_ascii`] of one byte.
+fn byte_class(b: u8) -> u8 {
+    u8::from(b.wrapping_sub(0x20) >= 0x5f || b == b'\\') | (u8::from(b == b'"') << 1)
+}
+
+/// [`scan_ascii`] of a block (16 bytes, so the fold is unrolled into vector code).
+fn block_class(block: &[u8]) -> u8 {
+    match <&[u8; 16]>::try_from(block) {
+        Ok(b) => b.iter().fold(0, |acc, &x| acc | byte_class(x)),
+        Err(_) => block.iter().fold(0, |acc, &x| acc | byte_class(x)),
+    }
+}
+
+/// The `N` bytes of `b` at `at` (spaces, which are plain, if out of range).
+fn piece<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    b.get(at..at + N)
+        .and_then(|p| <[u8; N]>::try_from(p).ok())
+        .unwrap_or([b' '; N])
 }
 
 /// Characters that are escaped unless [`escape_cluster_into`] finds them building an
@@ -675,6 +951,138 @@ mod tests {
             ]
         }
 
+        /// Like [`hostile`], plus the characters that decide cluster boundaries next
+        /// to simple text: Prepend, SpacingMark, Indic conjuncts, Hangul jamo,
+        /// pictographic CJK symbols, halfwidth sound marks, quotes.
+        fn segmenting() -> impl Strategy<Value = String> {
+            let pieces = prop::sample::select(vec![
+                "a",
+                "中",
+                "，",
+                "ａ",
+                "　",
+                "·",
+                "…",
+                "→",
+                "\"",
+                " ",
+                "\\",
+                "x",
+                "\u{600}",
+                "\u{93f}",
+                "क",
+                "\u{94d}",
+                "ष",
+                "\u{1100}",
+                "\u{1161}",
+                "\u{11a8}",
+                "가",
+                "\u{3030}",
+                "\u{303d}",
+                "\u{302a}",
+                "\u{ff9e}",
+                "ﾊ",
+                "\u{301}",
+                "e",
+                "\u{200d}",
+                "\u{200c}",
+                "\u{fe0f}",
+                "\u{fe0e}",
+                "👨",
+                "❤",
+                "🏽",
+                "🇨",
+                "🇳",
+                "\u{e0067}",
+                "\u{e007f}",
+                "🏴",
+                "\r",
+                "\n",
+                "\u{1b}",
+                "\u{20e3}",
+                "1",
+                "é",
+                "😀",
+                "☀",
+                "👍",
+                "©",
+                "\u{2194}",
+            ]);
+            prop_oneof![
+                3 => prop::collection::vec(pieces, 0..48).prop_map(|v| v.concat()),
+                1 => "[ -~]{0,40}",
+                1 => any::<String>(),
+            ]
+        }
+
+        /// [`escape_truncated`] as first written: every cluster segmented, escaped
+        /// and measured, with no shortcut.
+        fn reference_escape_truncated(s: &str, max_width: usize) -> (String, Option<usize>) {
+            let mut out = String::new();
+            let mut used = 0;
+            for (off, g) in s.grapheme_indices(true) {
+                let e = escape_cluster(g);
+                let w = reference_width(&e);
+                if used + w > max_width || g.len() > MAX_CLUSTER_BYTES {
+                    return (out, Some(s.len() - off));
+                }
+                used += w;
+                out.push_str(&e);
+            }
+            (out, None)
+        }
+
+        fn reference_width(s: &str) -> usize {
+            s.graphemes(true).map(cluster_width).sum()
+        }
+
+        proptest! {
+            #[test]
+            fn scan_matches_bytes(s in segmenting()) {
+                let scalar = s.bytes().fold(0, |acc, x| acc | byte_class(x));
+                let fast = scan_ascii(&s);
+                prop_assert_eq!(fast & NOT_PLAIN, scalar & NOT_PLAIN);
+                if scalar & NOT_PLAIN == 0 {
+                    prop_assert_eq!(fast, scalar);
+                }
+            }
+
+            #[test]
+            fn clusters_are_the_segmenters(s in segmenting()) {
+                let fast: Vec<_> = clusters(&s).collect();
+                let slow: Vec<_> = s.grapheme_indices(true).collect();
+                prop_assert_eq!(fast, slow);
+            }
+
+            /// `push_escaped` writes and measures exactly what the renderer used to
+            /// build from `escape`/`escape_truncated`, `replace` and `width`.
+            #[test]
+            fn push_escaped_matches_composition(
+                s in segmenting(),
+                limit in prop::option::of(0usize..60),
+                quote in any::<bool>(),
+            ) {
+                let (text, left) = match limit {
+                    None => (escape(&s).into_owned(), None),
+                    Some(m) => reference_escape_truncated(&s, m),
+                };
+                let shown = if quote {
+                    format!("\"{}\"", text.replace('"', "\\\""))
+                } else {
+                    text
+                };
+                let mut out = String::from("prefix");
+                let got = push_escaped(&mut out, &s, limit, quote);
+                prop_assert_eq!(out.strip_prefix("prefix"), Some(shown.as_str()));
+                prop_assert_eq!(got, (reference_width(&shown), left));
+                prop_assert_eq!(width(&shown), reference_width(&shown));
+                if let Some(m) = limit {
+                    let (t, l) = escape_truncated(&s, m);
+                    prop_assert_eq!((t.into_owned(), l), reference_escape_truncated(&s, m));
+                }
+            }
+        }
+
         proptest! {
             #[test]
             fn escaped_text_is_inert(s in hostile()) {
@@ -704,6 +1112,61 @@ mod tests {
                 prop_assert_eq!(left2.unwrap_or(0), e.len() - t2.len());
             }
         }
+    }
+
+    /// [`clusters`] next to (nearly) every character: simple text around a code
+    /// point splits exactly as the segmenter splits it.
+    #[test]
+    fn clusters_around_every_character() {
+        let mut s = String::new();
+        // The BMP, the emoji planes and the tags: every segmentation class is there.
+        let ranges = [0..0x1_0000, 0x1_F000..0x1_FC00, 0xE_0000..0xE_0080];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            for (before, after) in [
+                ("a中", "中a"),
+                ("\u{200d}", "〰"),
+                ("👨\u{200d}", "a"),
+                ("👍", "😀"),
+                ("中", "\u{200d}👩"),
+                ("🇨", "🏻"),
+            ] {
+                s.clear();
+                s.push_str(before);
+                s.push(c);
+                s.push_str(after);
+                assert!(
+                    clusters(&s).eq(s.grapheme_indices(true)),
+                    "{before:?} {c:?} {after:?}"
+                );
+            }
+        }
+    }
+
+    /// The block scan agrees with a byte-at-a-time one for every length up to a few
+    /// blocks and every position of a special byte.
+    #[test]
+    fn scan_blocks_match_bytes() {
+        let scalar = |b: &[u8]| b.iter().fold(0, |acc, &x| acc | byte_class(x));
+        for n in 0..=50 {
+            for at in 0..n {
+                for v in [b'"', b'\\', 0x7f, 0x1f, 0x00, b'\n', 0x80, 0xff, b' ', b'~'] {
+                    let mut b = vec![b'a'; n];
+                    b[at] = v;
+                    let Ok(s) = std::str::from_utf8(&b) else {
+                        continue;
+                    };
+                    let fast = scan_ascii(s);
+                    let slow = scalar(&b);
+                    assert_eq!(fast & NOT_PLAIN, slow & NOT_PLAIN, "{s:?}");
+                    if slow & NOT_PLAIN == 0 {
+                        assert_eq!(fast, slow, "{s:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(scan_ascii("中文中文中文") & NOT_PLAIN, NOT_PLAIN);
+        assert_eq!(scan_ascii("ab\"c"), QUOTE);
+        assert_eq!(scan_ascii(""), 0);
     }
 
     /// The per-character shortcut measures and cuts exactly like the cluster path.
