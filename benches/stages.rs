@@ -18,6 +18,7 @@ use wxmsg::parse::{json, xml, Limits};
 use wxmsg::pipeline::{Analyzer, Options};
 use wxmsg::render::{json_out, pretty, report_json, xml_out};
 use wxmsg::report::Report;
+use wxmsg::tape::Tape;
 
 fn main() {
     divan::main();
@@ -82,7 +83,11 @@ fn corpus() -> &'static Corpus {
 }
 
 fn analyse(input: &[u8]) -> Vec<Report> {
-    let mut an = Analyzer::new(input, "bench", Options::default());
+    analyse_with(input, Options::default())
+}
+
+fn analyse_with(input: &[u8], opts: Options) -> Vec<Report> {
+    let mut an = Analyzer::new(input, "bench", opts);
     let mut reports = Vec::new();
     while let Ok(Some(r)) = an.next_report() {
         reports.push(r);
@@ -169,6 +174,34 @@ fn pipeline_ndjson(b: Bencher) {
     let c = corpus();
     b.counter(BytesCount::new(c.ndjson.len()))
         .bench(|| black_box(analyse(c.ndjson.as_bytes()).len()));
+}
+
+/// The same with the fast lane (`parse --format json`, `validate`): valid
+/// payloads checked off a tape, without a tree.
+#[divan::bench]
+fn pipeline_ndjson_lane(b: Bencher) {
+    let c = corpus();
+    let mut opts = Options::default();
+    opts.scan.lane = true;
+    b.counter(BytesCount::new(c.ndjson.len()))
+        .bench(|| black_box(analyse_with(c.ndjson.as_bytes(), opts.clone()).len()));
+}
+
+/// Reading documents onto the lane's tape (JSON and flat XML).
+#[divan::bench]
+fn tape_read(b: Bencher) {
+    let c = corpus();
+    b.counter(BytesCount::new(
+        c.json.iter().chain(&c.xml).map(String::len).sum::<usize>(),
+    ))
+    .bench(|| {
+        for t in &c.json {
+            black_box(Tape::read(t, Limits::default()).is_some());
+        }
+        for t in &c.xml {
+            black_box(Tape::read_xml(t, Limits::default()).is_some());
+        }
+    });
 }
 
 /// `parse --format json`: one JSON line per report.

@@ -22,6 +22,13 @@ fn run(input: &[u8], lane: bool, platforms: &[catalog::PlatformId]) -> (String, 
     let mut out = Vec::new();
     while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
         report_json::write_report(&mut out, &r);
+        // And the payload as `convert --to json --pretty` writes it.
+        match (&r.doc, &r.payload_json) {
+            (Some(doc), _) => json_out::write_json(&mut out, &doc.root, true),
+            (None, Some(compact)) => json_out::reindent(&mut out, compact),
+            (None, None) => {}
+        }
+        out.push(b'\n');
     }
     (
         String::from_utf8(out).expect("reports are UTF-8"),

@@ -19,7 +19,11 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     let render = |r: &Report, rd: &mut Rendered| {
         if let (None, Some(compact)) = (&r.doc, &r.payload_json) {
             // The fast lane already wrote the payload as compact JSON.
-            rd.out.extend_from_slice(compact.as_bytes());
+            if pretty {
+                json_out::reindent(&mut rd.out, compact);
+            } else {
+                rd.out.extend_from_slice(compact.as_bytes());
+            }
             rd.out.push(b'\n');
             return;
         }

@@ -115,6 +115,58 @@ fn view(out: &mut Vec<u8>, v: View<'_>, scratch: &mut String) {
     }
 }
 
+/// Appends compact JSON (as [`write_json`] or [`write_view`] write it) in the
+/// pretty layout: byte for byte what [`write_json`] writes with `pretty` for the
+/// same tree. Strings are copied as they are; only the structure is re-laid.
+pub fn reindent(out: &mut Vec<u8>, compact: &str) {
+    let b = compact.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => {
+                // Copy the whole string: up to the first unescaped quote.
+                let start = i;
+                i += 1;
+                while let Some(&d) = b.get(i) {
+                    i += 1;
+                    match d {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+                out.extend_from_slice(b.get(start..i.min(b.len())).unwrap_or_default());
+                continue;
+            }
+            b'{' | b'[' => {
+                let close = if c == b'{' { b'}' } else { b']' };
+                if b.get(i + 1) == Some(&close) {
+                    out.push(c);
+                    out.push(close);
+                    i += 2;
+                    continue;
+                }
+                depth += 1;
+                out.push(c);
+                newline(out, true, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(out, true, depth);
+                out.push(c);
+            }
+            b',' => {
+                out.push(b',');
+                newline(out, true, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+}
+
 /// In pretty mode, a line break and the indent for `depth`.
 fn newline(out: &mut Vec<u8>, pretty: bool, depth: usize) {
     if pretty {
@@ -238,6 +290,36 @@ fn terminal_unsafe(c: char) -> bool {
         | '\u{200E}' | '\u{200F}'
         | '\u{2028}'..='\u{202E}'
         | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod reindent_tests {
+    use super::*;
+    use crate::parse::{json, Limits};
+
+    #[test]
+    fn reindenting_compact_output_is_the_pretty_output() {
+        for text in [
+            "{}",
+            "[]",
+            r#"{"a":{},"b":[],"c":[{}],"d":[1,[2,{"e":"x,y:{z}[\"\\"}]],"f":null}"#,
+            r#"{"Content":"你好 \u0001 ,:{}[]","MsgId":4363689963896700987,"P":119.385040}"#,
+            r#"[[[]],{"":{"":""}}]"#,
+        ] {
+            let (root, _) =
+                json::parse(text.as_bytes(), json::Mode::Strict, Limits::default()).unwrap();
+            let mut compact = Vec::new();
+            write_json(&mut compact, &root, false);
+            let mut pretty = Vec::new();
+            write_json(&mut pretty, &root, true);
+            let mut re = Vec::new();
+            reindent(&mut re, std::str::from_utf8(&compact).unwrap());
+            assert_eq!(
+                String::from_utf8(re).unwrap(),
+                String::from_utf8(pretty).unwrap()
+            );
+        }
+    }
 }
 
 #[cfg(test)]
