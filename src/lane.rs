@@ -15,13 +15,14 @@
 use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
+use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Member, Node, Value, XmlForm};
 use crate::input::{Broken, Item};
 use crate::parse::{json, xml, Limits};
-use crate::pipeline::Options;
+use crate::pipeline::{LanePayload, Options};
 use crate::report::{Envelope, Report};
 use crate::tape::{Kind, Tape, View};
 use crate::validate::is_numeric_text;
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
@@ -68,8 +69,11 @@ pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
         return None;
     }
     let d = detect::discriminator(&root)?;
+    // One shared copy of the text for every report's tree (a sync_msg response
+    // has several).
+    let shared = OnceCell::new();
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, opts)?;
+        let r = payload_report(doc, root, d, opts, &shared)?;
         return Some(vec![r]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
@@ -96,7 +100,7 @@ pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts)?;
+        let mut r = payload_report(doc, entry, d, opts, &shared)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
     }
@@ -109,6 +113,7 @@ fn payload_report(
     root: View<'_>,
     d: Discriminator,
     opts: &Options,
+    shared: &OnceCell<Arc<str>>,
 ) -> Option<Report> {
     let platforms = &opts.platforms[..];
     if opts.decrypt.is_some() && d.envelope.is_some() {
@@ -175,12 +180,26 @@ fn payload_report(
             column,
         ));
     }
-    let payload_json = if opts.lane_skips_payload {
-        None
-    } else {
-        let mut payload = Vec::with_capacity(doc.text.len() + 16);
-        crate::render::json_out::write_view(&mut payload, root);
-        Some(String::from_utf8(payload).ok()?)
+    let (tree, payload_json) = match opts.lane_payload {
+        LanePayload::Nothing => (None, None),
+        LanePayload::Json => {
+            let mut payload = Vec::with_capacity(doc.text.len() + 16);
+            crate::render::json_out::write_view(&mut payload, root);
+            (None, Some(String::from_utf8(payload).ok()?))
+        }
+        LanePayload::Tree => (
+            Some(Document {
+                source: doc.source.clone(),
+                format: doc.format,
+                text: shared.get_or_init(|| Arc::from(&*doc.text)).clone(),
+                line: doc.line,
+                column: doc.column,
+                root: tree(root),
+                embedded: None,
+                lenient: false,
+            }),
+            None,
+        ),
     };
     Some(Report {
         source: doc.source.clone(),
@@ -193,9 +212,36 @@ fn payload_report(
         type_def: Some(td),
         envelope: d.envelope,
         diagnostics,
-        doc: None,
+        doc: tree,
         payload_json,
     })
+}
+
+/// The tree the full parser builds for this value (same positions, lexemes,
+/// member order and XML forms).
+fn tree(v: View<'_>) -> Node {
+    let value = match v.kind() {
+        Kind::Null => Value::Null,
+        Kind::True => Value::Bool(true),
+        Kind::False => Value::Bool(false),
+        Kind::Number => Value::Number(v.raw().to_string()),
+        Kind::Str | Kind::StrEsc => Value::String(v.str().unwrap_or_default().into_owned()),
+        Kind::Object => Value::Object(
+            v.children()
+                .map(|m| Member {
+                    key: m.key().to_string(),
+                    key_pos: m.key_pos(),
+                    node: tree(m),
+                })
+                .collect(),
+        ),
+        Kind::Array => Value::Array(v.children().map(tree).collect()),
+    };
+    Node {
+        pos: v.pos(),
+        xml: v.form(),
+        value,
+    }
 }
 
 impl TapeDoc {

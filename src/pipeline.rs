@@ -34,9 +34,21 @@ pub struct Options {
     /// compatibility mode) are verified and decrypted, and the payload inside is
     /// what gets detected and validated.
     pub decrypt: Option<DecryptConfig>,
-    /// The fast lane ([`ScanOptions::lane`]) leaves [`Report::payload_json`]
-    /// empty: for consumers that never show valid payloads.
-    pub lane_skips_payload: bool,
+    /// What the fast lane ([`ScanOptions::lane`]) gives a report of its payload.
+    pub lane_payload: LanePayload,
+}
+
+/// How a fast-lane report carries its payload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LanePayload {
+    /// As compact JSON text ([`Report::payload_json`]): JSON lines, conversion.
+    #[default]
+    Json,
+    /// As the tree the full parser would have built ([`Report::doc`]), for the
+    /// annotated tables: detection and validation are still skipped.
+    Tree,
+    /// Not at all: for consumers that never show valid payloads.
+    Nothing,
 }
 
 /// Reads one input and yields a report per payload.

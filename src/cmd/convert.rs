@@ -4,6 +4,7 @@ use super::{error_line, for_each_rendered, Rendered, Status};
 use crate::cli::{ConvertArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
+use wxmsg::pipeline::LanePayload;
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
 
@@ -58,7 +59,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     let mut failed = false;
     let (_summary, status) = for_each_rendered(
         &a.input,
-        to == Target::Json && !pretty,
+        (to == Target::Json).then_some(LanePayload::Json),
         render,
         |rd, drained| {
             failed |= rd.failed;

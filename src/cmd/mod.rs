@@ -16,7 +16,7 @@ pub mod validate;
 use crate::cli::{ColorChoice, InputArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
-use wxmsg::pipeline::{run_parallel, Analyzer, Options, ParallelError};
+use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError};
 use wxmsg::report::{Report, Summary};
 
 /// How a run ended.
@@ -119,12 +119,15 @@ fn threads() -> usize {
 /// status 2, but the other inputs are still read.
 pub fn for_each_rendered(
     input: &InputArgs,
-    lane: bool,
+    lane: Option<LanePayload>,
     render: impl Fn(&Report, &mut Rendered) + Sync,
     mut write: impl FnMut(&mut Rendered, bool) -> Result<()>,
 ) -> Result<(Summary, Status)> {
     let mut opts = options(input);
-    opts.scan.lane = lane;
+    if let Some(payload) = lane {
+        opts.scan.lane = true;
+        opts.lane_payload = payload;
+    }
     let mut summary = Summary::default();
     let mut status = Status::Ok;
     let threads = threads();

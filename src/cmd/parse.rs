@@ -4,6 +4,7 @@ use super::{for_each_rendered, use_color, Status};
 use crate::cli::{OutputFormat, ParseArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
+use wxmsg::pipeline::LanePayload;
 use wxmsg::render::{pretty, report_json};
 
 pub fn run(a: ParseArgs) -> Result<Status> {
@@ -25,9 +26,12 @@ pub fn run(a: ParseArgs) -> Result<Status> {
         }
         OutputFormat::Json => report_json::write_report(&mut rd.out, r),
     };
-    // The fast lane's reports carry the payload as JSON text, not a tree: enough
-    // for JSON lines, not for the annotated tables.
-    let lane = format == OutputFormat::Json;
+    // Valid payloads take the fast lane: JSON lines get the payload as JSON
+    // text, the annotated tables the tree they show.
+    let lane = Some(match format {
+        OutputFormat::Json => LanePayload::Json,
+        OutputFormat::Pretty => LanePayload::Tree,
+    });
     let (summary, status) = for_each_rendered(&a.input, lane, render, |rd, drained| {
         out.write_all(&rd.out)?;
         // Flush whenever the input has nothing more buffered, so live streams

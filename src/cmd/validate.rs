@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wxmsg::catalog::PlatformId;
 use wxmsg::diag::{Code, Diagnostic, Severity};
-use wxmsg::pipeline::{Analyzer, Options};
+use wxmsg::pipeline::{Analyzer, LanePayload, Options};
 use wxmsg::render::ci::{self, CiOptions, Collector, FileResult, Reopen, Spool, SpoolStore};
 use wxmsg::render::sanitize;
 use wxmsg::report::Report;
@@ -187,7 +187,9 @@ pub fn run(a: Args) -> Result<Status> {
     // Valid payloads are only counted: the fast lane checks them without a tree,
     // and writes them out as JSON only for the json format, which prints them.
     opts.scan.lane = true;
-    opts.lane_skips_payload = a.format != CiFormat::Json;
+    if a.format != CiFormat::Json {
+        opts.lane_payload = LanePayload::Nothing;
+    }
     if inputs.iter().any(|i| matches!(i, Input::Stdin)) && io::stdin().is_terminal() {
         let _ = writeln!(
             io::stderr(),
