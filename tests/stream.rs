@@ -9,6 +9,8 @@
 //!   process, over random garbage.
 //! * The rest are limits: 100,000-deep nesting, 20,000 fields, 800,000 attributes.
 
+mod common;
+
 use proptest::prelude::*;
 use serde_json::Value as Json;
 use std::io::{Read, Write};
@@ -219,61 +221,19 @@ fn write_stream(w: &mut dyn Write, lines: usize) -> std::io::Result<()> {
     w.flush()
 }
 
-/// Waits for `pid` and returns (exit code, peak resident set size in bytes).
-#[cfg(unix)]
-fn wait_with_rusage(pid: u32) -> (i32, u64) {
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain old data that wait4 fills in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = libc::pid_t::try_from(pid).unwrap();
-    // SAFETY: waits for our own child; both pointers are valid for the call.
-    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
-    assert!(
-        libc::WIFEXITED(status),
-        "child did not exit normally: {status}"
-    );
-    let maxrss = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-    // Linux reports KiB; macOS reports bytes.
-    let bytes = if cfg!(target_os = "macos") {
-        maxrss
-    } else {
-        maxrss * 1024
-    };
-    (libc::WEXITSTATUS(status), bytes)
-}
-
 /// Set in the environment of the re-executed test binary (see below).
 const HELPER_ENV: &str = "WXMSG_STREAM_TEST_HELPER";
 
-/// On Linux, a process's peak RSS (`ru_maxrss`) starts from the peak of the memory
-/// image it replaced at `exec`, and a spawned child starts from its parent's image:
-/// spawned straight from this test process (which runs other memory-hungry tests in
-/// parallel) wxmsg would inherit their peak. So the test re-runs itself alone in a
-/// fresh, small process, which spawns wxmsg and measures it.
+/// Measured in a fresh process of its own (see `common::rerun_alone`).
 #[cfg(unix)]
 #[test]
 fn ten_thousand_line_stream_with_bad_lines_every_97() {
     if std::env::var_os(HELPER_ENV).is_some() {
         return stream_through_the_cli();
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "ten_thousand_line_stream_with_bad_lines_every_97",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(HELPER_ENV, "1")
-        .output()
-        .expect("re-run the test binary");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    print!("{text}");
-    assert!(out.status.success(), "{text}\n{err}");
-    assert!(
-        text.contains("1 passed"),
-        "the helper run did not run the test: {text}"
+    common::rerun_alone(
+        "ten_thousand_line_stream_with_bad_lines_every_97",
+        HELPER_ENV,
     );
 }
 
@@ -309,7 +269,7 @@ fn stream_through_the_cli() {
         .read_to_string(&mut out)
         .expect("wxmsg output is UTF-8");
     writer.join().unwrap().expect("write the stream");
-    let (code, peak) = wait_with_rusage(child.id());
+    let (code, peak) = common::wait_with_rusage(child.id());
 
     let reports: Vec<Json> = out
         .lines()

@@ -2,6 +2,8 @@
 //! with real parsers), exit codes, `--strict`, `--platform`, directory walking,
 //! files without payloads, ordering and standard input.
 
+mod common;
+
 use assert_cmd::Command;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
@@ -862,30 +864,6 @@ fn standard_input_pipe_and_redirect_quote_the_same_lines() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
 }
 
-/// Waits for `pid` and returns (exit code, peak resident set size in bytes).
-#[cfg(unix)]
-fn wait_with_rusage(pid: u32) -> (i32, u64) {
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain old data that wait4 fills in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = libc::pid_t::try_from(pid).unwrap();
-    // SAFETY: waits for our own child; both pointers are valid for the call.
-    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
-    assert!(
-        libc::WIFEXITED(status),
-        "child did not exit normally: {status}"
-    );
-    let maxrss = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-    // Linux reports KiB; macOS reports bytes.
-    let bytes = if cfg!(target_os = "macos") {
-        maxrss
-    } else {
-        maxrss * 1024
-    };
-    (libc::WEXITSTATUS(status), bytes)
-}
-
 /// Set in the environment of the re-executed test binary (see below).
 const HELPER_ENV: &str = "WXMSG_VALIDATE_TEST_HELPER";
 
@@ -899,24 +877,7 @@ fn a_large_file_is_checked_in_flat_memory() {
     if std::env::var_os(HELPER_ENV).is_some() {
         return large_file_through_the_cli();
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "a_large_file_is_checked_in_flat_memory",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(HELPER_ENV, "1")
-        .output()
-        .expect("re-run the test binary");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    print!("{text}");
-    assert!(out.status.success(), "{text}\n{err}");
-    assert!(
-        text.contains("1 passed"),
-        "the helper run did not run the test: {text}"
-    );
+    common::rerun_alone("a_large_file_is_checked_in_flat_memory", HELPER_ENV);
 }
 
 #[cfg(unix)]
@@ -962,7 +923,7 @@ fn large_file_through_the_cli() {
             .unwrap()
             .read_to_string(&mut out)
             .expect("wxmsg output is UTF-8");
-        let (code, peak) = wait_with_rusage(child.id());
+        let (code, peak) = common::wait_with_rusage(child.id());
         assert_eq!(code, 1, "{format}");
         if format == "human" {
             assert_eq!(out.lines().last(), Some("0 passed, 1 failed"));
