@@ -40,6 +40,12 @@ const DISC_KEYS: [&str; 9] = [
 const MSG_TYPE: usize = 0;
 const SNAKE_TYPE: usize = 1;
 const EVENT: usize = 2;
+const ENCRYPT: usize = 3;
+const MSG_SIGNATURE: usize = 4;
+const TIME_STAMP: usize = 5;
+const MSG_LIST: usize = 6;
+const ERRCODE: usize = 7;
+const NEXT_CURSOR: usize = 8;
 
 /// Their hashes, so a tape is probed in one pass of integer compares.
 const DISC_HASHES: [u64; 9] = {
@@ -152,9 +158,9 @@ impl Keyed for View<'_> {
 pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     let p = root.probe();
     let has_plain = p.has(MSG_TYPE) || p.has(SNAKE_TYPE) || p.has(EVENT);
-    let encrypt = p.has(3);
+    let encrypt = p.has(ENCRYPT);
     if encrypt && !has_plain {
-        let reply = p.has(4) || p.has(5);
+        let reply = p.has(MSG_SIGNATURE) || p.has(TIME_STAMP);
         return Some(Discriminator {
             id: "encrypted".into(),
             disc: Disc::Envelope,
@@ -187,7 +193,7 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
             envelope: compat,
         });
     }
-    if p.has(6) || (p.has(7) && p.has(8)) {
+    if p.has(MSG_LIST) || (p.has(ERRCODE) && p.has(NEXT_CURSOR)) {
         return Some(Discriminator {
             id: "sync_msg".into(),
             disc: Disc::SyncResponse,

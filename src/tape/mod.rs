@@ -616,10 +616,6 @@ impl<'t> View<'t> {
             .find(|m| m.key_hash() == h && m.key() == key)
     }
 
-    pub fn has(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
     /// This value and every value inside it, in document order (a flat walk:
     /// no recursion however deep the value is).
     pub fn subtree(&self) -> impl Iterator<Item = View<'t>> + 't {
