@@ -446,14 +446,19 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
 
 /// The `ambiguous-platform` message for a type that fits these platforms equally.
 pub(crate) fn ambiguous_message(id: &str, candidates: &[PlatformId]) -> String {
-    format!(
-        "`{id}` fits {} equally; pass --platform to choose",
-        candidates
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join(" and ")
-    )
+    // Built in one string: many payloads (a bare `text`) carry this finding.
+    let mut m = String::with_capacity(64 + id.len());
+    m.push('`');
+    m.push_str(id);
+    m.push_str("` fits ");
+    for (i, p) in candidates.iter().enumerate() {
+        if i > 0 {
+            m.push_str(" and ");
+        }
+        m.push_str(p.as_str());
+    }
+    m.push_str(" equally; pass --platform to choose");
+    m
 }
 
 /// The `encrypted` message for an envelope read without a key.

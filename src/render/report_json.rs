@@ -14,9 +14,9 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
     out.extend_from_slice(b"{\"source\":");
     string(out, &r.source);
     out.extend_from_slice(b",\"line\":");
-    out.extend_from_slice(r.line.to_string().as_bytes());
+    number(out, r.line);
     out.extend_from_slice(b",\"column\":");
-    out.extend_from_slice(r.column.to_string().as_bytes());
+    number(out, r.column);
     out.extend_from_slice(b",\"format\":");
     string(out, r.format.as_str());
     out.extend_from_slice(b",\"platform\":");
@@ -69,10 +69,26 @@ pub fn diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
     out.extend_from_slice(b",\"field\":");
     opt_string(out, d.field.as_deref());
     out.extend_from_slice(b",\"line\":");
-    out.extend_from_slice(d.line.to_string().as_bytes());
+    number(out, d.line);
     out.extend_from_slice(b",\"column\":");
-    out.extend_from_slice(d.column.to_string().as_bytes());
+    number(out, d.column);
     out.push(b'}');
+}
+
+/// Appends a line or column number in decimal, without a `String` per number.
+fn number(out: &mut Vec<u8>, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -148,6 +164,15 @@ mod tests {
         assert_eq!(v["diagnostics"][0]["field"], "/MsgId");
         // Numbers are written as their lexeme, never through f64.
         assert!(text.contains("\"payload\":{\"MsgId\":4363689963896700987,\"P\":119.385040}"));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 12345, u32::MAX] {
+            let mut out = Vec::new();
+            number(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]
