@@ -17,6 +17,7 @@
 use crate::catalog::{Field, Req, Ty, TypeDef, Xml};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{is_integer_lexeme, Document, Member, Node, Value, XmlForm};
+use crate::tape::hex4;
 use std::collections::HashMap;
 
 /// Timestamps above this (the year 5138 in seconds) are almost certainly milliseconds.
@@ -932,16 +933,6 @@ fn has_u_escape(s: &str) -> bool {
             && b.get(i + 2..i + 6)
                 .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
     })
-}
-
-/// Reads four hex digits at `i`, if they are there.
-fn hex4(b: &[u8], i: usize) -> Option<u32> {
-    let digits = b.get(i..i + 4)?;
-    let text = std::str::from_utf8(digits).ok()?;
-    if !digits.iter().all(u8::is_ascii_hexdigit) {
-        return None;
-    }
-    u32::from_str_radix(text, 16).ok()
 }
 
 /// Reads one `\uXXXX` escape at `i`, however many backslashes lead it (text

@@ -67,8 +67,8 @@ pub struct Tape {
     pub entries: Vec<Entry>,
 }
 
-/// JSON whitespace.
-fn is_ws(b: u8) -> bool {
+/// JSON whitespace (the same four bytes are XML's).
+pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
@@ -408,7 +408,8 @@ fn digits(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-fn hex4(b: &[u8], i: usize) -> Option<u32> {
+/// Four hex digits at `i`, if they are there.
+pub(crate) fn hex4(b: &[u8], i: usize) -> Option<u32> {
     let mut v = 0;
     for &c in b.get(i..i + 4)? {
         v = v * 16 + char::from(c).to_digit(16)?;

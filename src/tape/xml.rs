@@ -9,17 +9,12 @@
 //! as a string, bare text as a number when it is written canonically
 //! ([`is_canonical_number`]) and as a string otherwise, an empty element as null.
 
-use super::{off, scan_string, Entry, Kind, Tape};
+use super::{is_ws, off, scan_string, Entry, Kind, Tape};
 use crate::catalog::key_hash_bytes;
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
 use memchr::memmem::Finder;
 use std::sync::OnceLock;
-
-/// XML whitespace between elements.
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
 
 impl Tape {
     /// Reads a flat `<xml>…</xml>` document at the start of `text`; returns the
