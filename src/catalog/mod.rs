@@ -242,19 +242,63 @@ pub struct Field {
     pub hash: u64,
 }
 
-/// A cheap hash of a key (FNV-1a), computed at compile time for catalogue names
-/// and while reading a tape for payload keys; equal keys have equal hashes.
+/// A cheap hash of a key, computed at compile time for catalogue names and
+/// while reading a tape for payload keys; equal keys have equal hashes.
 pub const fn key_hash(key: &str) -> u64 {
     key_hash_bytes(key.as_bytes())
 }
 
-/// [`key_hash`] of raw key bytes.
+/// [`key_hash`] of raw key bytes. Only a prefilter (every user compares the
+/// keys after a match), so it reads words rather than bytes: the first and
+/// last eight bytes (four, or three single bytes, for shorter keys; the middle
+/// words too for longer ones) and the length, mixed by a wide multiply whose
+/// halves are folded together, so even the low bits (which
+/// `lane::has_duplicates` uses) depend on every byte read.
 pub const fn key_hash_bytes(b: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < b.len() {
-        h = (h ^ b[i] as u64).wrapping_mul(0x0100_0000_01b3);
-        i += 1;
+    /// The eight bytes at `i`, little-endian (0 out of range).
+    const fn word8(b: &[u8], i: usize) -> u64 {
+        match b.split_at_checked(i) {
+            Some((_, rest)) => match rest.first_chunk::<8>() {
+                Some(w) => u64::from_le_bytes(*w),
+                None => 0,
+            },
+            None => 0,
+        }
+    }
+    /// The four bytes at `i`, little-endian (0 out of range).
+    const fn word4(b: &[u8], i: usize) -> u64 {
+        match b.split_at_checked(i) {
+            Some((_, rest)) => match rest.first_chunk::<4>() {
+                Some(w) => u32::from_le_bytes(*w) as u64,
+                None => 0,
+            },
+            None => 0,
+        }
+    }
+    /// The 128-bit product, its halves xored.
+    const fn fold_mul(a: u64, b: u64) -> u64 {
+        let p = (a as u128) * (b as u128);
+        (p as u64) ^ ((p >> 64) as u64)
+    }
+    const K0: u64 = 0xa076_1d64_78bd_642f;
+    const K1: u64 = 0xe703_7ed1_a0b4_28db;
+    let n = b.len();
+    let (x, y) = if n >= 8 {
+        (word8(b, 0), word8(b, n - 8))
+    } else if n >= 4 {
+        (word4(b, 0), word4(b, n - 4))
+    } else if n > 0 {
+        // Bytes 0, n/2 and n - 1 cover all of a key this short.
+        let three = ((b[0] as u64) << 16) | ((b[n / 2] as u64) << 8) | b[n - 1] as u64;
+        (three, 0)
+    } else {
+        (0, 0)
+    };
+    let mut h = fold_mul(x ^ K0, y ^ K1 ^ n as u64);
+    let mut i = 8;
+    while i + 8 < n {
+        h = fold_mul(h ^ K0, word8(b, i) ^ K1);
+        i += 8;
     }
     h
 }

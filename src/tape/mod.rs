@@ -77,11 +77,21 @@ impl Tape {
     /// allowed); returns the tape and the offset just past the value, or `None`
     /// when the full parser has to look at it.
     pub fn read(text: &str, limits: Limits) -> Option<(Tape, usize)> {
+        // Every offset then fits an entry's `u32` as it is.
+        if text.len() >= NONE as usize {
+            return None;
+        }
+        // Payloads hold about one value per 30 bytes and rarely fewer than 16
+        // bytes per value, so this rarely regrows; capped so a long line does
+        // not reserve more than it is likely to use.
+        let capacity = (text.len() / 16 + 2).min(1024);
         let mut r = Reader {
             b: text.as_bytes(),
             i: 0,
-            entries: Vec::with_capacity(24),
-            stack: Vec::with_capacity(4),
+            entries: Vec::with_capacity(capacity),
+            open: NONE,
+            in_object: false,
+            depth: 0,
             fields: 0,
             limits,
         };
@@ -99,12 +109,21 @@ impl Tape {
     }
 }
 
+/// No container: the parent of the root.
+const NONE: u32 = u32::MAX;
+
 struct Reader<'a> {
     b: &'a [u8],
     i: usize,
     entries: Vec<Entry>,
-    /// Open containers: their entry index and whether they are objects.
-    stack: Vec<(usize, bool)>,
+    /// The innermost open container's entry ([`NONE`] at the top). An open
+    /// container's `next` holds its parent until it closes, so the nesting needs
+    /// no stack of its own (one allocation less per document).
+    open: u32,
+    /// Whether `open` is an object.
+    in_object: bool,
+    /// How many containers are open.
+    depth: usize,
     fields: usize,
     limits: Limits,
 }
@@ -113,18 +132,29 @@ pub(crate) fn off(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
+/// [`off`] for the reader, whose text is shorter than `u32::MAX` (checked
+/// once in [`Tape::read`]) and has fewer values than bytes: no saturation to
+/// pay for on every offset.
+#[inline(always)]
+fn at(i: usize) -> u32 {
+    i as u32
+}
+
 impl Reader<'_> {
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while self.b.get(self.i).is_some_and(|&c| is_ws(c)) {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
     /// Counts a member or array element against the field limit.
+    #[inline(always)]
     fn count(&mut self) -> Option<()> {
         self.fields += 1;
         (self.fields <= self.limits.max_fields).then_some(())
@@ -132,6 +162,9 @@ impl Reader<'_> {
 
     fn document(&mut self) -> Option<usize> {
         self.skip_ws();
+        // The key fields of the next entry. An array item keeps the last key's
+        // range (and, after its first item, its hash and plainness): nothing
+        // reads them, and the tape's contents stay as they always were.
         let (mut key_pos, mut ks, mut ke, mut kh, mut kp) = (u32::MAX, 0, 0, 0, false);
         loop {
             // A value is expected at `self.i`.
@@ -139,10 +172,10 @@ impl Reader<'_> {
             let idx = self.entries.len();
             let mut entry = Entry {
                 kind: Kind::Null,
-                pos: off(start),
-                start: off(start),
-                end: off(start),
-                next: 0,
+                pos: at(start),
+                start: at(start),
+                end: at(start),
+                next: at(idx + 1),
                 key_pos,
                 key_start: ks,
                 key_end: ke,
@@ -151,143 +184,165 @@ impl Reader<'_> {
                 key_plain: kp,
                 form: XmlForm::None,
             };
-            let mut opened = None;
-            match self.peek()? {
+            match *self.b.get(start)? {
                 b'"' => {
                     let (end, escaped, plain) = self.string()?;
                     entry.kind = if escaped { Kind::StrEsc } else { Kind::Str };
                     entry.plain = plain;
-                    entry.start = off(start + 1);
-                    entry.end = off(end - 1);
+                    entry.start = at(start + 1);
+                    entry.end = at(end);
+                    self.entries.push(entry);
                 }
-                b'{' | b'[' => {
-                    if self.stack.len() >= self.limits.max_depth {
+                c @ (b'{' | b'[') => {
+                    if self.depth >= self.limits.max_depth {
                         return None;
                     }
-                    let object = self.b[start] == b'{';
+                    let object = c == b'{';
                     entry.kind = if object { Kind::Object } else { Kind::Array };
+                    entry.next = self.open;
+                    self.entries.push(entry);
+                    self.open = at(idx);
+                    self.in_object = object;
+                    self.depth += 1;
                     self.i += 1;
-                    opened = Some(object);
-                }
-                b'-' | b'0'..=b'9' => {
-                    let end = self.number()?;
-                    entry.kind = Kind::Number;
-                    entry.end = off(end);
-                }
-                b't' => entry.kind = self.literal(b"true", Kind::True)?,
-                b'f' => entry.kind = self.literal(b"false", Kind::False)?,
-                b'n' => entry.kind = self.literal(b"null", Kind::Null)?,
-                _ => return None,
-            }
-            if matches!(entry.kind, Kind::True | Kind::False | Kind::Null) {
-                entry.end = off(self.i);
-            }
-            self.entries.push(entry);
-            if let Some(object) = opened {
-                self.stack.push((idx, object));
-                self.skip_ws();
-                let close = if object { b'}' } else { b']' };
-                if self.peek()? == close {
-                    self.i += 1;
-                    self.stack.pop();
-                    self.close(idx);
-                } else {
-                    if object {
-                        (key_pos, ks, ke, kh, kp) = self.key()?;
-                    } else {
-                        self.count()?;
-                        (key_pos, kh, kp) = (u32::MAX, 0, false);
-                    }
-                    continue;
-                }
-            } else {
-                let next = off(self.entries.len());
-                if let Some(e) = self.entries.last_mut() {
-                    e.next = next;
-                }
-            }
-            // After a value: `,` continues the parent, a bracket closes it.
-            loop {
-                let Some(&(parent, object)) = self.stack.last() else {
-                    return Some(self.i);
-                };
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        self.skip_ws();
+                    self.skip_ws();
+                    let close = if object { b'}' } else { b']' };
+                    if self.peek()? != close {
                         if object {
                             (key_pos, ks, ke, kh, kp) = self.key()?;
                         } else {
                             self.count()?;
-                            key_pos = u32::MAX;
+                            (key_pos, kh, kp) = (u32::MAX, 0, false);
                         }
-                        break;
+                        continue;
                     }
-                    b'}' if object => {}
-                    b']' if !object => {}
-                    _ => return None,
+                    self.i += 1;
+                    self.close();
+                }
+                b'-' | b'0'..=b'9' => {
+                    entry.kind = Kind::Number;
+                    entry.end = at(self.number()?);
+                    self.entries.push(entry);
+                }
+                c => {
+                    let (word, kind): (&[u8], Kind) = match c {
+                        b't' => (b"true", Kind::True),
+                        b'f' => (b"false", Kind::False),
+                        b'n' => (b"null", Kind::Null),
+                        _ => return None,
+                    };
+                    if self.b.get(start..start + word.len())? != word {
+                        return None;
+                    }
+                    self.i = start + word.len();
+                    entry.kind = kind;
+                    entry.end = at(self.i);
+                    self.entries.push(entry);
+                }
+            }
+            // After a value: `,` continues the parent, a bracket closes it.
+            loop {
+                if self.depth == 0 {
+                    return Some(self.i);
+                }
+                self.skip_ws();
+                let c = self.peek()?;
+                if c == b',' {
+                    self.i += 1;
+                    self.skip_ws();
+                    if self.in_object {
+                        (key_pos, ks, ke, kh, kp) = self.key()?;
+                    } else {
+                        self.count()?;
+                        key_pos = u32::MAX;
+                    }
+                    break;
+                }
+                if c != if self.in_object { b'}' } else { b']' } {
+                    return None;
                 }
                 self.i += 1;
-                self.stack.pop();
-                self.close(parent);
+                self.close();
             }
         }
     }
 
-    /// Finishes the container at `idx`, whose closing bracket ends at `self.i`.
-    fn close(&mut self, idx: usize) {
-        let next = off(self.entries.len());
-        let end = off(self.i);
-        if let Some(e) = self.entries.get_mut(idx) {
+    /// Finishes the innermost open container, whose closing bracket ends at
+    /// `self.i`, and reopens its parent.
+    fn close(&mut self) {
+        let next = at(self.entries.len());
+        let end = at(self.i);
+        let mut parent = NONE;
+        if let Some(e) = self.entries.get_mut(self.open as usize) {
+            parent = e.next;
             e.next = next;
             e.end = end;
         }
+        self.open = parent;
+        self.depth = self.depth.saturating_sub(1);
+        self.in_object = self
+            .entries
+            .get(parent as usize)
+            .is_some_and(|e| e.kind == Kind::Object);
     }
 
     /// Reads a key at `self.i` and the `:` after it: (key_pos, start, end, hash,
     /// plain).
+    #[inline(always)]
     fn key(&mut self) -> Option<(u32, u32, u32, u64, bool)> {
         self.count()?;
         let pos = self.i;
         if self.peek()? != b'"' {
             return None;
         }
-        let (end, escaped, plain) = self.string()?;
-        if escaped {
+        // A key stops at its closing quote: an escape, a control character or
+        // the end of the text all send the document to the full parser.
+        let (end, odd) = scan_string(self.b, pos + 1);
+        if self.b.get(end) != Some(&b'"') {
             return None;
         }
-        self.skip_ws();
-        if self.peek()? != b':' {
-            return None;
-        }
-        self.i += 1;
-        self.skip_ws();
-        let hash = key_hash_bytes(self.b.get(pos + 1..end - 1).unwrap_or_default());
-        Some((off(pos), off(pos + 1), off(end - 1), hash, plain))
-    }
-
-    /// Reads a string at its opening quote; returns the offset after the closing
-    /// quote, whether it holds escapes, and whether it is printable ASCII. Gives up on control characters and on
-    /// escapes the full parser would refuse or that name half a surrogate pair.
-    fn string(&mut self) -> Option<(usize, bool, bool)> {
-        let mut i = self.i + 1;
-        let mut escaped = false;
-        let mut high = 0u8;
-        loop {
-            let (stop, unusual) = scan_string(self.b, i);
-            if unusual {
-                high = 0xFF;
-            }
-            i = stop;
-            if self.b.get(i).is_some_and(|&c| c < 0x20) {
+        self.i = end + 1;
+        if self.peek() == Some(b':') {
+            self.i += 1;
+        } else {
+            self.skip_ws();
+            if self.peek()? != b':' {
                 return None;
             }
-            if self.b.get(i) == Some(&b'"') {
-                self.i = i + 1;
-                return Some((i + 1, escaped, !escaped && high < 0x7F));
+            self.i += 1;
+        }
+        self.skip_ws();
+        let hash = key_hash_bytes(self.b.get(pos + 1..end).unwrap_or_default());
+        Some((at(pos), at(pos + 1), at(end), hash, !odd))
+    }
+
+    /// Reads a string at its opening quote; returns the offset of the closing
+    /// quote, whether it holds escapes, and whether it is printable ASCII
+    /// without escapes. Gives up on control characters and on escapes the full
+    /// parser would refuse or that name half a surrogate pair.
+    #[inline(always)]
+    fn string(&mut self) -> Option<(usize, bool, bool)> {
+        let (stop, odd) = scan_string(self.b, self.i + 1);
+        if self.b.get(stop) == Some(&b'"') {
+            self.i = stop + 1;
+            return Some((stop, false, !odd));
+        }
+        self.escaped_string(stop)
+    }
+
+    /// The rest of [`Reader::string`] from `i`, the first stop that is not the
+    /// closing quote: out of line, as most strings have no escapes.
+    #[inline(never)]
+    fn escaped_string(&mut self, mut i: usize) -> Option<(usize, bool, bool)> {
+        loop {
+            match *self.b.get(i)? {
+                b'"' => {
+                    self.i = i + 1;
+                    return Some((i, true, false));
+                }
+                b'\\' => {}
+                _ => return None,
             }
-            escaped = true;
             i = match *self.b.get(i + 1)? {
                 b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i + 2,
                 b'u' => {
@@ -309,10 +364,12 @@ impl Reader<'_> {
                 }
                 _ => return None,
             };
+            i = scan_string(self.b, i).0;
         }
     }
 
     /// Reads a number; returns the offset after it.
+    #[inline(always)]
     fn number(&mut self) -> Option<usize> {
         let b = self.b;
         let mut i = self.i;
@@ -352,53 +409,107 @@ impl Reader<'_> {
         self.i = i;
         Some(i)
     }
-
-    fn literal(&mut self, word: &[u8], kind: Kind) -> Option<Kind> {
-        if self.b.get(self.i..self.i + word.len())? != word {
-            return None;
-        }
-        self.i += word.len();
-        Some(kind)
-    }
 }
 
 /// Finds the end of a string body run from `i`: the offset of the first quote,
 /// backslash or control character (or the end of `b`), and whether a byte
-/// before it is DEL or non-ASCII. Eight bytes at a time: "some byte is zero"
-/// (`(x - 0x01…) & !x & 0x80…`) never misses a hit and only flags falsely above
-/// a true hit, so the lowest flagged byte is the first real one.
-pub(crate) fn scan_string(b: &[u8], mut i: usize) -> (usize, bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut unusual = 0u64;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let stop = zero(w ^ (ONES * u64::from(b'"')))
-            | zero(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
-        let odd = zero(w ^ (ONES * 0x7F)) | (w & HIGH);
-        if stop != 0 {
-            let k = stop.trailing_zeros() / 8;
-            // Only the bytes before the stop belong to the run.
-            let below = (1u64 << (8 * k)).wrapping_sub(1);
-            unusual |= odd & below;
-            return (i + k as usize, unusual != 0);
-        }
-        unusual |= odd;
-        i += 8;
+/// before it is DEL or non-ASCII.
+#[inline(always)]
+pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool) {
+    let k = scan_printable(b, i);
+    match b.get(k) {
+        // DEL or non-ASCII: the run goes on, no longer printable.
+        Some(&c) if c >= 0x7F => (scan_unprintable(b, k + 1), true),
+        _ => (k, false),
     }
-    let mut odd = unusual != 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The top bit of each byte of `w` that is a quote, a backslash or outside
+/// printable ASCII (0x20..=0x7E), and maybe of bytes above the first such one.
+/// Word-wise "some byte is zero" (`(x - 0x01…) & !x & 0x80…`) never misses a hit
+/// and only flags falsely above a true hit; the tests share `!w` because a
+/// quote or backslash has its top bit clear, like the byte compared with it;
+/// `w | (w + 0x01…)` flags 0x7F and up, its carries leaving only 0xFF bytes.
+#[inline(always)]
+fn unprintable_or_stop(w: u64) -> u64 {
+    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
+        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
+        | w.wrapping_sub(ONES * 0x20);
+    ((zeroish & !w) | w | w.wrapping_add(ONES)) & HIGH
+}
+
+/// [`unprintable_or_stop`] without the DEL and non-ASCII bytes: only the stops.
+#[inline(always)]
+fn stop(w: u64) -> u64 {
+    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
+        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
+        | w.wrapping_sub(ONES * 0x20);
+    zeroish & !w & HIGH
+}
+
+/// The eight bytes as a little-endian word.
+#[inline(always)]
+fn word(chunk: &[u8; 8]) -> u64 {
+    u64::from_le_bytes(*chunk)
+}
+
+/// The offset of the first byte from `i` that `test` flags (the lowest flagged
+/// byte of a word is a true hit), or of the end of `b`; sixteen bytes a round,
+/// then eight, then one by one, testing a byte by itself as a word of one.
+#[inline(always)]
+fn scan_words(b: &[u8], i: usize, test: impl Fn(u64) -> u64) -> usize {
+    let rest = b.get(i..).unwrap_or_default();
+    let mut at = i;
+    let mut pairs = rest.chunks_exact(16);
+    for pair in &mut pairs {
+        let (lo, hi) = pair.split_at(8);
+        let (Some(lo), Some(hi)) = (lo.first_chunk(), hi.first_chunk()) else {
+            break;
+        };
+        let (x, y) = (test(word(lo)), test(word(hi)));
+        if x | y != 0 {
+            let k = if x != 0 {
+                x.trailing_zeros() / 8
+            } else {
+                8 + y.trailing_zeros() / 8
+            };
+            return at + k as usize;
+        }
+        at += 16;
+    }
+    let mut tail = pairs.remainder();
+    if let Some(chunk) = tail.first_chunk::<8>() {
+        let x = test(word(chunk));
+        if x != 0 {
+            return at + (x.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+        tail = tail.get(8..).unwrap_or_default();
+    }
+    for &c in tail {
+        // A byte alone has nothing below it to borrow from or carry into (the
+        // zero bytes above it flag themselves, hence the mask).
+        if test(u64::from(c)) & 0x80 != 0 {
             break;
         }
-        odd |= c >= 0x7F;
-        i += 1;
+        at += 1;
     }
-    (i, odd)
+    at
+}
+
+/// The first quote, backslash or byte outside printable ASCII from `i`.
+#[inline(always)]
+fn scan_printable(b: &[u8], i: usize) -> usize {
+    scan_words(b, i, unprintable_or_stop)
+}
+
+/// The first quote, backslash or control character from `i`.
+#[inline(never)]
+fn scan_unprintable(b: &[u8], i: usize) -> usize {
+    scan_words(b, i, stop)
 }
 
 fn digits(b: &[u8], mut i: usize) -> usize {
@@ -727,27 +838,57 @@ mod tests {
         }
     }
 
+    /// [`scan_string`] byte by byte.
+    fn scan_reference(b: &[u8], mut i: usize) -> (usize, bool) {
+        let mut odd = false;
+        while let Some(&c) = b.get(i) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            odd |= c >= 0x7F;
+            i += 1;
+        }
+        (i, odd)
+    }
+
     #[test]
     fn string_scan_finds_the_first_stop_and_odd_bytes_before_it() {
+        // One byte of each class, and the edges of each class.
+        let classes = [
+            0x00, 0x01, 0x09, 0x0A, 0x1F, 0x20, 0x21, b'"', 0x23, b'\\', 0x5B, 0x7E, 0x7F, 0x80,
+            0xC3, 0xE4, 0xFE, 0xFF,
+        ];
+        // Lengths across the 16-byte, 8-byte and single-byte stretches.
         for len in 0..40 {
             let plain = vec![b'a'; len];
             assert_eq!(scan_string(&plain, 0), (len, false));
-            for at in 0..len {
-                for (byte, stops, odd) in [
-                    (0x00, true, false),
-                    (0x1F, true, false),
-                    (b'"', true, false),
-                    (b'\\', true, false),
-                    (0x20, false, false),
-                    (0x7E, false, false),
-                    (0x7F, false, true),
-                    (0x80, false, true),
-                    (0xFF, false, true),
-                ] {
-                    let mut v = plain.clone();
-                    v[at] = byte;
-                    let want = if stops { (at, false) } else { (len, odd) };
-                    assert_eq!(scan_string(&v, 0), want, "len {len} at {at} byte {byte:#x}");
+            for start in [0, 1, 7, 9] {
+                for at in 0..len {
+                    for &byte in &classes {
+                        let mut v = plain.clone();
+                        v[at] = byte;
+                        assert_eq!(
+                            scan_string(&v, start),
+                            scan_reference(&v, start),
+                            "len {len} from {start} at {at} byte {byte:#x}"
+                        );
+                        // A second byte after the first: an odd byte then a
+                        // stop, a stop then an odd byte, a carry or borrow
+                        // next to a hit.
+                        for &second in &classes {
+                            for gap in [1, 2, 8] {
+                                if at + gap < len {
+                                    let mut w = v.clone();
+                                    w[at + gap] = second;
+                                    assert_eq!(
+                                        scan_string(&w, start),
+                                        scan_reference(&w, start),
+                                        "len {len} from {start} at {at} byte {byte:#x} then {second:#x} at +{gap}"
+                                    );
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -758,6 +899,26 @@ mod tests {
             scan_string(b"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\"", 0),
             (8, true)
         );
+        // From past the end: nothing to scan.
+        assert_eq!(scan_string(b"ab", 5), (5, false));
+    }
+
+    #[test]
+    fn key_hashes_tell_keys_apart_that_differ_in_one_byte() {
+        // A prefilter only, but a useless one if it missed bytes: every byte of
+        // a key of any length counts, and so does the length.
+        for len in 0..40 {
+            let key = vec![b'k'; len];
+            let h = key_hash_bytes(&key);
+            assert_eq!(h, key_hash_bytes(&key.clone()));
+            assert_ne!(h, key_hash_bytes(&vec![b'k'; len + 1]), "len {len}");
+            for at in 0..len {
+                let mut other = key.clone();
+                other[at] = b'j';
+                assert_ne!(h, key_hash_bytes(&other), "len {len} at {at}");
+            }
+        }
+        assert_eq!(key_hash("MsgType"), key_hash_bytes(b"MsgType"));
     }
 
     #[test]

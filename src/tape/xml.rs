@@ -13,8 +13,6 @@ use super::{is_ws, off, scan_string, Entry, Kind, Tape};
 use crate::catalog::key_hash_bytes;
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
-use memchr::memmem::Finder;
-use std::sync::OnceLock;
 
 impl Tape {
     /// Reads a flat `<xml>…</xml>` document at the start of `text`; returns the
@@ -25,7 +23,8 @@ impl Tape {
         if !b.starts_with(b"<xml>") || limits.max_depth == 0 {
             return None;
         }
-        let mut entries = Vec::with_capacity(16);
+        // Leaves take 30 bytes or more; most documents fit the minimum.
+        let mut entries = Vec::with_capacity((b.len() / 24 + 2).clamp(16, 1024));
         entries.push(Entry {
             kind: Kind::Object,
             pos: 0,
@@ -41,6 +40,9 @@ impl Tape {
             form: XmlForm::Nested,
         });
         let mut i = 5;
+        // Two bits per name hash: a name whose bits are both set may repeat an
+        // earlier one (then compared in full); most documents never get there.
+        let (mut seen_a, mut seen_b) = (0u64, 0u64);
         loop {
             while b.get(i).is_some_and(|&c| is_ws(c)) {
                 i += 1;
@@ -53,15 +55,21 @@ impl Tape {
             if rest.first() != Some(&b'<') || entries.len() > limits.max_fields {
                 return None;
             }
-            let (entry, after) = leaf(b, i)?;
+            let (entry, after) = leaf(text, i)?;
             // A repeated name is gathered into an array by the full reader.
-            if entries
-                .iter()
-                .skip(1)
-                .any(|e| e.key_hash == entry.key_hash && same_key(b, e, &entry))
+            let h = entry.key_hash;
+            let (bit_a, bit_b) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
+            if seen_a & bit_a != 0
+                && seen_b & bit_b != 0
+                && entries
+                    .iter()
+                    .skip(1)
+                    .any(|e| e.key_hash == h && same_key(b, e, &entry))
             {
                 return None;
             }
+            seen_a |= bit_a;
+            seen_b |= bit_b;
             entries.push(entry);
             i = after;
         }
@@ -81,14 +89,25 @@ fn same_key(b: &[u8], x: &Entry, y: &Entry) -> bool {
         == b.get(y.key_start as usize..y.key_end as usize)
 }
 
+/// Bytes that may follow a name's first: ASCII letters, digits and `_`.
+static NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// Reads one leaf element starting at its `<`: the entry and the offset after it.
-fn leaf(b: &[u8], at: usize) -> Option<(Entry, usize)> {
+#[inline(always)]
+fn leaf(text: &str, at: usize) -> Option<(Entry, usize)> {
+    let b = text.as_bytes();
     let name_start = at + 1;
     let mut i = name_start;
-    while b
-        .get(i)
-        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
-    {
+    while b.get(i).is_some_and(|&c| NAME[usize::from(c)]) {
         i += 1;
     }
     let name_end = i;
@@ -125,7 +144,7 @@ fn leaf(b: &[u8], at: usize) -> Option<(Entry, usize)> {
     let close_at;
     if b.get(i..)?.starts_with(b"<![CDATA[") {
         let body = i + 9;
-        let len = cdata_end().find(b.get(body..)?)?;
+        let len = cdata_end(b.get(body..)?)?;
         let content = b.get(body..body + len)?;
         entry.plain = checked_text(content)?;
         entry.kind = Kind::Str;
@@ -139,12 +158,13 @@ fn leaf(b: &[u8], at: usize) -> Option<(Entry, usize)> {
         if len > 0 {
             // Entity references are resolved by the full reader; `]]>` outside
             // CDATA is an error there.
-            if memchr::memchr(b'&', content).is_some() || cdata_end().find(content).is_some() {
+            if memchr::memchr(b'&', content).is_some() || cdata_end(content).is_some() {
                 return None;
             }
             entry.plain = checked_text(content)?;
-            let text = std::str::from_utf8(content).ok()?;
-            entry.kind = if is_canonical_number(text) {
+            // Cut at `>` and `<`: always on character boundaries.
+            let content = text.get(i..i + len)?;
+            entry.kind = if is_canonical_number(content) {
                 Kind::Number
             } else {
                 Kind::Str
@@ -167,10 +187,18 @@ fn leaf(b: &[u8], at: usize) -> Option<(Entry, usize)> {
     Some((entry, close_at + 3 + name.len()))
 }
 
-/// The searcher for `]]>`, built once.
-fn cdata_end() -> &'static Finder<'static> {
-    static FINDER: OnceLock<Finder<'static>> = OnceLock::new();
-    FINDER.get_or_init(|| Finder::new(b"]]>"))
+/// Where the first `]]>` in `s` starts. Brackets are rare in element text, so
+/// a `memchr` for them beats a substring searcher's setup on short text.
+#[inline(always)]
+fn cdata_end(s: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let k = from + memchr::memchr(b']', s.get(from..)?)?;
+        if s.get(k + 1..k + 3) == Some(b"]>") {
+            return Some(k);
+        }
+        from = k + 1;
+    }
 }
 
 /// Checks that every character of element text is an XML character (no control
