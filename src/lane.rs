@@ -19,6 +19,7 @@ use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Member, Node,
 use crate::input::{Broken, Item};
 use crate::parse::{json, xml, Limits};
 use crate::pipeline::{LanePayload, Options};
+use crate::render::json_out;
 use crate::report::{Envelope, Report};
 use crate::tape::{Kind, Tape, View};
 use crate::validate::is_numeric_text;
@@ -73,7 +74,7 @@ pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
     // has several).
     let shared = OnceCell::new();
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, opts, &shared)?;
+        let r = payload_report(doc, root, d, opts, &shared, true)?;
         return Some(vec![r]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
@@ -100,20 +101,22 @@ pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts, &shared)?;
+        let mut r = payload_report(doc, entry, d, opts, &shared, false)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
     }
     Some(out)
 }
 
-/// The report for one payload object `root` of `doc`, when the lane can tell.
+/// The report for one payload object `root` of `doc` (`whole` when it is the
+/// document's root), when the lane can tell.
 fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
     d: Discriminator,
     opts: &Options,
     shared: &OnceCell<Arc<str>>,
+    whole: bool,
 ) -> Option<Report> {
     let platforms = &opts.platforms[..];
     if opts.decrypt.is_some() && d.envelope.is_some() {
@@ -182,11 +185,14 @@ fn payload_report(
     }
     let (tree, payload_json) = match opts.lane_payload {
         LanePayload::Nothing => (None, None),
-        LanePayload::Json => {
-            let mut payload = Vec::with_capacity(doc.text.len() + 16);
-            crate::render::json_out::write_view(&mut payload, root);
-            (None, Some(String::from_utf8(payload).ok()?))
-        }
+        LanePayload::Json => match whole.then(|| verbatim(doc)).flatten() {
+            Some(text) => (None, Some(text.to_owned())),
+            None => {
+                let mut payload = Vec::with_capacity(doc.text.len() + 16);
+                crate::render::json_out::write_view(&mut payload, root);
+                (None, Some(String::from_utf8(payload).ok()?))
+            }
+        },
         LanePayload::Tree => (
             Some(Document {
                 source: doc.source.clone(),
@@ -215,6 +221,48 @@ fn payload_report(
         doc: tree,
         payload_json,
     })
+}
+
+/// The text of the document's root when it already is the compact JSON
+/// [`write_view`] would write: JSON without whitespace between tokens, whose
+/// strings and keys need no escaping. Most JSON lines are, and copying them
+/// costs far less than writing them out value by value.
+///
+/// [`write_view`]: crate::render::json_out::write_view
+fn verbatim(doc: &TapeDoc) -> Option<&str> {
+    let entries = &doc.tape.entries;
+    let root = entries.first()?;
+    if doc.format != Format::Json || root.next as usize != entries.len() {
+        return None;
+    }
+    let copied = |plain: bool, start: u32, end: u32| {
+        let raw = doc.text.get(start as usize..end as usize)?;
+        (plain || json_out::copies_verbatim(raw.as_bytes())).then_some(raw.len() + 2)
+    };
+    // Each byte of the root's text belongs to a token (a string with its
+    // quotes, a number, a literal, a bracket), a colon, a comma, or whitespace:
+    // the text is compact exactly when its length is the sum of the others.
+    // A comma follows each member or item but the last of its container...
+    let mut length = entries.len() - 1;
+    for (i, e) in entries.iter().enumerate() {
+        if e.key_pos != u32::MAX {
+            length += copied(e.key_plain, e.key_start, e.key_end)? + 1;
+        }
+        length += match e.kind {
+            Kind::Str => copied(e.plain, e.start, e.end)?,
+            Kind::StrEsc => return None,
+            Kind::Object | Kind::Array => {
+                // ...so a non-empty container has one comma fewer than children.
+                if e.next as usize > i + 1 {
+                    length -= 1;
+                }
+                2
+            }
+            _ => e.end.checked_sub(e.pos)? as usize,
+        };
+    }
+    let text = doc.text.get(root.pos as usize..root.end as usize)?;
+    (text.len() == length).then_some(text)
 }
 
 /// The tree the full parser builds for this value (same positions, lexemes,
@@ -313,7 +361,9 @@ pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
 
 /// Mirrors `Validator::object`: duplicates, each member, unknown and missing fields.
 fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> Verdict {
-    if has_duplicates(obj) {
+    // Where unknown keys are flaws, a repeated key is either unknown or a field
+    // seen twice, caught below; only an object of unknown keys needs the search.
+    if !report_unknown && has_duplicates(obj) {
         return Verdict::Flawed;
     }
     let mut v = Verdict::Clean;
@@ -334,6 +384,9 @@ fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> V
             Some((i, f)) => {
                 if i >= 64 {
                     return Verdict::Unsure;
+                }
+                if seen & (1 << i) != 0 {
+                    return Verdict::Flawed;
                 }
                 seen |= 1 << i;
                 v = v.and(value(f, m));
@@ -587,4 +640,62 @@ fn lookup(groups: &[&'static [Field]], hash: u64, key: &str) -> Option<(usize, &
         .flat_map(|g| g.iter())
         .enumerate()
         .find(|(_, f)| f.hash == hash && f.name == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> TapeDoc {
+        let (tape, _) = Tape::read(text, Limits::default()).expect("test JSON is strict");
+        TapeDoc {
+            source: Arc::from("test"),
+            format: Format::Json,
+            text: text.into(),
+            tape,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn written(d: &TapeDoc) -> String {
+        let mut out = Vec::new();
+        json_out::write_view(&mut out, d.tape.root(&d.text));
+        String::from_utf8(out).expect("JSON output is UTF-8")
+    }
+
+    #[test]
+    fn compact_json_is_copied_only_when_writing_it_would_give_the_same_bytes() {
+        let copied = [
+            r#"{"MsgType":"text","Content":"a b, c: {d}","n":-1.5e3,"t":true,"z":null}"#,
+            r#"{"a":[],"b":{},"c":[1,[2,{}],{"d":"中文"}]}"#,
+            r#"{}"#,
+            r#"{"k":"\u4e2d"}"#,
+        ];
+        let rewritten = [
+            r#"{ "a":1}"#,
+            r#"{"a" :1}"#,
+            r#"{"a": 1}"#,
+            r#"{"a":1 }"#,
+            r#"{"a":[1, 2]}"#,
+            r#"{"a":[ ]}"#,
+            r#"{"a":"\/"}"#,
+            "{\"a\":\"\u{7f}\"}",
+            "{\"a\":\"\u{85}\"}",
+            "{\"a\":\"\u{2028}\"}",
+            "{\"\u{202e}\":1}",
+        ];
+        for text in copied.iter().take(3) {
+            let d = doc(text);
+            assert_eq!(verbatim(&d), Some(*text), "{text}");
+            assert_eq!(written(&d), *text);
+        }
+        // Escapes are decoded and written again, so never copied.
+        assert_eq!(verbatim(&doc(copied[3])), None);
+        for text in rewritten {
+            let d = doc(text);
+            assert_eq!(verbatim(&d), None, "{text}");
+            assert_ne!(written(&d), text);
+        }
+    }
 }
