@@ -126,9 +126,13 @@ fn payload_report(
     let rules = catalog::candidate_rules(&d.id, d.disc);
     // One verdict per distinct set of rules (see `catalog::candidate_rules`).
     let mut verdicts = [Verdict::Unsure; 8];
-    let mut tied: Vec<&'static TypeDef> = Vec::with_capacity(rules.len());
+    if rules.len() > verdicts.len() {
+        return None;
+    }
+    // The clean candidates, as bits of their index in `rules`.
+    let mut tied = 0u8;
     for (i, &(td, same)) in rules.iter().enumerate() {
-        if !allowed(td.platform) || i >= verdicts.len() {
+        if !allowed(td.platform) {
             continue;
         }
         let v = match verdicts.get(same) {
@@ -137,31 +141,34 @@ fn payload_report(
         };
         verdicts[i] = v;
         match v {
-            Verdict::Clean => tied.push(td),
+            Verdict::Clean => tied |= 1 << i,
             Verdict::Flawed => {}
             Verdict::Unsure => return None,
         }
     }
-    if rules.len() > verdicts.len() {
-        return None;
-    }
-    // Platform markers settle a tie, as in `detect::detect`.
-    if tied.len() > 1 {
-        let marked: Vec<&'static TypeDef> = tied
+    let tied_rules = |bits: u8| {
+        rules
             .iter()
-            .copied()
-            .filter(|t| {
-                let markers = t.platform.platform().markers;
-                root.children().any(|m| markers.contains(&m.key()))
-            })
-            .collect();
-        if !marked.is_empty() {
+            .enumerate()
+            .filter(move |&(i, _)| bits & (1 << i) != 0)
+            .map(|(_, &(td, _))| td)
+    };
+    // Platform markers settle a tie, as in `detect::detect`.
+    if !tied.is_power_of_two() {
+        let mut marked = 0u8;
+        for (i, &(td, _)) in rules.iter().enumerate() {
+            let markers = td.platform.platform().markers;
+            if tied & (1 << i) != 0 && root.children().any(|m| markers.contains(&m.key())) {
+                marked |= 1 << i;
+            }
+        }
+        if marked != 0 {
             tied = marked;
         }
     }
     // No clean candidate: the findings are the full validator's to make.
-    let td = tied.first().copied()?;
-    let mut candidates: Vec<PlatformId> = tied.iter().map(|t| t.platform).collect();
+    let td = tied_rules(tied).next()?;
+    let mut candidates: Vec<PlatformId> = tied_rules(tied).map(|t| t.platform).collect();
     candidates.sort();
     candidates.dedup();
     let platform = detect::single(&candidates);
@@ -274,16 +281,21 @@ fn tree(v: View<'_>) -> Node {
         Kind::False => Value::Bool(false),
         Kind::Number => Value::Number(v.raw().to_string()),
         Kind::Str | Kind::StrEsc => Value::String(v.str().unwrap_or_default().into_owned()),
-        Kind::Object => Value::Object(
-            v.children()
-                .map(|m| Member {
-                    key: m.key().to_string(),
-                    key_pos: m.key_pos(),
-                    node: tree(m),
-                })
-                .collect(),
-        ),
-        Kind::Array => Value::Array(v.children().map(tree).collect()),
+        // Counted first (a hop per child) so each Vec is allocated once.
+        Kind::Object => {
+            let mut members = Vec::with_capacity(v.children().count());
+            members.extend(v.children().map(|m| Member {
+                key: m.key().to_string(),
+                key_pos: m.key_pos(),
+                node: tree(m),
+            }));
+            Value::Object(members)
+        }
+        Kind::Array => {
+            let mut items = Vec::with_capacity(v.children().count());
+            items.extend(v.children().map(tree));
+            Value::Array(items)
+        }
     };
     Node {
         pos: v.pos(),
@@ -606,6 +618,10 @@ fn text(field: &'static Field, m: View<'_>) -> Verdict {
 
 /// Decoded text holding a backslash may hold literal `\uXXXX`: the validator's call.
 fn escapes(m: View<'_>) -> Verdict {
+    // The usual case first, without a call: JSON text without escapes.
+    if m.kind() == Kind::Str && m.form() == XmlForm::None {
+        return Verdict::Clean;
+    }
     if m.has_backslash() {
         Verdict::Unsure
     } else {
