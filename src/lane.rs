@@ -15,15 +15,14 @@
 use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Member, Node, Value, XmlForm};
+use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
 use crate::input::{Broken, Item};
 use crate::parse::{json, xml, Limits};
 use crate::pipeline::{LanePayload, Options};
 use crate::render::json_out;
-use crate::report::{Envelope, Report};
+use crate::report::{Envelope, Report, TapePayload};
 use crate::tape::{Kind, Tape, View};
 use crate::validate::is_numeric_text;
-use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
@@ -63,18 +62,42 @@ pub struct TapeDoc {
 }
 
 /// The reports of a tape document (one, or one per entry of a `sync_msg`
-/// response), or `None` when the full pipeline must look.
-pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
+/// response), or the document back when the full pipeline must look.
+pub fn analyze(doc: TapeDoc, opts: &Options) -> Result<Vec<Report>, TapeDoc> {
+    let tape = opts.lane_payload == LanePayload::Tape;
+    let mut roots = Vec::new();
+    let Some(mut reports) = reports(&doc, opts, tape.then_some(&mut roots)) else {
+        return Err(doc);
+    };
+    if tape {
+        let doc = Arc::new(doc);
+        for (r, root) in reports.iter_mut().zip(roots) {
+            r.payload_tape = Some(TapePayload {
+                doc: doc.clone(),
+                root,
+            });
+        }
+    }
+    Ok(reports)
+}
+
+/// [`analyze`] on a borrowed document; with `roots`, also the tape entry of
+/// each report's payload.
+fn reports(
+    doc: &TapeDoc,
+    opts: &Options,
+    mut roots: Option<&mut Vec<usize>>,
+) -> Option<Vec<Report>> {
     let root = doc.tape.root(&doc.text);
     if root.kind() != Kind::Object {
         return None;
     }
     let d = detect::discriminator(&root)?;
-    // One shared copy of the text for every report's tree (a sync_msg response
-    // has several).
-    let shared = OnceCell::new();
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, opts, &shared, true)?;
+        let r = payload_report(doc, root, d, opts, true)?;
+        if let Some(roots) = roots {
+            roots.push(root.index());
+        }
         return Some(vec![r]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
@@ -101,9 +124,12 @@ pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts, &shared, false)?;
+        let mut r = payload_report(doc, entry, d, opts, false)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
+        if let Some(roots) = roots.as_deref_mut() {
+            roots.push(entry.index());
+        }
     }
     Some(out)
 }
@@ -115,7 +141,6 @@ fn payload_report(
     root: View<'_>,
     d: Discriminator,
     opts: &Options,
-    shared: &OnceCell<Arc<str>>,
     whole: bool,
 ) -> Option<Report> {
     let platforms = &opts.platforms[..];
@@ -190,29 +215,16 @@ fn payload_report(
             column,
         ));
     }
-    let (tree, payload_json) = match opts.lane_payload {
-        LanePayload::Nothing => (None, None),
+    let payload_json = match opts.lane_payload {
+        LanePayload::Nothing | LanePayload::Tape => None,
         LanePayload::Json => match whole.then(|| verbatim(doc)).flatten() {
-            Some(text) => (None, Some(text.to_owned())),
+            Some(text) => Some(text.to_owned()),
             None => {
                 let mut payload = Vec::with_capacity(doc.text.len() + 16);
-                crate::render::json_out::write_view(&mut payload, root);
-                (None, Some(String::from_utf8(payload).ok()?))
+                json_out::write_view(&mut payload, root);
+                Some(String::from_utf8(payload).ok()?)
             }
         },
-        LanePayload::Tree => (
-            Some(Document {
-                source: doc.source.clone(),
-                format: doc.format,
-                text: shared.get_or_init(|| Arc::from(&*doc.text)).clone(),
-                line: doc.line,
-                column: doc.column,
-                root: tree(root),
-                embedded: None,
-                lenient: false,
-            }),
-            None,
-        ),
     };
     Some(Report {
         source: doc.source.clone(),
@@ -225,8 +237,9 @@ fn payload_report(
         type_def: Some(td),
         envelope: d.envelope,
         diagnostics,
-        doc: tree,
+        doc: None,
         payload_json,
+        payload_tape: None,
     })
 }
 
@@ -270,38 +283,6 @@ fn verbatim(doc: &TapeDoc) -> Option<&str> {
     }
     let text = doc.text.get(root.pos as usize..root.end as usize)?;
     (text.len() == length).then_some(text)
-}
-
-/// The tree the full parser builds for this value (same positions, lexemes,
-/// member order and XML forms).
-fn tree(v: View<'_>) -> Node {
-    let value = match v.kind() {
-        Kind::Null => Value::Null,
-        Kind::True => Value::Bool(true),
-        Kind::False => Value::Bool(false),
-        Kind::Number => Value::Number(v.raw().to_string()),
-        Kind::Str | Kind::StrEsc => Value::String(v.str().unwrap_or_default().into_owned()),
-        // Counted first (a hop per child) so each Vec is allocated once.
-        Kind::Object => {
-            let mut members = Vec::with_capacity(v.children().count());
-            members.extend(v.children().map(|m| Member {
-                key: m.key().to_string(),
-                key_pos: m.key_pos(),
-                node: tree(m),
-            }));
-            Value::Object(members)
-        }
-        Kind::Array => {
-            let mut items = Vec::with_capacity(v.children().count());
-            items.extend(v.children().map(tree));
-            Value::Array(items)
-        }
-    };
-    Node {
-        pos: v.pos(),
-        xml: v.form(),
-        value,
-    }
 }
 
 impl TapeDoc {
