@@ -227,6 +227,10 @@ impl Document {
 
 /// Line/column of `pos` in `text`, when `text` itself starts at `line`:`column`.
 pub fn line_col_in(text: &str, pos: usize, line: u32, column: u32) -> (u32, u32) {
+    // Most reports are about a document's first byte.
+    if pos == 0 {
+        return (line, column);
+    }
     let mut pos = pos.min(text.len());
     while !text.is_char_boundary(pos) {
         pos -= 1;

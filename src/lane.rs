@@ -15,14 +15,14 @@
 use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Member, Node, Value, XmlForm};
+use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
 use crate::input::{Broken, Item};
 use crate::parse::{json, xml, Limits};
 use crate::pipeline::{LanePayload, Options};
-use crate::report::{Envelope, Report};
+use crate::render::json_out;
+use crate::report::{Envelope, Report, TapePayload};
 use crate::tape::{Kind, Tape, View};
 use crate::validate::is_numeric_text;
-use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
@@ -62,18 +62,42 @@ pub struct TapeDoc {
 }
 
 /// The reports of a tape document (one, or one per entry of a `sync_msg`
-/// response), or `None` when the full pipeline must look.
-pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
+/// response), or the document back when the full pipeline must look.
+pub fn analyze(doc: TapeDoc, opts: &Options) -> Result<Vec<Report>, TapeDoc> {
+    let tape = opts.lane_payload == LanePayload::Tape;
+    let mut roots = Vec::new();
+    let Some(mut reports) = reports(&doc, opts, tape.then_some(&mut roots)) else {
+        return Err(doc);
+    };
+    if tape {
+        let doc = Arc::new(doc);
+        for (r, root) in reports.iter_mut().zip(roots) {
+            r.payload_tape = Some(TapePayload {
+                doc: doc.clone(),
+                root,
+            });
+        }
+    }
+    Ok(reports)
+}
+
+/// [`analyze`] on a borrowed document; with `roots`, also the tape entry of
+/// each report's payload.
+fn reports(
+    doc: &TapeDoc,
+    opts: &Options,
+    mut roots: Option<&mut Vec<usize>>,
+) -> Option<Vec<Report>> {
     let root = doc.tape.root(&doc.text);
     if root.kind() != Kind::Object {
         return None;
     }
     let d = detect::discriminator(&root)?;
-    // One shared copy of the text for every report's tree (a sync_msg response
-    // has several).
-    let shared = OnceCell::new();
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, opts, &shared)?;
+        let r = payload_report(doc, root, d, opts, true)?;
+        if let Some(roots) = roots {
+            roots.push(root.index());
+        }
         return Some(vec![r]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
@@ -100,20 +124,24 @@ pub fn analyze(doc: &TapeDoc, opts: &Options) -> Option<Vec<Report>> {
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts, &shared)?;
+        let mut r = payload_report(doc, entry, d, opts, false)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
+        if let Some(roots) = roots.as_deref_mut() {
+            roots.push(entry.index());
+        }
     }
     Some(out)
 }
 
-/// The report for one payload object `root` of `doc`, when the lane can tell.
+/// The report for one payload object `root` of `doc` (`whole` when it is the
+/// document's root), when the lane can tell.
 fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
     d: Discriminator,
     opts: &Options,
-    shared: &OnceCell<Arc<str>>,
+    whole: bool,
 ) -> Option<Report> {
     let platforms = &opts.platforms[..];
     if opts.decrypt.is_some() && d.envelope.is_some() {
@@ -123,9 +151,13 @@ fn payload_report(
     let rules = catalog::candidate_rules(&d.id, d.disc);
     // One verdict per distinct set of rules (see `catalog::candidate_rules`).
     let mut verdicts = [Verdict::Unsure; 8];
-    let mut tied: Vec<&'static TypeDef> = Vec::with_capacity(rules.len());
+    if rules.len() > verdicts.len() {
+        return None;
+    }
+    // The clean candidates, as bits of their index in `rules`.
+    let mut tied = 0u8;
     for (i, &(td, same)) in rules.iter().enumerate() {
-        if !allowed(td.platform) || i >= verdicts.len() {
+        if !allowed(td.platform) {
             continue;
         }
         let v = match verdicts.get(same) {
@@ -134,31 +166,34 @@ fn payload_report(
         };
         verdicts[i] = v;
         match v {
-            Verdict::Clean => tied.push(td),
+            Verdict::Clean => tied |= 1 << i,
             Verdict::Flawed => {}
             Verdict::Unsure => return None,
         }
     }
-    if rules.len() > verdicts.len() {
-        return None;
-    }
-    // Platform markers settle a tie, as in `detect::detect`.
-    if tied.len() > 1 {
-        let marked: Vec<&'static TypeDef> = tied
+    let tied_rules = |bits: u8| {
+        rules
             .iter()
-            .copied()
-            .filter(|t| {
-                let markers = t.platform.platform().markers;
-                root.children().any(|m| markers.contains(&m.key()))
-            })
-            .collect();
-        if !marked.is_empty() {
+            .enumerate()
+            .filter(move |&(i, _)| bits & (1 << i) != 0)
+            .map(|(_, &(td, _))| td)
+    };
+    // Platform markers settle a tie, as in `detect::detect`.
+    if !tied.is_power_of_two() {
+        let mut marked = 0u8;
+        for (i, &(td, _)) in rules.iter().enumerate() {
+            let markers = td.platform.platform().markers;
+            if tied & (1 << i) != 0 && root.children().any(|m| markers.contains(&m.key())) {
+                marked |= 1 << i;
+            }
+        }
+        if marked != 0 {
             tied = marked;
         }
     }
     // No clean candidate: the findings are the full validator's to make.
-    let td = tied.first().copied()?;
-    let mut candidates: Vec<PlatformId> = tied.iter().map(|t| t.platform).collect();
+    let td = tied_rules(tied).next()?;
+    let mut candidates: Vec<PlatformId> = tied_rules(tied).map(|t| t.platform).collect();
     candidates.sort();
     candidates.dedup();
     let platform = detect::single(&candidates);
@@ -180,26 +215,16 @@ fn payload_report(
             column,
         ));
     }
-    let (tree, payload_json) = match opts.lane_payload {
-        LanePayload::Nothing => (None, None),
-        LanePayload::Json => {
-            let mut payload = Vec::with_capacity(doc.text.len() + 16);
-            crate::render::json_out::write_view(&mut payload, root);
-            (None, Some(String::from_utf8(payload).ok()?))
-        }
-        LanePayload::Tree => (
-            Some(Document {
-                source: doc.source.clone(),
-                format: doc.format,
-                text: shared.get_or_init(|| Arc::from(&*doc.text)).clone(),
-                line: doc.line,
-                column: doc.column,
-                root: tree(root),
-                embedded: None,
-                lenient: false,
-            }),
-            None,
-        ),
+    let payload_json = match opts.lane_payload {
+        LanePayload::Nothing | LanePayload::Tape => None,
+        LanePayload::Json => match whole.then(|| verbatim(doc)).flatten() {
+            Some(text) => Some(text.to_owned()),
+            None => {
+                let mut payload = Vec::with_capacity(doc.text.len() + 16);
+                json_out::write_view(&mut payload, root);
+                Some(String::from_utf8(payload).ok()?)
+            }
+        },
     };
     Some(Report {
         source: doc.source.clone(),
@@ -212,36 +237,52 @@ fn payload_report(
         type_def: Some(td),
         envelope: d.envelope,
         diagnostics,
-        doc: tree,
+        doc: None,
         payload_json,
+        payload_tape: None,
     })
 }
 
-/// The tree the full parser builds for this value (same positions, lexemes,
-/// member order and XML forms).
-fn tree(v: View<'_>) -> Node {
-    let value = match v.kind() {
-        Kind::Null => Value::Null,
-        Kind::True => Value::Bool(true),
-        Kind::False => Value::Bool(false),
-        Kind::Number => Value::Number(v.raw().to_string()),
-        Kind::Str | Kind::StrEsc => Value::String(v.str().unwrap_or_default().into_owned()),
-        Kind::Object => Value::Object(
-            v.children()
-                .map(|m| Member {
-                    key: m.key().to_string(),
-                    key_pos: m.key_pos(),
-                    node: tree(m),
-                })
-                .collect(),
-        ),
-        Kind::Array => Value::Array(v.children().map(tree).collect()),
-    };
-    Node {
-        pos: v.pos(),
-        xml: v.form(),
-        value,
+/// The text of the document's root when it already is the compact JSON
+/// [`write_view`] would write: JSON without whitespace between tokens, whose
+/// strings and keys need no escaping. Most JSON lines are, and copying them
+/// costs far less than writing them out value by value.
+///
+/// [`write_view`]: crate::render::json_out::write_view
+fn verbatim(doc: &TapeDoc) -> Option<&str> {
+    let entries = &doc.tape.entries;
+    let root = entries.first()?;
+    if doc.format != Format::Json || root.next as usize != entries.len() {
+        return None;
     }
+    let copied = |plain: bool, start: u32, end: u32| {
+        let raw = doc.text.get(start as usize..end as usize)?;
+        (plain || json_out::copies_verbatim(raw.as_bytes())).then_some(raw.len() + 2)
+    };
+    // Each byte of the root's text belongs to a token (a string with its
+    // quotes, a number, a literal, a bracket), a colon, a comma, or whitespace:
+    // the text is compact exactly when its length is the sum of the others.
+    // A comma follows each member or item but the last of its container...
+    let mut length = entries.len() - 1;
+    for (i, e) in entries.iter().enumerate() {
+        if e.key_pos != u32::MAX {
+            length += copied(e.key_plain, e.key_start, e.key_end)? + 1;
+        }
+        length += match e.kind {
+            Kind::Str => copied(e.plain, e.start, e.end)?,
+            Kind::StrEsc => return None,
+            Kind::Object | Kind::Array => {
+                // ...so a non-empty container has one comma fewer than children.
+                if e.next as usize > i + 1 {
+                    length -= 1;
+                }
+                2
+            }
+            _ => e.end.checked_sub(e.pos)? as usize,
+        };
+    }
+    let text = doc.text.get(root.pos as usize..root.end as usize)?;
+    (text.len() == length).then_some(text)
 }
 
 impl TapeDoc {
@@ -313,7 +354,9 @@ pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
 
 /// Mirrors `Validator::object`: duplicates, each member, unknown and missing fields.
 fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> Verdict {
-    if has_duplicates(obj) {
+    // Where unknown keys are flaws, a repeated key is either unknown or a field
+    // seen twice, caught below; only an object of unknown keys needs the search.
+    if !report_unknown && has_duplicates(obj) {
         return Verdict::Flawed;
     }
     let mut v = Verdict::Clean;
@@ -334,6 +377,9 @@ fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> V
             Some((i, f)) => {
                 if i >= 64 {
                     return Verdict::Unsure;
+                }
+                if seen & (1 << i) != 0 {
+                    return Verdict::Flawed;
                 }
                 seen |= 1 << i;
                 v = v.and(value(f, m));
@@ -553,6 +599,10 @@ fn text(field: &'static Field, m: View<'_>) -> Verdict {
 
 /// Decoded text holding a backslash may hold literal `\uXXXX`: the validator's call.
 fn escapes(m: View<'_>) -> Verdict {
+    // The usual case first, without a call: JSON text without escapes.
+    if m.kind() == Kind::Str && m.form() == XmlForm::None {
+        return Verdict::Clean;
+    }
     if m.has_backslash() {
         Verdict::Unsure
     } else {
@@ -587,4 +637,62 @@ fn lookup(groups: &[&'static [Field]], hash: u64, key: &str) -> Option<(usize, &
         .flat_map(|g| g.iter())
         .enumerate()
         .find(|(_, f)| f.hash == hash && f.name == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> TapeDoc {
+        let (tape, _) = Tape::read(text, Limits::default()).expect("test JSON is strict");
+        TapeDoc {
+            source: Arc::from("test"),
+            format: Format::Json,
+            text: text.into(),
+            tape,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn written(d: &TapeDoc) -> String {
+        let mut out = Vec::new();
+        json_out::write_view(&mut out, d.tape.root(&d.text));
+        String::from_utf8(out).expect("JSON output is UTF-8")
+    }
+
+    #[test]
+    fn compact_json_is_copied_only_when_writing_it_would_give_the_same_bytes() {
+        let copied = [
+            r#"{"MsgType":"text","Content":"a b, c: {d}","n":-1.5e3,"t":true,"z":null}"#,
+            r#"{"a":[],"b":{},"c":[1,[2,{}],{"d":"中文"}]}"#,
+            r#"{}"#,
+            r#"{"k":"\u4e2d"}"#,
+        ];
+        let rewritten = [
+            r#"{ "a":1}"#,
+            r#"{"a" :1}"#,
+            r#"{"a": 1}"#,
+            r#"{"a":1 }"#,
+            r#"{"a":[1, 2]}"#,
+            r#"{"a":[ ]}"#,
+            r#"{"a":"\/"}"#,
+            "{\"a\":\"\u{7f}\"}",
+            "{\"a\":\"\u{85}\"}",
+            "{\"a\":\"\u{2028}\"}",
+            "{\"\u{202e}\":1}",
+        ];
+        for text in copied.iter().take(3) {
+            let d = doc(text);
+            assert_eq!(verbatim(&d), Some(*text), "{text}");
+            assert_eq!(written(&d), *text);
+        }
+        // Escapes are decoded and written again, so never copied.
+        assert_eq!(verbatim(&doc(copied[3])), None);
+        for text in rewritten {
+            let d = doc(text);
+            assert_eq!(verbatim(&d), None, "{text}");
+            assert_ne!(written(&d), text);
+        }
+    }
 }

@@ -44,9 +44,9 @@ pub enum LanePayload {
     /// As compact JSON text ([`Report::payload_json`]): JSON lines, conversion.
     #[default]
     Json,
-    /// As the tree the full parser would have built ([`Report::doc`]), for the
-    /// annotated tables: detection and validation are still skipped.
-    Tree,
+    /// On the tape itself ([`Report::payload_tape`]), for the annotated tables,
+    /// which read it as the tree the full parser would have built.
+    Tape,
     /// Not at all: for consumers that never show valid payloads.
     Nothing,
 }
@@ -142,10 +142,10 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
     match item {
         Item::Skipped => return Outcome::Skipped,
         Item::Tape(t) => {
-            if let Some(reports) = lane::analyze(&t, opts) {
-                return Outcome::Reports(reports.into());
-            }
-            return analyze_item(t.into_item(opts.scan.limits), opts);
+            return match lane::analyze(t, opts) {
+                Ok(reports) => Outcome::Reports(reports.into()),
+                Err(t) => analyze_item(t.into_item(opts.scan.limits), opts),
+            };
         }
         Item::Broken(b) => out.push_back(Report {
             source: b.source,
@@ -158,6 +158,7 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
             type_def: None,
             envelope: None,
             payload_json: None,
+            payload_tape: None,
             diagnostics: vec![b.diagnostic],
             doc: None,
         }),
@@ -271,6 +272,7 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
         type_def: det.type_def,
         envelope: det.envelope,
         payload_json: None,
+        payload_tape: None,
         diagnostics,
         doc: Some(doc),
     }
@@ -313,6 +315,7 @@ fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Rep
         type_def: None,
         envelope: None,
         payload_json: None,
+        payload_tape: None,
         diagnostics: notes,
         doc: Some(doc),
     }
@@ -390,6 +393,7 @@ fn embedded(
                             type_def: None,
                             envelope: None,
                             payload_json: None,
+                            payload_tape: None,
                             diagnostics: vec![d],
                             doc: None,
                         }));

@@ -5,6 +5,8 @@
 use crate::catalog::{PlatformId, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format};
+use crate::lane::TapeDoc;
+use crate::tape::View;
 use std::sync::Arc;
 
 /// How a payload was wrapped.
@@ -56,6 +58,25 @@ pub struct Report {
     /// The payload as compact JSON, written by the fast lane ([`crate::lane`]) in
     /// place of `doc`: exactly what rendering `doc` as compact JSON would give.
     pub payload_json: Option<String>,
+    /// The payload on the fast lane's tape, in place of `doc`, for renderers
+    /// that walk it (the annotated tables): it reads as the tree `doc` would be.
+    pub payload_tape: Option<TapePayload>,
+}
+
+/// A payload the fast lane checked, still on its tape.
+#[derive(Clone, Debug)]
+pub struct TapePayload {
+    /// The document (shared by every entry of a `sync_msg` response).
+    pub doc: Arc<TapeDoc>,
+    /// The tape entry of the payload object.
+    pub root: usize,
+}
+
+impl TapePayload {
+    /// The payload object.
+    pub fn view(&self) -> View<'_> {
+        self.doc.tape.view(&self.doc.text, self.root)
+    }
 }
 
 impl Report {

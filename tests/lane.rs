@@ -38,10 +38,15 @@ fn run(
     let mut out = Vec::new();
     while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
         report_json::write_report(&mut out, &r);
-        match (&r.doc, &r.payload_json) {
-            (Some(doc), _) => json_out::write_json(&mut out, &doc.root, true),
-            (None, Some(compact)) => json_out::reindent(&mut out, compact),
-            (None, None) => {}
+        match (&r.doc, &r.payload_json, &r.payload_tape) {
+            (Some(doc), _, _) => json_out::write_json(&mut out, &doc.root, true),
+            (None, Some(compact), _) => json_out::reindent(&mut out, compact),
+            (None, None, Some(tape)) => {
+                let mut compact = Vec::new();
+                json_out::write_view(&mut compact, tape.view());
+                json_out::reindent(&mut out, std::str::from_utf8(&compact).expect("UTF-8"));
+            }
+            (None, None, None) => {}
         }
         out.push(b'\n');
         if tables {
@@ -55,10 +60,10 @@ fn run(
 }
 
 /// The lane as JSON lines and conversion see it (payload as JSON text), and as
-/// the annotated tables see it (payload as a tree), against the full pipeline.
+/// the annotated tables see it (payload on the tape), against the full pipeline.
 fn same_with_and_without_lane(input: &[u8]) {
     for platforms in [vec![], vec![catalog::PlatformId::Miniprogram]] {
-        for (payload, tables) in [(LanePayload::Json, false), (LanePayload::Tree, true)] {
+        for (payload, tables) in [(LanePayload::Json, false), (LanePayload::Tape, true)] {
             let (slow, slow_skipped) = run(input, None, tables, &platforms);
             let (fast, fast_skipped) = run(input, Some(payload), tables, &platforms);
             assert_eq!(

@@ -30,7 +30,7 @@ pub fn run(a: ParseArgs) -> Result<Status> {
     // text, the annotated tables the tree they show.
     let lane = Some(match format {
         OutputFormat::Json => LanePayload::Json,
-        OutputFormat::Pretty => LanePayload::Tree,
+        OutputFormat::Pretty => LanePayload::Tape,
     });
     let (summary, status) = for_each_rendered(&a.input, lane, render, |rd, drained| {
         out.write_all(&rd.out)?;

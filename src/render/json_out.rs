@@ -222,7 +222,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if plain(bytes) {
+    if copies_verbatim(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
@@ -270,10 +270,11 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// True when no byte of `b` needs a look from [`write_string`]: the usual case,
-/// answered without the per-byte loop (short text by the table, long text by
-/// whole-slice scans the compiler and memchr vectorise).
-fn plain(b: &[u8]) -> bool {
+/// True when no byte of `b` needs a look from [`write_string`], which then
+/// copies it as it is: the usual case, answered without the per-byte loop
+/// (short text by the table, long text by whole-slice scans the compiler and
+/// memchr vectorise).
+pub(crate) fn copies_verbatim(b: &[u8]) -> bool {
     if b.len() <= 32 {
         return !b.iter().any(|&c| SPECIAL[usize::from(c)]);
     }

@@ -2,6 +2,7 @@
 
 pub mod ci;
 pub mod json_out;
+pub mod payload;
 pub mod pretty;
 pub mod report_json;
 pub mod sanitize;

@@ -12,11 +12,12 @@
 //! widths come from the same pass that escapes the text, and meanings (the last
 //! column) are never measured at all.
 
+use super::payload::{Items, Members, Nested, Shape, Val};
 use super::sanitize;
 use super::time;
 use crate::catalog::{EnumCode, Field, Ty, TypeDef};
 use crate::diag::{Diagnostic, Severity};
-use crate::doc::{is_integer_lexeme, Member, Node, Value};
+use crate::doc::is_integer_lexeme;
 use crate::report::{Envelope, Report, Summary};
 use colored::{ColoredString, Colorize};
 use std::cell::RefCell;
@@ -192,15 +193,20 @@ fn render(w: &mut dyn Write, r: &Report, o: &PrettyOptions, s: &mut Scratch) -> 
         code_widths: &mut s.code_widths,
     };
     p.header(r);
-    if let Some(doc) = &r.doc {
+    let root = match (&r.doc, &r.payload_tape) {
+        (Some(doc), _) => Some(Val::Node(&doc.root)),
+        (None, Some(tape)) => Some(Val::Tape(tape.view())),
+        (None, None) => None,
+    };
+    if let Some(root) = root {
         let ctx = match r.type_def {
             Some(t) => Ctx::Type(t),
             None => Ctx::Unknown,
         };
-        let level = match &doc.root.value {
-            Value::Object(members) => Level::Members(members, ctx),
+        let level = match root.shape() {
+            Shape::Object { .. } => Level::Members(root, ctx),
             // A non-object root is not a WeChat payload, but show it rather than nothing.
-            _ => Level::Root(&doc.root, ctx),
+            _ => Level::Root(root, ctx),
         };
         p.level(level, STEP, 0);
     }
@@ -418,19 +424,40 @@ struct Row {
 /// The values laid out together as one aligned table.
 #[derive(Clone, Copy)]
 enum Level<'a> {
-    Members(&'a [Member], Ctx),
-    Items(&'a [Node], Ctx),
+    /// The members of an object.
+    Members(Val<'a>, Ctx),
+    /// The items of an array.
+    Items(Val<'a>, Ctx),
     /// A document whose root is not an object, shown as one `(root)` row.
-    Root(&'a Node, Ctx),
+    Root(Val<'a>, Ctx),
 }
 
 impl<'a> Level<'a> {
-    /// The value of row `i`.
-    fn node(self, i: usize) -> Option<&'a Node> {
+    /// The value of each row, in order.
+    fn values(self) -> Values<'a> {
         match self {
-            Level::Members(ms, _) => ms.get(i).map(|m| &m.node),
-            Level::Items(items, _) => items.get(i),
-            Level::Root(n, _) => (i == 0).then_some(n),
+            Level::Members(v, _) => Values::Members(v.members()),
+            Level::Items(v, _) => Values::Items(v.items()),
+            Level::Root(v, _) => Values::Root(Some(v)),
+        }
+    }
+}
+
+/// The values of a level's rows.
+enum Values<'a> {
+    Members(Members<'a>),
+    Items(Items<'a>),
+    Root(Option<Val<'a>>),
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = Val<'a>;
+
+    fn next(&mut self) -> Option<Val<'a>> {
+        match self {
+            Values::Members(it) => it.next().map(|(_, v)| v),
+            Values::Items(it) => it.next(),
+            Values::Root(v) => v.take(),
         }
     }
 }
@@ -442,13 +469,13 @@ impl Printer<'_> {
         let first = self.rows.len();
         let cells_start = self.cells.len();
         match level {
-            Level::Members(members, ctx) => {
-                for m in members {
-                    self.member_row(m, ctx);
+            Level::Members(object, ctx) => {
+                for (key, value) in object.members() {
+                    self.member_row(key, value, ctx);
                 }
             }
-            Level::Items(items, ctx) => {
-                for (i, n) in items.iter().enumerate() {
+            Level::Items(array, ctx) => {
+                for (i, n) in array.items().enumerate() {
                     let start = self.cells.len();
                     self.cells.push('[');
                     push_uint(self.cells, i as u64);
@@ -473,15 +500,19 @@ impl Printer<'_> {
         let val_w = rows.iter().map(|r| r.value_w).max().unwrap_or(0);
         let val_w = val_w.min(VALUE_COLUMN_MAX);
 
+        let mut values = level.values();
         for i in 0..rows.len() {
             let Some(&row) = self.rows.get(first + i) else {
                 break;
             };
             self.line(&row, indent, key_w, val_w);
-            let below = match level.node(i).map(|n| &n.value) {
-                Some(Value::Object(m)) if !m.is_empty() => Level::Members(m, row.below),
-                Some(Value::Array(items)) if !items.is_empty() => Level::Items(items, row.below),
-                _ => continue,
+            let Some(value) = values.next() else {
+                continue;
+            };
+            let below = match value.nested() {
+                Some(Nested::Object) => Level::Members(value, row.below),
+                Some(Nested::Array) => Level::Items(value, row.below),
+                None => continue,
             };
             if depth + 1 >= MAX_DEPTH {
                 push_spaces(self.out, indent + STEP);
@@ -526,8 +557,8 @@ impl Printer<'_> {
         out.push('\n');
     }
 
-    fn member_row(&mut self, m: &Member, ctx: Ctx) {
-        let field = ctx.lookup(&m.key);
+    fn member_row(&mut self, key: &str, value: Val<'_>, ctx: Ctx) {
+        let field = ctx.lookup(key);
         let meaning = match field {
             Some(f) => Meaning::Field(f),
             None if ctx.is_catalogued() => Meaning::NotInCatalogue,
@@ -537,7 +568,6 @@ impl Printer<'_> {
         // except when empty or when it starts or ends with whitespace: `"MsgType "`
         // must not look like `MsgType`, or the `(not in catalogue)` next to it
         // would be a riddle.
-        let key = m.key.as_str();
         let quote = match (key.as_bytes().first(), key.as_bytes().last()) {
             // Visible ASCII at both ends (the usual key): no whitespace there.
             (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => false,
@@ -550,7 +580,7 @@ impl Printer<'_> {
         let start = self.cells.len();
         let label_w = self.push_payload(key, quote);
         let label = (start, self.cells.len());
-        self.value_row(label, label_w, &m.node, field, meaning, Ctx::below(field));
+        self.value_row(label, label_w, value, field, meaning, Ctx::below(field));
     }
 
     /// Appends the value cell of `node` and records its row.
@@ -558,22 +588,23 @@ impl Printer<'_> {
         &mut self,
         label: (usize, usize),
         label_w: usize,
-        node: &Node,
+        node: Val<'_>,
         field: Option<&'static Field>,
         meaning: Meaning,
         below: Ctx,
     ) {
         let start = self.cells.len();
-        let mut value_w = match &node.value {
-            Value::Null => self.push_ascii("null"),
-            Value::Bool(b) => self.push_ascii(if *b { "true" } else { "false" }),
+        let shape = node.shape();
+        let mut value_w = match &shape {
+            Shape::Null => self.push_ascii("null"),
+            Shape::Bool(b) => self.push_ascii(if *b { "true" } else { "false" }),
             // The lexeme comes from the parser, but it is still payload text.
-            Value::Number(n) => self.push_payload(n, false),
-            Value::String(s) => self.push_payload(s, true),
-            Value::Object(m) if m.is_empty() => self.push_ascii("{}"),
-            Value::Object(_) => 0,
-            Value::Array(items) => {
-                let n = items.len() as u64;
+            Shape::Number(n) => self.push_payload(n, false),
+            Shape::Str(s) => self.push_payload(s, true),
+            Shape::Object { empty: true } => self.push_ascii("{}"),
+            Shape::Object { empty: false } => 0,
+            Shape::Array { len } => {
+                let n = *len as u64;
                 self.cells.push('[');
                 push_grouped(self.cells, n);
                 self.cells.push_str(plural(n, " item]", " items]"));
@@ -582,7 +613,7 @@ impl Printer<'_> {
             }
         };
         if let Some(f) = field {
-            value_w += self.annotate(node, f);
+            value_w += self.annotate(&shape, f);
         }
         self.rows.push(Row {
             label,
@@ -602,11 +633,12 @@ impl Printer<'_> {
 
     /// Appends `→ date` to timestamps and `→ 中文 · English` to enumerated codes;
     /// returns the columns added.
-    fn annotate(&mut self, node: &Node, f: &Field) -> usize {
+    fn annotate(&mut self, value: &Shape<'_>, f: &Field) -> usize {
         let mut w = 0;
         if f.ty == Ty::Timestamp {
-            let digits = match &node.value {
-                Value::Number(n) | Value::String(n) if is_integer_lexeme(n) => Some(n),
+            let digits = match value {
+                Shape::Number(n) if is_integer_lexeme(n) => Some(*n),
+                Shape::Str(s) if is_integer_lexeme(s) => Some(&**s),
                 _ => None,
             };
             if let Some(n) = digits {
@@ -622,7 +654,7 @@ impl Printer<'_> {
             }
         }
         if !f.codes.is_empty() {
-            if let Some(text) = node.scalar_text() {
+            if let Some(text) = value.scalar_text() {
                 self.cells.push_str(" → ");
                 w += 3;
                 match f.code(text) {
@@ -863,7 +895,7 @@ mod tests {
     use super::*;
     use crate::catalog::{self, code, Direction, Disc, PlatformId, Req, Xml};
     use crate::diag::Code;
-    use crate::doc::{Document, Embedding, Format};
+    use crate::doc::{Document, Embedding, Format, Member, Node, Value};
     use std::sync::Arc;
 
     // --- builders -------------------------------------------------------------
@@ -916,6 +948,7 @@ mod tests {
             type_def: None,
             envelope: None,
             payload_json: None,
+            payload_tape: None,
             diagnostics: Vec::new(),
             doc,
         }

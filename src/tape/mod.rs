@@ -101,10 +101,15 @@ impl Tape {
 
     /// The root value.
     pub fn root<'t>(&'t self, text: &'t str) -> View<'t> {
+        self.view(text, 0)
+    }
+
+    /// The value at entry `i` (see [`View::index`]).
+    pub fn view<'t>(&'t self, text: &'t str, i: usize) -> View<'t> {
         View {
             text,
             entries: &self.entries,
-            i: 0,
+            i,
         }
     }
 }
@@ -645,6 +650,11 @@ impl<'t> View<'t> {
 
     pub fn kind(&self) -> Kind {
         self.entry().kind
+    }
+
+    /// Which entry of the tape this is ([`Tape::view`] gives it back).
+    pub fn index(&self) -> usize {
+        self.i
     }
 
     pub fn pos(&self) -> u32 {

@@ -266,6 +266,7 @@ pub(crate) mod testing {
             type_def: None,
             envelope: None,
             payload_json: None,
+            payload_tape: None,
             diagnostics,
             doc: None,
         }
