@@ -705,8 +705,9 @@ impl<'t> View<'t> {
         match self.kind() {
             Kind::StrEsc => decodes_to_backslash(self.raw()),
             // XML text is taken as written; a JSON `Str` never holds one.
+            // A plain one was scanned for backslashes when it was read.
             Kind::Str if self.form() != XmlForm::None => {
-                memchr::memchr(b'\\', self.raw().as_bytes()).is_some()
+                !self.is_plain() && memchr::memchr(b'\\', self.raw().as_bytes()).is_some()
             }
             _ => false,
         }
