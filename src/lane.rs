@@ -94,7 +94,7 @@ fn reports(
     }
     let d = detect::discriminator(&root)?;
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, opts, true)?;
+        let r = payload_report(doc, root, d, opts)?;
         if let Some(roots) = roots {
             roots.push(root.index());
         }
@@ -124,7 +124,7 @@ fn reports(
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts, false)?;
+        let mut r = payload_report(doc, entry, d, opts)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
         if let Some(roots) = roots.as_deref_mut() {
@@ -134,14 +134,12 @@ fn reports(
     Some(out)
 }
 
-/// The report for one payload object `root` of `doc` (`whole` when it is the
-/// document's root), when the lane can tell.
+/// The report for one payload object `root` of `doc`, when the lane can tell.
 fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
     d: Discriminator,
     opts: &Options,
-    whole: bool,
 ) -> Option<Report> {
     let platforms = &opts.platforms[..];
     if opts.decrypt.is_some() && d.envelope.is_some() {
@@ -217,7 +215,7 @@ fn payload_report(
     }
     let payload_json = match opts.lane_payload {
         LanePayload::Nothing | LanePayload::Tape => None,
-        LanePayload::Json => match whole.then(|| verbatim(doc)).flatten() {
+        LanePayload::Json => match verbatim(doc, root) {
             Some(text) => Some(text.to_owned()),
             None => {
                 let mut payload = Vec::with_capacity(doc.text.len() + 16);
@@ -243,16 +241,16 @@ fn payload_report(
     })
 }
 
-/// The text of the document's root when it already is the compact JSON
-/// [`write_view`] would write: JSON without whitespace between tokens, whose
-/// strings and keys need no escaping. Most JSON lines are, and copying them
-/// costs far less than writing them out value by value.
+/// The text of `v` when it is the document's root and already is the compact
+/// JSON [`write_view`] would write: JSON without whitespace between tokens,
+/// whose strings and keys need no escaping. Most JSON lines are, and copying
+/// them costs far less than writing them out value by value.
 ///
 /// [`write_view`]: crate::render::json_out::write_view
-fn verbatim(doc: &TapeDoc) -> Option<&str> {
+fn verbatim<'t>(doc: &'t TapeDoc, v: View<'_>) -> Option<&'t str> {
     let entries = &doc.tape.entries;
     let root = entries.first()?;
-    if doc.format != Format::Json || root.next as usize != entries.len() {
+    if doc.format != Format::Json || v.index() != 0 || root.next as usize != entries.len() {
         return None;
     }
     let copied = |plain: bool, start: u32, end: u32| {
@@ -684,14 +682,19 @@ mod tests {
         ];
         for text in copied.iter().take(3) {
             let d = doc(text);
-            assert_eq!(verbatim(&d), Some(*text), "{text}");
+            assert_eq!(verbatim(&d, d.tape.root(&d.text)), Some(*text), "{text}");
             assert_eq!(written(&d), *text);
         }
+        // Only a whole document is copied, not a value inside it.
+        let d = doc(copied[1]);
+        let inner = d.tape.root(&d.text).children().nth(1).expect("a member");
+        assert_eq!(verbatim(&d, inner), None);
         // Escapes are decoded and written again, so never copied.
-        assert_eq!(verbatim(&doc(copied[3])), None);
+        let d = doc(copied[3]);
+        assert_eq!(verbatim(&d, d.tape.root(&d.text)), None);
         for text in rewritten {
             let d = doc(text);
-            assert_eq!(verbatim(&d), None, "{text}");
+            assert_eq!(verbatim(&d, d.tape.root(&d.text)), None, "{text}");
             assert_ne!(written(&d), text);
         }
     }
