@@ -24,5 +24,5 @@ for t in "${targets[@]}"; do
   echo "== $t for ${secs}s"
   # A crash ends that target's run, not the others'.
   cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=16384 -rss_limit_mb=2048 2>&1 \
-    | grep -E '^#[0-9]+.*DONE|Done [0-9]+ runs|ERROR|SUMMARY|panicked' | tail -3 || true
+    | grep -E '^#[0-9]+.*DONE|Done [0-9]+ runs|ERROR|SUMMARY|panicked|^error' | tail -3 || true
 done

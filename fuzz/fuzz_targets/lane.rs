@@ -1,6 +1,6 @@
 //! The fast lane is invisible: for any bytes, the reports with the lane are
 //! byte for byte those without it — as JSON lines (payload as JSON text) and as
-//! annotated tables (payload as a tree) — with the same lines skipped. Seeded
+//! annotated tables (payload on the tape) — with the same lines skipped. Seeded
 //! from fixtures, the corpus and tape-shaped documents, this is the check that
 //! the tape never accepts what the full parsers refuse and the lane never calls
 //! a payload clean that the validator would flag.
@@ -34,7 +34,7 @@ fn run(data: &[u8], lane: Option<LanePayload>, tables: bool) -> (Vec<u8>, u64) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for (payload, tables) in [(LanePayload::Json, false), (LanePayload::Tree, true)] {
+    for (payload, tables) in [(LanePayload::Json, false), (LanePayload::Tape, true)] {
         let (slow, slow_skipped) = run(data, None, tables);
         let (fast, fast_skipped) = run(data, Some(payload), tables);
         assert_eq!(
