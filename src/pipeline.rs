@@ -147,21 +147,13 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
                 Err(t) => analyze_item(t.into_item(opts.scan.limits), opts),
             };
         }
-        Item::Broken(b) => out.push_back(Report {
-            source: b.source,
-            line: b.line,
-            column: b.column,
-            format: b.format,
-            platform: None,
-            candidates: Vec::new(),
-            type_id: None,
-            type_def: None,
-            envelope: None,
-            payload_json: None,
-            payload_tape: None,
-            diagnostics: vec![b.diagnostic],
-            doc: None,
-        }),
+        Item::Broken(b) => out.push_back(Report::unidentified(
+            b.source,
+            (b.line, b.column),
+            b.format,
+            vec![b.diagnostic],
+            None,
+        )),
         Item::Doc(doc, notes) => {
             if detect::is_wechat(&doc.root) {
                 analyze_into(&mut out, doc, notes, opts);
@@ -302,23 +294,14 @@ fn unsupported(doc: Document, notes: Vec<Diagnostic>, other: crypto::OtherScheme
 /// A report for a whole document that is no payload wxmsg can detect, with the
 /// finding that says why.
 fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Report {
-    let (line, column) = doc.line_col(doc.root.pos);
     notes.push(why);
-    Report {
-        source: doc.source.clone(),
-        line,
-        column,
-        format: doc.format,
-        platform: None,
-        candidates: Vec::new(),
-        type_id: None,
-        type_def: None,
-        envelope: None,
-        payload_json: None,
-        payload_tape: None,
-        diagnostics: notes,
-        doc: Some(doc),
-    }
+    Report::unidentified(
+        doc.source.clone(),
+        doc.line_col(doc.root.pos),
+        doc.format,
+        notes,
+        Some(doc),
+    )
 }
 
 /// Payloads held as JSON or XML text inside string fields of a JSON document.
@@ -382,21 +365,13 @@ fn embedded(
                             column,
                         )
                         .with_field(path.to_string());
-                        found.push(Err(Report {
-                            source: outer.source.clone(),
-                            line,
-                            column,
-                            format: if xml { Format::Xml } else { Format::Json },
-                            platform: None,
-                            candidates: Vec::new(),
-                            type_id: None,
-                            type_def: None,
-                            envelope: None,
-                            payload_json: None,
-                            payload_tape: None,
-                            diagnostics: vec![d],
-                            doc: None,
-                        }));
+                        found.push(Err(Report::unidentified(
+                            outer.source.clone(),
+                            (line, column),
+                            if xml { Format::Xml } else { Format::Json },
+                            vec![d],
+                            None,
+                        )));
                     }
                 }
             }

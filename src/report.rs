@@ -80,6 +80,32 @@ impl TapePayload {
 }
 
 impl Report {
+    /// A report that names no platform or type: a broken document, or one that
+    /// is not a payload, with its findings and the document when it parsed.
+    pub fn unidentified(
+        source: Arc<str>,
+        (line, column): (u32, u32),
+        format: Format,
+        diagnostics: Vec<Diagnostic>,
+        doc: Option<Document>,
+    ) -> Report {
+        Report {
+            source,
+            line,
+            column,
+            format,
+            platform: None,
+            candidates: Vec::new(),
+            type_id: None,
+            type_def: None,
+            envelope: None,
+            diagnostics,
+            doc,
+            payload_json: None,
+            payload_tape: None,
+        }
+    }
+
     /// A payload is valid when no finding is an error.
     pub fn valid(&self) -> bool {
         count(&self.diagnostics, Severity::Error) == 0

@@ -937,21 +937,7 @@ mod tests {
             embedded: None,
             lenient: false,
         });
-        Report {
-            source,
-            line: 1,
-            column: 1,
-            format,
-            platform: None,
-            candidates: Vec::new(),
-            type_id: None,
-            type_def: None,
-            envelope: None,
-            payload_json: None,
-            payload_tape: None,
-            diagnostics: Vec::new(),
-            doc,
-        }
+        Report::unidentified(source, (1, 1), format, Vec::new(), doc)
     }
 
     fn typed(mut r: Report, t: &'static TypeDef) -> Report {

@@ -256,19 +256,8 @@ pub(crate) mod testing {
     /// A report at 1:1 with the given findings and no parsed document.
     pub fn report(path: &str, diagnostics: Vec<Diagnostic>) -> Report {
         Report {
-            source: Arc::from(path),
-            line: 1,
-            column: 1,
-            format: DocFormat::Json,
-            platform: None,
-            candidates: Vec::new(),
             type_id: Some("text".to_string()),
-            type_def: None,
-            envelope: None,
-            payload_json: None,
-            payload_tape: None,
-            diagnostics,
-            doc: None,
+            ..Report::unidentified(Arc::from(path), (1, 1), DocFormat::Json, diagnostics, None)
         }
     }
 
