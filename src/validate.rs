@@ -546,14 +546,7 @@ impl Validator<'_> {
         } else {
             Ty::String
         };
-        let msg = || {
-            format!(
-                "{} should be {}, found {}",
-                field.name,
-                expected(ty),
-                found(node)
-            )
-        };
+        let msg = || mismatch_message(field, ty, node);
         // Non-numeric text is the documented variant only where any text is.
         let documented =
             field.variants.contains(&variant) && (variant != Ty::String || field.any_text);
@@ -569,14 +562,7 @@ impl Validator<'_> {
 
     /// A value of the wrong type: a documented variant (warning) or a mismatch.
     fn other(&mut self, field: &'static Field, ty: Ty, node: &Node, path: &Path<'_>) {
-        let msg = || {
-            format!(
-                "{} should be {}, found {}",
-                field.name,
-                expected(ty),
-                found(node)
-            )
-        };
+        let msg = || mismatch_message(field, ty, node);
         match variant_for(&node.value, field.variants) {
             // `v != ty` guards the recursion below: re-checking as the same type
             // would land here again.
@@ -829,6 +815,16 @@ fn variant_for(value: &Value, variants: &[Ty]) -> Option<Ty> {
         Value::Array(_) => &[Ty::ObjectArray, Ty::StringArray],
     };
     variants.iter().copied().find(|v| accept.contains(v))
+}
+
+/// "`Field` should be `ty`, found …": the message of a type mismatch or variant.
+fn mismatch_message(field: &Field, ty: Ty, node: &Node) -> String {
+    format!(
+        "{} should be {}, found {}",
+        field.name,
+        expected(ty),
+        found(node)
+    )
 }
 
 /// What a field of type `ty` should be, for messages.
