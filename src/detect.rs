@@ -20,7 +20,7 @@ use std::borrow::Cow;
 /// The type discriminator found in a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Discriminator {
-    pub id: String,
+    pub id: TypeId,
     pub disc: Disc,
     pub envelope: Option<Envelope>,
 }
@@ -162,7 +162,7 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     if encrypt && !has_plain {
         let reply = p.has(MSG_SIGNATURE) || p.has(TIME_STAMP);
         return Some(Discriminator {
-            id: "encrypted".into(),
+            id: Cow::Borrowed("encrypted"),
             disc: Disc::Envelope,
             envelope: Some(if reply {
                 Envelope::Reply
@@ -188,14 +188,14 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     }
     if let Some(e) = p.text(EVENT) {
         return Some(Discriminator {
-            id: format!("event.{e}"),
+            id: event_id(e),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
     if p.has(MSG_LIST) || (p.has(ERRCODE) && p.has(NEXT_CURSOR)) {
         return Some(Discriminator {
-            id: "sync_msg".into(),
+            id: Cow::Borrowed("sync_msg"),
             disc: Disc::SyncResponse,
             envelope: None,
         });
@@ -213,12 +213,32 @@ fn text(node: Option<&Node>) -> Option<&str> {
 
 /// The type id from a message type and, for events, the event's own name:
 /// `text`, or `event.SCAN` (`event` alone when the event name is missing).
-fn type_id(msg_type: &str, event: Option<&str>) -> String {
+fn type_id(msg_type: &str, event: Option<&str>) -> TypeId {
     match (msg_type, event) {
-        ("event", Some(e)) => format!("event.{e}"),
-        (t, _) => t.to_string(),
+        ("event", Some(e)) => event_id(e),
+        (t, _) => catalog::known_id(t).map_or_else(|| Cow::Owned(t.to_string()), Cow::Borrowed),
     }
 }
+
+/// `event.NAME`, looked up in the catalogue before any `String` is made.
+fn event_id(name: &str) -> TypeId {
+    const PREFIX: &[u8] = b"event.";
+    let mut buf = [0u8; 64];
+    let known = buf
+        .get_mut(..PREFIX.len() + name.len())
+        .and_then(|id| {
+            let (head, tail) = id.split_at_mut(PREFIX.len());
+            head.copy_from_slice(PREFIX);
+            tail.copy_from_slice(name.as_bytes());
+            std::str::from_utf8(id).ok()
+        })
+        .and_then(catalog::known_id);
+    known.map_or_else(|| Cow::Owned(format!("event.{name}")), Cow::Borrowed)
+}
+
+/// A type id (`text`, `event.SCAN`): the catalogue's own text when it knows the
+/// type, else the payload's.
+pub type TypeId = Cow<'static, str>;
 
 /// True when the document carries a discriminator or at least two of the
 /// catalogue's signature keys; anything else is not a payload.
@@ -233,7 +253,7 @@ pub fn is_wechat(root: &impl Keyed) -> bool {
 pub struct Detection {
     pub platform: Option<PlatformId>,
     pub candidates: Vec<PlatformId>,
-    pub type_id: Option<String>,
+    pub type_id: Option<TypeId>,
     pub type_def: Option<&'static TypeDef>,
     pub envelope: Option<Envelope>,
     /// Detection findings plus the validation findings of the chosen type.
