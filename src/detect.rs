@@ -58,6 +58,43 @@ const DISC_HASHES: [u64; 9] = {
     h
 };
 
+/// A direct table from six bits of a key's hash to its [`DISC_KEYS`] slot (plus
+/// one; 0 for none), so most members are passed over after one lookup. The bits
+/// are the lowest run of six at which the nine hashes all differ.
+const DISC_TABLE: (u32, [u8; 64]) = {
+    let mut shift = 0;
+    loop {
+        let mut table = [0u8; 64];
+        let mut clash = false;
+        let mut i = 0;
+        while i < DISC_HASHES.len() {
+            let at = ((DISC_HASHES[i] >> shift) & 63) as usize;
+            if table[at] != 0 {
+                clash = true;
+            }
+            table[at] = i as u8 + 1;
+            i += 1;
+        }
+        if !clash {
+            break (shift, table);
+        }
+        // A compile-time error should the keys or the hash ever change so
+        // that no six bits tell them apart.
+        assert!(
+            shift < 58,
+            "no six hash bits tell the discriminator keys apart"
+        );
+        shift += 1;
+    }
+};
+
+/// The [`DISC_KEYS`] slot of a key with this hash, when it may be one.
+fn disc_slot(hash: u64) -> Option<usize> {
+    let (shift, table) = &DISC_TABLE;
+    let slot = usize::from(table[((hash >> shift) & 63) as usize]).checked_sub(1)?;
+    (DISC_HASHES.get(slot) == Some(&hash)).then_some(slot)
+}
+
 /// What the discriminator reads of a payload object, gathered in one pass:
 /// which of [`DISC_KEYS`] are present (the first member with each key counts),
 /// and the string values of the first three.
@@ -129,11 +166,8 @@ impl Keyed for View<'_> {
             return p;
         }
         for m in self.children() {
-            let h = m.key_hash();
-            if let Some(slot) = DISC_HASHES
-                .iter()
-                .position(|&d| d == h)
-                .filter(|&slot| DISC_KEYS.get(slot) == Some(&m.key()))
+            if let Some(slot) =
+                disc_slot(m.key_hash()).filter(|&slot| DISC_KEYS.get(slot) == Some(&m.key()))
             {
                 p.found(slot, || m.str());
             }
@@ -517,5 +551,26 @@ pub fn sync_entries(root: &Node) -> Option<&[Node]> {
     match root.get("msg_list").map(|n| &n.value) {
         Some(Value::Array(items)) if ok => Some(items),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_disc_table_finds_each_discriminator_key_and_no_other_key() {
+        for (slot, key) in DISC_KEYS.iter().enumerate() {
+            assert_eq!(disc_slot(catalog::key_hash(key)), Some(slot), "{key}");
+        }
+        for t in catalog::all_types() {
+            for f in t.all_fields() {
+                let want = DISC_KEYS.iter().position(|k| *k == f.name);
+                assert_eq!(disc_slot(catalog::key_hash(f.name)), want, "{}", f.name);
+            }
+        }
+        for other in ["", "x", "msgType", "MsgTypes", "event", "errmsg"] {
+            assert_eq!(disc_slot(catalog::key_hash(other)), None, "{other}");
+        }
     }
 }

@@ -90,7 +90,8 @@ fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<
     }
     let d = detect::discriminator(&root)?;
     if d.disc != Disc::SyncResponse {
-        return Some(vec![payload_report(doc, root, d, opts)?]);
+        let at = doc.line_col(root.pos());
+        return Some(vec![payload_report(doc, root, at, d, opts)?]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
     // `pipeline::analyze_into`); any other is the full pipeline's to report.
@@ -108,6 +109,9 @@ fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<
         return None;
     }
     let mut out = Vec::new();
+    // Entries come in text order: each one's line and column are counted on
+    // from the last one's, not from the start of the document.
+    let mut from = (0, doc.line, doc.column);
     for entry in list.children() {
         if entry.kind() != Kind::Object {
             return None;
@@ -116,7 +120,15 @@ fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts)?;
+        let pos = entry.pos() as usize;
+        let (line, column) = line_col_in(
+            doc.text.get(from.0..)?,
+            pos.checked_sub(from.0)?,
+            from.1,
+            from.2,
+        );
+        from = (pos, line, column);
+        let mut r = payload_report(doc, entry, (line, column), d, opts)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
         roots.push(entry.index());
@@ -128,6 +140,7 @@ fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<
 fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
+    (line, column): (u32, u32),
     d: Discriminator,
     opts: &Options,
 ) -> Option<Report> {
@@ -185,7 +198,6 @@ fn payload_report(
     candidates.sort();
     candidates.dedup();
     let platform = detect::single(&candidates);
-    let (line, column) = doc.line_col(root.pos());
     let mut diagnostics = Vec::new();
     if platform.is_none() {
         diagnostics.push(Diagnostic::new(
