@@ -20,7 +20,7 @@ use std::borrow::Cow;
 /// The type discriminator found in a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Discriminator {
-    pub id: String,
+    pub id: TypeId,
     pub disc: Disc,
     pub envelope: Option<Envelope>,
 }
@@ -57,6 +57,43 @@ const DISC_HASHES: [u64; 9] = {
     }
     h
 };
+
+/// A direct table from six bits of a key's hash to its [`DISC_KEYS`] slot (plus
+/// one; 0 for none), so most members are passed over after one lookup. The bits
+/// are the lowest run of six at which the nine hashes all differ.
+const DISC_TABLE: (u32, [u8; 64]) = {
+    let mut shift = 0;
+    loop {
+        let mut table = [0u8; 64];
+        let mut clash = false;
+        let mut i = 0;
+        while i < DISC_HASHES.len() {
+            let at = ((DISC_HASHES[i] >> shift) & 63) as usize;
+            if table[at] != 0 {
+                clash = true;
+            }
+            table[at] = i as u8 + 1;
+            i += 1;
+        }
+        if !clash {
+            break (shift, table);
+        }
+        // A compile-time error should the keys or the hash ever change so
+        // that no six bits tell them apart.
+        assert!(
+            shift < 58,
+            "no six hash bits tell the discriminator keys apart"
+        );
+        shift += 1;
+    }
+};
+
+/// The [`DISC_KEYS`] slot of a key with this hash, when it may be one.
+fn disc_slot(hash: u64) -> Option<usize> {
+    let (shift, table) = &DISC_TABLE;
+    let slot = usize::from(table[((hash >> shift) & 63) as usize]).checked_sub(1)?;
+    (DISC_HASHES.get(slot) == Some(&hash)).then_some(slot)
+}
 
 /// What the discriminator reads of a payload object, gathered in one pass:
 /// which of [`DISC_KEYS`] are present (the first member with each key counts),
@@ -129,11 +166,8 @@ impl Keyed for View<'_> {
             return p;
         }
         for m in self.children() {
-            let h = m.key_hash();
-            if let Some(slot) = DISC_HASHES
-                .iter()
-                .position(|&d| d == h)
-                .filter(|&slot| DISC_KEYS.get(slot) == Some(&m.key()))
+            if let Some(slot) =
+                disc_slot(m.key_hash()).filter(|&slot| DISC_KEYS.get(slot) == Some(&m.key()))
             {
                 p.found(slot, || m.str());
             }
@@ -162,7 +196,7 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     if encrypt && !has_plain {
         let reply = p.has(MSG_SIGNATURE) || p.has(TIME_STAMP);
         return Some(Discriminator {
-            id: "encrypted".into(),
+            id: Cow::Borrowed("encrypted"),
             disc: Disc::Envelope,
             envelope: Some(if reply {
                 Envelope::Reply
@@ -188,14 +222,14 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     }
     if let Some(e) = p.text(EVENT) {
         return Some(Discriminator {
-            id: format!("event.{e}"),
+            id: event_id(e),
             disc: Disc::Pascal,
             envelope: compat,
         });
     }
     if p.has(MSG_LIST) || (p.has(ERRCODE) && p.has(NEXT_CURSOR)) {
         return Some(Discriminator {
-            id: "sync_msg".into(),
+            id: Cow::Borrowed("sync_msg"),
             disc: Disc::SyncResponse,
             envelope: None,
         });
@@ -213,12 +247,32 @@ fn text(node: Option<&Node>) -> Option<&str> {
 
 /// The type id from a message type and, for events, the event's own name:
 /// `text`, or `event.SCAN` (`event` alone when the event name is missing).
-fn type_id(msg_type: &str, event: Option<&str>) -> String {
+fn type_id(msg_type: &str, event: Option<&str>) -> TypeId {
     match (msg_type, event) {
-        ("event", Some(e)) => format!("event.{e}"),
-        (t, _) => t.to_string(),
+        ("event", Some(e)) => event_id(e),
+        (t, _) => catalog::known_id(t).map_or_else(|| Cow::Owned(t.to_string()), Cow::Borrowed),
     }
 }
+
+/// `event.NAME`, looked up in the catalogue before any `String` is made.
+fn event_id(name: &str) -> TypeId {
+    const PREFIX: &[u8] = b"event.";
+    let mut buf = [0u8; 64];
+    let known = buf
+        .get_mut(..PREFIX.len() + name.len())
+        .and_then(|id| {
+            let (head, tail) = id.split_at_mut(PREFIX.len());
+            head.copy_from_slice(PREFIX);
+            tail.copy_from_slice(name.as_bytes());
+            std::str::from_utf8(id).ok()
+        })
+        .and_then(catalog::known_id);
+    known.map_or_else(|| Cow::Owned(format!("event.{name}")), Cow::Borrowed)
+}
+
+/// A type id (`text`, `event.SCAN`): the catalogue's own text when it knows the
+/// type, else the payload's.
+pub type TypeId = Cow<'static, str>;
 
 /// True when the document carries a discriminator or at least two of the
 /// catalogue's signature keys; anything else is not a payload.
@@ -233,7 +287,7 @@ pub fn is_wechat(root: &impl Keyed) -> bool {
 pub struct Detection {
     pub platform: Option<PlatformId>,
     pub candidates: Vec<PlatformId>,
-    pub type_id: Option<String>,
+    pub type_id: Option<TypeId>,
     pub type_def: Option<&'static TypeDef>,
     pub envelope: Option<Envelope>,
     /// Detection findings plus the validation findings of the chosen type.
@@ -497,5 +551,26 @@ pub fn sync_entries(root: &Node) -> Option<&[Node]> {
     match root.get("msg_list").map(|n| &n.value) {
         Some(Value::Array(items)) if ok => Some(items),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_disc_table_finds_each_discriminator_key_and_no_other_key() {
+        for (slot, key) in DISC_KEYS.iter().enumerate() {
+            assert_eq!(disc_slot(catalog::key_hash(key)), Some(slot), "{key}");
+        }
+        for t in catalog::all_types() {
+            for f in t.all_fields() {
+                let want = DISC_KEYS.iter().position(|k| *k == f.name);
+                assert_eq!(disc_slot(catalog::key_hash(f.name)), want, "{}", f.name);
+            }
+        }
+        for other in ["", "x", "msgType", "MsgTypes", "event", "errmsg"] {
+            assert_eq!(disc_slot(catalog::key_hash(other)), None, "{other}");
+        }
     }
 }

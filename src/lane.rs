@@ -64,41 +64,34 @@ pub struct TapeDoc {
 /// The reports of a tape document (one, or one per entry of a `sync_msg`
 /// response), or the document back when the full pipeline must look.
 pub fn analyze(doc: TapeDoc, opts: &Options) -> Result<Vec<Report>, TapeDoc> {
-    let tape = opts.lane_payload == LanePayload::Tape;
+    // The tape entry of each `sync_msg` entry; a lone payload is the root, 0.
     let mut roots = Vec::new();
-    let Some(mut reports) = reports(&doc, opts, tape.then_some(&mut roots)) else {
+    let Some(mut reports) = reports(&doc, opts, &mut roots) else {
         return Err(doc);
     };
-    if tape {
+    if opts.lane_payload == LanePayload::Tape {
         let doc = Arc::new(doc);
-        for (r, root) in reports.iter_mut().zip(roots) {
+        for (i, r) in reports.iter_mut().enumerate() {
             r.payload_tape = Some(TapePayload {
                 doc: doc.clone(),
-                root,
+                root: roots.get(i).copied().unwrap_or(0),
             });
         }
     }
     Ok(reports)
 }
 
-/// [`analyze`] on a borrowed document; with `roots`, also the tape entry of
-/// each report's payload.
-fn reports(
-    doc: &TapeDoc,
-    opts: &Options,
-    mut roots: Option<&mut Vec<usize>>,
-) -> Option<Vec<Report>> {
+/// [`analyze`] on a borrowed document; `roots` gets the tape entry of each
+/// `sync_msg` entry.
+fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<Report>> {
     let root = doc.tape.root(&doc.text);
     if root.kind() != Kind::Object {
         return None;
     }
     let d = detect::discriminator(&root)?;
     if d.disc != Disc::SyncResponse {
-        let r = payload_report(doc, root, d, opts)?;
-        if let Some(roots) = roots {
-            roots.push(root.index());
-        }
-        return Some(vec![r]);
+        let at = doc.line_col(root.pos());
+        return Some(vec![payload_report(doc, root, at, d, opts)?]);
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
     // `pipeline::analyze_into`); any other is the full pipeline's to report.
@@ -116,6 +109,9 @@ fn reports(
         return None;
     }
     let mut out = Vec::new();
+    // Entries come in text order: each one's line and column are counted on
+    // from the last one's, not from the start of the document.
+    let mut from = (0, doc.line, doc.column);
     for entry in list.children() {
         if entry.kind() != Kind::Object {
             return None;
@@ -124,12 +120,18 @@ fn reports(
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let mut r = payload_report(doc, entry, d, opts)?;
+        let pos = entry.pos() as usize;
+        let (line, column) = line_col_in(
+            doc.text.get(from.0..)?,
+            pos.checked_sub(from.0)?,
+            from.1,
+            from.2,
+        );
+        from = (pos, line, column);
+        let mut r = payload_report(doc, entry, (line, column), d, opts)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push(r);
-        if let Some(roots) = roots.as_deref_mut() {
-            roots.push(entry.index());
-        }
+        roots.push(entry.index());
     }
     Some(out)
 }
@@ -138,6 +140,7 @@ fn reports(
 fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
+    (line, column): (u32, u32),
     d: Discriminator,
     opts: &Options,
 ) -> Option<Report> {
@@ -195,7 +198,6 @@ fn payload_report(
     candidates.sort();
     candidates.dedup();
     let platform = detect::single(&candidates);
-    let (line, column) = doc.line_col(root.pos());
     let mut diagnostics = Vec::new();
     if platform.is_none() {
         diagnostics.push(Diagnostic::new(
@@ -213,17 +215,6 @@ fn payload_report(
             column,
         ));
     }
-    let payload_json = match opts.lane_payload {
-        LanePayload::Nothing | LanePayload::Tape => None,
-        LanePayload::Json => match verbatim(doc, root) {
-            Some(text) => Some(text.to_owned()),
-            None => {
-                let mut payload = Vec::with_capacity(doc.text.len() + 16);
-                json_out::write_view(&mut payload, root);
-                Some(String::from_utf8(payload).ok()?)
-            }
-        },
-    };
     Some(Report {
         source: doc.source.clone(),
         line,
@@ -236,54 +227,54 @@ fn payload_report(
         envelope: d.envelope,
         diagnostics,
         doc: None,
-        payload_json,
         payload_tape: None,
     })
 }
 
-/// The text of `v` when it is the document's root and already is the compact
-/// JSON [`write_view`] would write: JSON without whitespace between tokens,
-/// whose strings and keys need no escaping. Most JSON lines are, and copying
-/// them costs far less than writing them out value by value.
-///
-/// [`write_view`]: crate::render::json_out::write_view
-fn verbatim<'t>(doc: &'t TapeDoc, v: View<'_>) -> Option<&'t str> {
-    let entries = &doc.tape.entries;
-    let root = entries.first()?;
-    if doc.format != Format::Json || v.index() != 0 || root.next as usize != entries.len() {
-        return None;
-    }
-    let copied = |plain: bool, start: u32, end: u32| {
-        let raw = doc.text.get(start as usize..end as usize)?;
-        (plain || json_out::copies_verbatim(raw.as_bytes())).then_some(raw.len() + 2)
-    };
-    // Each byte of the root's text belongs to a token (a string with its
-    // quotes, a number, a literal, a bracket), a colon, a comma, or whitespace:
-    // the text is compact exactly when its length is the sum of the others.
-    // A comma follows each member or item but the last of its container...
-    let mut length = entries.len() - 1;
-    for (i, e) in entries.iter().enumerate() {
-        if e.key_pos != u32::MAX {
-            length += copied(e.key_plain, e.key_start, e.key_end)? + 1;
-        }
-        length += match e.kind {
-            Kind::Str => copied(e.plain, e.start, e.end)?,
-            Kind::StrEsc => return None,
-            Kind::Object | Kind::Array => {
-                // ...so a non-empty container has one comma fewer than children.
-                if e.next as usize > i + 1 {
-                    length -= 1;
-                }
-                2
-            }
-            _ => e.end.checked_sub(e.pos)? as usize,
-        };
-    }
-    let text = doc.text.get(root.pos as usize..root.end as usize)?;
-    (text.len() == length).then_some(text)
-}
-
 impl TapeDoc {
+    /// The text of the value at tape entry `index` when it is the document's
+    /// root and already is the compact JSON [`write_view`] would write: JSON
+    /// without whitespace between tokens, whose strings and keys need no
+    /// escaping. Most JSON lines are, and copying them costs far less than
+    /// writing them out value by value.
+    ///
+    /// [`write_view`]: crate::render::json_out::write_view
+    pub fn verbatim(&self, index: usize) -> Option<&str> {
+        let entries = &self.tape.entries;
+        let root = entries.first()?;
+        if self.format != Format::Json || index != 0 || root.next as usize != entries.len() {
+            return None;
+        }
+        let copied = |plain: bool, start: u32, end: u32| {
+            let raw = self.text.get(start as usize..end as usize)?;
+            (plain || json_out::copies_verbatim(raw.as_bytes())).then_some(raw.len() + 2)
+        };
+        // Each byte of the root's text belongs to a token (a string with its
+        // quotes, a number, a literal, a bracket), a colon, a comma, or whitespace:
+        // the text is compact exactly when its length is the sum of the others.
+        // A comma follows each member or item but the last of its container...
+        let mut length = entries.len() - 1;
+        for (i, e) in entries.iter().enumerate() {
+            if e.key_pos != u32::MAX {
+                length += copied(e.key_plain, e.key_start, e.key_end)? + 1;
+            }
+            length += match e.kind {
+                Kind::Str => copied(e.plain, e.start, e.end)?,
+                Kind::StrEsc => return None,
+                Kind::Object | Kind::Array => {
+                    // ...so a non-empty container has one comma fewer than children.
+                    if e.next as usize > i + 1 {
+                        length -= 1;
+                    }
+                    2
+                }
+                _ => e.end.checked_sub(e.pos)? as usize,
+            };
+        }
+        let text = self.text.get(root.pos as usize..root.end as usize)?;
+        (text.len() == length).then_some(text)
+    }
+
     /// Line and column of a byte offset of the document.
     pub fn line_col(&self, pos: u32) -> (u32, u32) {
         line_col_in(&self.text, pos as usize, self.line, self.column)
@@ -555,8 +546,9 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
 /// Mirrors `Validator::range` for an unsigned integer lexeme (JSON grammar: no
 /// leading zeros): ids and integers up to `u64::MAX`, timestamps in seconds.
 fn in_range(ty: Ty, digits: &str) -> Verdict {
-    // Up to 11 digits is inside every range (the smallest limit is 10^11).
-    if digits.len() <= 11 {
+    // Up to 11 digits is inside every range (the smallest limit is 10^11), and
+    // up to 19 inside `u64` (message ids are mostly 16 to 19 digits).
+    if digits.len() <= 11 || (ty != Ty::Timestamp && digits.len() <= 19) {
         return Verdict::Clean;
     }
     // Leading zeros (possible in XML text) do not count.
@@ -655,8 +647,28 @@ mod tests {
 
     fn written(d: &TapeDoc) -> String {
         let mut out = Vec::new();
-        json_out::write_view(&mut out, d.tape.root(&d.text));
+        json_out::write_view(&mut out, d.tape.root(&d.text), false);
         String::from_utf8(out).expect("JSON output is UTF-8")
+    }
+
+    #[test]
+    fn integer_ranges_match_the_validators_limits() {
+        use Verdict::{Clean, Flawed};
+        for (ty, digits, want) in [
+            (Ty::Id64, "1", Clean),
+            (Ty::Id64, "9999999999999999999", Clean),
+            (Ty::Id64, "18446744073709551615", Clean),
+            (Ty::Id64, "18446744073709551616", Flawed),
+            (Ty::Integer, "99999999999999999999", Flawed),
+            (Ty::Id64, "000000000000000000000001", Clean),
+            (Ty::Timestamp, "99999999999", Clean),
+            (Ty::Timestamp, "100000000000", Clean),
+            (Ty::Timestamp, "100000000001", Flawed),
+            (Ty::Timestamp, "1702716507000", Flawed),
+            (Ty::Timestamp, "0001702716507", Clean),
+        ] {
+            assert_eq!(in_range(ty, digits), want, "{ty:?} {digits}");
+        }
     }
 
     #[test]
@@ -682,19 +694,19 @@ mod tests {
         ];
         for text in copied.iter().take(3) {
             let d = doc(text);
-            assert_eq!(verbatim(&d, d.tape.root(&d.text)), Some(*text), "{text}");
+            assert_eq!(d.verbatim(0), Some(*text), "{text}");
             assert_eq!(written(&d), *text);
         }
         // Only a whole document is copied, not a value inside it.
         let d = doc(copied[1]);
         let inner = d.tape.root(&d.text).children().nth(1).expect("a member");
-        assert_eq!(verbatim(&d, inner), None);
+        assert_eq!(d.verbatim(inner.index()), None);
         // Escapes are decoded and written again, so never copied.
         let d = doc(copied[3]);
-        assert_eq!(verbatim(&d, d.tape.root(&d.text)), None);
+        assert_eq!(d.verbatim(0), None);
         for text in rewritten {
             let d = doc(text);
-            assert_eq!(verbatim(&d, d.tape.root(&d.text)), None, "{text}");
+            assert_eq!(d.verbatim(0), None, "{text}");
             assert_ne!(written(&d), text);
         }
     }

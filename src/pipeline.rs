@@ -41,11 +41,9 @@ pub struct Options {
 /// How a fast-lane report carries its payload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LanePayload {
-    /// As compact JSON text ([`Report::payload_json`]): JSON lines, conversion.
+    /// On the tape itself ([`Report::payload_tape`]), which reads and is written
+    /// out as the tree the full parser would have built.
     #[default]
-    Json,
-    /// On the tape itself ([`Report::payload_tape`]), for the annotated tables,
-    /// which read it as the tree the full parser would have built.
     Tape,
     /// Not at all: for consumers that never show valid payloads.
     Nothing,
@@ -263,7 +261,6 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
         type_id: det.type_id,
         type_def: det.type_def,
         envelope: det.envelope,
-        payload_json: None,
         payload_tape: None,
         diagnostics,
         doc: Some(doc),

@@ -6,6 +6,7 @@ use crate::catalog::{PlatformId, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format};
 use crate::lane::TapeDoc;
+use crate::render::json_out;
 use crate::tape::View;
 use std::sync::Arc;
 
@@ -47,19 +48,16 @@ pub struct Report {
     /// Every platform that fits best (one entry when `platform` is set).
     pub candidates: Vec<PlatformId>,
     /// Type id (`text`, `event.SCAN`), when a discriminator was found.
-    pub type_id: Option<String>,
+    pub type_id: Option<crate::detect::TypeId>,
     /// The catalogue entry the payload was validated against.
     pub type_def: Option<&'static TypeDef>,
     pub envelope: Option<Envelope>,
     pub diagnostics: Vec<Diagnostic>,
     /// The parsed payload; `None` when the document could not be parsed, or when
-    /// the fast lane checked it without building a tree (see `payload_json`).
+    /// the fast lane checked it without building a tree (see `payload_tape`).
     pub doc: Option<Document>,
-    /// The payload as compact JSON, written by the fast lane ([`crate::lane`]) in
-    /// place of `doc`: exactly what rendering `doc` as compact JSON would give.
-    pub payload_json: Option<String>,
-    /// The payload on the fast lane's tape, in place of `doc`, for renderers
-    /// that walk it (the annotated tables): it reads as the tree `doc` would be.
+    /// The payload on the fast lane's tape ([`crate::lane`]), in place of `doc`:
+    /// it reads, and is written out, as the tree `doc` would be.
     pub payload_tape: Option<TapePayload>,
 }
 
@@ -76,6 +74,17 @@ impl TapePayload {
     /// The payload object.
     pub fn view(&self) -> View<'_> {
         self.doc.tape.view(&self.doc.text, self.root)
+    }
+
+    /// Appends the payload as JSON, exactly as [`write_json`] writes the tree the
+    /// full parser builds. A compact line that already is that JSON is copied.
+    ///
+    /// [`write_json`]: crate::render::json_out::write_json
+    pub fn write_json(&self, out: &mut Vec<u8>, pretty: bool) {
+        match self.doc.verbatim(self.root) {
+            Some(text) if !pretty => out.extend_from_slice(text.as_bytes()),
+            _ => json_out::write_view(out, self.view(), pretty),
+        }
     }
 }
 
@@ -101,7 +110,6 @@ impl Report {
             envelope: None,
             diagnostics,
             doc,
-            payload_json: None,
             payload_tape: None,
         }
     }

@@ -10,23 +10,15 @@ use std::path::Path;
 use std::sync::Arc;
 use wxmsg::catalog;
 use wxmsg::doc::Format;
-use wxmsg::pipeline::{Analyzer, LanePayload, Options};
+use wxmsg::pipeline::{Analyzer, Options};
 use wxmsg::render::{json_out, pretty, report_json, xml_out};
 
 /// Every report of `input` as a JSON line, followed by its payload as
-/// `convert --pretty` writes it and (with `tables`) its annotated table; plus
-/// the number of lines skipped.
-fn run(
-    input: &[u8],
-    lane: Option<LanePayload>,
-    tables: bool,
-    platforms: &[catalog::PlatformId],
-) -> (String, u64) {
+/// `convert --pretty` writes it and its annotated table; plus the number of
+/// lines skipped.
+fn run(input: &[u8], lane: bool, platforms: &[catalog::PlatformId]) -> (String, u64) {
     let mut opts = Options::default();
-    if let Some(payload) = lane {
-        opts.scan.lane = true;
-        opts.lane_payload = payload;
-    }
+    opts.scan.lane = lane;
     opts.platforms = platforms.to_vec();
     let mut an = Analyzer::new(input, Arc::<str>::from("input"), opts);
     let popts = pretty::PrettyOptions {
@@ -38,20 +30,13 @@ fn run(
     let mut out = Vec::new();
     while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
         report_json::write_report(&mut out, &r);
-        match (&r.doc, &r.payload_json, &r.payload_tape) {
-            (Some(doc), _, _) => json_out::write_json(&mut out, &doc.root, true),
-            (None, Some(compact), _) => json_out::reindent(&mut out, compact),
-            (None, None, Some(tape)) => {
-                let mut compact = Vec::new();
-                json_out::write_view(&mut compact, tape.view());
-                json_out::reindent(&mut out, std::str::from_utf8(&compact).expect("UTF-8"));
-            }
-            (None, None, None) => {}
+        match (&r.doc, &r.payload_tape) {
+            (Some(doc), _) => json_out::write_json(&mut out, &doc.root, true),
+            (None, Some(tape)) => tape.write_json(&mut out, true),
+            (None, None) => {}
         }
         out.push(b'\n');
-        if tables {
-            pretty::write_report(&mut out, &r, &popts).expect("writing to a Vec");
-        }
+        pretty::write_report(&mut out, &r, &popts).expect("writing to a Vec");
     }
     (
         String::from_utf8(out).expect("reports are UTF-8"),
@@ -59,21 +44,19 @@ fn run(
     )
 }
 
-/// The lane as JSON lines and conversion see it (payload as JSON text), and as
-/// the annotated tables see it (payload on the tape), against the full pipeline.
+/// The lane as JSON lines, conversion (compact and pretty) and the annotated
+/// tables see it (payload on the tape), against the full pipeline.
 fn same_with_and_without_lane(input: &[u8]) {
     for platforms in [vec![], vec![catalog::PlatformId::Miniprogram]] {
-        for (payload, tables) in [(LanePayload::Json, false), (LanePayload::Tape, true)] {
-            let (slow, slow_skipped) = run(input, None, tables, &platforms);
-            let (fast, fast_skipped) = run(input, Some(payload), tables, &platforms);
-            assert_eq!(
-                fast,
-                slow,
-                "lane ({payload:?}) output differs for {:?}",
-                String::from_utf8_lossy(input)
-            );
-            assert_eq!(fast_skipped, slow_skipped);
-        }
+        let (slow, slow_skipped) = run(input, false, &platforms);
+        let (fast, fast_skipped) = run(input, true, &platforms);
+        assert_eq!(
+            fast,
+            slow,
+            "lane output differs for {:?}",
+            String::from_utf8_lossy(input)
+        );
+        assert_eq!(fast_skipped, slow_skipped);
     }
 }
 

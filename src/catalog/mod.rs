@@ -415,13 +415,33 @@ pub fn candidates(id: &str, disc: Disc) -> impl Iterator<Item = &'static TypeDef
 /// before it is): a bare `text` is a mini program's or an official account's
 /// by the same rules, so one check answers for both.
 pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usize)] {
-    type Group = Vec<(&'static TypeDef, usize)>;
+    id_index()
+        .get(id)
+        .and_then(|by_disc| by_disc.iter().find(|(d, _)| *d == disc))
+        .map(|(_, g)| g.as_slice())
+        .unwrap_or_default()
+}
+
+/// The catalogue's own copy of a type id, when some type has it: detection
+/// names most payloads' types without a `String` each.
+pub fn known_id(id: &str) -> Option<&'static str> {
+    id_index().get_key_value(id).map(|(k, _)| *k)
+}
+
+/// The catalogue's types grouped by id, then by discriminator kind, each with the
+/// index of the first type of its group with the same JSON rules.
+type IdIndex = HashMap<
+    &'static str,
+    Vec<(Disc, Vec<(&'static TypeDef, usize)>)>,
+    BuildHasherDefault<KeyHasher>,
+>;
+
+fn id_index() -> &'static IdIndex {
     // Built once: detection asks this for every payload. Keyed by id (a `str`
     // key can be looked up with any borrowed id), then by discriminator kind.
-    type Index = HashMap<&'static str, Vec<(Disc, Group)>, BuildHasherDefault<KeyHasher>>;
-    static INDEX: OnceLock<Index> = OnceLock::new();
-    let index = INDEX.get_or_init(|| {
-        let mut m = Index::default();
+    static INDEX: OnceLock<IdIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut m = IdIndex::default();
         for t in all_types() {
             let by_disc = m.entry(t.id).or_default();
             let at = match by_disc.iter().position(|(d, _)| *d == t.disc) {
@@ -440,12 +460,7 @@ pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usi
             }
         }
         m
-    });
-    index
-        .get(id)
-        .and_then(|by_disc| by_disc.iter().find(|(d, _)| *d == disc))
-        .map(|(_, g)| g.as_slice())
-        .unwrap_or_default()
+    })
 }
 
 /// [`key_hash`] as a `Hasher` for the catalogue's own tables: ids are short and

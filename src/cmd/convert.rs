@@ -18,13 +18,9 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     };
     let (to, pretty) = (a.to, a.pretty);
     let render = |r: &Report, rd: &mut Rendered| {
-        if let (None, Some(compact)) = (&r.doc, &r.payload_json) {
-            // The fast lane already wrote the payload as compact JSON.
-            if pretty {
-                json_out::reindent(&mut rd.out, compact);
-            } else {
-                rd.out.extend_from_slice(compact.as_bytes());
-            }
+        if let (None, Some(tape)) = (&r.doc, &r.payload_tape) {
+            // The fast lane checked the payload on its tape.
+            tape.write_json(&mut rd.out, pretty);
             rd.out.push(b'\n');
             return;
         }
@@ -59,7 +55,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     let mut failed = false;
     let (_summary, status) = for_each_rendered(
         &a.input,
-        (to == Target::Json).then_some(LanePayload::Json),
+        (to == Target::Json).then_some(LanePayload::Tape),
         render,
         |rd, drained| {
             failed |= rd.failed;

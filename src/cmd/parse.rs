@@ -26,12 +26,9 @@ pub fn run(a: ParseArgs) -> Result<Status> {
         }
         OutputFormat::Json => report_json::write_report(&mut rd.out, r),
     };
-    // Valid payloads take the fast lane: JSON lines get the payload as JSON
-    // text, the annotated tables the tree they show.
-    let lane = Some(match format {
-        OutputFormat::Json => LanePayload::Json,
-        OutputFormat::Pretty => LanePayload::Tape,
-    });
+    // Valid payloads take the fast lane: JSON lines and the annotated tables
+    // read them off the tape.
+    let lane = Some(LanePayload::Tape);
     let (summary, status) = for_each_rendered(&a.input, lane, render, |rd, drained| {
         out.write_all(&rd.out)?;
         // Flush whenever the input has nothing more buffered, so live streams

@@ -60,14 +60,14 @@ fn write_value(out: &mut Vec<u8>, value: &Value, pretty: bool, depth: usize) {
     }
 }
 
-/// Appends a tape value as compact JSON: byte for byte what [`write_json`] writes
-/// for the tree the full parser builds from the same text.
-pub fn write_view(out: &mut Vec<u8>, v: View<'_>) {
-    view(out, v, &mut String::new());
+/// Appends a tape value as JSON, compact or pretty: byte for byte what
+/// [`write_json`] writes for the tree the full parser builds from the same text.
+pub fn write_view(out: &mut Vec<u8>, v: View<'_>, pretty: bool) {
+    view(out, v, pretty, 0, &mut String::new());
 }
 
-/// [`write_view`] with a scratch buffer for decoding escaped strings.
-fn view(out: &mut Vec<u8>, v: View<'_>, scratch: &mut String) {
+/// [`write_view`] at `depth`, with a scratch buffer for decoding escaped strings.
+fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mut String) {
     match v.kind() {
         Kind::Null => out.extend_from_slice(b"null"),
         Kind::True => out.extend_from_slice(b"true"),
@@ -84,86 +84,34 @@ fn view(out: &mut Vec<u8>, v: View<'_>, scratch: &mut String) {
             v.decode_into(scratch);
             write_string(out, scratch);
         }
-        Kind::Object => {
-            out.push(b'{');
-            for (i, m) in v.children().enumerate() {
+        Kind::Object | Kind::Array => {
+            let object = v.kind() == Kind::Object;
+            let mut children = v.children().peekable();
+            if children.peek().is_none() {
+                out.extend_from_slice(if object { b"{}" } else { b"[]" });
+                return;
+            }
+            out.push(if object { b'{' } else { b'[' });
+            for (i, m) in children.enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                if m.key_is_plain() {
-                    out.push(b'"');
-                    out.extend_from_slice(m.key().as_bytes());
-                    out.extend_from_slice(b"\":");
-                } else {
-                    write_string(out, m.key());
-                    out.push(b':');
-                }
-                view(out, m, scratch);
-            }
-            out.push(b'}');
-        }
-        Kind::Array => {
-            out.push(b'[');
-            for (i, item) in v.children().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                view(out, item, scratch);
-            }
-            out.push(b']');
-        }
-    }
-}
-
-/// Appends compact JSON (as [`write_json`] or [`write_view`] write it) in the
-/// pretty layout: byte for byte what [`write_json`] writes with `pretty` for the
-/// same tree. Strings are copied as they are; only the structure is re-laid.
-pub fn reindent(out: &mut Vec<u8>, compact: &str) {
-    let b = compact.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        match c {
-            b'"' => {
-                // Copy the whole string: up to the first unescaped quote.
-                let start = i;
-                i += 1;
-                while let Some(&d) = b.get(i) {
-                    i += 1;
-                    match d {
-                        b'\\' => i += 1,
-                        b'"' => break,
-                        _ => {}
+                newline(out, pretty, depth + 1);
+                if object {
+                    if m.key_is_plain() {
+                        out.push(b'"');
+                        out.extend_from_slice(m.key().as_bytes());
+                        out.push(b'"');
+                    } else {
+                        write_string(out, m.key());
                     }
+                    out.extend_from_slice(if pretty { b": " } else { b":" });
                 }
-                out.extend_from_slice(b.get(start..i.min(b.len())).unwrap_or_default());
-                continue;
+                view(out, m, pretty, depth + 1, scratch);
             }
-            b'{' | b'[' => {
-                let close = if c == b'{' { b'}' } else { b']' };
-                if b.get(i + 1) == Some(&close) {
-                    out.push(c);
-                    out.push(close);
-                    i += 2;
-                    continue;
-                }
-                depth += 1;
-                out.push(c);
-                newline(out, true, depth);
-            }
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                newline(out, true, depth);
-                out.push(c);
-            }
-            b',' => {
-                out.push(b',');
-                newline(out, true, depth);
-            }
-            b':' => out.extend_from_slice(b": "),
-            _ => out.push(c),
+            newline(out, pretty, depth);
+            out.push(if object { b'}' } else { b']' });
         }
-        i += 1;
     }
 }
 
@@ -294,31 +242,35 @@ fn terminal_unsafe(c: char) -> bool {
 }
 
 #[cfg(test)]
-mod reindent_tests {
+mod view_tests {
     use super::*;
     use crate::parse::{json, Limits};
+    use crate::tape::Tape;
 
     #[test]
-    fn reindenting_compact_output_is_the_pretty_output() {
+    fn a_tape_is_written_as_its_tree_is_compact_and_pretty() {
         for text in [
             "{}",
             "[]",
             r#"{"a":{},"b":[],"c":[{}],"d":[1,[2,{"e":"x,y:{z}[\"\\"}]],"f":null}"#,
             r#"{"Content":"你好 \u0001 ,:{}[]","MsgId":4363689963896700987,"P":119.385040}"#,
-            r#"[[[]],{"":{"":""}}]"#,
+            r#"[[[]],{"":{"":""}},true,false]"#,
+            "{\"k\u{e9}y\":\"\\u2028\\u202e\\u007f\",\"x\":\"a\\\"b\",\"\u{202e}\":\"\u{85}\"}",
         ] {
             let (root, _) =
                 json::parse(text.as_bytes(), json::Mode::Strict, Limits::default()).unwrap();
-            let mut compact = Vec::new();
-            write_json(&mut compact, &root, false);
-            let mut pretty = Vec::new();
-            write_json(&mut pretty, &root, true);
-            let mut re = Vec::new();
-            reindent(&mut re, std::str::from_utf8(&compact).unwrap());
-            assert_eq!(
-                String::from_utf8(re).unwrap(),
-                String::from_utf8(pretty).unwrap()
-            );
+            let (tape, _) = Tape::read(text, Limits::default()).expect(text);
+            for pretty in [false, true] {
+                let mut tree = Vec::new();
+                write_json(&mut tree, &root, pretty);
+                let mut taped = Vec::new();
+                write_view(&mut taped, tape.root(text), pretty);
+                assert_eq!(
+                    String::from_utf8(taped).unwrap(),
+                    String::from_utf8(tree).unwrap(),
+                    "{text} (pretty: {pretty})"
+                );
+            }
         }
     }
 }

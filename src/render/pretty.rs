@@ -943,7 +943,7 @@ mod tests {
     fn typed(mut r: Report, t: &'static TypeDef) -> Report {
         r.platform = Some(t.platform);
         r.candidates = vec![t.platform];
-        r.type_id = Some(t.id.to_string());
+        r.type_id = Some(t.id.into());
         r.type_def = Some(t);
         r
     }
@@ -1316,7 +1316,7 @@ logs/app.log:12:5  ? · ?  (json)  ✘ invalid
         let root = obj(vec![("MsgType", s("text")), ("Content", s("hi"))]);
         let mut r = report("x.xml", "<xml/>", Format::Xml, Some(root));
         r.candidates = vec![PlatformId::Miniprogram, PlatformId::OfficialAccount];
-        r.type_id = Some("text".to_string());
+        r.type_id = Some("text".into());
         r.diagnostics = vec![Diagnostic::new(
             Code::AmbiguousPlatform,
             "fits miniprogram and official-account equally",
@@ -1371,7 +1371,7 @@ x.xml:1:1  miniprogram|official-account · text  (xml)  ✔ valid
             ("emoji", s(&format!("{family} ❤\u{fe0f}"))),
         ]);
         let mut r = report("evil\u{1b}[31m.json", "{}", Format::Json, Some(root));
-        r.type_id = Some("te\u{9b}xt".to_string());
+        r.type_id = Some("te\u{9b}xt".into());
         r.diagnostics =
             vec![
                 Diagnostic::new(Code::UnknownField, "unknown field \u{1b}[2J\u{202e}", 1, 2)
@@ -1602,7 +1602,7 @@ t.json:1:1  ? · ?  (json)  ✔ valid
         fn any_payload_text_renders_inert(key in ".*", value in ".*", msg in ".*") {
             let root = obj(vec![(key.as_str(), s(&value)), ("k", num(&value))]);
             let mut r = report(&key, "{}", Format::Json, Some(root));
-            r.type_id = Some(value.clone());
+            r.type_id = Some(value.clone().into());
             r.diagnostics = vec![Diagnostic::new(Code::UnknownField, msg, 1, 1).with_field(key)];
             for o in [PrettyOptions::default(), PrettyOptions { full: true, max_value_width: 3, ..PrettyOptions::default() }] {
                 let out = render_with(&r, &o);

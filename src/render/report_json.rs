@@ -5,7 +5,7 @@
 //! `valid`, `envelope`, `embedded_in`, `diagnostics` (`[{severity, code, message,
 //! field, line, column}]`) and `payload` (the payload as typed JSON, numbers exact).
 
-use super::json_out::{write_json, write_view};
+use super::json_out::write_json;
 use crate::diag::Diagnostic;
 use crate::report::Report;
 
@@ -50,11 +50,10 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
         diagnostic(out, d);
     }
     out.extend_from_slice(b"],\"payload\":");
-    match (&r.doc, &r.payload_json, &r.payload_tape) {
-        (Some(doc), _, _) => write_json(out, &doc.root, false),
-        (None, Some(compact), _) => out.extend_from_slice(compact.as_bytes()),
-        (None, None, Some(tape)) => write_view(out, tape.view()),
-        (None, None, None) => out.extend_from_slice(b"null"),
+    match (&r.doc, &r.payload_tape) {
+        (Some(doc), _) => write_json(out, &doc.root, false),
+        (None, Some(tape)) => tape.write_json(out, false),
+        (None, None) => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b"}\n");
 }
@@ -125,7 +124,6 @@ mod tests {
             type_id: Some("text".into()),
             type_def: None,
             envelope: None,
-            payload_json: None,
             payload_tape: None,
             diagnostics: vec![
                 Diagnostic::new(Code::MissingField, "no \"MsgId\"", 3, 7).with_field("/MsgId")

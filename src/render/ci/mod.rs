@@ -256,7 +256,7 @@ pub(crate) mod testing {
     /// A report at 1:1 with the given findings and no parsed document.
     pub fn report(path: &str, diagnostics: Vec<Diagnostic>) -> Report {
         Report {
-            type_id: Some("text".to_string()),
+            type_id: Some("text".into()),
             ..Report::unidentified(Arc::from(path), (1, 1), DocFormat::Json, diagnostics, None)
         }
     }
