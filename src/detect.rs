@@ -8,7 +8,7 @@
 //! all of them are listed. Nothing here names a field of a particular type: the
 //! catalogue decides.
 
-use crate::catalog::{self, Disc, PlatformId, TypeDef};
+use crate::catalog::{self, Disc, PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format, Node, Value};
 use crate::report::Envelope;
@@ -286,7 +286,7 @@ pub fn is_wechat(root: &impl Keyed) -> bool {
 #[derive(Clone, Debug)]
 pub struct Detection {
     pub platform: Option<PlatformId>,
-    pub candidates: Vec<PlatformId>,
+    pub candidates: Platforms,
     pub type_id: Option<TypeId>,
     pub type_def: Option<&'static TypeDef>,
     pub envelope: Option<Envelope>,
@@ -344,7 +344,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         });
         let candidates = marker_platforms(root, &allowed);
         return Detection {
-            platform: single(&candidates),
+            platform: candidates.single(),
             candidates,
             type_id: None,
             type_def: None,
@@ -370,7 +370,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     if types.is_empty() {
         let mut diags = validate::validate_fields(doc, root, &[], false);
         let candidates = match d.disc {
-            Disc::Snake | Disc::SyncResponse => vec![PlatformId::WecomKf]
+            Disc::Snake | Disc::SyncResponse => [PlatformId::WecomKf]
                 .into_iter()
                 .filter(|p| allowed(*p))
                 .collect(),
@@ -405,7 +405,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
             ),
         ));
         return Detection {
-            platform: single(&candidates),
+            platform: candidates.single(),
             candidates,
             type_id: Some(d.id),
             type_def: None,
@@ -444,9 +444,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
             tied = marked;
         }
     }
-    let mut candidates: Vec<PlatformId> = tied.iter().map(|&i| types[i].platform).collect();
-    candidates.sort();
-    candidates.dedup();
+    let candidates: Platforms = tied.iter().map(|&i| types[i].platform).collect();
     let chosen = tied.first().copied().unwrap_or(0);
     let td = types[chosen];
     let (typed, mut diags) = if chosen == 0 {
@@ -456,11 +454,11 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         let diags = validate::validate(doc, typed.as_ref().unwrap_or(root), td);
         (typed, diags)
     };
-    let platform = single(&candidates);
+    let platform = candidates.single();
     if platform.is_none() {
         diags.push(whole(
             Code::AmbiguousPlatform,
-            ambiguous_message(&d.id, &candidates),
+            ambiguous_message(&d.id, candidates),
         ));
     }
     if d.envelope.is_some() && d.disc == Disc::Envelope {
@@ -499,7 +497,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
 }
 
 /// The `ambiguous-platform` message for a type that fits these platforms equally.
-pub(crate) fn ambiguous_message(id: &str, candidates: &[PlatformId]) -> String {
+pub(crate) fn ambiguous_message(id: &str, candidates: Platforms) -> String {
     // Built in one string: many payloads (a bare `text`) carry this finding.
     let mut m = String::with_capacity(64 + id.len());
     m.push('`');
@@ -518,14 +516,7 @@ pub(crate) fn ambiguous_message(id: &str, candidates: &[PlatformId]) -> String {
 /// The `encrypted` message for an envelope read without a key.
 pub(crate) const ENCRYPTED_MESSAGE: &str = "encrypted payload (safe mode): to see and check the message inside, pass the EncodingAESKey of the receiving app in the WXMSG_AES_KEY environment variable (safer) or with --aes-key; `wxmsg decrypt` prints the plaintext";
 
-pub(crate) fn single(c: &[PlatformId]) -> Option<PlatformId> {
-    match c {
-        [p] => Some(*p),
-        _ => None,
-    }
-}
-
-fn marker_platforms(root: &Node, allowed: &dyn Fn(PlatformId) -> bool) -> Vec<PlatformId> {
+fn marker_platforms(root: &Node, allowed: &dyn Fn(PlatformId) -> bool) -> Platforms {
     catalog::platforms()
         .filter(|p| allowed(p.pid))
         .filter(|p| {

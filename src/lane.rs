@@ -12,7 +12,7 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{self, Disc, Field, PlatformId, Req, Ty, TypeDef, Xml};
+use crate::catalog::{self, Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
@@ -194,15 +194,13 @@ fn payload_report(
     }
     // No clean candidate: the findings are the full validator's to make.
     let td = tied_rules(tied).next()?;
-    let mut candidates: Vec<PlatformId> = tied_rules(tied).map(|t| t.platform).collect();
-    candidates.sort();
-    candidates.dedup();
-    let platform = detect::single(&candidates);
+    let candidates: Platforms = tied_rules(tied).map(|t| t.platform).collect();
+    let platform = candidates.single();
     let mut diagnostics = Vec::new();
     if platform.is_none() {
         diagnostics.push(Diagnostic::new(
             Code::AmbiguousPlatform,
-            detect::ambiguous_message(&d.id, &candidates),
+            detect::ambiguous_message(&d.id, candidates),
             line,
             column,
         ));

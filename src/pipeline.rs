@@ -115,6 +115,9 @@ impl<R: Read> Analyzer<R> {
 
     fn item(&mut self, item: Item) {
         match analyze_item(item, &self.opts) {
+            // Mostly one report at a time: take the queue over rather than
+            // moving each (large) report into the one held.
+            Outcome::Reports(reports) if self.out.is_empty() => self.out = reports,
             Outcome::Reports(reports) => self.out.extend(reports),
             Outcome::Skipped => self.skipped += 1,
             Outcome::NotPayload(doc, notes) => self.held = Some((doc, notes)),

@@ -2,7 +2,7 @@
 //!
 //! A [`Report`] is what every renderer (pretty, JSON lines, CI formats) draws from.
 
-use crate::catalog::{PlatformId, TypeDef};
+use crate::catalog::{PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format};
 use crate::lane::TapeDoc;
@@ -46,7 +46,7 @@ pub struct Report {
     /// The platform, when exactly one fits best.
     pub platform: Option<PlatformId>,
     /// Every platform that fits best (one entry when `platform` is set).
-    pub candidates: Vec<PlatformId>,
+    pub candidates: Platforms,
     /// Type id (`text`, `event.SCAN`), when a discriminator was found.
     pub type_id: Option<crate::detect::TypeId>,
     /// The catalogue entry the payload was validated against.
@@ -104,7 +104,7 @@ impl Report {
             column,
             format,
             platform: None,
-            candidates: Vec::new(),
+            candidates: Platforms::default(),
             type_id: None,
             type_def: None,
             envelope: None,

@@ -28,6 +28,55 @@ pub enum PlatformId {
     Devmode,
 }
 
+/// A set of platforms; iterates in [`PlatformId`] order. A report's candidate
+/// platforms, kept without an allocation per payload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Platforms(u8);
+
+impl Platforms {
+    pub fn insert(&mut self, p: PlatformId) {
+        self.0 |= 1 << p as u8;
+    }
+
+    pub fn contains(self, p: PlatformId) -> bool {
+        self.0 & (1 << p as u8) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The platforms, in [`PlatformId`] order.
+    pub fn iter(self) -> impl Iterator<Item = PlatformId> {
+        PlatformId::ALL
+            .into_iter()
+            .filter(move |&p| self.contains(p))
+    }
+
+    /// The platform, when the set holds exactly one.
+    pub fn single(self) -> Option<PlatformId> {
+        let mut it = self.iter();
+        match (it.next(), it.next()) {
+            (Some(p), None) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl FromIterator<PlatformId> for Platforms {
+    fn from_iter<I: IntoIterator<Item = PlatformId>>(iter: I) -> Self {
+        let mut set = Platforms::default();
+        for p in iter {
+            set.insert(p);
+        }
+        set
+    }
+}
+
 impl PlatformId {
     pub const ALL: [PlatformId; 4] = [
         PlatformId::Miniprogram,
@@ -501,6 +550,31 @@ fn same_json_rules<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_platform_set_iterates_sorted_and_without_repeats() {
+        let set: Platforms = [
+            PlatformId::Devmode,
+            PlatformId::Miniprogram,
+            PlatformId::Devmode,
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [PlatformId::Miniprogram, PlatformId::Devmode]
+        );
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.single(), None);
+        assert!(!set.contains(PlatformId::WecomKf));
+        let one: Platforms = [PlatformId::WecomKf].into_iter().collect();
+        assert_eq!(one.single(), Some(PlatformId::WecomKf));
+        assert!(Platforms::default().is_empty());
+        assert_eq!(Platforms::default().single(), None);
+        let mut sorted = PlatformId::ALL.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, PlatformId::ALL, "ALL is in declaration order");
+    }
 
     #[test]
     fn ids_are_unique_per_platform() {

@@ -517,7 +517,7 @@ fn pass(
     let mut collector = Collector::new(name, ctx.format, &ctx.co, &ctx.store);
     let fits = |r: &Report| match r.platform {
         Some(p) => ctx.allowed.contains(&p),
-        None => r.candidates.iter().any(|p| ctx.allowed.contains(p)),
+        None => r.candidates.iter().any(|p| ctx.allowed.contains(&p)),
     };
     let mut all_fit = true;
     let mut an = Analyzer::new(&mut tap, Arc::<str>::from(name), opts.clone());
@@ -647,7 +647,7 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
         return;
     }
     let fits = r.type_def.is_some_and(|t| allowed.contains(&t.platform))
-        && r.candidates.iter().any(|p| allowed.contains(p));
+        && r.candidates.iter().any(|p| allowed.contains(&p));
     if fits {
         return;
     }

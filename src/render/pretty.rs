@@ -942,7 +942,7 @@ mod tests {
 
     fn typed(mut r: Report, t: &'static TypeDef) -> Report {
         r.platform = Some(t.platform);
-        r.candidates = vec![t.platform];
+        r.candidates = [t.platform].into_iter().collect();
         r.type_id = Some(t.id.into());
         r.type_def = Some(t);
         r
@@ -1315,7 +1315,9 @@ logs/app.log:12:5  ? · ?  (json)  ✘ invalid
     fn ambiguous_platform() {
         let root = obj(vec![("MsgType", s("text")), ("Content", s("hi"))]);
         let mut r = report("x.xml", "<xml/>", Format::Xml, Some(root));
-        r.candidates = vec![PlatformId::Miniprogram, PlatformId::OfficialAccount];
+        r.candidates = [PlatformId::Miniprogram, PlatformId::OfficialAccount]
+            .into_iter()
+            .collect();
         r.type_id = Some("text".into());
         r.diagnostics = vec![Diagnostic::new(
             Code::AmbiguousPlatform,

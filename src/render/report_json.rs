@@ -120,7 +120,9 @@ mod tests {
             column: 7,
             format: Format::Json,
             platform: None,
-            candidates: vec![PlatformId::Miniprogram, PlatformId::OfficialAccount],
+            candidates: [PlatformId::Miniprogram, PlatformId::OfficialAccount]
+                .into_iter()
+                .collect(),
             type_id: Some("text".into()),
             type_def: None,
             envelope: None,
