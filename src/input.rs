@@ -69,9 +69,30 @@ pub struct Broken {
     pub diagnostic: Diagnostic,
 }
 
+/// A buffered reader that can show what it holds without reading more: a
+/// `BufReader` over a file or pipe, or a slice already in memory (the chunks
+/// of a parallel run), which is read in place rather than copied through a
+/// second buffer.
+pub trait Buffered: BufRead {
+    /// The bytes buffered and not yet consumed.
+    fn buffered(&self) -> &[u8];
+}
+
+impl<R: Read> Buffered for BufReader<R> {
+    fn buffered(&self) -> &[u8] {
+        self.buffer()
+    }
+}
+
+impl Buffered for &[u8] {
+    fn buffered(&self) -> &[u8] {
+        self
+    }
+}
+
 /// Reads documents from one input.
-pub struct Scanner<R: Read> {
-    reader: BufReader<R>,
+pub struct Scanner<B: Buffered> {
+    reader: B,
     source: Arc<str>,
     opts: ScanOptions,
     /// Bytes of consecutive whole lines; `buf[0]` starts line `buf_line`.
@@ -100,10 +121,34 @@ pub struct Scanner<R: Read> {
     ran_out: bool,
 }
 
-impl<R: Read> Scanner<R> {
+impl<R: Read> Scanner<BufReader<R>> {
     pub fn new(reader: R, source: impl Into<Arc<str>>, opts: ScanOptions) -> Self {
+        Scanner::buffered(BufReader::with_capacity(64 * 1024, reader), source, opts)
+    }
+
+    /// A scanner for a piece of an input that starts at the beginning of line
+    /// `line` (not the first line: no encoding sniffing). Used with
+    /// [`Scanner::ended_clean`] to read one input in independent pieces.
+    pub(crate) fn resume_at(
+        reader: R,
+        source: impl Into<Arc<str>>,
+        opts: ScanOptions,
+        line: u32,
+    ) -> Self {
+        Scanner::resume_buffered(
+            BufReader::with_capacity(64 * 1024, reader),
+            source,
+            opts,
+            line,
+        )
+    }
+}
+
+impl<B: Buffered> Scanner<B> {
+    /// [`Scanner::new`] on a reader that is buffered already.
+    pub fn buffered(reader: B, source: impl Into<Arc<str>>, opts: ScanOptions) -> Self {
         Scanner {
-            reader: BufReader::with_capacity(64 * 1024, reader),
+            reader,
             source: source.into(),
             opts,
             buf: Vec::new(),
@@ -124,16 +169,14 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// A scanner for a piece of an input that starts at the beginning of line
-    /// `line` (not the first line: no encoding sniffing). Used with
-    /// [`Scanner::ended_clean`] to read one input in independent pieces.
-    pub(crate) fn resume_at(
-        reader: R,
+    /// [`Scanner::resume_at`] on a reader that is buffered already.
+    pub(crate) fn resume_buffered(
+        reader: B,
         source: impl Into<Arc<str>>,
         opts: ScanOptions,
         line: u32,
     ) -> Self {
-        let mut s = Scanner::new(reader, source, opts);
+        let mut s = Scanner::buffered(reader, source, opts);
         s.buf_line = line;
         s.started = true;
         s
@@ -162,7 +205,7 @@ impl<R: Read> Scanner<R> {
     /// True when the next read would have to wait for the input; a good moment to
     /// flush output so live streams show each payload at once.
     pub fn input_drained(&self) -> bool {
-        self.reader.buffer().is_empty()
+        self.reader.buffered().is_empty()
     }
 
     /// After the end of input: the input held exactly one document and nothing else.
@@ -526,7 +569,7 @@ impl<R: Read> Scanner<R> {
                     while got
                         && self.pending.is_empty()
                         && self.buf.len() - c <= self.opts.max_record
-                        && memchr::memchr(b'\n', self.reader.buffer()).is_some()
+                        && memchr::memchr(b'\n', self.reader.buffered()).is_some()
                     {
                         if !self.read_line()? {
                             break;
@@ -986,7 +1029,7 @@ pub fn open(path: &str) -> io::Result<(Box<dyn Read>, Arc<str>)> {
     Ok((Box::new(f), Arc::from(path)))
 }
 
-impl<R: Read> Scanner<R> {
+impl<B: Buffered> Scanner<B> {
     /// Convenience for tests and small inputs: every item until the end.
     pub fn collect_items(mut self) -> io::Result<Vec<Item>> {
         let mut v = Vec::new();
@@ -997,7 +1040,7 @@ impl<R: Read> Scanner<R> {
     }
 }
 
-impl<R: Read> std::fmt::Debug for Scanner<R> {
+impl<B: Buffered> std::fmt::Debug for Scanner<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scanner")
             .field("source", &self.source)

@@ -21,7 +21,7 @@ use crate::lane;
 use crate::parse::{json, xml, Limits};
 use crate::report::{Envelope, Report};
 use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
 /// What the pipeline does besides framing.
@@ -51,7 +51,7 @@ pub enum LanePayload {
 
 /// Reads one input and yields a report per payload.
 pub struct Analyzer<R: Read> {
-    scanner: Scanner<R>,
+    scanner: Scanner<BufReader<R>>,
     opts: Options,
     out: VecDeque<Report>,
     /// The first document, when it is not a payload: if it turns out to be the

@@ -24,7 +24,7 @@
 use super::{analyze_item, unrecognized, Options, Outcome};
 use crate::diag::Diagnostic;
 use crate::doc::Document;
-use crate::input::{Item, Scanner};
+use crate::input::{Buffered, Item, Scanner};
 use crate::report::Report;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read};
@@ -166,10 +166,11 @@ where
                 &joined
             }
         };
+        // Read in place: the chunk is in memory already.
         let scanner = if job.start == 0 {
-            Scanner::new(bytes, source.clone(), opts.scan)
+            Scanner::buffered(bytes, source.clone(), opts.scan)
         } else {
-            Scanner::resume_at(bytes, source.clone(), opts.scan, job.line)
+            Scanner::resume_buffered(bytes, source.clone(), opts.scan, job.line)
         };
         let mut done = Done {
             start: job.start,
@@ -373,8 +374,8 @@ where
 
 /// The rest of an input after a line too long to cut at: one scanner, emitting
 /// every few hundred items so the output does not pile up.
-fn scan_sequential<R: Read, T, E, F: FnMut(T) -> Result<(), E>>(
-    mut scanner: Scanner<R>,
+fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
+    mut scanner: Scanner<B>,
     opts: &Options,
     make: &impl Fn() -> T,
     work: &impl Fn(&Report, &mut T),
@@ -447,8 +448,8 @@ fn take_item<T>(item: Item, opts: &Options, done: &mut Done<T>, work: &impl Fn(&
 
 /// Runs one scanner over a chunk to its end. Returns whether the scan ended
 /// clean and its document counts.
-fn scan_items<R: Read, T>(
-    mut scanner: Scanner<R>,
+fn scan_items<B: Buffered, T>(
+    mut scanner: Scanner<B>,
     opts: &Options,
     done: &mut Done<T>,
     work: &impl Fn(&Report, &mut T),
@@ -534,19 +535,17 @@ fn read_chunk(reader: &mut impl Read, carry: &mut Vec<u8>, max_record: usize) ->
                 Chunk::Lines(buf)
             });
         }
-        buf.resize(have + CHUNK_BYTES.max(have / 2), 0);
-        let n = loop {
-            match reader.read(&mut buf[have..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    buf.truncate(have);
-                    *carry = buf;
-                    return Err(e);
-                }
+        // Read into spare capacity: `read_to_end` does not zero it first.
+        let want = CHUNK_BYTES.max(have / 2);
+        buf.reserve(want);
+        let n = match reader.by_ref().take(want as u64).read_to_end(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                buf.truncate(have);
+                *carry = buf;
+                return Err(e);
             }
         };
-        buf.truncate(have + n);
-        at_end = n == 0;
+        at_end = n < want;
     }
 }
