@@ -16,6 +16,7 @@ pub mod validate;
 use crate::cli::{ColorChoice, InputArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
 use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError};
 use wxmsg::report::{Report, Summary};
 
@@ -153,18 +154,26 @@ pub fn for_each_rendered(
             }
         };
         if parallel {
-            let (skipped, result) = run_parallel(
-                reader,
-                name,
-                &opts,
-                threads,
-                Rendered::default,
-                work,
-                |mut acc| {
+            // Output buffers go round: one written out is cleared and takes the
+            // next chunk's output, its pages already mapped.
+            let spent: Mutex<Vec<Vec<u8>>> = Mutex::default();
+            let make = || Rendered {
+                out: spent
+                    .lock()
+                    .map(|mut s| s.pop().unwrap_or_default())
+                    .unwrap_or_default(),
+                ..Rendered::default()
+            };
+            let (skipped, result) =
+                run_parallel(reader, name, &opts, threads, make, work, |mut acc| {
                     summary.merge(&acc.summary);
-                    write(&mut acc, false)
-                },
-            );
+                    let written = write(&mut acc, false);
+                    acc.out.clear();
+                    if let Ok(mut s) = spent.lock() {
+                        s.push(acc.out);
+                    }
+                    written
+                });
             summary.skipped += skipped;
             match result {
                 Ok(()) => {}

@@ -202,6 +202,8 @@ where
     // Chunks read and not yet emitted: (sequence number, first line, bytes).
     let mut read: VecDeque<(u64, u32, Arc<Vec<u8>>)> = VecDeque::new();
     let mut carry: Vec<u8> = Vec::new();
+    // Buffers of chunks emitted, for the chunks still to read.
+    let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut next_seq = 0u64;
     let mut next_line = 1u32;
     let mut next_emit = 0u64;
@@ -222,10 +224,14 @@ where
         // Emits the scan at the front and forgets its chunks.
         let accept = |done: Done<T>,
                       read: &mut VecDeque<(u64, u32, Arc<Vec<u8>>)>,
+                      spare: &mut Vec<Vec<u8>>,
                       next_emit: &mut u64,
                       order: &mut Order<T, E, _>| {
             for _ in 0..done.chunks {
-                read.pop_front();
+                // The scans are done with it: its buffer takes the next chunk.
+                if let Some(bytes) = read.pop_front().and_then(|c| Arc::into_inner(c.2)) {
+                    spare.push(bytes);
+                }
             }
             *next_emit += done.chunks;
             order.accept(done);
@@ -252,7 +258,7 @@ where
                 }
                 if eof && read.len() == n {
                     // Nothing follows (or reading failed): the scan stands.
-                    accept(d, &mut read, &mut next_emit, &mut order);
+                    accept(d, &mut read, &mut spare, &mut next_emit, &mut order);
                     continue;
                 }
                 if sequential || n >= MAX_WIDEN {
@@ -265,7 +271,8 @@ where
                 widen = Some(d);
             }
             if !eof && !sequential && (read.len() < limit || widen.is_some()) {
-                match read_chunk(&mut reader, &mut carry, opts.scan.max_record) {
+                let buf = spare.pop().unwrap_or_default();
+                match read_chunk(&mut reader, &mut carry, buf, opts.scan.max_record) {
                     Ok(Chunk::Lines(bytes)) => {
                         let lines = memchr::memchr_iter(b'\n', &bytes).count();
                         let bytes = Arc::new(bytes);
@@ -307,7 +314,7 @@ where
                 drop(state);
                 let last = eof && read.len() as u64 == done.chunks;
                 if done.clean || last {
-                    accept(done, &mut read, &mut next_emit, &mut order);
+                    accept(done, &mut read, &mut spare, &mut next_emit, &mut order);
                 } else {
                     widen = Some(done);
                 }
@@ -511,16 +518,24 @@ enum Chunk {
     LongLine,
 }
 
-/// Reads about [`CHUNK_BYTES`] and cuts after the last line end; the rest waits
-/// in `carry` for the next chunk.
-fn read_chunk(reader: &mut impl Read, carry: &mut Vec<u8>, max_record: usize) -> io::Result<Chunk> {
-    let mut buf = std::mem::take(carry);
+/// Reads about [`CHUNK_BYTES`] into `buf` and cuts after the last line end; the
+/// rest waits in `carry` for the next chunk. `buf` is best a spent chunk's
+/// buffer: its pages are mapped already, where a new one faults each page in.
+fn read_chunk(
+    reader: &mut impl Read,
+    carry: &mut Vec<u8>,
+    mut buf: Vec<u8>,
+    max_record: usize,
+) -> io::Result<Chunk> {
+    buf.clear();
+    buf.append(carry);
     let mut at_end = false;
     loop {
         let have = buf.len();
         if have >= CHUNK_BYTES {
             if let Some(cut) = cut_point(&buf) {
-                *carry = buf.split_off(cut);
+                carry.extend_from_slice(buf.get(cut..).unwrap_or_default());
+                buf.truncate(cut);
                 return Ok(Chunk::Lines(buf));
             }
             if have > max_record.saturating_add(CHUNK_BYTES) {
