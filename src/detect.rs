@@ -166,8 +166,9 @@ impl Keyed for View<'_> {
             return p;
         }
         for m in self.children() {
+            let slot = disc_slot(m.key_hash());
             if let Some(slot) =
-                disc_slot(m.key_hash()).filter(|&slot| DISC_KEYS.get(slot) == Some(&m.key()))
+                slot.filter(|&s| DISC_KEYS.get(s).is_some_and(|k| m.key_is(m.key_hash(), k)))
             {
                 p.found(slot, || m.str());
             }

@@ -352,10 +352,9 @@ fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> V
     // last one found before searching them all.
     let mut next = 0;
     for m in obj.children() {
-        let (h, key) = (m.key_hash(), m.key());
         let found = match field_at(groups, next) {
-            Some(f) if f.hash == h && f.name == key => Some((next, f)),
-            _ => lookup(groups, h, key),
+            Some(f) if m.key_is(f.hash, f.name) => Some((next, f)),
+            _ => lookup(groups, m),
         };
         if let Some((i, _)) = found {
             next = i + 1;
@@ -415,11 +414,7 @@ fn has_duplicates(obj: View<'_>) -> bool {
         let (ba, bb) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
         if a & ba != 0 && b & bb != 0 {
             let k = m.key();
-            if obj
-                .children()
-                .take(n)
-                .any(|e| e.key_hash() == h && e.key() == k)
-            {
+            if obj.children().take(n).any(|e| e.key_is(h, k)) {
                 return true;
             }
         }
@@ -618,13 +613,13 @@ fn field_at(groups: &[&'static [Field]], mut i: usize) -> Option<&'static Field>
     None
 }
 
-/// The field with this name in any group, and its position in the groups.
-fn lookup(groups: &[&'static [Field]], hash: u64, key: &str) -> Option<(usize, &'static Field)> {
+/// The field named by member `m`'s key in any group, and its position in the groups.
+fn lookup(groups: &[&'static [Field]], m: View<'_>) -> Option<(usize, &'static Field)> {
     groups
         .iter()
         .flat_map(|g| g.iter())
         .enumerate()
-        .find(|(_, f)| f.hash == hash && f.name == key)
+        .find(|(_, f)| m.key_is(f.hash, f.name))
 }
 
 #[cfg(test)]

@@ -297,6 +297,27 @@ pub const fn key_hash(key: &str) -> u64 {
     key_hash_bytes(key.as_bytes())
 }
 
+/// Whether two keys are equal, for keys whose hashes matched already (so they
+/// almost always are). Keys of up to 16 bytes, nearly all of WeChat's, are
+/// compared as two overlapping words each, inline: a `memcmp` call per field
+/// was 4% of a run's time.
+#[inline(always)]
+pub fn same_key(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        return a.first_chunk::<8>() == b.first_chunk::<8>()
+            && a.last_chunk::<8>() == b.last_chunk::<8>();
+    }
+    if (4..8).contains(&n) {
+        return a.first_chunk::<4>() == b.first_chunk::<4>()
+            && a.last_chunk::<4>() == b.last_chunk::<4>();
+    }
+    a == b
+}
+
 /// [`key_hash`] of raw key bytes. Only a prefilter (every user compares the
 /// keys after a match), so it reads words rather than bytes: the first and
 /// last eight bytes (four, or three single bytes, for shorter keys; the middle

@@ -14,7 +14,7 @@
 
 mod xml;
 
-use crate::catalog::{key_hash, key_hash_bytes};
+use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::XmlForm;
 use crate::parse::Limits;
 use std::borrow::Cow;
@@ -57,6 +57,9 @@ pub struct Entry {
     pub plain: bool,
     /// The same for the key.
     pub key_plain: bool,
+    /// For JSON strings with escapes: an escape decodes to a backslash (`\\`
+    /// or `\u005C`). Noted while reading, so no check has to scan the text again.
+    pub backslash: bool,
     /// What the XML source said about the value ([`XmlForm::None`] for JSON).
     pub form: XmlForm,
 }
@@ -187,13 +190,15 @@ impl Reader<'_> {
                 key_hash: kh,
                 plain: false,
                 key_plain: kp,
+                backslash: false,
                 form: XmlForm::None,
             };
             match *self.b.get(start)? {
                 b'"' => {
-                    let (end, escaped, plain) = self.string()?;
+                    let (end, escaped, plain, backslash) = self.string()?;
                     entry.kind = if escaped { Kind::StrEsc } else { Kind::Str };
                     entry.plain = plain;
+                    entry.backslash = backslash;
                     entry.start = at(start + 1);
                     entry.end = at(end);
                     self.entries.push(entry);
@@ -322,15 +327,16 @@ impl Reader<'_> {
     }
 
     /// Reads a string at its opening quote; returns the offset of the closing
-    /// quote, whether it holds escapes, and whether it is printable ASCII
-    /// without escapes. Gives up on control characters and on escapes the full
-    /// parser would refuse or that name half a surrogate pair.
+    /// quote, whether it holds escapes, whether it is printable ASCII without
+    /// escapes, and whether an escape decodes to a backslash. Gives up on
+    /// control characters and on escapes the full parser would refuse or that
+    /// name half a surrogate pair.
     #[inline(always)]
-    fn string(&mut self) -> Option<(usize, bool, bool)> {
+    fn string(&mut self) -> Option<(usize, bool, bool, bool)> {
         let (stop, odd) = scan_string(self.b, self.i + 1);
         if self.b.get(stop) == Some(&b'"') {
             self.i = stop + 1;
-            return Some((stop, false, !odd));
+            return Some((stop, false, !odd, false));
         }
         self.escaped_string(stop)
     }
@@ -338,20 +344,26 @@ impl Reader<'_> {
     /// The rest of [`Reader::string`] from `i`, the first stop that is not the
     /// closing quote: out of line, as most strings have no escapes.
     #[inline(never)]
-    fn escaped_string(&mut self, mut i: usize) -> Option<(usize, bool, bool)> {
+    fn escaped_string(&mut self, mut i: usize) -> Option<(usize, bool, bool, bool)> {
+        let mut backslash = false;
         loop {
             match *self.b.get(i)? {
                 b'"' => {
                     self.i = i + 1;
-                    return Some((i, true, false));
+                    return Some((i, true, false, backslash));
                 }
                 b'\\' => {}
                 _ => return None,
             }
             i = match *self.b.get(i + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i + 2,
+                b'\\' => {
+                    backslash = true;
+                    i + 2
+                }
+                b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i + 2,
                 b'u' => {
                     let unit = hex4(self.b, i + 2)?;
+                    backslash |= unit == 0x5C;
                     if (0xD800..0xDC00).contains(&unit) {
                         if self.b.get(i + 6..i + 8)? != b"\\u" {
                             return None;
@@ -576,7 +588,8 @@ fn decode_into(raw: &str, out: &mut String) {
 }
 
 /// True when the decoded text of an escaped string body holds a backslash: an
-/// escaped one (`\\\\`) or `\u005c`. Answered without decoding.
+/// escaped one (`\\\\`) or `\u005c`. The tests' oracle for [`Entry::backslash`].
+#[cfg(test)]
 fn decodes_to_backslash(raw: &str) -> bool {
     let b = raw.as_bytes();
     let mut i = 0;
@@ -608,6 +621,7 @@ pub struct View<'t> {
 
 /// What a view of no entry reads as (never seen: views are built in range).
 static NO_ENTRY: Entry = Entry {
+    backslash: false,
     kind: Kind::Null,
     pos: 0,
     start: 0,
@@ -676,6 +690,20 @@ impl<'t> View<'t> {
         self.entry().key_hash
     }
 
+    /// Whether the member's key is `key`, whose [`key_hash`] is `hash`.
+    #[inline(always)]
+    pub fn key_is(&self, hash: u64, key: &str) -> bool {
+        let e = self.entry();
+        e.key_hash == hash
+            && same_key(
+                self.text
+                    .as_bytes()
+                    .get(e.key_start as usize..e.key_end as usize)
+                    .unwrap_or_default(),
+                key.as_bytes(),
+            )
+    }
+
     /// The raw text: a string's body as written, a number's lexeme.
     pub fn raw(&self) -> &'t str {
         let e = self.entry();
@@ -703,7 +731,7 @@ impl<'t> View<'t> {
     /// True when a string's decoded value holds a backslash.
     pub fn has_backslash(&self) -> bool {
         match self.kind() {
-            Kind::StrEsc => decodes_to_backslash(self.raw()),
+            Kind::StrEsc => self.entry().backslash,
             // XML text is taken as written; a JSON `Str` never holds one.
             // A plain one was scanned for backslashes when it was read.
             Kind::Str if self.form() != XmlForm::None => {
@@ -735,8 +763,7 @@ impl<'t> View<'t> {
             return None;
         }
         let h = key_hash(key);
-        self.children()
-            .find(|m| m.key_hash() == h && m.key() == key)
+        self.children().find(|m| m.key_is(h, key))
     }
 
     /// This value and every value inside it, in document order (a flat walk:
@@ -785,6 +812,40 @@ mod tests {
 
     fn read(t: &str) -> Option<(Tape, usize)> {
         Tape::read(t, Limits::default())
+    }
+
+    #[test]
+    fn a_backslash_in_the_decoded_text_is_noted_while_reading() {
+        // Every sequence of up to three of these pieces, as one string.
+        let pieces = [
+            "a",
+            r"\\",
+            r"\u005c",
+            r"\u005C",
+            r"\u005d",
+            r"\n",
+            r"\/",
+            r"\u4f60",
+            r"\ud83d\ude00",
+            "你",
+            r#"\""#,
+        ];
+        let mut bodies = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = bodies
+                .iter()
+                .flat_map(|b| pieces.iter().map(move |p| format!("{b}{p}")))
+                .collect();
+            bodies.extend(longer);
+        }
+        for body in &bodies {
+            let text = format!(r#"["{body}"]"#);
+            let (tape, _) = read(&text).unwrap();
+            let v = tape.root(&text).children().next().unwrap();
+            let decoded = v.str().unwrap();
+            assert_eq!(v.has_backslash(), decoded.contains('\\'), "{text}");
+            assert_eq!(v.has_backslash(), decodes_to_backslash(v.raw()), "{text}");
+        }
     }
 
     #[test]

@@ -37,6 +37,7 @@ impl Tape {
             key_hash: 0,
             plain: false,
             key_plain: false,
+            backslash: false,
             form: XmlForm::Nested,
         });
         let mut i = 5;
@@ -128,6 +129,7 @@ fn leaf(text: &str, at: usize) -> Option<(Entry, usize)> {
         key_hash: key_hash_bytes(name),
         plain: false,
         key_plain: true,
+        backslash: false,
         form: XmlForm::Empty,
     };
     match b.get(i)? {
