@@ -73,11 +73,15 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mu
         Kind::True => out.extend_from_slice(b"true"),
         Kind::False => out.extend_from_slice(b"false"),
         Kind::Number => out.extend_from_slice(v.raw().as_bytes()),
-        Kind::Str if v.is_plain() => {
-            out.push(b'"');
-            out.extend_from_slice(v.raw().as_bytes());
-            out.push(b'"');
-        }
+        Kind::Str if v.is_plain() => match v.quoted_plain() {
+            // Quotes and all, as written: one copy.
+            Some(quoted) => out.extend_from_slice(quoted.as_bytes()),
+            None => {
+                out.push(b'"');
+                out.extend_from_slice(v.raw().as_bytes());
+                out.push(b'"');
+            }
+        },
         Kind::Str => write_string(out, v.raw()),
         Kind::StrEsc => {
             scratch.clear();
@@ -98,14 +102,21 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mu
                 }
                 newline(out, pretty, depth + 1);
                 if object {
-                    if m.key_is_plain() {
-                        out.push(b'"');
-                        out.extend_from_slice(m.key().as_bytes());
-                        out.push(b'"');
+                    if let Some(key) = m.compact_key() {
+                        out.extend_from_slice(key.as_bytes());
+                        if pretty {
+                            out.push(b' ');
+                        }
                     } else {
-                        write_string(out, m.key());
+                        if m.key_is_plain() {
+                            out.push(b'"');
+                            out.extend_from_slice(m.key().as_bytes());
+                            out.push(b'"');
+                        } else {
+                            write_string(out, m.key());
+                        }
+                        out.extend_from_slice(if pretty { b": " } else { b":" });
                     }
-                    out.extend_from_slice(if pretty { b": " } else { b":" });
                 }
                 view(out, m, pretty, depth + 1, scratch);
             }
@@ -115,11 +126,19 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mu
     }
 }
 
+/// A line break and the indent of the deepest levels most payloads reach.
+const INDENTS: &[u8; 33] = b"\n                                ";
+
 /// In pretty mode, a line break and the indent for `depth`.
 fn newline(out: &mut Vec<u8>, pretty: bool, depth: usize) {
     if pretty {
-        out.push(b'\n');
-        out.resize(out.len() + 2 * depth, b' ');
+        match INDENTS.get(..1 + 2 * depth) {
+            Some(line) => out.extend_from_slice(line),
+            None => {
+                out.push(b'\n');
+                out.resize(out.len() + 2 * depth, b' ');
+            }
+        }
     }
 }
 

@@ -679,6 +679,26 @@ impl<'t> View<'t> {
         self.entry().key_pos
     }
 
+    /// A JSON member's key and colon as written, `"key":`, when the key is
+    /// plain and nothing stands between the colon and the value: what compact
+    /// JSON output writes before the value, in one piece.
+    pub fn compact_key(&self) -> Option<&'t str> {
+        let e = self.entry();
+        let compact = e.form == XmlForm::None
+            && e.key_plain
+            && e.key_pos != u32::MAX
+            && e.pos == e.key_end.wrapping_add(2);
+        compact.then(|| self.slice(e.key_pos, e.pos))
+    }
+
+    /// A plain JSON string with its quotes, `"text"`, as written (and as JSON
+    /// output writes it).
+    pub fn quoted_plain(&self) -> Option<&'t str> {
+        let e = self.entry();
+        (e.kind == Kind::Str && e.plain && e.form == XmlForm::None)
+            .then(|| self.slice(e.pos, e.end.wrapping_add(1)))
+    }
+
     /// The member's key ("" for array items and the root).
     pub fn key(&self) -> &'t str {
         let e = self.entry();
