@@ -16,6 +16,7 @@ use crate::tape::{Kind, View};
 use crate::typing;
 use crate::validate;
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 /// The type discriminator found in a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -312,7 +313,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     let allowed = |p: PlatformId| only.is_empty() || only.contains(&p);
     // A finding about the whole payload, at its start. Built only when needed:
     // the position of a `sync_msg` entry takes a count from the document start.
-    let whole = |code: Code, message: String| {
+    let whole = |code: Code, message: Cow<'static, str>| {
         let (line, column) = doc.line_col(root.pos);
         Diagnostic::new(code, message, line, column)
     };
@@ -340,7 +341,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
             }
             None => whole(
                 Code::MissingDiscriminator,
-                "no MsgType, msgtype or Event field says what this payload is".to_string(),
+                "no MsgType, msgtype or Event field says what this payload is".into(),
             ),
         });
         let candidates = marker_platforms(root, &allowed);
@@ -403,7 +404,8 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
             format!(
                 "type `{}` is not in {where_}; only the common structure was checked",
                 d.id
-            ),
+            )
+            .into(),
         ));
         return Detection {
             platform: candidates.single(),
@@ -463,7 +465,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         ));
     }
     if d.envelope.is_some() && d.disc == Disc::Envelope {
-        diags.push(whole(Code::Encrypted, ENCRYPTED_MESSAGE.to_string()));
+        diags.push(whole(Code::Encrypted, ENCRYPTED_MESSAGE.into()));
     }
     if d.disc == Disc::SyncResponse {
         if let Some(n) = root.get("errcode") {
@@ -498,8 +500,29 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
 }
 
 /// The `ambiguous-platform` message for a type that fits these platforms equally.
-pub(crate) fn ambiguous_message(id: &str, candidates: Platforms) -> String {
-    // Built in one string: many payloads (a bare `text`) carry this finding.
+/// Many payloads carry it (every bare `text`), so the message of a catalogue
+/// type is built once and shared from then on.
+pub(crate) fn ambiguous_message(id: &TypeId, candidates: Platforms) -> Cow<'static, str> {
+    /// Messages made so far, by the address of the catalogue's id and the
+    /// platform bits: at most one per catalogue type id and set of platforms,
+    /// so the strings kept for the run are few and bounded.
+    static MADE: Mutex<Vec<(usize, Platforms, &'static str)>> = Mutex::new(Vec::new());
+    let Cow::Borrowed(id) = id else {
+        return Cow::Owned(build_ambiguous_message(id, candidates));
+    };
+    let at = id.as_ptr() as usize;
+    let Ok(mut made) = MADE.lock() else {
+        return Cow::Owned(build_ambiguous_message(id, candidates));
+    };
+    if let Some(&(_, _, m)) = made.iter().find(|e| e.0 == at && e.1 == candidates) {
+        return Cow::Borrowed(m);
+    }
+    let m: &'static str = build_ambiguous_message(id, candidates).leak();
+    made.push((at, candidates, m));
+    Cow::Borrowed(m)
+}
+
+fn build_ambiguous_message(id: &str, candidates: Platforms) -> String {
     let mut m = String::with_capacity(64 + id.len());
     m.push('`');
     m.push_str(id);
@@ -549,6 +572,34 @@ pub fn sync_entries(root: &Node) -> Option<&[Node]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ambiguous_messages_of_catalogue_types_are_made_once() {
+        let both: Platforms = [PlatformId::Miniprogram, PlatformId::OfficialAccount]
+            .into_iter()
+            .collect();
+        let id = catalog::known_id("text").map(Cow::Borrowed).unwrap();
+        let (a, b) = (ambiguous_message(&id, both), ambiguous_message(&id, both));
+        assert_eq!(
+            a,
+            "`text` fits miniprogram and official-account equally; pass --platform to choose"
+        );
+        assert!(matches!((&a, &b), (Cow::Borrowed(x), Cow::Borrowed(y)) if std::ptr::eq(*x, *y)));
+        // Another set of platforms is another message.
+        let three: Platforms = [
+            PlatformId::Miniprogram,
+            PlatformId::OfficialAccount,
+            PlatformId::Devmode,
+        ]
+        .into_iter()
+        .collect();
+        assert!(ambiguous_message(&id, three).contains("and devmode equally"));
+        // An id from a payload is not kept.
+        let made: TypeId = Cow::Owned("made_up".to_string());
+        assert!(
+            matches!(ambiguous_message(&made, both), Cow::Owned(ref m) if m.starts_with("`made_up` fits"))
+        );
+    }
 
     #[test]
     fn the_disc_table_finds_each_discriminator_key_and_no_other_key() {

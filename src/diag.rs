@@ -3,6 +3,7 @@
 //! Renderers (pretty, JSON, and later CI formats) all draw from [`Diagnostic`]; none
 //! of them invents its own wording. Codes are kebab-case and never change meaning.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// How serious a finding is. Only errors make a payload invalid; `--strict`
@@ -127,7 +128,9 @@ impl fmt::Display for Code {
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: Code,
-    pub message: String,
+    /// Borrowed for the messages payloads repeat (see
+    /// `detect::ambiguous_message`), owned for the rest.
+    pub message: Cow<'static, str>,
     /// JSON-Pointer-like path of the field (`/event/fail_type`); `None` for the whole document.
     pub field: Option<String>,
     /// 1-based line in the source.
@@ -138,7 +141,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's own severity.
-    pub fn new(code: Code, message: impl Into<String>, line: u32, column: u32) -> Self {
+    pub fn new(code: Code, message: impl Into<Cow<'static, str>>, line: u32, column: u32) -> Self {
         Diagnostic {
             severity: code.severity(),
             code,

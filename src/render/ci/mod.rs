@@ -227,7 +227,7 @@ pub fn headline(f: &Finding) -> String {
 pub fn message_with_field(d: &Diagnostic) -> String {
     match &d.field {
         Some(f) => format!("{f}: {}", d.message),
-        None => d.message.clone(),
+        None => d.message.to_string(),
     }
 }
 
