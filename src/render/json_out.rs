@@ -7,7 +7,7 @@
 //! legal JSON but end a line in JavaScript and in some log viewers.
 
 use crate::doc::{Node, Value};
-use crate::tape::{Kind, View};
+use crate::tape::{Kind, Piece, View};
 
 /// Appends `node` as JSON to `out`. No trailing newline is written.
 ///
@@ -63,11 +63,11 @@ fn write_value(out: &mut Vec<u8>, value: &Value, pretty: bool, depth: usize) {
 /// Appends a tape value as JSON, compact or pretty: byte for byte what
 /// [`write_json`] writes for the tree the full parser builds from the same text.
 pub fn write_view(out: &mut Vec<u8>, v: View<'_>, pretty: bool) {
-    view(out, v, pretty, 0, &mut String::new());
+    view(out, v, pretty, 0);
 }
 
-/// [`write_view`] at `depth`, with a scratch buffer for decoding escaped strings.
-fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mut String) {
+/// [`write_view`] at `depth`.
+fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize) {
     match v.kind() {
         Kind::Null => out.extend_from_slice(b"null"),
         Kind::True => out.extend_from_slice(b"true"),
@@ -84,9 +84,13 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mu
         },
         Kind::Str => write_string(out, v.raw()),
         Kind::StrEsc => {
-            scratch.clear();
-            v.decode_into(scratch);
-            write_string(out, scratch);
+            // Escapes decoded and written again as they come: no buffer between.
+            out.push(b'"');
+            v.decoded_pieces(|p| match p {
+                Piece::Text(t) => write_body(out, t),
+                Piece::Char(c) => write_body(out, c.encode_utf8(&mut [0; 4])),
+            });
+            out.push(b'"');
         }
         Kind::Object | Kind::Array => {
             let object = v.kind() == Kind::Object;
@@ -118,7 +122,7 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mu
                         out.extend_from_slice(if pretty { b": " } else { b":" });
                     }
                 }
-                view(out, m, pretty, depth + 1, scratch);
+                view(out, m, pretty, depth + 1);
             }
             newline(out, pretty, depth);
             out.push(if object { b'}' } else { b']' });
@@ -130,6 +134,7 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize, scratch: &mu
 const INDENTS: &[u8; 33] = b"\n                                ";
 
 /// In pretty mode, a line break and the indent for `depth`.
+#[inline(always)]
 fn newline(out: &mut Vec<u8>, pretty: bool, depth: usize) {
     if pretty {
         match INDENTS.get(..1 + 2 * depth) {
@@ -185,13 +190,19 @@ static SPECIAL: [bool; 256] = {
 /// value, but `wxmsg … --format json | cat` cannot drive a terminal or reorder
 /// what it shows.
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_body(out, s);
+    out.push(b'"');
+}
+
+/// [`write_string`] without the quotes. Each character is written on its own
+/// terms, so the body of a string can be written piece by piece.
+fn write_body(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
     if copies_verbatim(bytes) {
         out.extend_from_slice(bytes);
-        out.push(b'"');
         return;
     }
     let mut start = 0;
@@ -234,7 +245,6 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
         start = i;
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-    out.push(b'"');
 }
 
 /// True when no byte of `b` needs a look from [`write_string`], which then

@@ -555,12 +555,29 @@ fn decode(raw: &str) -> String {
 
 /// [`decode`] appending to `out`.
 fn decode_into(raw: &str, out: &mut String) {
+    decode_pieces(raw, |p| match p {
+        Piece::Text(t) => out.push_str(t),
+        Piece::Char(c) => out.push(c),
+    });
+}
+
+/// A part of a decoded string: text as written, or the character of an escape.
+pub enum Piece<'a> {
+    Text(&'a str),
+    Char(char),
+}
+
+/// Decodes the body of a JSON string the tape accepted, piece by piece, so a
+/// writer can take it without a buffer in between.
+fn decode_pieces<'a>(raw: &'a str, mut piece: impl FnMut(Piece<'a>)) {
     let b = raw.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while let Some(k) = b.get(i..).and_then(|r| memchr::memchr(b'\\', r)) {
         i += k;
-        out.push_str(raw.get(start..i).unwrap_or_default());
+        if i > start {
+            piece(Piece::Text(raw.get(start..i).unwrap_or_default()));
+        }
         let c = b.get(i + 1).copied().unwrap_or_default();
         let (ch, len) = match c {
             b'b' => ('\u{8}', 2),
@@ -580,11 +597,13 @@ fn decode_into(raw: &str, out: &mut String) {
             }
             other => (char::from(other), 2),
         };
-        out.push(ch);
+        piece(Piece::Char(ch));
         i += len;
         start = i;
     }
-    out.push_str(raw.get(start..).unwrap_or_default());
+    if start < b.len() {
+        piece(Piece::Text(raw.get(start..).unwrap_or_default()));
+    }
 }
 
 /// True when the decoded text of an escaped string body holds a backslash: an
@@ -739,11 +758,11 @@ impl<'t> View<'t> {
         }
     }
 
-    /// Appends a string's decoded value to `out` (nothing for other kinds).
-    pub fn decode_into(&self, out: &mut String) {
+    /// A string's decoded value in pieces, for writers that need no `String`.
+    pub fn decoded_pieces(&self, mut piece: impl FnMut(Piece<'t>)) {
         match self.kind() {
-            Kind::Str => out.push_str(self.raw()),
-            Kind::StrEsc => decode_into(self.raw(), out),
+            Kind::Str => piece(Piece::Text(self.raw())),
+            Kind::StrEsc => decode_pieces(self.raw(), piece),
             _ => {}
         }
     }
