@@ -19,11 +19,45 @@ use std::borrow::Cow;
 use std::sync::Mutex;
 
 /// The type discriminator found in a document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Discriminator {
     pub id: TypeId,
     pub disc: Disc,
     pub envelope: Option<Envelope>,
+    /// The catalogue's candidate types for `id` and `disc`, as
+    /// [`catalog::candidate_rules`] gives them (none for an unknown id).
+    pub rules: &'static [(&'static TypeDef, usize)],
+}
+
+impl Discriminator {
+    /// A discriminator of a type the catalogue may know, looked up once.
+    fn new(id: Known, disc: Disc, envelope: Option<Envelope>) -> Discriminator {
+        let (id, rules) = match id {
+            Known::Id(id, by_disc) => (Cow::Borrowed(id), catalog::rules_of(by_disc, disc)),
+            Known::Unknown(id) => (Cow::Owned(id), &[][..]),
+        };
+        Discriminator {
+            id,
+            disc,
+            envelope,
+            rules,
+        }
+    }
+}
+
+/// A type id as detection reads it: the catalogue's, with its types, or not.
+enum Known {
+    Id(&'static str, &'static catalog::ByDisc),
+    Unknown(String),
+}
+
+impl Known {
+    fn of(id: &str) -> Known {
+        match catalog::lookup_id(id) {
+            Some((id, by_disc)) => Known::Id(id, by_disc),
+            None => Known::Unknown(id.to_string()),
+        }
+    }
 }
 
 /// The keys the discriminator reads, in [`Probe`] slot order.
@@ -197,44 +231,35 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     let encrypt = p.has(ENCRYPT);
     if encrypt && !has_plain {
         let reply = p.has(MSG_SIGNATURE) || p.has(TIME_STAMP);
-        return Some(Discriminator {
-            id: Cow::Borrowed("encrypted"),
-            disc: Disc::Envelope,
-            envelope: Some(if reply {
-                Envelope::Reply
-            } else {
-                Envelope::Push
-            }),
-        });
+        let envelope = if reply {
+            Envelope::Reply
+        } else {
+            Envelope::Push
+        };
+        return Some(Discriminator::new(
+            Known::of("encrypted"),
+            Disc::Envelope,
+            Some(envelope),
+        ));
     }
     let compat = encrypt.then_some(Envelope::Compat);
     if let Some(t) = p.text(MSG_TYPE) {
-        return Some(Discriminator {
-            id: type_id(t, p.text(EVENT)),
-            disc: Disc::Pascal,
-            envelope: compat,
-        });
+        let id = type_id(t, p.text(EVENT));
+        return Some(Discriminator::new(id, Disc::Pascal, compat));
     }
     if let Some(t) = p.text(SNAKE_TYPE) {
-        return Some(Discriminator {
-            id: type_id(t, root.nested_text_of("event", "event_type").as_deref()),
-            disc: Disc::Snake,
-            envelope: None,
-        });
+        let id = type_id(t, root.nested_text_of("event", "event_type").as_deref());
+        return Some(Discriminator::new(id, Disc::Snake, None));
     }
     if let Some(e) = p.text(EVENT) {
-        return Some(Discriminator {
-            id: event_id(e),
-            disc: Disc::Pascal,
-            envelope: compat,
-        });
+        return Some(Discriminator::new(event_id(e), Disc::Pascal, compat));
     }
     if p.has(MSG_LIST) || (p.has(ERRCODE) && p.has(NEXT_CURSOR)) {
-        return Some(Discriminator {
-            id: Cow::Borrowed("sync_msg"),
-            disc: Disc::SyncResponse,
-            envelope: None,
-        });
+        return Some(Discriminator::new(
+            Known::of("sync_msg"),
+            Disc::SyncResponse,
+            None,
+        ));
     }
     None
 }
@@ -249,15 +274,15 @@ fn text(node: Option<&Node>) -> Option<&str> {
 
 /// The type id from a message type and, for events, the event's own name:
 /// `text`, or `event.SCAN` (`event` alone when the event name is missing).
-fn type_id(msg_type: &str, event: Option<&str>) -> TypeId {
+fn type_id(msg_type: &str, event: Option<&str>) -> Known {
     match (msg_type, event) {
         ("event", Some(e)) => event_id(e),
-        (t, _) => catalog::known_id(t).map_or_else(|| Cow::Owned(t.to_string()), Cow::Borrowed),
+        (t, _) => Known::of(t),
     }
 }
 
 /// `event.NAME`, looked up in the catalogue before any `String` is made.
-fn event_id(name: &str) -> TypeId {
+fn event_id(name: &str) -> Known {
     const PREFIX: &[u8] = b"event.";
     let mut buf = [0u8; 64];
     let known = buf
@@ -268,8 +293,11 @@ fn event_id(name: &str) -> TypeId {
             tail.copy_from_slice(name.as_bytes());
             std::str::from_utf8(id).ok()
         })
-        .and_then(catalog::known_id);
-    known.map_or_else(|| Cow::Owned(format!("event.{name}")), Cow::Borrowed)
+        .and_then(catalog::lookup_id);
+    match known {
+        Some((id, by_disc)) => Known::Id(id, by_disc),
+        None => Known::Unknown(format!("event.{name}")),
+    }
 }
 
 /// A type id (`text`, `event.SCAN`): the catalogue's own text when it knows the
@@ -358,7 +386,10 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
 
     // Every candidate type is checked (XML sources after the catalogue typing
     // pass, run on a copy only when it changes something for that type).
-    let types: Vec<&'static TypeDef> = catalog::candidates(&d.id, d.disc)
+    let types: Vec<&'static TypeDef> = d
+        .rules
+        .iter()
+        .map(|&(t, _)| t)
         .filter(|t| allowed(t.platform))
         .collect();
     let typed_for = |td: &'static TypeDef| {

@@ -12,7 +12,7 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{self, Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
+use crate::catalog::{Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
@@ -149,7 +149,7 @@ fn payload_report(
         return None;
     }
     let allowed = |p: PlatformId| platforms.is_empty() || platforms.contains(&p);
-    let rules = catalog::candidate_rules(&d.id, d.disc);
+    let rules = d.rules;
     // One verdict per distinct set of rules (see `catalog::candidate_rules`).
     let mut verdicts = [Verdict::Unsure; 8];
     if rules.len() > verdicts.len() {

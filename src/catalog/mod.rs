@@ -475,27 +475,40 @@ pub fn find(platform: PlatformId, id: &str) -> Option<&'static TypeDef> {
     platform.platform().types.iter().find(|t| t.id == id)
 }
 
-/// Every type (any platform) with this id and discriminator style.
-pub fn candidates(id: &str, disc: Disc) -> impl Iterator<Item = &'static TypeDef> + '_ {
-    candidate_rules(id, disc).iter().map(|&(t, _)| t)
-}
-
-/// [`candidates`], each with the position of the first candidate whose fields
-/// a JSON payload is checked against identically (its own position when none
-/// before it is): a bare `text` is a mini program's or an official account's
-/// by the same rules, so one check answers for both.
+/// Every type (any platform) with this id and discriminator style, each with
+/// the position of the first candidate whose fields a JSON payload is checked
+/// against identically (its own position when none before it is): a bare
+/// `text` is a mini program's or an official account's by the same rules, so
+/// one check answers for both.
 pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usize)] {
-    id_index()
-        .get(id)
-        .and_then(|by_disc| by_disc.iter().find(|(d, _)| *d == disc))
-        .map(|(_, g)| g.as_slice())
-        .unwrap_or_default()
+    lookup_id(id).map_or(&[], |(_, by_disc)| rules_of(by_disc, disc))
 }
 
 /// The catalogue's own copy of a type id, when some type has it: detection
 /// names most payloads' types without a `String` each.
 pub fn known_id(id: &str) -> Option<&'static str> {
-    id_index().get_key_value(id).map(|(k, _)| *k)
+    lookup_id(id).map(|(k, _)| k)
+}
+
+/// The types of one id, by discriminator kind, each with the index of the
+/// first type of its group with the same JSON rules (see [`candidate_rules`]).
+pub type ByDisc = [(Disc, Vec<(&'static TypeDef, usize)>)];
+
+/// [`known_id`] and the id's types in one lookup: detection names a type and
+/// the lane checks its candidates without looking the id up twice.
+pub fn lookup_id(id: &str) -> Option<(&'static str, &'static ByDisc)> {
+    id_index()
+        .get_key_value(id)
+        .map(|(k, v)| (*k, v.as_slice()))
+}
+
+/// The candidates among an id's types for one discriminator kind.
+pub fn rules_of(by_disc: &'static ByDisc, disc: Disc) -> &'static [(&'static TypeDef, usize)] {
+    by_disc
+        .iter()
+        .find(|(d, _)| *d == disc)
+        .map(|(_, g)| g.as_slice())
+        .unwrap_or_default()
 }
 
 /// The catalogue's types grouped by id, then by discriminator kind, each with the
