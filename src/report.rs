@@ -81,9 +81,10 @@ impl TapePayload {
     ///
     /// [`write_json`]: crate::render::json_out::write_json
     pub fn write_json(&self, out: &mut Vec<u8>, pretty: bool) {
-        match self.doc.verbatim(self.root) {
-            Some(text) if !pretty => out.extend_from_slice(text.as_bytes()),
-            _ => json_out::write_view(out, self.view(), pretty),
+        // Only compact output can be a copy: pretty output does not ask.
+        match (!pretty).then(|| self.doc.verbatim(self.root)).flatten() {
+            Some(text) => out.extend_from_slice(text.as_bytes()),
+            None => json_out::write_view(out, self.view(), pretty),
         }
     }
 }
