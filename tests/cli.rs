@@ -522,3 +522,45 @@ fn document_at_the_depth_limit_round_trips() {
     assert_eq!((c1, c2, c3), (0, 0, 0));
     assert_eq!(json1, json2);
 }
+
+#[test]
+fn convert_errors_come_between_the_payloads_around_them() {
+    // Stdout and stderr into one file, as `2>&1` does: an error line must come
+    // after the output of the payloads before it, not ahead of them.
+    let payload = |id: u32| {
+        format!(
+            r#"{{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1700000000,"MsgType":"text","Content":"p{id}","MsgId":{id}}}"#
+        )
+    };
+    let input = format!(
+        "{}\n{}\n{{\"MsgType\":\"text\",}}\n{}\n",
+        payload(1),
+        payload(2),
+        payload(3)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (inp, merged) = (dir.path().join("in.ndjson"), dir.path().join("out"));
+    std::fs::write(&inp, input).unwrap();
+    let out = std::fs::File::create(&merged).unwrap();
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("wxmsg"))
+        .args(["convert", "--to", "json", "--platform", "miniprogram"])
+        .arg(&inp)
+        .env("WXMSG_THREADS", "1")
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let text = std::fs::read_to_string(&merged).unwrap();
+    let order: Vec<&str> = text
+        .lines()
+        .map(|l| match l {
+            _ if l.starts_with("wxmsg: error:") => "error",
+            _ if l.contains("\"p1\"") => "p1",
+            _ if l.contains("\"p2\"") => "p2",
+            _ if l.contains("\"p3\"") => "p3",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(order, ["p1", "p2", "error", "p3"], "{text}");
+}

@@ -59,6 +59,10 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         render,
         |rd, drained| {
             failed |= rd.failed;
+            if !rd.errors.is_empty() {
+                // The payloads before go out first: stderr lines keep their place.
+                out.flush()?;
+            }
             for e in &rd.errors {
                 error_line(e);
             }

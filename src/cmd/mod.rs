@@ -95,6 +95,10 @@ pub struct Rendered {
     summary: Summary,
 }
 
+/// Rendered output handed on at once, at least: the commands' output buffers
+/// are this large, so a batch goes through them without a copy.
+const OUTPUT_BATCH: usize = 64 * 1024;
+
 /// Regular files at least this large are read on every core.
 const PARALLEL_MIN_BYTES: u64 = 4 << 20;
 
@@ -187,23 +191,51 @@ pub fn for_each_rendered(
         }
         let mut an = Analyzer::new(reader, name, opts.clone());
         let mut acc = Rendered::default();
-        loop {
+        let mut hand_on = |acc: &mut Rendered, drained: bool| -> Result<()> {
+            write(acc, drained)?;
+            acc.out.clear();
+            acc.errors.clear();
+            acc.failed = false;
+            Ok(())
+        };
+        // Output is handed on in batches of at least the writers' buffer size,
+        // which a buffered writer passes straight through: one copy less than
+        // handing on each payload. A drained input (a live stream waiting for
+        // more) hands on what there is at once, and so does a report with
+        // lines for stderr, after the payloads before it, so stderr lines
+        // keep their place among them.
+        let result = loop {
             match an.next_report() {
                 Ok(Some(r)) => {
+                    let before = acc.out.len();
                     work(&r, &mut acc);
                     summary.merge(&std::mem::take(&mut acc.summary));
-                    write(&mut acc, an.input_drained())?;
-                    acc.out.clear();
-                    acc.errors.clear();
-                    acc.failed = false;
+                    let for_stderr = !acc.errors.is_empty() || acc.failed;
+                    if for_stderr && before > 0 {
+                        let mut this = Rendered {
+                            out: acc.out.split_off(before),
+                            errors: std::mem::take(&mut acc.errors),
+                            failed: std::mem::take(&mut acc.failed),
+                            summary: Summary::default(),
+                        };
+                        hand_on(&mut acc, false)?;
+                        std::mem::swap(&mut acc, &mut this);
+                    }
+                    let drained = an.input_drained();
+                    if drained || for_stderr || acc.out.len() >= OUTPUT_BATCH {
+                        hand_on(&mut acc, drained)?;
+                    }
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    error_line(&format!("error reading `{path}`: {e}"));
-                    status = Status::Trouble;
-                    break;
-                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
+        };
+        if !acc.out.is_empty() {
+            hand_on(&mut acc, true)?;
+        }
+        if let Err(e) = result {
+            error_line(&format!("error reading `{path}`: {e}"));
+            status = Status::Trouble;
         }
         summary.skipped += an.skipped();
     }
