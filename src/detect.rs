@@ -53,9 +53,17 @@ enum Known {
 
 impl Known {
     fn of(id: &str) -> Known {
-        match catalog::lookup_id(id) {
+        Known::found(catalog::lookup_id(id), || id.to_string())
+    }
+
+    /// A catalogue lookup's answer, or the id made from the payload's text.
+    fn found(
+        lookup: Option<(&'static str, &'static catalog::ByDisc)>,
+        unknown: impl FnOnce() -> String,
+    ) -> Known {
+        match lookup {
             Some((id, by_disc)) => Known::Id(id, by_disc),
-            None => Known::Unknown(id.to_string()),
+            None => Known::Unknown(unknown()),
         }
     }
 }
@@ -202,9 +210,11 @@ impl Keyed for View<'_> {
         }
         for m in self.children() {
             let slot = disc_slot(m.key_hash());
-            if let Some(slot) =
-                slot.filter(|&s| DISC_KEYS.get(s).is_some_and(|k| m.key_is(m.key_hash(), k)))
-            {
+            if let Some(slot) = slot.filter(|&s| {
+                DISC_KEYS
+                    .get(s)
+                    .is_some_and(|k| catalog::same_key(m.key().as_bytes(), k.as_bytes()))
+            }) {
                 p.found(slot, || m.str());
             }
         }
@@ -294,10 +304,7 @@ fn event_id(name: &str) -> Known {
             std::str::from_utf8(id).ok()
         })
         .and_then(catalog::lookup_id);
-    match known {
-        Some((id, by_disc)) => Known::Id(id, by_disc),
-        None => Known::Unknown(format!("event.{name}")),
-    }
+    Known::found(known, || format!("event.{name}"))
 }
 
 /// A type id (`text`, `event.SCAN`): the catalogue's own text when it knows the
@@ -609,7 +616,9 @@ mod tests {
         let both: Platforms = [PlatformId::Miniprogram, PlatformId::OfficialAccount]
             .into_iter()
             .collect();
-        let id = catalog::known_id("text").map(Cow::Borrowed).unwrap();
+        let id = catalog::lookup_id("text")
+            .map(|(id, _)| Cow::Borrowed(id))
+            .unwrap();
         let (a, b) = (ambiguous_message(&id, both), ambiguous_message(&id, both));
         assert_eq!(
             a,

@@ -486,18 +486,13 @@ pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usi
     lookup_id(id).map_or(&[], |(_, by_disc)| rules_of(by_disc, disc))
 }
 
-/// The catalogue's own copy of a type id, when some type has it: detection
-/// names most payloads' types without a `String` each.
-pub fn known_id(id: &str) -> Option<&'static str> {
-    lookup_id(id).map(|(k, _)| k)
-}
-
 /// The types of one id, by discriminator kind, each with the index of the
 /// first type of its group with the same JSON rules (see [`candidate_rules`]).
 pub type ByDisc = [(Disc, Vec<(&'static TypeDef, usize)>)];
 
-/// [`known_id`] and the id's types in one lookup: detection names a type and
-/// the lane checks its candidates without looking the id up twice.
+/// The catalogue's own copy of a type id, when some type has it, and the id's
+/// types: detection names most payloads' types without a `String` each, and
+/// the lane checks their candidates without looking the id up again.
 pub fn lookup_id(id: &str) -> Option<(&'static str, &'static ByDisc)> {
     id_index()
         .get_key_value(id)
