@@ -14,9 +14,8 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{Document, Embedding, Format, Node, Value};
-use crate::lane::TapeDoc;
+use crate::lane::{Spares, TapeDoc};
 use crate::parse::{json, xml, Extent, Limits, ParseError};
-use crate::tape::Tape;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
@@ -52,7 +51,7 @@ pub enum Item {
     /// A document that looks like a payload but could not be read.
     Broken(Broken),
     /// A strict JSON document on a tape, for the fast lane (with [`ScanOptions::lane`]).
-    Tape(TapeDoc),
+    Tape(Arc<TapeDoc>),
     /// A non-blank line that holds no document (counted, not shown).
     Skipped,
 }
@@ -119,6 +118,8 @@ pub struct Scanner<B: Buffered> {
     fast_tried: Option<u32>,
     /// The input ended while a candidate still needed more of it.
     ran_out: bool,
+    /// Tape documents to read the next ones into.
+    spares: Spares,
 }
 
 impl<R: Read> Scanner<BufReader<R>> {
@@ -166,6 +167,7 @@ impl<B: Buffered> Scanner<B> {
             doctype: false,
             fast_tried: None,
             ran_out: false,
+            spares: Spares::default(),
         }
     }
 
@@ -624,18 +626,15 @@ impl<B: Buffered> Scanner<B> {
                 return;
             }
         }
-        let bytes = &self.buf[c..c + end];
         let limits = self.opts.limits;
-        if self.opts.lane && format == Format::Xml && declared.is_none() {
-            let tape = from_utf8(bytes)
-                .ok()
-                .and_then(|text| Some((text, Tape::read_xml(text, limits)?)));
-            if let Some((text, (tape, used))) = tape {
-                let text = text.get(..used).unwrap_or_default().into();
-                self.accept_tape(c, used, format, text, tape);
-                return;
-            }
+        if self.opts.lane
+            && format == Format::Xml
+            && declared.is_none()
+            && self.tape_at(c, c + end, format)
+        {
+            return;
         }
+        let bytes = &self.buf[c..c + end];
         let parsed = match format {
             Format::Json => parse_json_any(bytes, limits),
             Format::Xml => xml::parse(bytes, limits).and_then(|(n, e, notes)| {
@@ -741,16 +740,12 @@ impl<B: Buffered> Scanner<B> {
         }
         self.fast_tried = Some(line);
         let line_end = self.line_end(self.line_index(c));
+        if self.opts.lane && self.tape_at(c, line_end, Format::Json) {
+            return true;
+        }
         let Ok(rest) = from_utf8(&self.buf[c..line_end]) else {
             return false;
         };
-        if self.opts.lane {
-            if let Some((tape, used)) = Tape::read(rest, self.opts.limits) {
-                let text = rest.get(..used).unwrap_or_default().into();
-                self.accept_tape(c, used, Format::Json, text, tape);
-                return true;
-            }
-        }
         let Ok((root, used)) = json::parse_str(rest, json::Mode::Strict, self.opts.limits) else {
             return false;
         };
@@ -764,19 +759,23 @@ impl<B: Buffered> Scanner<B> {
 
     /// Queues a document read onto a tape (see [`ScanOptions::lane`]), with the
     /// bookkeeping of [`Scanner::accept`].
-    fn accept_tape(&mut self, c: usize, used: usize, format: Format, text: Box<str>, tape: Tape) {
+    fn accept_tape(&mut self, c: usize, used: usize, format: Format, mut doc: Arc<TapeDoc>) {
         let (line, column) = self.line_col(c);
         self.docs += 1;
-        self.pending.push_back(Item::Tape(TapeDoc {
-            source: self.source.clone(),
-            format,
-            text,
-            tape,
-            line,
-            column,
-        }));
+        if let Some(d) = Arc::get_mut(&mut doc) {
+            d.source.clone_from(&self.source);
+            d.format = format;
+            d.line = line;
+            d.column = column;
+        }
+        self.pending.push_back(Item::Tape(doc));
         self.pos = c + used.max(1);
         self.covered = self.line_of(self.pos.saturating_sub(1).max(c));
+    }
+
+    /// Tape documents done with, to read the next ones into (see [`Spares`]).
+    pub fn spares(&mut self) -> &mut Spares {
+        &mut self.spares
     }
 
     /// [`Scanner::fast_json`] for flat WeChat XML on one line, for the lane: no
@@ -786,15 +785,37 @@ impl<B: Buffered> Scanner<B> {
             return false;
         }
         let line_end = self.line_end(self.line_index(c));
-        let Ok(rest) = from_utf8(&self.buf[c..line_end]) else {
+        self.tape_at(c, line_end, Format::Xml)
+    }
+
+    /// Reads the document at `c` (in `buf[c..end]`) onto a tape of a spare
+    /// document and queues it; false, with nothing queued, when the full parser
+    /// has to look.
+    fn tape_at(&mut self, c: usize, end: usize, format: Format) -> bool {
+        let Ok(rest) = from_utf8(&self.buf[c..end]) else {
             return false;
         };
-        let Some((tape, used)) = Tape::read_xml(rest, self.opts.limits) else {
-            return false;
-        };
-        let text = rest.get(..used).unwrap_or_default().into();
-        self.accept_tape(c, used, Format::Xml, text, tape);
-        true
+        let limits = self.opts.limits;
+        let mut doc = self.spares.take();
+        let used = Arc::get_mut(&mut doc).and_then(|d| {
+            let used = match format {
+                Format::Json => d.tape.read_into(rest, limits),
+                Format::Xml => d.tape.read_xml_into(rest, limits),
+            }?;
+            d.text.clear();
+            d.text.push_str(rest.get(..used)?);
+            Some(used)
+        });
+        match used {
+            Some(used) => {
+                self.accept_tape(c, used, format, doc);
+                true
+            }
+            None => {
+                self.spares.give(doc);
+                false
+            }
+        }
     }
 
     /// The candidate could not be framed: too large, cut off, or not a document.

@@ -23,6 +23,7 @@ use crate::render::json_out;
 use crate::report::{Envelope, Report, TapePayload};
 use crate::tape::{Kind, Tape, View};
 use crate::validate::is_numeric_text;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
@@ -54,44 +55,89 @@ pub struct TapeDoc {
     /// JSON, or flat WeChat XML.
     pub format: Format,
     /// The document's own text.
-    pub text: Box<str>,
+    pub text: String,
     pub tape: Tape,
     /// Where the document starts in the input.
     pub line: u32,
     pub column: u32,
 }
 
-/// The reports of a tape document (one, or one per entry of a `sync_msg`
-/// response), or the document back when the full pipeline must look.
-pub fn analyze(doc: TapeDoc, opts: &Options) -> Result<Vec<Report>, TapeDoc> {
-    // The tape entry of each `sync_msg` entry; a lone payload is the root, 0.
-    let mut roots = Vec::new();
-    let Some(mut reports) = reports(&doc, opts, &mut roots) else {
-        return Err(doc);
-    };
-    if opts.lane_payload == LanePayload::Tape {
-        let doc = Arc::new(doc);
-        for (i, r) in reports.iter_mut().enumerate() {
-            r.payload_tape = Some(TapePayload {
-                doc: doc.clone(),
-                root: roots.get(i).copied().unwrap_or(0),
-            });
+impl Default for TapeDoc {
+    fn default() -> Self {
+        TapeDoc {
+            source: Arc::from(""),
+            format: Format::Json,
+            text: String::new(),
+            tape: Tape::default(),
+            line: 1,
+            column: 1,
         }
     }
-    Ok(reports)
 }
 
-/// [`analyze`] on a borrowed document; `roots` gets the tape entry of each
-/// `sync_msg` entry.
-fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<Report>> {
+/// Tape documents done with, kept for the scanner to read the next ones into:
+/// their text, tape and `Arc` allocations are reused, so a payload on the lane
+/// costs no allocation of its own. Only documents nothing else holds are kept,
+/// and only a few, none of them large.
+#[derive(Debug, Default)]
+pub struct Spares {
+    docs: Vec<Arc<TapeDoc>>,
+}
+
+impl Spares {
+    /// How many documents are kept.
+    const KEEP: usize = 4;
+    /// Larger texts are let go: memory stays bounded by the current payload.
+    const MAX_TEXT: usize = 64 * 1024;
+
+    /// Keeps `doc` for reuse when nothing else holds it.
+    pub fn give(&mut self, mut doc: Arc<TapeDoc>) {
+        if self.docs.len() < Self::KEEP
+            && Arc::get_mut(&mut doc).is_some_and(|d| d.text.capacity() <= Self::MAX_TEXT)
+        {
+            self.docs.push(doc);
+        }
+    }
+
+    /// A document to read into: a kept one, or a new one.
+    pub fn take(&mut self) -> Arc<TapeDoc> {
+        self.docs.pop().unwrap_or_default()
+    }
+}
+
+/// Appends to `out` the reports of a tape document (one, or one per entry of a
+/// `sync_msg` response). False, with `out` as it was, when the full pipeline
+/// must look.
+pub fn analyze(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> bool {
+    let before = out.len();
+    if reports(doc, opts, out).is_none() {
+        out.truncate(before);
+        return false;
+    }
+    true
+}
+
+/// [`analyze`] on a borrowed document. With [`LanePayload::Tape`], each report
+/// carries its payload as the document and the payload's tape entry.
+fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Option<()> {
     let root = doc.tape.root(&doc.text);
     if root.kind() != Kind::Object {
         return None;
     }
+    let with_payload = |mut r: Report, at: usize| {
+        if opts.lane_payload == LanePayload::Tape {
+            r.payload_tape = Some(TapePayload {
+                doc: doc.clone(),
+                root: at,
+            });
+        }
+        r
+    };
     let d = detect::discriminator(&root)?;
     if d.disc != Disc::SyncResponse {
         let at = doc.line_col(root.pos());
-        return Some(vec![payload_report(doc, root, at, d, opts)?]);
+        out.push_back(with_payload(payload_report(doc, root, at, d, opts)?, 0));
+        return Some(());
     }
     // A `sync_msg` response with errcode 0 stands for its entries (as in
     // `pipeline::analyze_into`); any other is the full pipeline's to report.
@@ -108,7 +154,6 @@ fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<
     if !ok {
         return None;
     }
-    let mut out = Vec::new();
     // Entries come in text order: each one's line and column are counted on
     // from the last one's, not from the start of the document.
     let mut from = (0, doc.line, doc.column);
@@ -130,10 +175,9 @@ fn reports(doc: &TapeDoc, opts: &Options, roots: &mut Vec<usize>) -> Option<Vec<
         from = (pos, line, column);
         let mut r = payload_report(doc, entry, (line, column), d, opts)?;
         r.envelope = Some(Envelope::SyncMsg);
-        out.push(r);
-        roots.push(entry.index());
+        out.push_back(with_payload(r, entry.index()));
     }
-    Some(out)
+    Some(())
 }
 
 /// The report for one payload object `root` of `doc`, when the lane can tell.
@@ -280,7 +324,7 @@ impl TapeDoc {
 
     /// The document as the full pipeline takes it: parsed into a tree, exactly as
     /// the scanner would have queued it without the lane.
-    pub fn into_item(self, limits: Limits) -> Item {
+    pub fn to_item(&self, limits: Limits) -> Item {
         let parsed = match self.format {
             Format::Json => json::parse_str(&self.text, json::Mode::Strict, limits)
                 .map(|(root, _)| (root, Vec::new())),
@@ -306,9 +350,9 @@ impl TapeDoc {
                     .collect();
                 Item::Doc(
                     Document {
-                        source: self.source,
+                        source: self.source.clone(),
                         format: self.format,
-                        text: Arc::from(self.text),
+                        text: Arc::from(self.text.as_str()),
                         line: self.line,
                         column: self.column,
                         root,
@@ -323,7 +367,7 @@ impl TapeDoc {
             Err(e) => {
                 let (line, column) = line_col_in(&self.text, e.pos, self.line, self.column);
                 Item::Broken(Broken {
-                    source: self.source,
+                    source: self.source.clone(),
                     format: self.format,
                     line: self.line,
                     column: self.column,
@@ -702,5 +746,54 @@ mod tests {
             assert_eq!(d.verbatim(0), None, "{text}");
             assert_ne!(written(&d), text);
         }
+    }
+
+    #[test]
+    fn spares_keep_only_unshared_small_documents() {
+        let mut spares = Spares::default();
+        let shared = Arc::new(doc(r#"{"a":1}"#));
+        let holder = shared.clone();
+        spares.give(shared);
+        assert!(
+            spares.docs.is_empty(),
+            "a document still held elsewhere is not reused"
+        );
+        drop(holder);
+        let mut big = doc(r#"{"a":1}"#);
+        big.text.reserve(Spares::MAX_TEXT + 1);
+        spares.give(Arc::new(big));
+        assert!(spares.docs.is_empty(), "a large text is let go");
+        for _ in 0..Spares::KEEP + 2 {
+            spares.give(Arc::new(doc(r#"{"a":1}"#)));
+        }
+        assert_eq!(spares.docs.len(), Spares::KEEP);
+    }
+
+    #[test]
+    fn analyzer_reads_each_payload_into_the_last_ones_memory() {
+        use crate::pipeline::Analyzer;
+        let a = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1700000000,"MsgType":"text","Content":"a longer first message","MsgId":1}"#;
+        let b = r#"{"ToUserName":"gh_2","FromUserName":"o2","CreateTime":1700000001,"MsgType":"text","Content":"b","MsgId":2}"#;
+        let input = format!("{a}\n{b}\n");
+        let mut opts = Options::default();
+        opts.scan.lane = true;
+        let mut an = Analyzer::new(input.as_bytes(), "t", opts);
+        let first = an.next_report().expect("in memory").expect("a report");
+        let first_doc = first.payload_tape.as_ref().map(|p| Arc::as_ptr(&p.doc));
+        assert_eq!(
+            first.payload_tape.as_ref().map(|p| &p.doc.text[..]),
+            Some(a)
+        );
+        an.recycle(first);
+        let second = an.next_report().expect("in memory").expect("a report");
+        let tape = second.payload_tape.as_ref().expect("on the lane");
+        assert_eq!(Some(Arc::as_ptr(&tape.doc)), first_doc, "memory reused");
+        // Nothing of the longer first payload is left over.
+        assert_eq!(tape.doc.text, b);
+        assert_eq!((second.line, second.column), (2, 1));
+        let mut out = Vec::new();
+        tape.write_json(&mut out, false);
+        assert_eq!(out, b.as_bytes());
+        assert_eq!(second.type_id.as_deref(), Some("text"));
     }
 }

@@ -17,7 +17,7 @@ use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{pointer_push, Document, Embedding, Format, Node, Value};
 use crate::input::{Item, ScanOptions, Scanner};
-use crate::lane;
+use crate::lane::{self, Spares};
 use crate::parse::{json, xml, Limits};
 use crate::report::{Envelope, Report};
 use std::collections::VecDeque;
@@ -114,13 +114,19 @@ impl<R: Read> Analyzer<R> {
     }
 
     fn item(&mut self, item: Item) {
-        match analyze_item(item, &self.opts) {
-            // Mostly one report at a time: take the queue over rather than
-            // moving each (large) report into the one held.
-            Outcome::Reports(reports) if self.out.is_empty() => self.out = reports,
-            Outcome::Reports(reports) => self.out.extend(reports),
+        match analyze_item(item, &self.opts, &mut self.out, self.scanner.spares()) {
+            Outcome::Reports => {}
             Outcome::Skipped => self.skipped += 1,
             Outcome::NotPayload(doc, notes) => self.held = Some((doc, notes)),
+        }
+    }
+
+    /// Takes a report back once it has been used, so that the memory its
+    /// payload sits in can hold a later one (optional: a report not given back
+    /// is simply dropped).
+    pub fn recycle(&mut self, report: Report) {
+        if let Some(p) = report.payload_tape {
+            self.scanner.spares().give(p.doc);
         }
     }
 }
@@ -128,8 +134,9 @@ impl<R: Read> Analyzer<R> {
 /// What one framed item turned out to be. Working this out needs nothing but the
 /// item, so it can run on any thread (see [`run_parallel`]).
 pub(crate) enum Outcome {
-    /// The reports of its payloads (none for an empty `sync_msg` response).
-    Reports(VecDeque<Report>),
+    /// The reports of its payloads were appended (none for an empty `sync_msg`
+    /// response).
+    Reports,
     /// A line with no document.
     Skipped,
     /// A document that holds no payload: passed over, unless it turns out to be
@@ -137,16 +144,25 @@ pub(crate) enum Outcome {
     NotPayload(Document, Vec<Diagnostic>),
 }
 
-/// Detects, validates and unwraps what one framed item holds.
-pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
-    let mut out = VecDeque::new();
+/// Detects, validates and unwraps what one framed item holds, appending its
+/// reports to `out`. A tape document done with goes to `spares`.
+pub(crate) fn analyze_item(
+    item: Item,
+    opts: &Options,
+    out: &mut VecDeque<Report>,
+    spares: &mut Spares,
+) -> Outcome {
+    let before = out.len();
     match item {
         Item::Skipped => return Outcome::Skipped,
         Item::Tape(t) => {
-            return match lane::analyze(t, opts) {
-                Ok(reports) => Outcome::Reports(reports.into()),
-                Err(t) => analyze_item(t.into_item(opts.scan.limits), opts),
+            let outcome = if lane::analyze(&t, opts, out) {
+                Outcome::Reports
+            } else {
+                analyze_item(t.to_item(opts.scan.limits), opts, out, spares)
             };
+            spares.give(t);
+            return outcome;
         }
         Item::Broken(b) => out.push_back(Report::unidentified(
             b.source,
@@ -157,29 +173,29 @@ pub(crate) fn analyze_item(item: Item, opts: &Options) -> Outcome {
         )),
         Item::Doc(doc, notes) => {
             if detect::is_wechat(&doc.root) {
-                analyze_into(&mut out, doc, notes, opts);
-                return Outcome::Reports(out);
+                analyze_into(out, doc, notes, opts);
+                return Outcome::Reports;
             }
             if let Some(other) = crypto::other_scheme(&doc.root) {
                 out.push_back(unsupported(doc, notes, other));
-                return Outcome::Reports(out);
+                return Outcome::Reports;
             }
             if doc.format == Format::Json {
                 let mut found = Vec::new();
                 embedded(&doc, &doc.root, "", opts.scan.limits, &mut found);
                 for inner in found {
                     match inner {
-                        Ok(inner) => analyze_into(&mut out, inner, Vec::new(), opts),
+                        Ok(inner) => analyze_into(out, inner, Vec::new(), opts),
                         Err(broken) => out.push_back(broken),
                     }
                 }
             }
-            if out.is_empty() {
+            if out.len() == before {
                 return Outcome::NotPayload(doc, notes);
             }
         }
     }
-    Outcome::Reports(out)
+    Outcome::Reports
 }
 
 /// Reports for one payload object (several for a `sync_msg` response).

@@ -209,6 +209,7 @@ pub fn for_each_rendered(
                 Ok(Some(r)) => {
                     let before = acc.out.len();
                     work(&r, &mut acc);
+                    an.recycle(r);
                     summary.merge(&std::mem::take(&mut acc.summary));
                     let for_stderr = !acc.errors.is_empty() || acc.failed;
                     if for_stderr && before > 0 {

@@ -529,6 +529,7 @@ fn pass(
                     require_platform(&mut r, ctx.allowed);
                 }
                 collector.add(&r);
+                an.recycle(r);
             }
             Ok(None) => break an.skipped(),
             Err(e) => {

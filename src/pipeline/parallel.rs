@@ -25,6 +25,7 @@ use super::{analyze_item, unrecognized, Options, Outcome};
 use crate::diag::Diagnostic;
 use crate::doc::Document;
 use crate::input::{Buffered, Item, Scanner};
+use crate::lane::Spares;
 use crate::report::Report;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read};
@@ -402,11 +403,18 @@ fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
         };
         let mut items = 0;
         let mut end = Ok(false);
+        let mut reports = VecDeque::new();
         while items < 256 {
             match scanner.next_item() {
                 Ok(Some(item)) => {
                     items += 1;
-                    take_item(item, opts, &mut done, work);
+                    take_item(
+                        item,
+                        opts,
+                        &mut done,
+                        (&mut reports, scanner.spares()),
+                        work,
+                    );
                 }
                 Ok(None) => {
                     end = Ok(true);
@@ -437,15 +445,24 @@ fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
 }
 
 /// One framed item: analysed, its reports through `work`, counted.
-fn take_item<T>(item: Item, opts: &Options, done: &mut Done<T>, work: &impl Fn(&Report, &mut T)) {
+fn take_item<T>(
+    item: Item,
+    opts: &Options,
+    done: &mut Done<T>,
+    (reports, spares): (&mut VecDeque<Report>, &mut Spares),
+    work: &impl Fn(&Report, &mut T),
+) {
     done.items += 1;
     if done.trailing.take().is_some() {
         done.skipped += 1;
     }
-    match analyze_item(item, opts) {
-        Outcome::Reports(reports) => {
-            for r in &reports {
-                work(r, &mut done.acc);
+    match analyze_item(item, opts, reports, spares) {
+        Outcome::Reports => {
+            for r in reports.drain(..) {
+                work(&r, &mut done.acc);
+                if let Some(p) = r.payload_tape {
+                    spares.give(p.doc);
+                }
             }
         }
         Outcome::Skipped => done.skipped += 1,
@@ -461,9 +478,10 @@ fn scan_items<B: Buffered, T>(
     done: &mut Done<T>,
     work: &impl Fn(&Report, &mut T),
 ) -> (bool, u64, bool) {
+    let mut reports = VecDeque::new();
     // A chunk is in memory: reading it cannot fail.
     while let Ok(Some(item)) = scanner.next_item() {
-        take_item(item, opts, done, work);
+        take_item(item, opts, done, (&mut reports, scanner.spares()), work);
     }
     let (docs, other_text) = scanner.doc_counts();
     (scanner.ended_clean(), docs, other_text)

@@ -80,6 +80,15 @@ impl Tape {
     /// allowed); returns the tape and the offset just past the value, or `None`
     /// when the full parser has to look at it.
     pub fn read(text: &str, limits: Limits) -> Option<(Tape, usize)> {
+        let mut tape = Tape::default();
+        let used = tape.read_into(text, limits)?;
+        Some((tape, used))
+    }
+
+    /// [`Tape::read`] into this tape, replacing what it held and keeping its
+    /// allocation: a reader of many documents allocates for the first only.
+    /// Returns the offset just past the value.
+    pub fn read_into(&mut self, text: &str, limits: Limits) -> Option<usize> {
         // Every offset then fits an entry's `u32` as it is.
         if text.len() >= NONE as usize {
             return None;
@@ -88,18 +97,22 @@ impl Tape {
         // bytes per value, so this rarely regrows; capped so a long line does
         // not reserve more than it is likely to use.
         let capacity = (text.len() / 16 + 2).min(1024);
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.clear();
+        entries.reserve(capacity);
         let mut r = Reader {
             b: text.as_bytes(),
             i: 0,
-            entries: Vec::with_capacity(capacity),
+            entries,
             open: NONE,
             in_object: false,
             depth: 0,
             fields: 0,
             limits,
         };
-        let used = r.document()?;
-        Some((Tape { entries: r.entries }, used))
+        let used = r.document();
+        self.entries = r.entries;
+        used
     }
 
     /// The root value.

@@ -19,12 +19,22 @@ impl Tape {
     /// tape and the offset just past `</xml>`, or `None` when the full reader has
     /// to look at it.
     pub fn read_xml(text: &str, limits: Limits) -> Option<(Tape, usize)> {
+        let mut tape = Tape::default();
+        let used = tape.read_xml_into(text, limits)?;
+        Some((tape, used))
+    }
+
+    /// [`Tape::read_xml`] into this tape, replacing what it held and keeping its
+    /// allocation. Returns the offset just past `</xml>`.
+    pub fn read_xml_into(&mut self, text: &str, limits: Limits) -> Option<usize> {
         let b = text.as_bytes();
         if !b.starts_with(b"<xml>") || limits.max_depth == 0 {
             return None;
         }
+        let entries = &mut self.entries;
+        entries.clear();
         // Leaves take 30 bytes or more; most documents fit the minimum.
-        let mut entries = Vec::with_capacity((b.len() / 24 + 2).clamp(16, 1024));
+        entries.reserve((b.len() / 24 + 2).clamp(16, 1024));
         entries.push(Entry {
             kind: Kind::Object,
             pos: 0,
@@ -81,7 +91,7 @@ impl Tape {
         if let Some(root) = entries.first_mut() {
             root.end = off(i);
         }
-        Some((Tape { entries }, i))
+        Some(i)
     }
 }
 
