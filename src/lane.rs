@@ -274,47 +274,83 @@ fn payload_report(
 }
 
 impl TapeDoc {
-    /// The text of the value at tape entry `index` when it is the document's
-    /// root and already is the compact JSON [`write_view`] would write: JSON
-    /// without whitespace between tokens, whose strings and keys need no
-    /// escaping. Most JSON lines are, and copying them costs far less than
-    /// writing them out value by value.
+    /// Appends the value at tape entry `index` as the compact JSON
+    /// [`write_view`] writes, copying the document's text wherever it already is
+    /// that JSON; false, with nothing appended, when the text is not compact
+    /// (whitespace between its tokens). Most JSON lines are compact, and copying
+    /// them costs far less than writing them out value by value: only strings
+    /// written differently (escapes decoded and written again, characters
+    /// escaped for the terminal) are written one by one.
     ///
     /// [`write_view`]: crate::render::json_out::write_view
-    pub fn verbatim(&self, index: usize) -> Option<&str> {
+    pub fn write_compact(&self, index: usize, out: &mut Vec<u8>) -> bool {
         let entries = &self.tape.entries;
-        let root = entries.first()?;
-        if self.format != Format::Json || index != 0 || root.next as usize != entries.len() {
-            return None;
-        }
-        let copied = |plain: bool, start: u32, end: u32| {
-            let raw = self.text.get(start as usize..end as usize)?;
-            (plain || json_out::copies_verbatim(raw.as_bytes())).then_some(raw.len() + 2)
+        let Some(top) = entries.get(index) else {
+            return false;
         };
-        // Each byte of the root's text belongs to a token (a string with its
-        // quotes, a number, a literal, a bracket), a colon, a comma, or whitespace:
-        // the text is compact exactly when its length is the sum of the others.
-        // A comma follows each member or item but the last of its container...
-        let mut length = entries.len() - 1;
-        for (i, e) in entries.iter().enumerate() {
-            if e.key_pos != u32::MAX {
-                length += copied(e.key_plain, e.key_start, e.key_end)? + 1;
+        let Some(values) = entries.get(index..top.next as usize) else {
+            return false;
+        };
+        let (from, to) = (top.pos as usize, top.end as usize);
+        if self.format != Format::Json || self.text.get(from..to).is_none() {
+            return false;
+        }
+        let before = out.len();
+        let text = self.text.as_bytes();
+        // Each byte of the value's text belongs to a token (a string with its
+        // quotes, a number, a literal, a bracket), a colon, a comma, or
+        // whitespace: the text is compact exactly when its length is the sum of
+        // the others. A comma follows each member or item but the last of its
+        // container...
+        let mut length = values.len() - 1;
+        // The text not yet copied starts here.
+        let mut copied = from;
+        let mut rewrite =
+            |at: usize, after: usize, out: &mut Vec<u8>, write: &dyn Fn(&mut Vec<u8>)| {
+                out.extend_from_slice(text.get(copied..at).unwrap_or_default());
+                write(out);
+                copied = after;
+            };
+        for (i, e) in values.iter().enumerate() {
+            let (start, end) = (e.start as usize, e.end as usize);
+            // The value's own key belongs to its parent.
+            if i > 0 && e.key_pos != u32::MAX {
+                let (ks, ke) = (e.key_start as usize, e.key_end as usize);
+                length += ke.saturating_sub(ks) + 3;
+                let key = self.text.get(ks..ke).unwrap_or_default();
+                if !e.key_plain && !json_out::copies_verbatim(key.as_bytes()) {
+                    rewrite(e.key_pos as usize, ke + 1, out, &|o| {
+                        json_out::write_string(o, key)
+                    });
+                }
             }
             length += match e.kind {
-                Kind::Str => copied(e.plain, e.start, e.end)?,
-                Kind::StrEsc => return None,
+                Kind::Str | Kind::StrEsc => {
+                    let raw = text.get(start..end).unwrap_or_default();
+                    if e.kind == Kind::StrEsc || !(e.plain || json_out::copies_verbatim(raw)) {
+                        let v = self.tape.view(&self.text, index + i);
+                        rewrite(e.pos as usize, end + 1, out, &|o| {
+                            json_out::write_view(o, v, false)
+                        });
+                    }
+                    raw.len() + 2
+                }
                 Kind::Object | Kind::Array => {
                     // ...so a non-empty container has one comma fewer than children.
-                    if e.next as usize > i + 1 {
+                    if e.next as usize > index + i + 1 {
                         length -= 1;
                     }
                     2
                 }
-                _ => e.end.checked_sub(e.pos)? as usize,
+                _ => end.saturating_sub(e.pos as usize),
             };
         }
-        let text = self.text.get(root.pos as usize..root.end as usize)?;
-        (text.len() == length).then_some(text)
+        if to - from != length {
+            out.truncate(before);
+            return false;
+        }
+        out.extend_from_slice(text.get(copied..to).unwrap_or_default());
+        true
     }
 
     /// Line and column of a byte offset of the document.
@@ -709,42 +745,57 @@ mod tests {
     }
 
     #[test]
-    fn compact_json_is_copied_only_when_writing_it_would_give_the_same_bytes() {
-        let copied = [
+    fn compact_json_is_copied_where_writing_it_would_give_the_same_bytes() {
+        // Compact text: written as `write_view` writes it, each value of it too.
+        let compact = [
             r#"{"MsgType":"text","Content":"a b, c: {d}","n":-1.5e3,"t":true,"z":null}"#,
             r#"{"a":[],"b":{},"c":[1,[2,{}],{"d":"中文"}]}"#,
             r#"{}"#,
-            r#"{"k":"\u4e2d"}"#,
+            r#"{"k":"\u4e2d","l":"\/","m":"\u0022\"\\","n":[{"o":"\uD83D\uDE00x"}]}"#,
+            "{\"a\":\"\u{7f}\",\"b\":\"\u{85}x\u{2028}\",\"\u{202e}\":1,\"c\":\"\\u202e\"}",
+            r#"{"errcode":0,"msg_list":[{"msgtype":"text","text":{"content":"\u5728"}},{"x":"y"}]}"#,
         ];
-        let rewritten = [
+        for text in compact {
+            let d = doc(text);
+            for v in d.tape.root(&d.text).subtree() {
+                if !matches!(v.kind(), Kind::Object | Kind::Array) {
+                    continue;
+                }
+                let mut copied = b"before ".to_vec();
+                assert!(
+                    d.write_compact(v.index(), &mut copied),
+                    "{text} at {}",
+                    v.index()
+                );
+                let mut written = b"before ".to_vec();
+                json_out::write_view(&mut written, v, false);
+                assert_eq!(
+                    String::from_utf8(copied).expect("UTF-8"),
+                    String::from_utf8(written).expect("UTF-8"),
+                    "{text} at {}",
+                    v.index()
+                );
+            }
+        }
+        // Text as it stands, escapes decoded or not: the very same bytes.
+        for text in compact.iter().take(3) {
+            let mut out = Vec::new();
+            assert!(doc(text).write_compact(0, &mut out));
+            assert_eq!(out, text.as_bytes());
+        }
+        // Whitespace between tokens: nothing is written.
+        for text in [
             r#"{ "a":1}"#,
             r#"{"a" :1}"#,
             r#"{"a": 1}"#,
             r#"{"a":1 }"#,
             r#"{"a":[1, 2]}"#,
             r#"{"a":[ ]}"#,
-            r#"{"a":"\/"}"#,
-            "{\"a\":\"\u{7f}\"}",
-            "{\"a\":\"\u{85}\"}",
-            "{\"a\":\"\u{2028}\"}",
-            "{\"\u{202e}\":1}",
-        ];
-        for text in copied.iter().take(3) {
-            let d = doc(text);
-            assert_eq!(d.verbatim(0), Some(*text), "{text}");
-            assert_eq!(written(&d), *text);
-        }
-        // Only a whole document is copied, not a value inside it.
-        let d = doc(copied[1]);
-        let inner = d.tape.root(&d.text).children().nth(1).expect("a member");
-        assert_eq!(d.verbatim(inner.index()), None);
-        // Escapes are decoded and written again, so never copied.
-        let d = doc(copied[3]);
-        assert_eq!(d.verbatim(0), None);
-        for text in rewritten {
-            let d = doc(text);
-            assert_eq!(d.verbatim(0), None, "{text}");
-            assert_ne!(written(&d), text);
+            r#"{"a":"\u00e9", "b":1}"#,
+        ] {
+            let mut out = b"kept".to_vec();
+            assert!(!doc(text).write_compact(0, &mut out), "{text}");
+            assert_eq!(out, b"kept");
         }
     }
 

@@ -77,14 +77,14 @@ impl TapePayload {
     }
 
     /// Appends the payload as JSON, exactly as [`write_json`] writes the tree the
-    /// full parser builds. A compact line that already is that JSON is copied.
+    /// full parser builds. Compact output is copied from the text where it can be
+    /// ([`TapeDoc::write_compact`]).
     ///
     /// [`write_json`]: crate::render::json_out::write_json
     pub fn write_json(&self, out: &mut Vec<u8>, pretty: bool) {
-        // Only compact output can be a copy: pretty output does not ask.
-        match (!pretty).then(|| self.doc.verbatim(self.root)).flatten() {
-            Some(text) => out.extend_from_slice(text.as_bytes()),
-            None => json_out::write_view(out, self.view(), pretty),
+        // Pretty output is never a copy: it does not ask.
+        if pretty || !self.doc.write_compact(self.root, out) {
+            json_out::write_view(out, self.view(), pretty);
         }
     }
 }

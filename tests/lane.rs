@@ -37,6 +37,8 @@ fn run(input: &[u8], lane: bool, platforms: &[catalog::PlatformId]) -> (String, 
         }
         out.push(b'\n');
         pretty::write_report(&mut out, &r, &popts).expect("writing to a Vec");
+        // The next payload is read into this one's memory.
+        an.recycle(r);
     }
     (
         String::from_utf8(out).expect("reports are UTF-8"),

@@ -29,6 +29,7 @@ fn run(data: &[u8], lane: bool) -> (Vec<u8>, u64) {
             (None, None) => {}
         }
         pretty::write_report(&mut out, &r, &popts).expect("writing to a Vec");
+        an.recycle(r);
     }
     (out, an.skipped())
 }
