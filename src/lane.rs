@@ -718,12 +718,6 @@ mod tests {
         }
     }
 
-    fn written(d: &TapeDoc) -> String {
-        let mut out = Vec::new();
-        json_out::write_view(&mut out, d.tape.root(&d.text), false);
-        String::from_utf8(out).expect("JSON output is UTF-8")
-    }
-
     #[test]
     fn integer_ranges_match_the_validators_limits() {
         use Verdict::{Clean, Flawed};
