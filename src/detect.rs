@@ -26,7 +26,7 @@ pub struct Discriminator {
     pub envelope: Option<Envelope>,
     /// The catalogue's candidate types for `id` and `disc`, as
     /// [`catalog::candidate_rules`] gives them (none for an unknown id).
-    pub rules: &'static [(&'static TypeDef, usize)],
+    pub rules: &'static [catalog::Candidate],
 }
 
 impl Discriminator {
@@ -396,7 +396,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     let types: Vec<&'static TypeDef> = d
         .rules
         .iter()
-        .map(|&(t, _)| t)
+        .map(|c| c.td)
         .filter(|t| allowed(t.platform))
         .collect();
     let typed_for = |td: &'static TypeDef| {

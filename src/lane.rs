@@ -12,7 +12,7 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
+use crate::catalog::{Candidate, Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
@@ -196,20 +196,31 @@ fn payload_report(
     let rules = d.rules;
     // One verdict per distinct set of rules (see `catalog::candidate_rules`).
     let mut verdicts = [Verdict::Unsure; 8];
+    // The fields each checked candidate found, as bits of their positions.
+    let mut seens = [None; 8];
     if rules.len() > verdicts.len() {
         return None;
     }
     // The clean candidates, as bits of their index in `rules`.
     let mut tied = 0u8;
-    for (i, &(td, same)) in rules.iter().enumerate() {
-        if !allowed(td.platform) {
+    for (i, c) in rules.iter().enumerate() {
+        if !allowed(c.td.platform) {
             continue;
         }
-        let v = match verdicts.get(same) {
-            Some(&v) if same < i => v,
-            _ => verdict(root, td),
+        // An earlier verdict that answers for this candidate too, or a check.
+        let (v, seen) = match verdicts.get(c.same) {
+            Some(&v) if c.same < i => (v, seens.get(c.same).copied().flatten()),
+            _ => match implied_by_clean(c, &verdicts, &seens) {
+                Some(true) => (Verdict::Clean, None),
+                Some(false) => (Verdict::Flawed, None),
+                None => {
+                    let mut seen = 0;
+                    (object(root, c.td.fields, true, &mut seen), Some(seen))
+                }
+            },
         };
         verdicts[i] = v;
+        seens[i] = seen;
         match v {
             Verdict::Clean => tied |= 1 << i,
             Verdict::Flawed => {}
@@ -221,13 +232,13 @@ fn payload_report(
             .iter()
             .enumerate()
             .filter(move |&(i, _)| bits & (1 << i) != 0)
-            .map(|(_, &(td, _))| td)
+            .map(|(_, c)| c.td)
     };
     // Platform markers settle a tie, as in `detect::detect`.
     if !tied.is_power_of_two() {
         let mut marked = 0u8;
-        for (i, &(td, _)) in rules.iter().enumerate() {
-            let markers = td.platform.platform().markers;
+        for (i, c) in rules.iter().enumerate() {
+            let markers = c.td.platform.platform().markers;
             if tied & (1 << i) != 0 && root.children().any(|m| markers.contains(&m.key())) {
                 marked |= 1 << i;
             }
@@ -414,13 +425,31 @@ impl TapeDoc {
     }
 }
 
-/// What validating `root` against `td` would find, as far as the lane can tell.
-pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
-    object(root, td.fields, true)
+/// Candidate `c`'s verdict as an earlier clean candidate's tells it (see
+/// [`crate::catalog::Implied`]), when one does. Only checked candidates are asked:
+/// `seens` holds the fields each of them found.
+fn implied_by_clean(c: &Candidate, verdicts: &[Verdict], seens: &[Option<u64>]) -> Option<bool> {
+    c.after.iter().enumerate().find_map(|(j, rel)| {
+        match (verdicts.get(j), seens.get(j).copied().flatten(), rel) {
+            (Some(Verdict::Clean), Some(seen), Some(rel)) => rel.verdict(seen),
+            _ => None,
+        }
+    })
 }
 
-/// Mirrors `Validator::object`: duplicates, each member, unknown and missing fields.
-fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> Verdict {
+/// What validating `root` against `td` would find, as far as the lane can tell.
+pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
+    object(root, td.fields, true, &mut 0)
+}
+
+/// Mirrors `Validator::object`: duplicates, each member, unknown and missing
+/// fields. `seen` gets the fields found, as bits of their positions in `groups`.
+fn object(
+    obj: View<'_>,
+    groups: &[&'static [Field]],
+    report_unknown: bool,
+    seen_out: &mut u64,
+) -> Verdict {
     // Where unknown keys are flaws, a repeated key is either unknown or a field
     // seen twice, caught below; only an object of unknown keys needs the search.
     if !report_unknown && has_duplicates(obj) {
@@ -458,6 +487,7 @@ fn object(obj: View<'_>, groups: &[&'static [Field]], report_unknown: bool) -> V
             return v;
         }
     }
+    *seen_out = seen;
     let missing = groups
         .iter()
         .flat_map(|g| g.iter())
@@ -539,6 +569,7 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
             m,
             std::slice::from_ref(&field.children),
             !field.children.is_empty(),
+            &mut 0,
         ),
         (Ty::ObjectArray, Kind::Array) => m
             .children()
@@ -547,6 +578,7 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
                     item,
                     std::slice::from_ref(&field.children),
                     !field.children.is_empty(),
+                    &mut 0,
                 ),
                 _ => Verdict::Flawed,
             })
@@ -840,5 +872,104 @@ mod tests {
         tape.write_json(&mut out, false);
         assert_eq!(out, b.as_bytes());
         assert_eq!(second.type_id.as_deref(), Some("text"));
+    }
+
+    #[test]
+    fn a_clean_verdict_answers_for_later_candidates_only_as_checking_them_would() {
+        use crate::catalog::{all_types, lookup_id};
+        // Each type's sample, and the sample without each of its members in
+        // turn, as JSON: checked against every pair of candidates of its id.
+        // Pairs answered flawed, clean, and left to a check.
+        let mut answered = [0; 3];
+        for td in all_types() {
+            let Some((_, by_disc)) = lookup_id(td.id) else {
+                continue;
+            };
+            let sample = crate::sample::sample(td, Format::Json);
+            let mut texts = Vec::new();
+            let mut full = Vec::new();
+            json_out::write_json(&mut full, &sample, false);
+            texts.push(String::from_utf8(full).expect("UTF-8"));
+            for drop in 0..sample.members().len() {
+                let mut node = sample.clone();
+                if let crate::doc::Value::Object(members) = &mut node.value {
+                    members.remove(drop);
+                }
+                let mut out = Vec::new();
+                json_out::write_json(&mut out, &node, false);
+                texts.push(String::from_utf8(out).expect("UTF-8"));
+            }
+            for (_, group) in by_disc.iter() {
+                for text in &texts {
+                    let d = doc(text);
+                    let root = d.tape.root(&d.text);
+                    for (i, later) in group.iter().enumerate() {
+                        for (j, rel) in later.after.iter().enumerate() {
+                            let (Some(rel), Some(earlier)) = (rel, group.get(j)) else {
+                                continue;
+                            };
+                            let mut seen = 0;
+                            if object(root, earlier.td.fields, true, &mut seen) != Verdict::Clean {
+                                continue;
+                            }
+                            let direct = verdict(root, later.td);
+                            let implied = rel.verdict(seen);
+                            answered[implied.map_or(2, usize::from)] += 1;
+                            match implied {
+                                Some(true) => {
+                                    assert_eq!(direct, Verdict::Clean, "{text} {i} after {j}")
+                                }
+                                Some(false) => {
+                                    let Item::Doc(full, _) = d.to_item(Limits::default()) else {
+                                        panic!("{text} reads as a document");
+                                    };
+                                    let (errors, warnings) =
+                                        crate::validate::fit(&full, &full.root, later.td);
+                                    assert!(errors + warnings > 0, "{text} {i} after {j}");
+                                }
+                                None => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(answered[0] > 0 && answered[1] > 0, "{answered:?}");
+
+        // A bare `text`: a mini program's, an official account's or a relay's.
+        let (_, by_disc) = lookup_id("text").expect("a catalogue id");
+        let group = &by_disc
+            .iter()
+            .find(|(d, _)| *d == Disc::Pascal)
+            .expect("PascalCase text")
+            .1;
+        let of = |p: PlatformId| {
+            group
+                .iter()
+                .position(|c| c.td.platform == p)
+                .expect("a candidate")
+        };
+        let (mp, oa, relay) = (
+            of(PlatformId::Miniprogram),
+            of(PlatformId::OfficialAccount),
+            of(PlatformId::Devmode),
+        );
+        let base = r#""ToUserName":"gh_1","FromUserName":"o1","CreateTime":1700000000,"MsgType":"text","Content":"hi","MsgId":1"#;
+        for (extra, at_oa) in [("", Some(true)), (r#","BusinessId":7"#, None)] {
+            let d = doc(&format!("{{{base}{extra}}}"));
+            let root = d.tape.root(&d.text);
+            let mut seen = 0;
+            assert_eq!(
+                object(root, group[mp].td.fields, true, &mut seen),
+                Verdict::Clean
+            );
+            let implied = |later: usize| group[later].after[mp].map(|r| r.verdict(seen));
+            // Every official-account field it holds is checked alike: clean.
+            // A mini-program-only field (`BusinessId`) takes a check.
+            assert_eq!(implied(oa), Some(at_oa), "{extra}");
+            // The relay requires fields a mini program payload never holds.
+            assert_eq!(implied(relay), Some(Some(false)), "{extra}");
+            assert_eq!(verdict(root, group[relay].td), Verdict::Flawed);
+        }
     }
 }

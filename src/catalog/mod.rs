@@ -477,18 +477,59 @@ pub fn find(platform: PlatformId, id: &str) -> Option<&'static TypeDef> {
     platform.platform().types.iter().find(|t| t.id == id)
 }
 
-/// Every type (any platform) with this id and discriminator style, each with
-/// the position of the first candidate whose fields a JSON payload is checked
-/// against identically (its own position when none before it is): a bare
-/// `text` is a mini program's or an official account's by the same rules, so
-/// one check answers for both.
-pub fn candidate_rules(id: &str, disc: Disc) -> &'static [(&'static TypeDef, usize)] {
+/// Every type (any platform) with this id and discriminator style, with what
+/// the check of an earlier one tells about it (see [`Candidate`]).
+pub fn candidate_rules(id: &str, disc: Disc) -> &'static [Candidate] {
     lookup_id(id).map_or(&[], |(_, by_disc)| rules_of(by_disc, disc))
 }
 
-/// The types of one id, by discriminator kind, each with the index of the
-/// first type of its group with the same JSON rules (see [`candidate_rules`]).
-pub type ByDisc = [(Disc, Vec<(&'static TypeDef, usize)>)];
+/// A type a payload may be, among the types of its id and discriminator kind,
+/// with what a check against an earlier one (by position) says about it. A
+/// bare `text` is a mini program's or an official account's (or a developer
+/// mode relay's): one check often answers for more than one of them.
+#[derive(Debug)]
+pub struct Candidate {
+    pub td: &'static TypeDef,
+    /// The first candidate whose fields check any payload exactly as this one's
+    /// do: its verdict is this one's (its own position when none before it is).
+    pub same: usize,
+    /// For each earlier candidate, what a payload its fields find nothing wrong
+    /// with is to this one's (`None`: a check is needed).
+    pub after: Vec<Option<Implied>>,
+}
+
+/// What a payload that an earlier candidate's fields find nothing wrong with
+/// is to a later candidate's, by which of the earlier fields it holds (bits of
+/// their positions among the earlier type's fields; such a payload holds no
+/// other). Built by [`implied`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Implied {
+    /// The earlier fields the later type has too, checked alike.
+    pub alike: u64,
+    /// The earlier fields that are fields the later type requires.
+    pub required: u64,
+    /// The later type requires a field the earlier one does not have.
+    pub requires_other: bool,
+}
+
+impl Implied {
+    /// The later candidate's verdict on a payload clean for the earlier one that
+    /// holds the earlier fields `seen`: `Some(true)` clean (every field it holds
+    /// is checked alike, every required one is there), `Some(false)` flawed (a
+    /// required field is missing), `None` when that takes a check.
+    pub fn verdict(&self, seen: u64) -> Option<bool> {
+        if self.requires_other || seen & self.required != self.required {
+            Some(false)
+        } else if seen & !self.alike == 0 {
+            Some(true)
+        } else {
+            None
+        }
+    }
+}
+
+/// The types of one id, by discriminator kind (see [`Candidate`]).
+pub type ByDisc = [(Disc, Vec<Candidate>)];
 
 /// The catalogue's own copy of a type id, when some type has it, and the id's
 /// types: detection names most payloads' types without a `String` each, and
@@ -500,7 +541,7 @@ pub fn lookup_id(id: &str) -> Option<(&'static str, &'static ByDisc)> {
 }
 
 /// The candidates among an id's types for one discriminator kind.
-pub fn rules_of(by_disc: &'static ByDisc, disc: Disc) -> &'static [(&'static TypeDef, usize)] {
+pub fn rules_of(by_disc: &'static ByDisc, disc: Disc) -> &'static [Candidate] {
     by_disc
         .iter()
         .find(|(d, _)| *d == disc)
@@ -508,13 +549,8 @@ pub fn rules_of(by_disc: &'static ByDisc, disc: Disc) -> &'static [(&'static Typ
         .unwrap_or_default()
 }
 
-/// The catalogue's types grouped by id, then by discriminator kind, each with the
-/// index of the first type of its group with the same JSON rules.
-type IdIndex = HashMap<
-    &'static str,
-    Vec<(Disc, Vec<(&'static TypeDef, usize)>)>,
-    BuildHasherDefault<KeyHasher>,
->;
+/// The catalogue's types grouped by id, then by discriminator kind.
+type IdIndex = HashMap<&'static str, Vec<(Disc, Vec<Candidate>)>, BuildHasherDefault<KeyHasher>>;
 
 fn id_index() -> &'static IdIndex {
     // Built once: detection asks this for every payload. Keyed by id (a `str`
@@ -534,9 +570,10 @@ fn id_index() -> &'static IdIndex {
             if let Some((_, group)) = by_disc.get_mut(at) {
                 let same = group
                     .iter()
-                    .position(|&(u, _)| same_json_rules(t.all_fields(), u.all_fields()))
+                    .position(|u| same_json_rules(t.all_fields(), u.td.all_fields()))
                     .unwrap_or(group.len());
-                group.push((t, same));
+                let after = group.iter().map(|u| implied(u.td, t)).collect();
+                group.push(Candidate { td: t, same, after });
             }
         }
         m
@@ -558,8 +595,50 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// True when two field lists check any JSON value alike: same names in the same
-/// order, types, requirement, codes, variants and nested fields.
+/// What a payload that `a`'s fields find nothing wrong with is to `b`'s, as the
+/// fast lane checks payloads ([`crate::lane`]): such a payload holds only
+/// fields of `a`, each of them checked alike by `b` when `b` has it (same
+/// type, XML form, codes and nested fields: what a clean verdict rests on).
+/// `None` when the lane's bit set cannot hold the fields of either, or `b`
+/// names a field twice.
+pub(crate) fn implied(a: &TypeDef, b: &TypeDef) -> Option<Implied> {
+    let names: Vec<&str> = b.all_fields().map(|f| f.name).collect();
+    let once = names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| !names[..i].contains(n));
+    if !once || names.len() > 64 || a.all_fields().count() > 64 {
+        return None;
+    }
+    let mut out = Implied {
+        alike: 0,
+        required: 0,
+        requires_other: false,
+    };
+    for (i, x) in a.all_fields().enumerate() {
+        let Some(y) = b.field(x.name) else {
+            continue;
+        };
+        if x.ty == y.ty
+            && x.xml == y.xml
+            && x.codes.len() == y.codes.len()
+            && x.codes.iter().zip(y.codes).all(|(c, d)| c.value == d.value)
+            && same_json_rules(x.children.iter(), y.children.iter())
+        {
+            out.alike |= 1 << i;
+        }
+        if y.req == Req::Always {
+            out.required |= 1 << i;
+        }
+    }
+    out.requires_other = b
+        .all_fields()
+        .any(|y| y.req == Req::Always && a.field(y.name).is_none());
+    Some(out)
+}
+
+/// True when two field lists check any value alike: same names in the same
+/// order, types, requirement, XML form, codes, variants and nested fields.
 fn same_json_rules<'a>(
     a: impl Iterator<Item = &'a Field>,
     b: impl Iterator<Item = &'a Field>,
@@ -570,6 +649,7 @@ fn same_json_rules<'a>(
             x.name == y.name
                 && x.ty == y.ty
                 && x.req == y.req
+                && x.xml == y.xml
                 && x.any_text == y.any_text
                 && x.variants == y.variants
                 && x.codes.len() == y.codes.len()
