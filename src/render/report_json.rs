@@ -18,22 +18,22 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
     out.extend_from_slice(b",\"column\":");
     number(out, r.column);
     out.extend_from_slice(b",\"format\":");
-    string(out, r.format.as_str());
+    name(out, r.format.as_str());
     out.extend_from_slice(b",\"platform\":");
-    opt_string(out, r.platform.map(|p| p.as_str()));
+    opt_name(out, r.platform.map(|p| p.as_str()));
     out.extend_from_slice(b",\"candidates\":[");
     for (i, p) in r.candidates.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        string(out, p.as_str());
+        name(out, p.as_str());
     }
     out.extend_from_slice(b"],\"type\":");
     opt_string(out, r.type_id.as_deref());
     out.extend_from_slice(b",\"valid\":");
     out.extend_from_slice(if r.valid() { b"true" } else { b"false" });
     out.extend_from_slice(b",\"envelope\":");
-    opt_string(out, r.envelope.map(|e| e.as_str()));
+    opt_name(out, r.envelope.map(|e| e.as_str()));
     out.extend_from_slice(b",\"embedded_in\":");
     opt_string(
         out,
@@ -61,9 +61,9 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
 /// One diagnostic as a JSON object.
 pub fn diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
     out.extend_from_slice(b"{\"severity\":");
-    string(out, d.severity.as_str());
+    name(out, d.severity.as_str());
     out.extend_from_slice(b",\"code\":");
-    string(out, d.code.as_str());
+    name(out, d.code.as_str());
     out.extend_from_slice(b",\"message\":");
     string(out, &d.message);
     out.extend_from_slice(b",\"field\":");
@@ -95,6 +95,24 @@ fn string(out: &mut Vec<u8>, s: &str) {
     super::json_out::write_string(out, s);
 }
 
+/// A name from one of wxmsg's own closed lists (formats, platforms, envelopes,
+/// severities, codes): plain ASCII by construction, so it is quoted as it is,
+/// without the look at each byte a payload's text gets. A test holds every
+/// such name to that.
+fn name(out: &mut Vec<u8>, s: &'static str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+fn opt_name(out: &mut Vec<u8>, s: Option<&'static str>) {
+    match s {
+        Some(s) => name(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => string(out, s),
@@ -110,6 +128,41 @@ mod tests {
     use crate::doc::{Document, Format};
     use crate::parse::{json, Limits};
     use std::sync::Arc;
+
+    #[test]
+    fn names_from_closed_lists_need_no_escaping() {
+        use crate::report::Envelope;
+        let names = [Format::Json, Format::Xml]
+            .iter()
+            .map(|f| f.as_str())
+            .chain(PlatformId::ALL.iter().map(|p| p.as_str()))
+            .chain(
+                [
+                    Envelope::Push,
+                    Envelope::Reply,
+                    Envelope::Compat,
+                    Envelope::SyncMsg,
+                ]
+                .iter()
+                .map(|e| e.as_str()),
+            )
+            .chain(
+                [
+                    crate::diag::Severity::Error,
+                    crate::diag::Severity::Warning,
+                    crate::diag::Severity::Info,
+                ]
+                .iter()
+                .map(|s| s.as_str()),
+            )
+            .chain(Code::ALL.iter().map(|c| c.as_str()));
+        for n in names {
+            let (mut quoted, mut escaped) = (Vec::new(), Vec::new());
+            name(&mut quoted, n);
+            string(&mut escaped, n);
+            assert_eq!(quoted, escaped, "{n}");
+        }
+    }
 
     fn report(text: &str) -> Report {
         let (root, _) =
