@@ -16,6 +16,7 @@ use crate::tape::{Kind, View};
 use crate::typing;
 use crate::validate;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Mutex;
 
 /// The type discriminator found in a document.
@@ -545,18 +546,35 @@ pub(crate) fn ambiguous_message(id: &TypeId, candidates: Platforms) -> Cow<'stat
     /// platform bits: at most one per catalogue type id and set of platforms,
     /// so the strings kept for the run are few and bounded.
     static MADE: Mutex<Vec<(usize, Platforms, &'static str)>> = Mutex::new(Vec::new());
+    thread_local! {
+        /// This thread's copy of what it has taken from `MADE`: threads
+        /// reading one input in parallel do not queue for the lock.
+        static SEEN: RefCell<Vec<(usize, Platforms, &'static str)>> = const { RefCell::new(Vec::new()) };
+    }
     let Cow::Borrowed(id) = id else {
         return Cow::Owned(build_ambiguous_message(id, candidates));
     };
     let at = id.as_ptr() as usize;
+    let find = |made: &[(usize, Platforms, &'static str)]| {
+        made.iter()
+            .find(|e| e.0 == at && e.1 == candidates)
+            .map(|e| e.2)
+    };
+    if let Some(m) = SEEN.with_borrow(|seen| find(seen)) {
+        return Cow::Borrowed(m);
+    }
     let Ok(mut made) = MADE.lock() else {
         return Cow::Owned(build_ambiguous_message(id, candidates));
     };
-    if let Some(&(_, _, m)) = made.iter().find(|e| e.0 == at && e.1 == candidates) {
-        return Cow::Borrowed(m);
-    }
-    let m: &'static str = build_ambiguous_message(id, candidates).leak();
-    made.push((at, candidates, m));
+    let m = match find(&made) {
+        Some(m) => m,
+        None => {
+            let m: &'static str = build_ambiguous_message(id, candidates).leak();
+            made.push((at, candidates, m));
+            m
+        }
+    };
+    SEEN.with_borrow_mut(|seen| seen.push((at, candidates, m)));
     Cow::Borrowed(m)
 }
 
@@ -625,6 +643,16 @@ mod tests {
             "`text` fits miniprogram and official-account equally; pass --platform to choose"
         );
         assert!(matches!((&a, &b), (Cow::Borrowed(x), Cow::Borrowed(y)) if std::ptr::eq(*x, *y)));
+        // Other threads share it too (each keeps its own list of those it used).
+        let other = std::thread::spawn(move || ambiguous_message(&id, both))
+            .join()
+            .expect("the thread runs");
+        assert!(
+            matches!((&a, &other), (Cow::Borrowed(x), Cow::Borrowed(y)) if std::ptr::eq(*x, *y))
+        );
+        let id = catalog::lookup_id("text")
+            .map(|(id, _)| Cow::Borrowed(id))
+            .unwrap();
         // Another set of platforms is another message.
         let three: Platforms = [
             PlatformId::Miniprogram,
