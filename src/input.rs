@@ -778,7 +778,7 @@ impl<B: Buffered> Scanner<B> {
         &mut self.spares
     }
 
-    /// [`Scanner::fast_json`] for flat WeChat XML on one line, for the lane: no
+    /// [`Scanner::fast_json`] for WeChat XML on one line, for the lane: no
     /// structural scan first. Anything it cannot read goes the usual way.
     fn fast_xml(&mut self, c: usize) -> bool {
         if !self.opts.lane || self.declared.is_some() || self.doctype {

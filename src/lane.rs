@@ -52,7 +52,7 @@ impl Verdict {
 #[derive(Debug)]
 pub struct TapeDoc {
     pub source: Arc<str>,
-    /// JSON, or flat WeChat XML.
+    /// JSON, or WeChat XML of the shape `tape::xml` reads.
     pub format: Format,
     /// The document's own text.
     pub text: String,
@@ -596,15 +596,30 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
     }
 }
 
-/// Mirrors `Validator::xml_value` for the leaves a flat XML tape holds (CDATA
-/// text, bare text or number, empty). Fields the typing pass would change
-/// (booleans, arrays, objects) are left to the full pipeline.
+/// Mirrors `Validator::xml_value` for what an XML tape holds: leaves (CDATA
+/// text, bare text or number, empty), objects of child elements and arrays of
+/// `<item>` objects. Fields the typing pass would change (booleans, a single
+/// element where an array belongs, an `<item>` list where an object does) are
+/// left to the full pipeline.
 fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
     let numeric = matches!(
         field.ty,
         Ty::Integer | Ty::Id64 | Ty::Timestamp | Ty::Number
     );
+    let known = std::slice::from_ref(&field.children);
     match (field.ty, m.kind(), m.form()) {
+        // Child elements of an object whose fields the catalogue lists (typing
+        // would judge those of any other), and `<item>` objects of an array.
+        (Ty::Object, Kind::Object, XmlForm::Nested) if !field.children.is_empty() => {
+            object(m, known, true, &mut 0)
+        }
+        (Ty::ObjectArray, Kind::Array, XmlForm::Items) if !field.children.is_empty() => m
+            .children()
+            .map(|item| match (item.kind(), item.form()) {
+                (Kind::Object, XmlForm::Nested) => object(item, known, true, &mut 0),
+                _ => Verdict::Unsure,
+            })
+            .fold(Verdict::Clean, Verdict::and),
         (Ty::String, Kind::Null, _) => Verdict::Clean,
         (Ty::String, Kind::Str, _) => text(field, m),
         (Ty::String, Kind::Number, _) => {

@@ -127,33 +127,68 @@ fn every_xml_sample_reads_the_same_with_the_lane() {
     same_with_and_without_lane(logged.as_bytes());
 }
 
-/// A JSON object line written as flat XML, each scalar as CDATA, bare text or
-/// padded text as `style` picks (nested values are skipped).
+/// A JSON object line written as XML, each scalar as CDATA, bare text or
+/// padded text as `style` picks; objects as child elements, arrays as
+/// `<item>` lists or as repeated elements (also as `style` picks).
 fn as_xml(line: &str, style: usize) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line) else {
         return String::new();
     };
     let mut out = String::from("<xml>");
-    for (i, (k, v)) in map.iter().enumerate() {
-        let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Bool(b) => b.to_string(),
-            serde_json::Value::Null => {
-                out.push_str(&format!("<{k}/>"));
-                continue;
-            }
-            _ => continue,
-        };
-        let body = match (style >> (i % 8)) % 4 {
-            0 => format!("<![CDATA[{text}]]>"),
-            1 | 2 => text.replace('&', "&amp;").replace('<', "&lt;"),
-            _ => format!(" {} ", text.replace('&', "&amp;").replace('<', "&lt;")),
-        };
-        out.push_str(&format!("<{k}>{body}</{k}>"));
-    }
+    xml_members(&mut out, &map, style, 0);
     out.push_str("</xml>");
     out
+}
+
+fn xml_members(
+    out: &mut String,
+    map: &serde_json::Map<String, serde_json::Value>,
+    style: usize,
+    depth: usize,
+) {
+    for (i, (k, v)) in map.iter().enumerate() {
+        let style = style.rotate_right(i as u32 % 8);
+        match v {
+            serde_json::Value::Array(items) if style % 2 == 0 => {
+                for item in items {
+                    xml_element(out, k, item, style >> 1, depth);
+                }
+            }
+            _ => xml_element(out, k, v, style, depth),
+        }
+    }
+}
+
+fn xml_element(out: &mut String, k: &str, v: &serde_json::Value, style: usize, depth: usize) {
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Null => {
+            out.push_str(&format!("<{k}/>"));
+            return;
+        }
+        serde_json::Value::Object(map) => {
+            out.push_str(&format!("<{k}>"));
+            xml_members(out, map, style >> 2, depth + 1);
+            out.push_str(&format!("</{k}>"));
+            return;
+        }
+        serde_json::Value::Array(items) => {
+            out.push_str(&format!("<{k}>"));
+            for item in items {
+                xml_element(out, "item", item, style >> 2, depth + 1);
+            }
+            out.push_str(&format!("</{k}>"));
+            return;
+        }
+    };
+    let body = match style % 4 {
+        0 => format!("<![CDATA[{text}]]>"),
+        1 | 2 => text.replace('&', "&amp;").replace('<', "&lt;"),
+        _ => format!(" {} ", text.replace('&', "&amp;").replace('<', "&lt;")),
+    };
+    out.push_str(&format!("<{k}>{body}</{k}>"));
 }
 
 #[test]

@@ -1,13 +1,17 @@
-//! Flat WeChat XML onto a tape: `<xml>` holding leaf elements only.
+//! WeChat XML onto a tape: `<xml>` holding leaf elements and shallow containers.
 //!
 //! Nearly every WeChat push is one `<xml>` element whose children each hold one
-//! CDATA section, bare text, or nothing. That shape is read here without a
-//! general XML reader; anything else — nesting, attributes, entity references,
-//! comments, repeated names, odd characters — returns `None` and the document
-//! goes to [`crate::parse::xml`], which reads all of XML and explains its
-//! problems. Each leaf is entered as the full reader's tree would have it: CDATA
-//! as a string, bare text as a number when it is written canonically
-//! ([`is_canonical_number`]) and as a string otherwise, an empty element as null.
+//! CDATA section, bare text, or nothing; `news` replies and some events add a
+//! container or two (`<Articles><item>…</item></Articles>`). That shape is read
+//! here without a general XML reader; anything else — deeper nesting,
+//! attributes, entity references, comments, repeated names, text beside child
+//! elements, odd characters — returns `None` and the document goes to
+//! [`crate::parse::xml`], which reads all of XML and explains its problems.
+//! Everything is entered as the full reader's tree would have it: CDATA as a
+//! string, bare text as a number when it is written canonically
+//! ([`is_canonical_number`]) and as a string otherwise, an empty element as
+//! null, a container as an object of its children, or as an array when its
+//! children are all `<item>`s.
 
 use super::{is_ws, off, scan_string, Entry, Kind, Tape};
 use crate::catalog::key_hash_bytes;
@@ -15,9 +19,9 @@ use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
 
 impl Tape {
-    /// Reads a flat `<xml>…</xml>` document at the start of `text`; returns the
-    /// tape and the offset just past `</xml>`, or `None` when the full reader has
-    /// to look at it.
+    /// Reads an `<xml>…</xml>` document of the shape this module reads at the
+    /// start of `text`; returns the tape and the offset just past `</xml>`, or
+    /// `None` when the full reader has to look at it.
     pub fn read_xml(text: &str, limits: Limits) -> Option<(Tape, usize)> {
         let mut tape = Tape::default();
         let used = tape.read_xml_into(text, limits)?;
@@ -50,49 +54,139 @@ impl Tape {
             backslash: false,
             form: XmlForm::Nested,
         });
-        let mut i = 5;
-        // Two bits per name hash: a name whose bits are both set may repeat an
-        // earlier one (then compared in full); most documents never get there.
-        let (mut seen_a, mut seen_b) = (0u64, 0u64);
-        loop {
-            while b.get(i).is_some_and(|&c| is_ws(c)) {
-                i += 1;
-            }
-            let rest = b.get(i..)?;
-            if rest.starts_with(b"</xml>") {
-                i += 6;
-                break;
-            }
-            if rest.first() != Some(&b'<') || entries.len() > limits.max_fields {
-                return None;
-            }
-            let (entry, after) = leaf(text, i)?;
-            // A repeated name is gathered into an array by the full reader.
-            let h = entry.key_hash;
-            let (bit_a, bit_b) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
-            if seen_a & bit_a != 0
-                && seen_b & bit_b != 0
-                && entries
-                    .iter()
-                    .skip(1)
-                    .any(|e| e.key_hash == h && same_key(b, e, &entry))
-            {
-                return None;
-            }
-            seen_a |= bit_a;
-            seen_b |= bit_b;
-            entries.push(entry);
-            i = after;
-        }
+        let i = children(text, entries, 0, 5, b"xml", 1, limits)?;
         let count = off(entries.len());
-        for (n, e) in entries.iter_mut().enumerate() {
-            e.next = if n == 0 { count } else { off(n + 1) };
-        }
         if let Some(root) = entries.first_mut() {
+            root.next = count;
             root.end = off(i);
         }
         Some(i)
     }
+}
+
+/// How deep containers may nest below the root on the tape: `news` replies
+/// and event details need two (`<Articles><item>`); anything deeper goes to
+/// the full reader, which also enforces [`Limits::max_depth`].
+const MAX_NESTING: usize = 3;
+
+/// Reads the child elements of the container at entry `parent`, from `i` up to
+/// and past its closing `</name>`; returns the offset after it. Children are
+/// leaves, or containers of child elements themselves (not deeper than
+/// [`MAX_NESTING`]). A container whose children are all `<item>` is an array of
+/// them, as the full reader makes it; any other name repeated among siblings is
+/// gathered into an array by the full reader, so it is left to that.
+fn children(
+    text: &str,
+    entries: &mut Vec<Entry>,
+    parent: usize,
+    mut i: usize,
+    name: &[u8],
+    depth: usize,
+    limits: Limits,
+) -> Option<usize> {
+    let b = text.as_bytes();
+    // Two bits per name hash: a name whose bits are both set may repeat an
+    // earlier one (then compared in full); most documents never get there.
+    let (mut seen_a, mut seen_b) = (0u64, 0u64);
+    // The root is always the payload's object, even of `<item>`s: only a
+    // container below it can be an array.
+    let mut all_items = parent != 0;
+    let mut repeated = false;
+    loop {
+        while b.get(i).is_some_and(|&c| is_ws(c)) {
+            i += 1;
+        }
+        let rest = b.get(i..)?;
+        if rest.starts_with(b"</")
+            && rest.get(2..2 + name.len()) == Some(name)
+            && rest.get(2 + name.len()) == Some(&b'>')
+        {
+            i += 3 + name.len();
+            break;
+        }
+        if rest.first() != Some(&b'<') || entries.len() > limits.max_fields {
+            return None;
+        }
+        let at = entries.len();
+        let (entry, content) = start_tag(text, i)?;
+        let child_name = b.get(entry.key_start as usize..entry.key_end as usize)?;
+        // A second root inside the first is an error of the full reader's.
+        if child_name == b"xml" {
+            return None;
+        }
+        all_items &= child_name == b"item";
+        // A repeated name: compared in full only when both hash bits are set.
+        let h = entry.key_hash;
+        let (bit_a, bit_b) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
+        if seen_a & bit_a != 0 && seen_b & bit_b != 0 {
+            let mut k = parent + 1;
+            while let Some(e) = entries.get(k) {
+                repeated |= e.key_hash == h && same_key(b, e, &entry);
+                k = e.next as usize;
+            }
+        }
+        seen_a |= bit_a;
+        seen_b |= bit_b;
+        if repeated && !all_items {
+            return None;
+        }
+        i = match content {
+            Some(content) if is_container(b, content) => {
+                if depth > MAX_NESTING || depth >= limits.max_depth {
+                    return None;
+                }
+                entries.push(Entry {
+                    kind: Kind::Object,
+                    start: off(content),
+                    form: XmlForm::Nested,
+                    ..entry
+                });
+                let after = children(text, entries, at, content, child_name, depth + 1, limits)?;
+                if let Some(e) = entries.get_mut(at) {
+                    e.end = off(after);
+                }
+                after
+            }
+            _ => {
+                let (entry, after) = leaf(text, i, entry, content)?;
+                entries.push(entry);
+                after
+            }
+        };
+        let next = off(entries.len());
+        if let Some(e) = entries.get_mut(at) {
+            e.next = next;
+        }
+    }
+    if all_items && entries.len() > parent + 1 {
+        let mut k = parent + 1;
+        while let Some(e) = entries.get_mut(k) {
+            // Array items have no key.
+            e.key_pos = u32::MAX;
+            e.key_start = 0;
+            e.key_end = 0;
+            e.key_hash = 0;
+            e.key_plain = false;
+            k = e.next as usize;
+        }
+        if let Some(e) = entries.get_mut(parent) {
+            e.kind = Kind::Array;
+            e.form = XmlForm::Items;
+        }
+    }
+    Some(i)
+}
+
+/// True when the content of an element, from `content`, is child elements:
+/// after any whitespace, a start tag (not text, CDATA or the element's end).
+fn is_container(b: &[u8], content: usize) -> bool {
+    let mut k = content;
+    while b.get(k).is_some_and(|&c| is_ws(c)) {
+        k += 1;
+    }
+    b.get(k) == Some(&b'<')
+        && b.get(k + 1)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
 }
 
 fn same_key(b: &[u8], x: &Entry, y: &Entry) -> bool {
@@ -112,9 +206,10 @@ static NAME: [bool; 256] = {
     t
 };
 
-/// Reads one leaf element starting at its `<`: the entry and the offset after it.
+/// Reads a start tag at its `<`: the element's entry as a leaf without content
+/// (`<Name/>`, null), and where its content starts (`None` for `<Name/>`).
 #[inline(always)]
-fn leaf(text: &str, at: usize) -> Option<(Entry, usize)> {
+fn start_tag(text: &str, at: usize) -> Option<(Entry, Option<usize>)> {
     let b = text.as_bytes();
     let name_start = at + 1;
     let mut i = name_start;
@@ -127,7 +222,7 @@ fn leaf(text: &str, at: usize) -> Option<(Entry, usize)> {
         return None;
     }
     let name = b.get(name_start..name_end)?;
-    let mut entry = Entry {
+    let entry = Entry {
         kind: Kind::Null,
         pos: off(at),
         start: off(name_end),
@@ -143,15 +238,23 @@ fn leaf(text: &str, at: usize) -> Option<(Entry, usize)> {
         form: XmlForm::Empty,
     };
     match b.get(i)? {
-        b'/' => {
-            if b.get(i + 1)? != &b'>' {
-                return None;
-            }
-            return Some((entry, i + 2));
-        }
-        b'>' => i += 1,
-        _ => return None,
+        b'/' if b.get(i + 1)? == &b'>' => Some((entry, None)),
+        b'>' => Some((entry, Some(i + 1))),
+        _ => None,
     }
+}
+
+/// Reads the rest of a leaf element whose start tag [`start_tag`] read: its
+/// text (CDATA, bare or none) and its end tag. The entry and the offset after it.
+#[inline(always)]
+fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Option<(Entry, usize)> {
+    let b = text.as_bytes();
+    let Some(i) = content else {
+        // `<Name/>`.
+        let end = entry.key_end as usize;
+        return Some((entry, end + 2));
+    };
+    let name = b.get(at + 1..entry.key_end as usize)?;
     let content_start = i;
     let close_at;
     if b.get(i..)?.starts_with(b"<![CDATA[") {
@@ -281,7 +384,14 @@ mod tests {
             "<xml ><A>1</A></xml>",
             "<xml a=\"1\"><A>1</A></xml>",
             "<xml><A b=\"1\">1</A></xml>",
-            "<xml><A><B>1</B></A></xml>",
+            "<xml><A>x<B>1</B></A></xml>",
+            "<xml><A><B>1</B>x</A></xml>",
+            "<xml><A><B>1</B><B>2</B></A></xml>",
+            "<xml><A><item>1</item><B>2</B><item>3</item></A></xml>",
+            "<xml><item>1</item><item>2</item></xml>",
+            "<xml><A><xml>1</xml></A></xml>",
+            "<xml><A><B><C><D><E>1</E></D></C></B></A></xml>",
+            "<xml><A><B>1</A></B></xml>",
             "<xml><A>a &amp; b</A></xml>",
             "<xml><A>x<![CDATA[y]]></A></xml>",
             "<xml><A> <![CDATA[y]]></A></xml>",
@@ -298,6 +408,58 @@ mod tests {
             "<xml><a:b>1</a:b></xml>",
         ] {
             assert!(read(t).is_none(), "{t}");
+        }
+    }
+
+    /// The tape value `v` against the full reader's node: kind, position, XML
+    /// form, text and keys, all the way down.
+    fn same_as_full(v: crate::tape::View<'_>, n: &crate::doc::Node, t: &str) {
+        use crate::doc::Value;
+        assert_eq!((v.pos(), v.form()), (n.pos, n.xml), "{t} at {}", v.pos());
+        match &n.value {
+            Value::Object(members) => {
+                assert_eq!(v.kind(), Kind::Object, "{t}");
+                let got: Vec<_> = v.children().collect();
+                assert_eq!(got.len(), members.len(), "{t}");
+                for (c, m) in got.into_iter().zip(members) {
+                    assert_eq!(c.key(), m.key, "{t}");
+                    same_as_full(c, &m.node, t);
+                }
+            }
+            Value::Array(items) => {
+                assert_eq!(v.kind(), Kind::Array, "{t}");
+                let got: Vec<_> = v.children().collect();
+                assert_eq!(got.len(), items.len(), "{t}");
+                for (c, item) in got.into_iter().zip(items) {
+                    assert_eq!(c.key(), "", "{t}");
+                    same_as_full(c, item, t);
+                }
+            }
+            Value::String(s) => assert_eq!((v.kind(), v.raw()), (Kind::Str, s.as_str()), "{t}"),
+            Value::Number(s) => {
+                assert_eq!((v.kind(), v.raw()), (Kind::Number, s.as_str()), "{t}")
+            }
+            Value::Null => assert_eq!(v.kind(), Kind::Null, "{t}"),
+            Value::Bool(_) => panic!("the reader makes no booleans: {t}"),
+        }
+    }
+
+    #[test]
+    fn nested_elements_are_entered_as_the_full_reader_builds_them() {
+        for t in [
+            "<xml><A><B>1</B><C><![CDATA[c]]></C></A><D>2</D></xml>",
+            "<xml><Articles><item><Title><![CDATA[t]]></Title><Url><![CDATA[u]]></Url></item>\n  <item><Title><![CDATA[t2]]></Title><Url/></item></Articles><Count>2</Count></xml>",
+            "<xml><Labels><item>a</item><item/><item>3</item></Labels></xml>",
+            "<xml><P><item>1</item></P></xml>",
+            "<xml><S><Pics><item><Md5><![CDATA[m]]></Md5></item></Pics></S></xml>",
+            "<xml><A>\n  <B> x </B>\n</A><E>  </E></xml>",
+        ] {
+            let (tape, used) = read(t).expect(t);
+            let (full, full_used, _) = xml::parse(t.as_bytes(), Limits::default()).expect(t);
+            assert_eq!(used, full_used, "{t}");
+            same_as_full(tape.root(t), &full, t);
+            // Each container's `next` passes over exactly its subtree.
+            assert_eq!(tape.root(t).subtree().count(), tape.entries.len(), "{t}");
         }
     }
 
