@@ -327,7 +327,10 @@ fn checked_text(s: &[u8]) -> Option<bool> {
     if stop == s.len() && !unusual {
         return Some(true);
     }
+    // The scan stops at the first control character, if any: none before it.
     let controls = s
+        .get(stop..)
+        .unwrap_or_default()
         .iter()
         .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'));
     let non_chars = memchr::memchr_iter(0xEF, s)
