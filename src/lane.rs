@@ -99,6 +99,14 @@ impl Spares {
         }
     }
 
+    /// Keeps the document of a report that has been used, when it is on the
+    /// lane's tape and nothing else holds it.
+    pub fn give_back(&mut self, report: Report) {
+        if let Some(p) = report.payload_tape {
+            self.give(p.doc);
+        }
+    }
+
     /// A document to read into: a kept one, or a new one.
     pub fn take(&mut self) -> Arc<TapeDoc> {
         self.docs.pop().unwrap_or_default()

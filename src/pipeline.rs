@@ -125,9 +125,7 @@ impl<R: Read> Analyzer<R> {
     /// payload sits in can hold a later one (optional: a report not given back
     /// is simply dropped).
     pub fn recycle(&mut self, report: Report) {
-        if let Some(p) = report.payload_tape {
-            self.scanner.spares().give(p.doc);
-        }
+        self.scanner.spares().give_back(report);
     }
 }
 

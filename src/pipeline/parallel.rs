@@ -460,9 +460,7 @@ fn take_item<T>(
         Outcome::Reports => {
             for r in reports.drain(..) {
                 work(&r, &mut done.acc);
-                if let Some(p) = r.payload_tape {
-                    spares.give(p.doc);
-                }
+                spares.give_back(r);
             }
         }
         Outcome::Skipped => done.skipped += 1,
