@@ -621,8 +621,7 @@ pub(crate) fn implied(a: &TypeDef, b: &TypeDef) -> Option<Implied> {
         };
         if x.ty == y.ty
             && x.xml == y.xml
-            && x.codes.len() == y.codes.len()
-            && x.codes.iter().zip(y.codes).all(|(c, d)| c.value == d.value)
+            && same_codes(x, y)
             && same_json_rules(x.children.iter(), y.children.iter())
         {
             out.alike |= 1 << i;
@@ -635,6 +634,11 @@ pub(crate) fn implied(a: &TypeDef, b: &TypeDef) -> Option<Implied> {
         .all_fields()
         .any(|y| y.req == Req::Always && a.field(y.name).is_none());
     Some(out)
+}
+
+/// True when two fields list the same enum codes, in the same order.
+fn same_codes(x: &Field, y: &Field) -> bool {
+    x.codes.len() == y.codes.len() && x.codes.iter().zip(y.codes).all(|(c, d)| c.value == d.value)
 }
 
 /// True when two field lists check any value alike: same names in the same
@@ -652,8 +656,7 @@ fn same_json_rules<'a>(
                 && x.xml == y.xml
                 && x.any_text == y.any_text
                 && x.variants == y.variants
-                && x.codes.len() == y.codes.len()
-                && x.codes.iter().zip(y.codes).all(|(c, d)| c.value == d.value)
+                && same_codes(x, y)
                 && same_json_rules(x.children.iter(), y.children.iter())
         })
 }
