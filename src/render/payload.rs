@@ -85,6 +85,25 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// True when the value's text (a string's or a number's) is known, without
+    /// a look at it, to be printable ASCII with no `"` or `\`: a plain string
+    /// or a number on the lane's tape, whose reader checked it.
+    pub fn plain_text(self) -> bool {
+        match self {
+            Val::Tape(v) => match v.kind() {
+                Kind::Number => true,
+                Kind::Str => v.is_plain(),
+                _ => false,
+            },
+            Val::Node(_) => false,
+        }
+    }
+
+    /// [`Val::plain_text`] for the key of a member on the lane's tape.
+    pub fn plain_key(self) -> bool {
+        matches!(self, Val::Tape(v) if v.key_is_plain())
+    }
+
     /// For an object or array with something inside: which of the two it is.
     /// Cheaper than [`Val::shape`], which decodes strings and counts items.
     pub fn nested(self) -> Option<Nested> {

@@ -578,7 +578,7 @@ impl Printer<'_> {
             }
         };
         let start = self.cells.len();
-        let label_w = self.push_payload(key, quote);
+        let label_w = self.push_payload(key, quote, value.plain_key());
         let label = (start, self.cells.len());
         self.value_row(label, label_w, value, field, meaning, Ctx::below(field));
     }
@@ -595,12 +595,13 @@ impl Printer<'_> {
     ) {
         let start = self.cells.len();
         let shape = node.shape();
+        let plain = node.plain_text();
         let mut value_w = match &shape {
             Shape::Null => self.push_ascii("null"),
             Shape::Bool(b) => self.push_ascii(if *b { "true" } else { "false" }),
             // The lexeme comes from the parser, but it is still payload text.
-            Shape::Number(n) => self.push_payload(n, false),
-            Shape::Str(s) => self.push_payload(s, true),
+            Shape::Number(n) => self.push_payload(n, false, plain),
+            Shape::Str(s) => self.push_payload(s, true, plain),
             Shape::Object { empty: true } => self.push_ascii("{}"),
             Shape::Object { empty: false } => 0,
             Shape::Array { len } => {
@@ -679,9 +680,14 @@ impl Printer<'_> {
 
     /// Appends payload text, escaped and (unless `full`) cut with a
     /// `… (N more bytes)` marker; with `quoted`, in `"` with inner quotes written
-    /// `\"`. Returns its width.
-    fn push_payload(&mut self, s: &str, quoted: bool) -> usize {
-        let (mut w, left) = sanitize::push_escaped(self.cells, s, self.limit, quoted);
+    /// `\"`; `plain` when the text is known to be printable ASCII without `"`
+    /// or `\` ([`Val::plain_text`]). Returns its width.
+    fn push_payload(&mut self, s: &str, quoted: bool, plain: bool) -> usize {
+        let (mut w, left) = if plain {
+            sanitize::push_plain(self.cells, s, self.limit, quoted)
+        } else {
+            sanitize::push_escaped(self.cells, s, self.limit, quoted)
+        };
         if let Some(n) = left {
             let m = self.paint.open(self.cells, Style::Meaning);
             w += push_more_bytes(self.cells, n);
