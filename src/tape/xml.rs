@@ -93,9 +93,7 @@ fn children(
     let mut all_items = parent != 0;
     let mut repeated = false;
     loop {
-        while b.get(i).is_some_and(|&c| is_ws(c)) {
-            i += 1;
-        }
+        i = skip_ws(b, i);
         let rest = b.get(i..)?;
         if rest.starts_with(b"</")
             && rest.get(2..2 + name.len()) == Some(name)
@@ -118,7 +116,9 @@ fn children(
         // A repeated name: compared in full only when both hash bits are set.
         let h = entry.key_hash;
         let (bit_a, bit_b) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
-        if seen_a & bit_a != 0 && seen_b & bit_b != 0 {
+        // Once one name repeats, only whether they are all `<item>`s matters:
+        // a long `<item>` list is not compared pairwise.
+        if !repeated && seen_a & bit_a != 0 && seen_b & bit_b != 0 {
             let mut k = parent + 1;
             while let Some(e) = entries.get(k) {
                 repeated |= e.key_hash == h && same_key(b, e, &entry);
@@ -180,13 +180,21 @@ fn children(
 /// True when the content of an element, from `content`, is child elements:
 /// after any whitespace, a start tag (not text, CDATA or the element's end).
 fn is_container(b: &[u8], content: usize) -> bool {
-    let mut k = content;
-    while b.get(k).is_some_and(|&c| is_ws(c)) {
-        k += 1;
+    let k = skip_ws(b, content);
+    b.get(k) == Some(&b'<') && b.get(k + 1).is_some_and(|&c| is_name_start(c))
+}
+
+/// The offset of the first byte at or after `i` that is not whitespace.
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|&c| is_ws(c)) {
+        i += 1;
     }
-    b.get(k) == Some(&b'<')
-        && b.get(k + 1)
-            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+    i
+}
+
+/// Bytes an element name may start with (the rest: [`NAME`]).
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
 }
 
 fn same_key(b: &[u8], x: &Entry, y: &Entry) -> bool {
@@ -218,7 +226,7 @@ fn start_tag(text: &str, at: usize) -> Option<(Entry, Option<usize>)> {
     }
     let name_end = i;
     let first = *b.get(name_start)?;
-    if name_end == name_start || !(first.is_ascii_alphabetic() || first == b'_') {
+    if name_end == name_start || !is_name_start(first) {
         return None;
     }
     let name = b.get(name_start..name_end)?;
@@ -391,6 +399,7 @@ mod tests {
             "<xml><A><B>1</B>x</A></xml>",
             "<xml><A><B>1</B><B>2</B></A></xml>",
             "<xml><A><item>1</item><B>2</B><item>3</item></A></xml>",
+            "<xml><A><item>1</item><item>2</item><B>3</B></A></xml>",
             "<xml><item>1</item><item>2</item></xml>",
             "<xml><A><xml>1</xml></A></xml>",
             "<xml><A><B><C><D><E>1</E></D></C></B></A></xml>",
