@@ -15,7 +15,7 @@
 use crate::catalog::{Candidate, Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, XmlForm};
+use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Locator, XmlForm};
 use crate::input::{Broken, Item};
 use crate::parse::{json, xml, Limits};
 use crate::pipeline::{LanePayload, Options};
@@ -396,10 +396,11 @@ impl TapeDoc {
         match parsed {
             Ok((root, notes)) => {
                 let notes: Vec<(usize, Code, String)> = notes;
+                let mut loc = Locator::new(&self.text, self.line, self.column);
                 let diags = notes
                     .into_iter()
                     .map(|(pos, code, message)| {
-                        let (l, c) = line_col_in(&self.text, pos, self.line, self.column);
+                        let (l, c) = loc.at(pos);
                         Diagnostic::new(code, message, l, c)
                     })
                     .collect();

@@ -15,7 +15,7 @@ use crate::catalog::PlatformId;
 use crate::crypto::{self, DecryptConfig};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{pointer_push, Document, Embedding, Format, Node, Value};
+use crate::doc::{pointer_push, Document, Embedding, Format, Locator, Node, Value};
 use crate::input::{Item, ScanOptions, Scanner};
 use crate::lane::{self, Spares};
 use crate::parse::{json, xml, Limits};
@@ -180,7 +180,8 @@ pub(crate) fn analyze_item(
             }
             if doc.format == Format::Json {
                 let mut found = Vec::new();
-                embedded(&doc, &doc.root, "", opts.scan.limits, &mut found);
+                let mut loc = doc.locator();
+                embedded(&doc, &mut loc, &doc.root, "", opts.scan.limits, &mut found);
                 for inner in found {
                     match inner {
                         Ok(inner) => analyze_into(out, inner, Vec::new(), opts),
@@ -318,9 +319,11 @@ fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Rep
     )
 }
 
-/// Payloads held as JSON or XML text inside string fields of a JSON document.
+/// Payloads held as JSON or XML text inside string fields of a JSON document,
+/// in document order (so `loc` counts positions on from the last one).
 fn embedded(
     outer: &Document,
+    loc: &mut Locator<'_>,
     node: &Node,
     path: &str,
     limits: Limits,
@@ -329,12 +332,14 @@ fn embedded(
     match &node.value {
         Value::Object(members) => {
             for m in members {
-                embedded(outer, &m.node, &pointer_push(path, &m.key), limits, found);
+                let path = pointer_push(path, &m.key);
+                embedded(outer, loc, &m.node, &path, limits, found);
             }
         }
         Value::Array(items) => {
             for (i, n) in items.iter().enumerate() {
-                embedded(outer, n, &pointer_push(path, &i.to_string()), limits, found);
+                let path = pointer_push(path, &i.to_string());
+                embedded(outer, loc, n, &path, limits, found);
             }
         }
         Value::String(s) => {
@@ -347,7 +352,7 @@ fn embedded(
             } else {
                 return;
             };
-            let (line, column) = outer.line_col(node.pos);
+            let (line, column) = loc.at(node.pos as usize);
             match parsed {
                 Ok((root, format)) if detect::is_wechat(&root) => {
                     found.push(Ok(Document {

@@ -16,7 +16,7 @@
 
 use crate::catalog::{Field, Req, Ty, TypeDef, Xml};
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::doc::{is_integer_lexeme, Document, Member, Node, Value, XmlForm};
+use crate::doc::{is_integer_lexeme, Document, Locator, Member, Node, Value, XmlForm};
 use crate::tape::hex4;
 use std::collections::HashMap;
 
@@ -45,7 +45,7 @@ pub fn validate(doc: &Document, root: &Node, td: &'static TypeDef) -> Vec<Diagno
 /// How many errors and warnings [`validate`] would report, without building them.
 pub fn fit(doc: &Document, root: &Node, td: &'static TypeDef) -> (usize, usize) {
     let mut v = Validator {
-        doc,
+        loc: doc.locator(),
         out: None,
         counts: [0; 3],
     };
@@ -66,7 +66,7 @@ pub fn validate_fields(
     unknown: bool,
 ) -> Vec<Diagnostic> {
     let mut v = Validator {
-        doc,
+        loc: doc.locator(),
         out: Some(Vec::new()),
         counts: [0; 3],
     };
@@ -142,7 +142,8 @@ impl<'a> Path<'a> {
 }
 
 struct Validator<'a> {
-    doc: &'a Document,
+    /// Positions of findings, counted on from the last one.
+    loc: Locator<'a>,
     /// The findings, or `None` when only counting them (see [`fit`]).
     out: Option<Vec<Diagnostic>>,
     /// Findings by severity: errors, warnings, info.
@@ -173,7 +174,7 @@ impl Validator<'_> {
             Severity::Info => 2,
         }] += 1;
         if let Some(out) = &mut self.out {
-            let (line, col) = self.doc.line_col(pos);
+            let (line, col) = self.loc.at(pos as usize);
             let mut d = Diagnostic::new(code, message(), line, col);
             if let Some(p) = path {
                 d = d.with_field(p.render());
@@ -264,9 +265,12 @@ impl Validator<'_> {
 
     /// Reports `m` as repeating the key first seen at `first`.
     fn duplicate(&mut self, m: &Member, first: u32, path: &Path<'_>) {
-        let doc = self.doc;
+        // Only located when the finding is kept (not when only counting).
+        let (line, col) = match self.out {
+            Some(_) => self.loc.at(first as usize),
+            None => (0, 0),
+        };
         self.at(Code::DuplicateKey, m.key_pos, &path.key(&m.key), || {
-            let (line, col) = doc.line_col(first);
             format!(
                 "duplicate key {} (first at line {line}, column {col})",
                 m.key
