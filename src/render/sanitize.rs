@@ -172,27 +172,22 @@ fn simple_truncate(s: &str, max_width: usize) -> Option<(Cow<'_, str>, Option<us
 }
 
 /// The per-character cut of [`simple_truncate`] (no cut without a limit), with the
-/// width of the kept prefix. `None` unless *every* character of `s` is a
-/// [`simple_width`] one: a later combining mark could merge with the character at
-/// the cut, so only all-simple text may skip grapheme segmentation.
+/// width of the kept prefix. `None` unless every character up to and including the
+/// first one cut is a [`simple_width`] one: a combining mark there could merge with
+/// the character at the cut. What follows the first cut character does not matter:
+/// no cluster rule joins two simple characters, nor looks ahead past one, so the
+/// cut falls on a cluster boundary whatever comes after it.
 fn simple_cut(s: &str, max_width: Option<usize>) -> Option<(&str, usize, Option<usize>)> {
     let max_width = max_width.unwrap_or(usize::MAX);
     let mut used = 0;
-    let mut cut = None;
     for (off, c) in s.char_indices() {
         let w = simple_width(c)?;
-        if cut.is_none() {
-            if used + w > max_width {
-                cut = Some(off);
-            } else {
-                used += w;
-            }
+        if used + w > max_width {
+            return Some((s.get(..off).unwrap_or_default(), used, Some(s.len() - off)));
         }
+        used += w;
     }
-    Some(match cut {
-        Some(off) => (s.get(..off).unwrap_or_default(), used, Some(s.len() - off)),
-        None => (s, used, None),
-    })
+    Some((s, used, None))
 }
 
 /// Appends payload text the way the renderer shows it: [`escape`]`(s)` when `limit`

@@ -69,9 +69,11 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
             for d in group.drain(..) {
                 first.get_or_insert(d.code);
                 let col0 = col0(d.column);
+                // One window per distinct column, in column order.
                 let w = (!d.whole_file)
-                    .then(|| windows.iter().find(|w| w.col0 == col0))
-                    .flatten();
+                    .then(|| windows.binary_search_by_key(&col0, |w| w.col0).ok())
+                    .flatten()
+                    .and_then(|i| windows.get(i));
                 let mut snip =
                     w.map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right));
                 if let (Some(s), Some(w), Some(source)) = (&snip, w, f.source.as_deref()) {

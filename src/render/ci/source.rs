@@ -12,11 +12,13 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
 
-/// Characters kept either side of a column by default. Snippets show about fifty
-/// columns, so only pathological lines (a grapheme cluster of thousands of
-/// combining marks next to the column) need more: the human format then reads the
-/// line again with a wider window ([`LineCursor::with_window`]).
-pub const WINDOW_CHARS: usize = 4096;
+/// Characters kept either side of a column by default. Snippets show fifty
+/// columns either side, so only unusual lines (grapheme clusters averaging more
+/// than five characters next to the column) need more: the human format then reads
+/// the line again with a wider window ([`LineCursor::with_window`]). Every
+/// distinct column of a line costs about twice this, in time and memory, so a
+/// one-line document with thousands of findings must not make it large.
+pub const WINDOW_CHARS: usize = 256;
 
 /// An input that can be read again from its start, for the human format's source
 /// snippets (and `--platform`'s second look).
