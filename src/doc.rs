@@ -278,7 +278,8 @@ impl<'a> Locator<'a> {
     /// Line and column of byte offset `pos` (clamped to the text, and back to a
     /// character boundary).
     pub fn at(&mut self, pos: usize) -> (u32, u32) {
-        if self.fixed {
+        // Most reports are about a document's first byte, where a locator starts.
+        if self.fixed || pos == self.at {
             return (self.line, self.column);
         }
         let text = self.text;
@@ -287,25 +288,26 @@ impl<'a> Locator<'a> {
             pos -= 1;
         }
         // Byte searches: `\n` is ASCII, and a `char` search costs several times more.
+        // Both ends are character boundaries, so the slices are whole characters.
+        let slice = |from: usize, to: usize| text.get(from..to).unwrap_or_default();
         if pos >= self.at {
-            let step = &text.as_bytes()[self.at..pos];
-            match memchr::memrchr(b'\n', step) {
+            let step = slice(self.at, pos);
+            match memchr::memrchr(b'\n', step.as_bytes()) {
                 None => self.column += chars(step),
                 Some(nl) => {
-                    self.line += memchr::memchr_iter(b'\n', step).count() as u32;
-                    self.column = 1 + chars(&step[nl + 1..]);
+                    self.line += memchr::memchr_iter(b'\n', step.as_bytes()).count() as u32;
+                    self.column = 1 + chars(slice(self.at + nl + 1, pos));
                 }
             }
         } else {
-            let back = &text.as_bytes()[pos..self.at];
-            if memchr::memchr(b'\n', back).is_none() {
+            let back = slice(pos, self.at);
+            if memchr::memchr(b'\n', back.as_bytes()).is_none() {
                 self.column -= chars(back);
             } else {
-                self.line -= memchr::memchr_iter(b'\n', back).count() as u32;
-                let before = &text.as_bytes()[..pos];
-                self.column = match memchr::memrchr(b'\n', before) {
-                    Some(nl) => 1 + chars(&before[nl + 1..]),
-                    None => self.first_column + chars(before),
+                self.line -= memchr::memchr_iter(b'\n', back.as_bytes()).count() as u32;
+                self.column = match memchr::memrchr(b'\n', slice(0, pos).as_bytes()) {
+                    Some(nl) => 1 + chars(slice(nl + 1, pos)),
+                    None => self.first_column + chars(slice(0, pos)),
                 };
             }
         }
@@ -314,9 +316,9 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// Characters in UTF-8 bytes: every byte but continuation bytes starts one.
-fn chars(bytes: &[u8]) -> u32 {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
+/// Characters in `s` (std counts them a word at a time).
+fn chars(s: &str) -> u32 {
+    s.chars().count() as u32
 }
 
 /// Appends one JSON-Pointer segment (`~` → `~0`, `/` → `~1`) to `path`.

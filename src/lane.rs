@@ -164,7 +164,7 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
     }
     // Entries come in text order: each one's line and column are counted on
     // from the last one's, not from the start of the document.
-    let mut from = (0, doc.line, doc.column);
+    let mut loc = Locator::new(&doc.text, doc.line, doc.column);
     for entry in list.children() {
         if entry.kind() != Kind::Object {
             return None;
@@ -173,15 +173,8 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         if d.disc == Disc::SyncResponse {
             return None;
         }
-        let pos = entry.pos() as usize;
-        let (line, column) = line_col_in(
-            doc.text.get(from.0..)?,
-            pos.checked_sub(from.0)?,
-            from.1,
-            from.2,
-        );
-        from = (pos, line, column);
-        let mut r = payload_report(doc, entry, (line, column), d, opts)?;
+        let at = loc.at(entry.pos() as usize);
+        let mut r = payload_report(doc, entry, at, d, opts)?;
         r.envelope = Some(Envelope::SyncMsg);
         out.push_back(with_payload(r, entry.index()));
     }
