@@ -572,7 +572,9 @@ impl<B: Buffered> Scanner<B> {
         let outcome = loop {
             let text = &self.buf[c..];
             let ext = match format {
-                Format::Json => json::extent(text, json::Mode::LenientInline),
+                Format::Json => {
+                    json::extent(text, json::Mode::LenientInline, self.opts.limits.max_depth)
+                }
                 Format::Xml => xml::extent(text),
             };
             match ext {
@@ -1023,18 +1025,26 @@ fn is_bom_only(s: &[u8]) -> bool {
 /// so that it is reported as broken rather than passed over. Requiring the colon
 /// keeps code that merely mentions the names (Go struct tags `json:"msgid"`) out.
 pub fn looks_like_payload(text: &[u8]) -> bool {
-    static HINTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    // Searchers built once: building one costs more than searching a short
+    // candidate, and a line of `{`s fails a candidate at every brace.
+    static HINTS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    // A quoted key needs two quotes; most failed candidates (`{}`, `{{`) have none.
+    if memchr::memchr(b'"', text).is_none() {
+        return false;
+    }
     let hints = HINTS.get_or_init(|| {
         let markers = crate::catalog::platforms().flat_map(|p| p.markers.iter());
         crate::catalog::SIGNATURE_KEYS
             .iter()
             .chain(markers)
-            .map(|k| format!("\"{k}\"").into_bytes())
+            .map(|k| memchr::memmem::Finder::new(format!("\"{k}\"").as_bytes()).into_owned())
             .collect()
     });
     hints.iter().any(|k| {
-        memchr::memmem::find_iter(text, k).any(|at| {
-            text[at + k.len()..]
+        k.find_iter(text).any(|at| {
+            text.get(at + k.needle().len()..)
+                .unwrap_or_default()
                 .iter()
                 .find(|b| !b.is_ascii_whitespace())
                 .is_some_and(|&b| b == b':')

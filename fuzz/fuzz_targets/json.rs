@@ -30,7 +30,7 @@ fn plain(n: &Node) -> Value {
 
 fuzz_target!(|data: &[u8]| {
     for mode in [json::Mode::Strict, json::Mode::Lenient, json::Mode::LenientInline] {
-        let _ = json::extent(data, mode);
+        let _ = json::extent(data, mode, 64);
         if let Ok((node, end)) = json::parse(data, mode, Limits::default()) {
             assert!(end <= data.len());
             let mut out = Vec::new();

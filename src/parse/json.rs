@@ -756,9 +756,14 @@ fn show_char(c: char) -> String {
 ///
 /// [`Extent::NotDocument`] marks the first byte that cannot be JSON there (a raw
 /// line break inside a string, a bracket that closes the wrong container, a
-/// non-key after `{`, a byte outside the JSON alphabet); [`Extent::NeedMore`] means
-/// everything so far is plausible. O(n), no allocation.
-pub fn extent(text: &[u8], mode: Mode) -> Extent {
+/// non-key after `{`, a byte outside the JSON alphabet, a bracket opening more
+/// than `max_depth` containers, where the parser stops with `too-deep`);
+/// [`Extent::NeedMore`] means everything so far is plausible. O(n), no allocation.
+///
+/// The depth stop bounds the cost of a candidate that never closes: a log line
+/// of `{"a":{"a":…` starts a candidate at every `{`, and each would otherwise be
+/// scanned to the end of the line.
+pub fn extent(text: &[u8], mode: Mode, max_depth: usize) -> Extent {
     // Bracket kinds are remembered for this many levels (1 bit each, on the
     // stack); deeper levels are only counted, and the parser's depth limit
     // rejects such documents anyway.
@@ -812,6 +817,9 @@ pub fn extent(text: &[u8], mode: Mode) -> Extent {
         }
         match b {
             b'{' | b'[' => {
+                if depth >= max_depth {
+                    return Extent::NotDocument(i);
+                }
                 if let Some(word) = kinds.get_mut(depth / 64) {
                     let bit = 1u64 << (depth % 64);
                     if b == b'[' {
@@ -1316,8 +1324,8 @@ mod tests {
                     v[i] = b;
                     let _ = parse(&v, mode, Limits::default());
                     let _ = parse(&v[i..], mode, Limits::default());
-                    let _ = extent(&v, mode);
-                    let _ = extent(&v[i..], mode);
+                    let _ = extent(&v, mode, usize::MAX);
+                    let _ = extent(&v[i..], mode, 64);
                 }
             }
         }
@@ -1423,45 +1431,73 @@ mod tests {
         assert_eq!(end, 2);
     }
 
+    /// The framing stops where the parser would: at the bracket that opens one
+    /// container too many, so a never-closing nest is not scanned to its end.
+    #[test]
+    fn extent_stops_where_the_parser_is_too_deep() {
+        let limits = Limits {
+            max_depth: 3,
+            max_fields: 100,
+        };
+        for deep in [
+            "[[[{}]]]",
+            "{\"a\":[{\"b\":{\"c\":1}}]}",
+            &"{\"a\":".repeat(1000),
+        ] {
+            let e = parse(deep.as_bytes(), Mode::Strict, limits).unwrap_err();
+            assert_eq!(e.code, Code::TooDeep);
+            assert_eq!(
+                extent(deep.as_bytes(), Mode::LenientInline, 3),
+                Extent::NotDocument(e.pos),
+                "{deep}"
+            );
+        }
+        assert_eq!(extent(b"[[{}]]", Mode::Strict, 3), Extent::Complete(6));
+        assert_eq!(extent(b"[[{", Mode::Strict, 3), Extent::NeedMore);
+    }
+
     #[test]
     fn extent_finds_the_end() {
         for mode in [Mode::Strict, Mode::Lenient, Mode::LenientInline] {
             let line = br#"{"a":"}","b":"\"}","c":[{"d":"]"}]} trailing {"#;
-            assert_eq!(extent(line, mode), Extent::Complete(35));
+            assert_eq!(extent(line, mode, 64), Extent::Complete(35));
             assert_eq!(
-                extent(b"[1, 2.5e-3, true, null] x", mode),
+                extent(b"[1, 2.5e-3, true, null] x", mode, 64),
                 Extent::Complete(23)
             );
-            assert_eq!(extent(b"{}", mode), Extent::Complete(2));
+            assert_eq!(extent(b"{}", mode, 64), Extent::Complete(2));
             assert_eq!(
-                extent(SAMPLE.as_bytes(), mode),
+                extent(SAMPLE.as_bytes(), mode, 64),
                 Extent::Complete(SAMPLE.len())
             );
-            assert_eq!(extent(b"{\"a\":", mode), Extent::NeedMore);
-            assert_eq!(extent(b"{\"a\":\"b\\", mode), Extent::NeedMore);
-            assert_eq!(extent(b"{\"a\":[1,{", mode), Extent::NeedMore);
-            assert_eq!(extent(b"", mode), Extent::NeedMore);
+            assert_eq!(extent(b"{\"a\":", mode, 64), Extent::NeedMore);
+            assert_eq!(extent(b"{\"a\":\"b\\", mode, 64), Extent::NeedMore);
+            assert_eq!(extent(b"{\"a\":[1,{", mode, 64), Extent::NeedMore);
+            assert_eq!(extent(b"", mode, 64), Extent::NeedMore);
             // Log-like garbage is rejected at once.
-            assert_eq!(extent(b"{request_id} ok", mode), Extent::NotDocument(1));
-            assert_eq!(extent(b"{ 42 }", mode), Extent::NotDocument(2));
+            assert_eq!(extent(b"{request_id} ok", mode, 64), Extent::NotDocument(1));
+            assert_eq!(extent(b"{ 42 }", mode, 64), Extent::NotDocument(2));
             assert_eq!(
-                extent(b"{\"a\":\"b\nnext line", mode),
+                extent(b"{\"a\":\"b\nnext line", mode, 64),
                 Extent::NotDocument(7)
             );
-            assert_eq!(extent(b"{\"a\":\"b\r\n", mode), Extent::NotDocument(7));
-            assert_eq!(extent(b"{\"a\":\"b\\\n", mode), Extent::NotDocument(8));
-            assert_eq!(extent(b"{\"a\":[1}", mode), Extent::NotDocument(7));
-            assert_eq!(extent(b"[1]]", mode), Extent::Complete(3));
-            assert_eq!(extent(b"{\"a\": x}", mode), Extent::NotDocument(6));
-            assert_eq!(extent(b"x{}", mode), Extent::NotDocument(0));
+            assert_eq!(extent(b"{\"a\":\"b\r\n", mode, 64), Extent::NotDocument(7));
+            assert_eq!(extent(b"{\"a\":\"b\\\n", mode, 64), Extent::NotDocument(8));
+            assert_eq!(extent(b"{\"a\":[1}", mode, 64), Extent::NotDocument(7));
+            assert_eq!(extent(b"[1]]", mode, 64), Extent::Complete(3));
+            assert_eq!(extent(b"{\"a\": x}", mode, 64), Extent::NotDocument(6));
+            assert_eq!(extent(b"x{}", mode, 64), Extent::NotDocument(0));
             // Strings may hold anything but line breaks.
             let text = "{\"中\":\"{[\u{a0}\\u00e9\t\"}";
-            assert_eq!(extent(text.as_bytes(), mode), Extent::Complete(text.len()));
+            assert_eq!(
+                extent(text.as_bytes(), mode, 64),
+                Extent::Complete(text.len())
+            );
         }
         // A document spread over several lines is complete once it closes.
         let multi = b"{\n  \"a\": 1,\n  \"b\": [\n    2\n  ]\n}\nrest";
         assert_eq!(
-            extent(multi, Mode::Strict),
+            extent(multi, Mode::Strict, 64),
             Extent::Complete(multi.len() - 5)
         );
     }
@@ -1469,14 +1505,17 @@ mod tests {
     #[test]
     fn extent_lenient_relaxations() {
         let staff = SEED_STAFF.as_bytes();
-        assert_eq!(extent(staff, Mode::Strict), Extent::NotDocument(2));
-        assert_eq!(extent(staff, Mode::Lenient), Extent::Complete(staff.len()));
+        assert_eq!(extent(staff, Mode::Strict, 64), Extent::NotDocument(2));
+        assert_eq!(
+            extent(staff, Mode::Lenient, 64),
+            Extent::Complete(staff.len())
+        );
         let flat = SEED_FLAT.as_bytes();
         let end = SEED_FLAT.find(" ```").unwrap();
-        assert_eq!(extent(flat, Mode::LenientInline), Extent::Complete(end));
-        assert_eq!(extent(flat, Mode::Lenient), Extent::NeedMore);
+        assert_eq!(extent(flat, Mode::LenientInline, 64), Extent::Complete(end));
+        assert_eq!(extent(flat, Mode::Lenient, 64), Extent::NeedMore);
         let slash = SEED_FLAT.find("//").unwrap();
-        assert_eq!(extent(flat, Mode::Strict), Extent::NotDocument(slash));
+        assert_eq!(extent(flat, Mode::Strict, 64), Extent::NotDocument(slash));
         // Partial lenient tokens at the end wait for more text.
         for text in [
             &b"{\"a\":1 /"[..],
@@ -1484,23 +1523,23 @@ mod tests {
             b"{\"a\":1 \xe3\x80",
             b"{ // c",
         ] {
-            assert_eq!(extent(text, Mode::Lenient), Extent::NeedMore);
+            assert_eq!(extent(text, Mode::Lenient, 64), Extent::NeedMore);
         }
         assert_eq!(
-            extent(b"{\"a\":1 /x}", Mode::Lenient),
+            extent(b"{\"a\":1 /x}", Mode::Lenient, 64),
             Extent::NotDocument(7)
         );
         assert_eq!(
-            extent(b"{\"a\":1 \xc2\xa1}", Mode::Lenient),
+            extent(b"{\"a\":1 \xc2\xa1}", Mode::Lenient, 64),
             Extent::NotDocument(7)
         );
         // A comment after `{` does not count as the key.
         assert_eq!(
-            extent(b"{ // c\n \"a\":1}", Mode::Lenient),
+            extent(b"{ // c\n \"a\":1}", Mode::Lenient, 64),
             Extent::Complete(14)
         );
         assert_eq!(
-            extent(b"{ // c\n a}", Mode::Lenient),
+            extent(b"{ // c\n a}", Mode::Lenient, 64),
             Extent::NotDocument(8)
         );
     }
@@ -1514,28 +1553,36 @@ mod tests {
         ] {
             let bytes = doc.as_bytes();
             for cut in 1..bytes.len() {
-                assert_eq!(extent(&bytes[..cut], mode), Extent::NeedMore, "cut {cut}");
+                assert_eq!(
+                    extent(&bytes[..cut], mode, 64),
+                    Extent::NeedMore,
+                    "cut {cut}"
+                );
             }
         }
     }
 
     #[test]
     fn extent_tracks_deep_and_very_deep_brackets() {
+        // With no depth limit, as deep as the text goes.
         let mut text = "[".repeat(5000);
-        assert_eq!(extent(text.as_bytes(), Mode::Strict), Extent::NeedMore);
+        assert_eq!(
+            extent(text.as_bytes(), Mode::Strict, usize::MAX),
+            Extent::NeedMore
+        );
         text.push_str(&"]".repeat(5000));
         assert_eq!(
-            extent(text.as_bytes(), Mode::Strict),
+            extent(text.as_bytes(), Mode::Strict, usize::MAX),
             Extent::Complete(10_000)
         );
         let mixed = format!("{}{{}}{}", "[".repeat(1030), "]".repeat(1030));
         assert_eq!(
-            extent(mixed.as_bytes(), Mode::Strict),
+            extent(mixed.as_bytes(), Mode::Strict, usize::MAX),
             Extent::Complete(mixed.len())
         );
         let wrong = format!("{}{}", "[".repeat(100), "}");
         assert_eq!(
-            extent(wrong.as_bytes(), Mode::Strict),
+            extent(wrong.as_bytes(), Mode::Strict, usize::MAX),
             Extent::NotDocument(100)
         );
     }
@@ -1626,7 +1673,7 @@ mod tests {
                 let (node, end) = parse(text.as_bytes(), Mode::Strict, Limits::default()).unwrap();
                 proptest::prop_assert_eq!(end, text.len());
                 proptest::prop_assert!(same_as_serde(&node, &v));
-                proptest::prop_assert_eq!(extent(text.as_bytes(), Mode::Strict), match v {
+                proptest::prop_assert_eq!(extent(text.as_bytes(), Mode::Strict, 64), match v {
                     serde_json::Value::Array(_) | serde_json::Value::Object(_) => Extent::Complete(text.len()),
                     _ => Extent::NotDocument(0),
                 });
@@ -1641,7 +1688,7 @@ mod tests {
                     Ok((_, end)) => proptest::prop_assert!(end <= bytes.len()),
                     Err(e) => proptest::prop_assert!(e.pos <= bytes.len()),
                 }
-                match extent(&bytes, mode) {
+                match extent(&bytes, mode, 64) {
                     Extent::Complete(end) => proptest::prop_assert!(end <= bytes.len()),
                     Extent::NotDocument(pos) => proptest::prop_assert!(pos < bytes.len()),
                     Extent::NeedMore => {}
