@@ -1025,31 +1025,39 @@ fn is_bom_only(s: &[u8]) -> bool {
 /// so that it is reported as broken rather than passed over. Requiring the colon
 /// keeps code that merely mentions the names (Go struct tags `json:"msgid"`) out.
 pub fn looks_like_payload(text: &[u8]) -> bool {
-    // Searchers built once: building one costs more than searching a short
-    // candidate, and a line of `{`s fails a candidate at every brace.
-    static HINTS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::OnceLock::new();
-    // A quoted key needs two quotes; most failed candidates (`{}`, `{{`) have none.
-    if memchr::memchr(b'"', text).is_none() {
-        return false;
-    }
-    let hints = HINTS.get_or_init(|| {
-        let markers = crate::catalog::platforms().flat_map(|p| p.markers.iter());
+    // One pass over the quotes: a `"Key"` (keys hold no quote) runs from one quote
+    // to the next, so every pair of neighbouring quotes is a possible key. A line
+    // of `{`s fails a candidate at every brace, so this must not cost a search per
+    // key per candidate.
+    static LONGEST: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let longest = *LONGEST.get_or_init(|| {
         crate::catalog::SIGNATURE_KEYS
             .iter()
-            .chain(markers)
-            .map(|k| memchr::memmem::Finder::new(format!("\"{k}\"").as_bytes()).into_owned())
-            .collect()
+            .chain(crate::catalog::platforms().flat_map(|p| p.markers.iter()))
+            .map(|k| k.len())
+            .max()
+            .unwrap_or(0)
     });
-    hints.iter().any(|k| {
-        k.find_iter(text).any(|at| {
-            text.get(at + k.needle().len()..)
+    let mut quotes = memchr::memchr_iter(b'"', text);
+    let Some(mut open) = quotes.next() else {
+        return false;
+    };
+    for close in quotes {
+        let key = text.get(open + 1..close).unwrap_or_default();
+        if key.len() <= longest
+            && text
+                .get(close + 1..)
                 .unwrap_or_default()
                 .iter()
                 .find(|b| !b.is_ascii_whitespace())
                 .is_some_and(|&b| b == b':')
-        })
-    })
+            && std::str::from_utf8(key).is_ok_and(crate::catalog::is_signature_key)
+        {
+            return true;
+        }
+        open = close;
+    }
+    false
 }
 
 /// The size of a named input (`-` is stdin) when it is a regular file, which can
@@ -1219,6 +1227,56 @@ mod tests {
                 want.iter().map(|&(c, d)| (1, c, d.to_string())).collect();
             assert_eq!(got, want, "lane {lane}");
         }
+    }
+
+    /// The one pass over quotes finds a key exactly where searching for each
+    /// `"Key"` followed by a colon does.
+    #[test]
+    fn payload_keys_are_found_as_a_search_for_each_would() {
+        use proptest::prelude::*;
+        let reference = |text: &[u8]| {
+            crate::catalog::SIGNATURE_KEYS
+                .iter()
+                .chain(crate::catalog::platforms().flat_map(|p| p.markers.iter()))
+                .any(|k| {
+                    let k = format!("\"{k}\"");
+                    memchr::memmem::find_iter(text, k.as_bytes()).any(|at| {
+                        text[at + k.len()..]
+                            .iter()
+                            .find(|b| !b.is_ascii_whitespace())
+                            .is_some_and(|&b| b == b':')
+                    })
+                })
+        };
+        let pieces = prop::sample::select(vec![
+            "\"",
+            "MsgType",
+            "msgid",
+            "Event",
+            "x",
+            " ",
+            ":",
+            "\\",
+            "{",
+            "}",
+            ",",
+            "中",
+            "\n",
+            "ToUserName",
+            "msg_list",
+            "Msg",
+        ]);
+        proptest!(|(v in prop::collection::vec(pieces, 0..24))| {
+            let text = v.concat();
+            prop_assert_eq!(
+                looks_like_payload(text.as_bytes()),
+                reference(text.as_bytes()),
+                "{:?}", text
+            );
+        });
+        assert!(looks_like_payload(br#"x"y"MsgType" : 1"#));
+        assert!(!looks_like_payload(br#"json:"msgid" tag"#));
+        assert!(!looks_like_payload(br#"{\"MsgType\":\"text\"}"#));
     }
 
     #[test]
