@@ -20,6 +20,11 @@ use std::path::PathBuf;
 /// one-line document with thousands of findings must not make it large.
 pub const WINDOW_CHARS: usize = 256;
 
+/// Lines up to this many bytes are decoded whole and each window is the whole
+/// line, cut at its column: cheaper than streaming the characters by, and the
+/// copies per column stay small.
+const WHOLE_LINE_BYTES: usize = 4096;
+
 /// An input that can be read again from its start, for the human format's source
 /// snippets (and `--platform`'s second look).
 pub trait Reopen: Send {
@@ -66,6 +71,9 @@ pub struct LineCursor<'a> {
     r: BufReader<Box<dyn Read + 'a>>,
     /// Characters kept either side of a column.
     window: usize,
+    /// Lines of up to this many bytes are decoded whole (each window is then
+    /// the whole line); longer ones stream by, keeping only the windows.
+    whole_line: usize,
     /// 1-based number of the line the reader is at the start of.
     line: u32,
     /// The input ended.
@@ -75,16 +83,22 @@ pub struct LineCursor<'a> {
 }
 
 impl<'a> LineCursor<'a> {
-    /// A cursor at the start of `r`, keeping [`WINDOW_CHARS`] either side.
+    /// A cursor at the start of `r`, keeping [`WINDOW_CHARS`] either side, and
+    /// lines up to [`WHOLE_LINE_BYTES`] whole.
     pub fn new(r: Box<dyn Read + 'a>) -> Self {
-        LineCursor::with_window(r, WINDOW_CHARS)
+        LineCursor {
+            whole_line: WHOLE_LINE_BYTES,
+            ..LineCursor::with_window(r, WINDOW_CHARS)
+        }
     }
 
-    /// A cursor at the start of `r`, keeping `window` characters either side.
+    /// A cursor at the start of `r`, keeping `window` characters either side
+    /// (and lines up to `window` bytes whole).
     pub fn with_window(r: Box<dyn Read + 'a>, window: usize) -> Self {
         LineCursor {
             r: BufReader::with_capacity(64 * 1024, r),
             window: window.max(1),
+            whole_line: window.max(1),
             line: 1,
             eof: false,
             head: Vec::new(),
@@ -109,9 +123,9 @@ impl<'a> LineCursor<'a> {
             self.eof = true;
             return Ok(None);
         }
-        // Read the start of the line. A line of at most `window` bytes (the common
+        // Read the start of the line. A line of at most `limit` bytes (the common
         // case) is decoded whole and cut at each column.
-        let limit = self.window;
+        let limit = self.whole_line.max(self.window);
         let mut head = std::mem::take(&mut self.head);
         head.clear();
         let mut ended = false;
@@ -142,9 +156,14 @@ impl<'a> LineCursor<'a> {
             if bytes.len() <= limit {
                 // At most `limit` characters: no window is cut.
                 let line = String::from_utf8_lossy(bytes);
+                // Columns ascend: one walk finds every split.
+                let mut chars = line.char_indices().map(|(i, _)| i).enumerate();
                 cols.iter()
                     .map(|&col0| {
-                        let split = line.char_indices().nth(col0).map_or(line.len(), |(i, _)| i);
+                        let split = chars
+                            .find(|&(n, _)| n >= col0)
+                            .filter(|&(n, _)| n == col0)
+                            .map_or(line.len(), |(_, i)| i);
                         let (before, after) = line.split_at(split);
                         Window {
                             col0,
