@@ -807,10 +807,19 @@ impl<B: Buffered> Scanner<B> {
         }
         let line_end = self.line_end(self.line_index(c));
         // The tape refuses a root inside the root, so a document it reads ends at
-        // the first `</xml>`: only that much is checked as UTF-8 and offered, and
-        // a line of many documents is read in linear time.
-        let end = memchr::memmem::find(&self.buf[c..line_end], b"</xml>")
-            .map_or(line_end, |k| c + k + b"</xml>".len());
+        // the first `</xml>`. On a long line (many documents) only that much is
+        // checked as UTF-8 and offered, so the line is read in linear time; most
+        // lines hold one document, and the rest of the line is taken as it is.
+        static CLOSE: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+            std::sync::OnceLock::new();
+        let end = if line_end - c <= 4096 {
+            line_end
+        } else {
+            let close = CLOSE.get_or_init(|| memchr::memmem::Finder::new(b"</xml>"));
+            close
+                .find(&self.buf[c..line_end])
+                .map_or(line_end, |k| c + k + close.needle().len())
+        };
         self.tape_at(c, end, Format::Xml)
     }
 

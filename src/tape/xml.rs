@@ -14,7 +14,7 @@
 //! children are all `<item>`s.
 
 use super::{is_ws, off, scan_string, Entry, Kind, Tape};
-use crate::catalog::key_hash_bytes;
+use crate::catalog::{key_hash_bytes, same_key as same_bytes};
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
 
@@ -96,7 +96,9 @@ fn children(
         i = skip_ws(b, i);
         let rest = b.get(i..)?;
         if rest.starts_with(b"</")
-            && rest.get(2..2 + name.len()) == Some(name)
+            && rest
+                .get(2..2 + name.len())
+                .is_some_and(|n| same_bytes(n, name))
             && rest.get(2 + name.len()) == Some(&b'>')
         {
             i += 3 + name.len();
@@ -121,7 +123,7 @@ fn children(
         if !repeated && seen_a & bit_a != 0 && seen_b & bit_b != 0 {
             let mut k = parent + 1;
             while let Some(e) = entries.get(k) {
-                repeated |= e.key_hash == h && same_key(b, e, &entry);
+                repeated |= e.key_hash == h && same_name(b, e, &entry);
                 k = e.next as usize;
             }
         }
@@ -197,9 +199,13 @@ fn is_name_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
-fn same_key(b: &[u8], x: &Entry, y: &Entry) -> bool {
-    b.get(x.key_start as usize..x.key_end as usize)
-        == b.get(y.key_start as usize..y.key_end as usize)
+/// Whether two entries have the same name.
+fn same_name(b: &[u8], x: &Entry, y: &Entry) -> bool {
+    let name = |e: &Entry| {
+        b.get(e.key_start as usize..e.key_end as usize)
+            .unwrap_or_default()
+    };
+    same_bytes(name(x), name(y))
 }
 
 /// Bytes that may follow a name's first: ASCII letters, digits and `_`.
@@ -302,7 +308,7 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
     let close = b.get(close_at..)?;
     if close.first() != Some(&b'<')
         || close.get(1) != Some(&b'/')
-        || close.get(2..2 + name.len())? != name
+        || !same_bytes(close.get(2..2 + name.len())?, name)
         || close.get(2 + name.len()) != Some(&b'>')
     {
         return None;
