@@ -875,8 +875,16 @@ impl<B: Buffered> Scanner<B> {
                 "the document is cut off at the end of the line",
             ),
             Some(at) => {
-                // Let the real parser phrase the problem precisely.
                 let upto = (c + at + 1).min(self.buf.len());
+                // What is passed over is judged by the text before the problem, and
+                // the parser's error is never past it: a candidate that does not
+                // look like a payload here is passed over without parsing it (a line
+                // of `{"a":{"a":…` has one at every brace).
+                if format == Format::Json && !looks_like_payload(&self.buf[c..upto]) {
+                    self.pass_over(c);
+                    return;
+                }
+                // Let the real parser phrase the problem precisely.
                 let slice = &self.buf[c..upto];
                 let e = match format {
                     Format::Json => json::parse(slice, json::Mode::Strict, self.opts.limits)
@@ -904,6 +912,13 @@ impl<B: Buffered> Scanner<B> {
             }
         };
         self.broken_or_skip(c, format, err);
+    }
+
+    /// Passes over the candidate at `c`, which was never a payload: the scan
+    /// goes on from the next byte.
+    fn pass_over(&mut self, c: usize) {
+        self.other_text = true;
+        self.pos = c + 1;
     }
 
     /// Reports a payload-like failure (and resumes at the next line), or passes
@@ -947,8 +962,7 @@ impl<B: Buffered> Scanner<B> {
         .min(self.buf.len());
         let looks = format == Format::Xml || looks_like_payload(&self.buf[c..probe_end]);
         if !looks {
-            self.other_text = true;
-            self.pos = c + 1;
+            self.pass_over(c);
             return;
         }
         let (line, column) = self.line_col(c);
@@ -1037,15 +1051,14 @@ pub fn looks_like_payload(text: &[u8]) -> bool {
     // One pass over the quotes: a `"Key"` (keys hold no quote) runs from one quote
     // to the next, so every pair of neighbouring quotes is a possible key. A line
     // of `{`s fails a candidate at every brace, so this must not cost a search per
-    // key per candidate.
-    static LONGEST: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let longest = *LONGEST.get_or_init(|| {
+    // key per candidate. The keys' lengths are kept one bit each: most quoted
+    // text is not as long as any key.
+    static LENGTHS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let lengths = *LENGTHS.get_or_init(|| {
         crate::catalog::SIGNATURE_KEYS
             .iter()
             .chain(crate::catalog::platforms().flat_map(|p| p.markers.iter()))
-            .map(|k| k.len())
-            .max()
-            .unwrap_or(0)
+            .fold(0, |m, k| m | 1u64.checked_shl(k.len() as u32).unwrap_or(0))
     });
     let mut quotes = memchr::memchr_iter(b'"', text);
     let Some(mut open) = quotes.next() else {
@@ -1053,7 +1066,8 @@ pub fn looks_like_payload(text: &[u8]) -> bool {
     };
     for close in quotes {
         let key = text.get(open + 1..close).unwrap_or_default();
-        if key.len() <= longest
+        if key.len() < 64
+            && lengths & (1 << key.len()) != 0
             && text
                 .get(close + 1..)
                 .unwrap_or_default()
