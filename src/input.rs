@@ -254,6 +254,10 @@ impl<B: Buffered> Scanner<B> {
         let start = self.starts.get(i).copied().unwrap_or(0);
         let line = self.buf_line + i as u32;
         let offset = at.saturating_sub(start);
+        // Most documents start their line.
+        if offset == 0 {
+            return (line, 1);
+        }
         // Documents on one line come in order: count on from the last one asked
         // about, so a line of thousands of payloads is not counted from its start
         // for each of them.
