@@ -135,6 +135,32 @@ fn a_line_over_the_record_limit_is_not_cut() {
     same(&input, &opts);
 }
 
+/// Lines longer than a chunk, each holding thousands of payloads between log
+/// text (a batch logged on one line), among ordinary lines: every payload is
+/// reported, with its column, as one sequential reader reports it.
+#[test]
+fn lines_of_thousands_of_payloads() {
+    let batch = |n: usize| {
+        let mut line = String::from("2024-05-01 INFO batch 批量");
+        for i in 0..n {
+            line.push_str(if i % 2 == 0 { " json=" } else { " xml=" });
+            line.push_str(&if i % 2 == 0 { kf_text(i) } else { oa_xml(i) });
+        }
+        line
+    };
+    let input = lines(40, |i| {
+        if i % 10 == 3 {
+            batch(2_500)
+        } else {
+            kf_text(i)
+        }
+    });
+    assert!(input.len() > 1 << 20);
+    let (out, _) = sequential(&input, &Options::default());
+    assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 36 + 4 * 2_500);
+    same(&input, &Options::default());
+}
+
 #[test]
 fn crlf_bom_and_no_final_line_end() {
     let mut input = "\u{feff}".as_bytes().to_vec();
