@@ -1,19 +1,62 @@
-//! Framing: any bytes through the scanner. Every document it yields must have
-//! text that re-parses, and offsets inside that text.
+//! Framing: any bytes through the scanner, off the fast lane and on it. Every
+//! document it yields must have offsets inside its text, and a line and column
+//! that point at that text in the input (at the quote of a payload logged as an
+//! escaped string).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use wxmsg::input::{Item, ScanOptions, Scanner};
 
-fuzz_target!(|data: &[u8]| {
-    let opts = ScanOptions {
-        max_record: 4096,
-        ..ScanOptions::default()
+/// The byte offset of 1-based `line`:`column` in `data`, columns counted in
+/// characters as the scanner counts them (every byte but UTF-8 continuation
+/// bytes starts one).
+fn offset_of(data: &[u8], line: u32, column: u32) -> Option<usize> {
+    let mut at = 0;
+    for _ in 1..line {
+        at += data.get(at..)?.iter().position(|&b| b == b'\n')? + 1;
+    }
+    let skip = |at: &mut usize| {
+        while data.get(*at).is_some_and(|&b| b & 0xC0 == 0x80) {
+            *at += 1;
+        }
     };
-    let mut sc = Scanner::new(data, "fuzz", opts);
-    while let Ok(Some(item)) = sc.next_item() {
-        if let Item::Doc(doc, _) = item {
-            assert!((doc.root.pos as usize) <= doc.text.len());
-            assert!(doc.line >= 1 && doc.column >= 1);
+    // Stray continuation bytes at the start of the line count for nothing.
+    skip(&mut at);
+    for _ in 1..column {
+        at += 1;
+        skip(&mut at);
+    }
+    Some(at)
+}
+
+fuzz_target!(|data: &[u8]| {
+    for lane in [false, true] {
+        let opts = ScanOptions {
+            max_record: 4096,
+            lane,
+            ..ScanOptions::default()
+        };
+        let mut sc = Scanner::new(data, "fuzz", opts);
+        while let Ok(Some(item)) = sc.next_item() {
+            let (text, line, column) = match &item {
+                Item::Doc(doc, _) => {
+                    assert!((doc.root.pos as usize) <= doc.text.len());
+                    // A payload logged as an escaped string is the string's
+                    // content, unescaped: its position is the opening quote.
+                    let text: &[u8] = match doc.embedded {
+                        Some(_) => b"\"",
+                        None => doc.text.as_bytes(),
+                    };
+                    (text, doc.line, doc.column)
+                }
+                Item::Tape(t) => (t.text.as_bytes(), t.line, t.column),
+                _ => continue,
+            };
+            assert!(line >= 1 && column >= 1);
+            let at = offset_of(data, line, column).expect("the position is in the input");
+            assert!(
+                data.get(at..).is_some_and(|rest| rest.starts_with(text)),
+                "{line}:{column} does not point at the document"
+            );
         }
     }
 });
