@@ -16,7 +16,8 @@
 //! [`super::Analyzer::next_report`] makes them. So the reports, their order and the
 //! counts are those of a sequential run.
 //!
-//! Memory stays bounded: a few chunks are in flight at once, and a line longer
+//! Memory stays bounded: a few chunks are in flight at once (one at a time when
+//! they hold long lines), and a line longer
 //! than the record limit is not split: from there on the input is read
 //! sequentially (as it is when documents keep running across the cuts). This reads ahead of the payload being reported, so it is for
 //! regular files, not for live streams (`tail -f … | wxmsg`).
@@ -38,6 +39,11 @@ const CHUNK_BYTES: usize = 1 << 18;
 const MAX_WIDEN: usize = 2;
 /// Chunk scans in flight (queued, running, or done and not yet emitted) per thread.
 const IN_FLIGHT_PER_THREAD: usize = 3;
+/// Bytes in flight per thread, besides the count: a chunk holding one long line
+/// (thousands of payloads logged on one line) can be many times [`CHUNK_BYTES`],
+/// and its rendered output several times more, so past this such chunks are read
+/// one at a time. Twice what full chunks of the usual size take.
+const IN_FLIGHT_BYTES_PER_THREAD: usize = 2 * IN_FLIGHT_PER_THREAD * CHUNK_BYTES;
 
 /// Why [`run_parallel`] stopped early.
 #[derive(Debug)]
@@ -271,7 +277,10 @@ where
                 // The next chunk has to be read first.
                 widen = Some(d);
             }
-            if !eof && !sequential && (read.len() < limit || widen.is_some()) {
+            let in_flight: usize = read.iter().map(|c| c.2.len()).sum();
+            let room = read.is_empty()
+                || read.len() < limit && in_flight < IN_FLIGHT_BYTES_PER_THREAD * threads;
+            if !eof && !sequential && (room || widen.is_some()) {
                 let buf = spare.pop().unwrap_or_default();
                 match read_chunk(&mut reader, &mut carry, buf, opts.scan.max_record) {
                     Ok(Chunk::Lines(bytes)) => {
