@@ -1216,8 +1216,9 @@ mod tests {
 
     /// Columns of many documents on one line are counted on from the last one;
     /// they must be what counting from the line's start gives, on the fast lane
-    /// and off it. An XML document holding `</xml>` in its CDATA is cut short for
-    /// the lane, which refuses it, and is read whole the usual way.
+    /// and off it. On a long line, an XML document holding `</xml>` in its CDATA
+    /// is cut short for the lane, which refuses it, and is read whole the usual
+    /// way; the documents near the end of the line are offered whole.
     #[test]
     fn many_documents_on_one_line_have_their_columns() {
         let docs = [
@@ -1227,7 +1228,7 @@ mod tests {
         ];
         let mut line = String::from("日志 ");
         let mut want = Vec::new();
-        for k in 0..12 {
+        for k in 0..150 {
             let doc = docs[k % docs.len()];
             line.push_str(if k % 2 == 0 { "é=" } else { "x " });
             want.push((line.chars().count() as u32 + 1, doc));
@@ -1235,24 +1236,34 @@ mod tests {
             line.push_str(" 记录 ");
         }
         line.push('\n');
+        assert!(line.len() > 2 * 4096);
         for lane in [false, true] {
             let opts = ScanOptions {
                 lane,
                 ..ScanOptions::default()
             };
-            let got: Vec<(u32, u32, String)> = Scanner::new(line.as_bytes(), "t", opts)
+            let items = Scanner::new(line.as_bytes(), "t", opts)
                 .collect_items()
-                .unwrap()
-                .into_iter()
+                .unwrap();
+            let got: Vec<(u32, u32, String)> = items
+                .iter()
                 .map(|i| match i {
                     Item::Doc(d, _) => (d.line, d.column, d.text.to_string()),
                     Item::Tape(t) => (t.line, t.column, t.text.clone()),
                     _ => (0, 0, String::new()),
                 })
                 .collect();
-            let want: Vec<(u32, u32, String)> =
+            let want_at: Vec<(u32, u32, String)> =
                 want.iter().map(|&(c, d)| (1, c, d.to_string())).collect();
-            assert_eq!(got, want, "lane {lane}");
+            assert_eq!(got, want_at, "lane {lane}");
+            // On the lane, every plain XML document is read onto a tape, those
+            // cut at the first `</xml>` as much as those near the end of the line.
+            let taped = items
+                .iter()
+                .filter(|i| matches!(i, Item::Tape(t) if t.text == docs[1]))
+                .count();
+            let plain = want.iter().filter(|w| w.1 == docs[1]).count();
+            assert_eq!(taped, if lane { plain } else { 0 });
         }
     }
 

@@ -125,7 +125,7 @@ impl<'a> LineCursor<'a> {
         }
         // Read the start of the line. A line of at most `limit` bytes (the common
         // case) is decoded whole and cut at each column.
-        let limit = self.whole_line.max(self.window);
+        let limit = self.whole_line;
         let mut head = std::mem::take(&mut self.head);
         head.clear();
         let mut ended = false;
