@@ -1059,9 +1059,7 @@ pub fn looks_like_payload(text: &[u8]) -> bool {
     // text is not as long as any key.
     static LENGTHS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     let lengths = *LENGTHS.get_or_init(|| {
-        crate::catalog::SIGNATURE_KEYS
-            .iter()
-            .chain(crate::catalog::platforms().flat_map(|p| p.markers.iter()))
+        crate::catalog::signature_keys()
             .fold(0, |m, k| m | 1u64.checked_shl(k.len() as u32).unwrap_or(0))
     });
     let mut quotes = memchr::memchr_iter(b'"', text);
@@ -1273,18 +1271,15 @@ mod tests {
     fn payload_keys_are_found_as_a_search_for_each_would() {
         use proptest::prelude::*;
         let reference = |text: &[u8]| {
-            crate::catalog::SIGNATURE_KEYS
-                .iter()
-                .chain(crate::catalog::platforms().flat_map(|p| p.markers.iter()))
-                .any(|k| {
-                    let k = format!("\"{k}\"");
-                    memchr::memmem::find_iter(text, k.as_bytes()).any(|at| {
-                        text[at + k.len()..]
-                            .iter()
-                            .find(|b| !b.is_ascii_whitespace())
-                            .is_some_and(|&b| b == b':')
-                    })
+            crate::catalog::signature_keys().any(|k| {
+                let k = format!("\"{k}\"");
+                memchr::memmem::find_iter(text, k.as_bytes()).any(|at| {
+                    text[at + k.len()..]
+                        .iter()
+                        .find(|b| !b.is_ascii_whitespace())
+                        .is_some_and(|&b| b == b':')
                 })
+            })
         };
         let pieces = prop::sample::select(vec![
             "\"",

@@ -457,9 +457,17 @@ pub const SIGNATURE_KEYS: &[&str] = &[
     "next_cursor",
 ];
 
-/// True for a key in [`SIGNATURE_KEYS`] or any platform's markers.
+/// The keys that mark a payload: [`SIGNATURE_KEYS`] and every platform's markers.
+pub fn signature_keys() -> impl Iterator<Item = &'static str> {
+    SIGNATURE_KEYS
+        .iter()
+        .chain(platforms().flat_map(|p| p.markers.iter()))
+        .copied()
+}
+
+/// True for a key in [`signature_keys`].
 pub fn is_signature_key(key: &str) -> bool {
-    SIGNATURE_KEYS.contains(&key) || platforms().any(|p| p.markers.contains(&key))
+    signature_keys().any(|k| k == key)
 }
 
 /// Every platform, in a stable order.
