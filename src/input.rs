@@ -124,7 +124,26 @@ pub struct Scanner<B: Buffered> {
     /// The last position [`Scanner::line_col`] answered: source line, byte
     /// offset in that line, and column.
     last_col: Cell<(u32, usize, u32)>,
+    /// Bytes of the input before `buf[0]`.
+    buf_offset: u64,
+    /// Where the lines of the latest documents start (see [`Scanner::line_start`]).
+    line_starts: VecDeque<LineStart>,
 }
+
+/// A line of the input and the byte offset where it starts, counted from the
+/// start of what the scanner reads. The human format jumps to such a line to
+/// quote it instead of reading every line before it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineStart {
+    /// 1-based line number.
+    pub line: u32,
+    /// Byte offset of the line's first byte.
+    pub offset: u64,
+}
+
+/// How many [`LineStart`]s a scanner keeps: reports trail the scanner by a
+/// few documents at most, so the oldest are never asked for.
+const LINE_STARTS_KEPT: usize = 1024;
 
 impl<R: Read> Scanner<BufReader<R>> {
     pub fn new(reader: R, source: impl Into<Arc<str>>, opts: ScanOptions) -> Self {
@@ -173,6 +192,8 @@ impl<B: Buffered> Scanner<B> {
             ran_out: false,
             spares: Spares::default(),
             last_col: Cell::new((0, 0, 1)),
+            buf_offset: 0,
+            line_starts: VecDeque::new(),
         }
     }
 
@@ -233,6 +254,34 @@ impl<B: Buffered> Scanner<B> {
                 return Ok(None);
             }
         }
+    }
+
+    /// Counts a document starting at byte `at` of `buf`, and keeps where its
+    /// line starts.
+    fn count_doc(&mut self, at: usize) {
+        self.docs += 1;
+        let i = self.line_index(at);
+        let line = self.buf_line + i as u32;
+        if self.line_starts.back().is_some_and(|s| s.line >= line) {
+            return;
+        }
+        if self.line_starts.len() == LINE_STARTS_KEPT {
+            self.line_starts.pop_front();
+        }
+        let start = self.starts.get(i).copied().unwrap_or(0);
+        self.line_starts.push_back(LineStart {
+            line,
+            offset: self.buf_offset + start as u64,
+        });
+    }
+
+    /// The start of the nearest line at or before `line` on which a recent
+    /// document started: a place to read on from to reach `line`.
+    pub fn line_start(&self, line: u32) -> Option<LineStart> {
+        let i = self.line_starts.partition_point(|s| s.line <= line);
+        i.checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .copied()
     }
 
     /// Index of the buffered line holding byte `at`.
@@ -408,6 +457,7 @@ impl<B: Buffered> Scanner<B> {
             return;
         }
         self.buf.drain(..cut);
+        self.buf_offset += cut as u64;
         self.starts.drain(..i);
         for s in &mut self.starts {
             *s -= cut;
@@ -538,7 +588,7 @@ impl<B: Buffered> Scanner<B> {
                     }),
                     lenient: false,
                 };
-                self.docs += 1;
+                self.count_doc(q);
                 self.pending.push_back(Item::Doc(doc, Vec::new()));
             }
             Ok(_) => return false,
@@ -546,7 +596,7 @@ impl<B: Buffered> Scanner<B> {
                 if !looks_like_payload(text.as_bytes()) {
                     return false;
                 }
-                self.docs += 1;
+                self.count_doc(q);
                 self.pending.push_back(Item::Broken(Broken {
                     source: self.source.clone(),
                     format: Format::Json,
@@ -722,7 +772,7 @@ impl<B: Buffered> Scanner<B> {
             embedded: None,
             lenient,
         };
-        self.docs += 1;
+        self.count_doc(c);
         let mut diags: Vec<Diagnostic> = notes
             .into_iter()
             .map(|(pos, code, message)| {
@@ -786,7 +836,7 @@ impl<B: Buffered> Scanner<B> {
     /// bookkeeping of [`Scanner::accept`].
     fn accept_tape(&mut self, c: usize, used: usize, format: Format, mut doc: Arc<TapeDoc>) {
         let (line, column) = self.line_col(c);
-        self.docs += 1;
+        self.count_doc(c);
         if let Some(d) = Arc::get_mut(&mut doc) {
             d.source.clone_from(&self.source);
             d.format = format;
@@ -971,7 +1021,7 @@ impl<B: Buffered> Scanner<B> {
         }
         let (line, column) = self.line_col(c);
         let (el, ec) = self.line_col((c + err.pos).min(self.buf.len()));
-        self.docs += 1;
+        self.count_doc(c);
         self.covered = line;
         self.pending.push_back(Item::Broken(Broken {
             source: self.source.clone(),
@@ -1158,6 +1208,47 @@ mod tests {
                 Item::Skipped => ("skipped", 0, 0),
             })
             .collect()
+    }
+
+    #[test]
+    fn line_starts_of_documents_are_their_byte_offsets() {
+        // Documents on one line or across lines, after noise, blank lines and
+        // CRLFs, and a broken one: far more than one buffer, so the scanner drops
+        // lines it has read and the offsets must count them.
+        let mut input = String::new();
+        for i in 0..8000 {
+            input.push_str(match i % 5 {
+                0 => "{\"MsgType\":\"text\",\"Content\":\"你好\"}\n",
+                1 => "noise line 噪声\r\n\r\n",
+                2 => "2024 INFO got {\"MsgType\":\"text\"} and {\"MsgType\":\"image\"}\n",
+                3 => "{\n  \"MsgType\": \"text\"\n}\n<xml><MsgType>text</MsgType></xml>\n",
+                _ => "{\"MsgType\":\"te\n",
+            });
+        }
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', input.as_bytes()).map(|i| i + 1))
+            .collect();
+        let mut sc = Scanner::new(input.as_bytes(), "t", ScanOptions::default());
+        let mut checked = 0;
+        while let Some(item) = sc.next_item().unwrap() {
+            let line = match item {
+                Item::Doc(d, _) => d.line,
+                Item::Broken(b) => b.line,
+                Item::Tape(t) => t.line,
+                Item::Skipped => continue,
+            };
+            let want = LineStart {
+                line,
+                offset: starts[line as usize - 1] as u64,
+            };
+            assert_eq!(sc.line_start(line), Some(want));
+            // A line after it, inside a document across lines, reads on from it.
+            assert_eq!(sc.line_start(line + 1).map(|s| s.line >= line), Some(true));
+            checked += 1;
+        }
+        assert!(checked > 9000 && input.len() > 256 * 1024);
+        // Only the latest are kept.
+        assert_eq!(sc.line_start(1), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::crypto::{self, DecryptConfig};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{pointer_push, Document, Embedding, Format, Locator, Node, Value};
-use crate::input::{Item, ScanOptions, Scanner};
+use crate::input::{Item, LineStart, ScanOptions, Scanner};
 use crate::lane::{self, Spares};
 use crate::parse::{json, xml, Limits};
 use crate::report::{Envelope, Report};
@@ -76,6 +76,12 @@ impl<R: Read> Analyzer<R> {
     /// Documents and lines passed over so far because they hold no payload.
     pub fn skipped(&self) -> u64 {
         self.skipped
+    }
+
+    /// Where a line at or before `line` starts, near it (see
+    /// [`Scanner::line_start`]): lines of the latest reports' documents.
+    pub fn line_start(&self, line: u32) -> Option<LineStart> {
+        self.scanner.line_start(line)
     }
 
     /// True when the next read would wait for input (flush output now).

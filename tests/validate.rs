@@ -845,6 +845,7 @@ fn standard_input_pipe_and_redirect_quote_the_same_lines() {
     let file = p(&dir, "in.ndjson");
     let (_, want) = output(&["--platform", "wecom-kf", &file]);
     let want = String::from_utf8(want).unwrap().replace(&file, "<stdin>");
+    assert!(snippets_quote(&want, &content) > 30);
     let piped = run(&["--platform", "wecom-kf"], Some(&content));
     assert_eq!(piped.code, 1);
     assert_eq!(piped.stdout, want);
@@ -862,6 +863,31 @@ fn standard_input_pipe_and_redirect_quote_the_same_lines() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+}
+
+/// Checks that every source line the human report quotes (`  97 | {…`) is
+/// part of that line of `content`; returns how many it checked. Quoting jumps
+/// over the lines between findings, so a wrong jump shows here.
+fn snippets_quote(report: &str, content: &str) -> usize {
+    let lines: Vec<&str> = content.lines().collect();
+    let mut checked = 0;
+    for l in report.lines() {
+        let Some((n, text)) = l.trim_start().split_once(" | ") else {
+            continue;
+        };
+        let Ok(n) = n.parse::<usize>() else {
+            continue;
+        };
+        let line = lines[n - 1].trim_end_matches('\r');
+        // Without a `…` before it, the quote starts where the line starts.
+        let ok = match text.strip_prefix('…') {
+            Some(cut) => line.contains(cut.trim_end_matches('…')),
+            None => line.starts_with(text.trim_end_matches('…')),
+        };
+        assert!(ok, "line {n} quoted as {text:?}, is {line:?}");
+        checked += 1;
+    }
+    checked
 }
 
 /// Set in the environment of the re-executed test binary (see below).

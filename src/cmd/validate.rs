@@ -24,7 +24,9 @@ use std::sync::Arc;
 use wxmsg::catalog::PlatformId;
 use wxmsg::diag::{Code, Diagnostic, Severity};
 use wxmsg::pipeline::{Analyzer, LanePayload, Options};
-use wxmsg::render::ci::{self, CiOptions, Collector, FileResult, Reopen, Spool, SpoolStore};
+use wxmsg::render::ci::{
+    self, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore,
+};
 use wxmsg::render::sanitize;
 use wxmsg::report::Report;
 
@@ -458,10 +460,38 @@ impl StdinFile {
 }
 
 impl Reopen for StdinFile {
-    fn reopen(&self) -> io::Result<Box<dyn Read + '_>> {
+    fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>> {
         let mut f = &self.file;
         f.seek(SeekFrom::Start(self.start))?;
-        Ok(Box::new(f))
+        Ok(Box::new(FromOffset {
+            file: f,
+            start: self.start,
+        }))
+    }
+}
+
+/// A file read from byte `start` on, as if it began there: standard input
+/// redirected from a file that was partly read before wxmsg started.
+struct FromOffset<'f> {
+    file: &'f File,
+    start: u64,
+}
+
+impl Read for FromOffset<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.file.read(buf)
+    }
+}
+
+impl Seek for FromOffset<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let to = match to {
+            SeekFrom::Start(n) => SeekFrom::Start(self.start.saturating_add(n)),
+            other => other,
+        };
+        let at = self.file.seek(to)?;
+        at.checked_sub(self.start)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))
     }
 }
 
@@ -528,7 +558,7 @@ fn pass(
                     all_fit &= fits(&r);
                     require_platform(&mut r, ctx.allowed);
                 }
-                collector.add(&r);
+                collector.add_located(&r, &|line| an.line_start(line));
                 an.recycle(r);
             }
             Ok(None) => break an.skipped(),

@@ -4,6 +4,7 @@ use super::findings::Sorter;
 use super::spool::{Spool, SpoolStore};
 use super::{CiOptions, FileResult, Finding, Format, Reopen};
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::input::LineStart;
 use crate::render::report_json;
 use crate::report::Report;
 use std::io::{self, Write};
@@ -61,9 +62,15 @@ impl Collector {
 
     /// Adds one payload's report.
     pub fn add(&mut self, r: &Report) {
+        self.add_located(r, &|_| None);
+    }
+
+    /// [`Collector::add`], with where lines start in the input: `line_start(n)`
+    /// is a line at or before line `n` and its byte offset, when known.
+    pub fn add_located(&mut self, r: &Report, line_start: &dyn Fn(u32) -> Option<LineStart>) {
         self.payloads += 1;
         for d in &r.diagnostics {
-            self.finding(d, false);
+            self.finding(d, false, line_start(d.line));
         }
         if let Some(spool) = &mut self.payload_json {
             self.scratch.clear();
@@ -83,11 +90,11 @@ impl Collector {
 
     /// Adds a finding about the file as a whole (`no-payload`).
     pub fn add_file_diagnostic(&mut self, d: Diagnostic) {
-        self.finding(&d, true);
+        self.finding(&d, true, None);
         self.file_diagnostics.push(d);
     }
 
-    fn finding(&mut self, d: &Diagnostic, whole_file: bool) {
+    fn finding(&mut self, d: &Diagnostic, whole_file: bool, anchor: Option<LineStart>) {
         match d.severity {
             Severity::Error => self.has_error = true,
             Severity::Warning => self.has_warning = true,
@@ -104,7 +111,10 @@ impl Collector {
                 *seen = true;
             }
         }
-        let f = Finding::of(d, whole_file);
+        let f = Finding {
+            anchor,
+            ..Finding::of(d, whole_file)
+        };
         // The first failing finding in sorted order: the smallest position, and
         // among equal positions the one that came first.
         if f.fails(self.options.strict)

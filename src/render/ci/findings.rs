@@ -9,6 +9,7 @@
 use super::spool::{Spool, SpoolReader, SpoolStore};
 use super::Finding;
 use crate::diag::{Code, Severity};
+use crate::input::LineStart;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, BufReader, Read, Write};
@@ -17,9 +18,10 @@ use std::sync::Arc;
 /// Estimated bytes of findings sorted in memory before they go to a spool.
 const RUN_BYTES: usize = 1 << 20;
 /// Estimated bytes of one finding besides its text.
-const OVERHEAD: usize = 48;
-/// Fixed part of an encoded finding: line, column, severity, code, flag, text length.
-const HEADER: usize = 4 + 4 + 1 + 1 + 1 + 4;
+const OVERHEAD: usize = 64;
+/// Fixed part of an encoded finding: line, column, severity, code, flag, text
+/// length, and the anchor's line (0 for none) and offset.
+const HEADER: usize = 4 + 4 + 1 + 1 + 1 + 4 + 4 + 8;
 
 /// Collects findings and hands them back sorted.
 #[derive(Debug)]
@@ -225,6 +227,17 @@ impl<'a> Decoder<'a> {
         };
         let code = *Code::ALL.get(usize::from(h[9])).ok_or_else(corrupt)?;
         let len = usize::try_from(u32_at(11)).map_err(|_| corrupt())?;
+        let anchor = match u32_at(15) {
+            0 => None,
+            line => {
+                let mut offset = [0u8; 8];
+                offset.copy_from_slice(&h[19..27]);
+                Some(LineStart {
+                    line,
+                    offset: u64::from_le_bytes(offset),
+                })
+            }
+        };
         self.text.resize(len, 0);
         self.r.read_exact(&mut self.text)?;
         let text = String::from_utf8(std::mem::take(&mut self.text)).map_err(|_| corrupt())?;
@@ -235,6 +248,7 @@ impl<'a> Decoder<'a> {
             code,
             whole_file: h[10] != 0,
             text,
+            anchor,
         }))
     }
 }
@@ -263,6 +277,9 @@ fn encode(f: &Finding, out: &mut Vec<u8>) {
         len -= 1;
     }
     out.extend_from_slice(&(len as u32).to_le_bytes());
+    let anchor = f.anchor.unwrap_or(LineStart { line: 0, offset: 0 });
+    out.extend_from_slice(&anchor.line.to_le_bytes());
+    out.extend_from_slice(&anchor.offset.to_le_bytes());
     out.extend_from_slice(&text[..len]);
 }
 
@@ -278,6 +295,7 @@ mod tests {
             code: Code::UnknownField,
             whole_file: false,
             text: text.to_string(),
+            anchor: None,
         }
     }
 
@@ -299,10 +317,20 @@ mod tests {
             code: Code::ALL[Code::ALL.len() - 1],
             whole_file: true,
             text: "/a: 中文 \u{1b}".to_string(),
+            anchor: Some(LineStart {
+                line: 5,
+                offset: u64::MAX - 1,
+            }),
+        };
+        let g = Finding {
+            anchor: None,
+            line: 8,
+            ..f.clone()
         };
         s.push(f.clone());
+        s.push(g.clone());
         let got: Vec<Finding> = s.finish().unwrap().iter().map(|r| r.unwrap()).collect();
-        assert_eq!(got, vec![f]);
+        assert_eq!(got, vec![f, g]);
     }
 
     #[test]

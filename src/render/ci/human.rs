@@ -78,7 +78,7 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
                     w.map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right));
                 if let (Some(s), Some(w), Some(source)) = (&snip, w, f.source.as_deref()) {
                     if s.reached_cut {
-                        snip = wider(source, d.line, col0, w).or(snip);
+                        snip = wider(source, &d, col0, w).or(snip);
                     }
                 }
                 finding(out, &f.path, &d, snip, o)?;
@@ -125,7 +125,10 @@ fn quote(lines: &mut Option<LineCursor<'_>>, group: &[Finding]) -> Vec<Window> {
         .collect();
     cols.sort_unstable();
     cols.dedup();
-    match cursor.windows(first.line, &cols) {
+    // The nearest known line start before the line, if any finding has one.
+    let anchor = group.iter().filter_map(|d| d.anchor).max_by_key(|a| a.line);
+    let jumped = anchor.map_or(Ok(()), |to| cursor.jump(to));
+    match jumped.and_then(|()| cursor.windows(first.line, &cols)) {
         Ok(w) => w.unwrap_or_default(),
         Err(_) => {
             *lines = None;
@@ -138,12 +141,15 @@ fn quote(lines: &mut Option<LineCursor<'_>>, group: &[Finding]) -> Vec<Window> {
 /// the snippet no longer reaches where a window was cut (then it is the snippet of
 /// the whole line). Only lines with enormous grapheme clusters get here. `None`
 /// when the input cannot be read again.
-fn wider(source: &dyn Reopen, line: u32, col0: usize, w: &Window) -> Option<Snippet> {
+fn wider(source: &dyn Reopen, d: &Finding, col0: usize, w: &Window) -> Option<Snippet> {
     let mut size = w.before.chars().count().max(w.after.chars().count());
     loop {
         size = size.saturating_mul(2);
         let mut cursor = LineCursor::with_window(source.reopen().ok()?, size);
-        let w = cursor.windows(line, &[col0]).ok()??.pop()?;
+        if let Some(to) = d.anchor {
+            cursor.jump(to).ok()?;
+        }
+        let w = cursor.windows(d.line, &[col0]).ok()??.pop()?;
         let s = snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right);
         if !s.reached_cut {
             return Some(s);

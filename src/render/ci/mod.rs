@@ -27,10 +27,11 @@ pub mod spool;
 
 pub use collect::Collector;
 pub use findings::Findings;
-pub use source::Reopen;
+pub use source::{ReadSeek, Reopen};
 pub use spool::{Spool, SpoolStore};
 
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::input::LineStart;
 use std::io::{self, Write};
 
 /// What checking one file found: its verdict and what the formats show of it.
@@ -102,6 +103,9 @@ pub struct Finding {
     pub whole_file: bool,
     /// The field and the message: `/Title: message`, or just the message.
     pub text: String,
+    /// A line at or before `line` whose start in the input is known: quoting
+    /// reads on from there rather than from the first line.
+    pub anchor: Option<LineStart>,
 }
 
 impl Finding {
@@ -114,6 +118,7 @@ impl Finding {
             code: d.code,
             whole_file,
             text: message_with_field(d),
+            anchor: None,
         }
     }
 

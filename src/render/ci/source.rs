@@ -8,8 +8,9 @@
 //! it, without a trailing `\r`, so a window of a line that fits is the whole line.
 
 use super::spool::Spool;
+use crate::input::LineStart;
 use std::collections::VecDeque;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 /// Characters kept either side of a column by default. Snippets show fifty
@@ -25,28 +26,37 @@ pub const WINDOW_CHARS: usize = 256;
 /// copies per column stay small.
 const WHOLE_LINE_BYTES: usize = 4096;
 
+/// Bytes read at a time. Quoting reads a line here and a line there, jumping
+/// over the rest: small reads keep it from reading the input all over again.
+const READ_BYTES: usize = 16 * 1024;
+
+/// A reader that can also move to a byte offset.
+pub trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek> ReadSeek for T {}
+
 /// An input that can be read again from its start, for the human format's source
 /// snippets (and `--platform`'s second look).
 pub trait Reopen: Send {
     /// A reader positioned at the first byte of the input.
-    fn reopen(&self) -> io::Result<Box<dyn Read + '_>>;
+    fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>>;
 }
 
 impl Reopen for PathBuf {
-    fn reopen(&self) -> io::Result<Box<dyn Read + '_>> {
+    fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>> {
         Ok(Box::new(std::fs::File::open(self)?))
     }
 }
 
 impl Reopen for Spool {
-    fn reopen(&self) -> io::Result<Box<dyn Read + '_>> {
+    fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>> {
         Ok(Box::new(self.reader()))
     }
 }
 
 impl Reopen for Vec<u8> {
-    fn reopen(&self) -> io::Result<Box<dyn Read + '_>> {
-        Ok(Box::new(self.as_slice()))
+    fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>> {
+        Ok(Box::new(io::Cursor::new(self.as_slice())))
     }
 }
 
@@ -66,9 +76,12 @@ pub struct Window {
     pub cut_right: bool,
 }
 
-/// Reads an input forward, line by line, handing out windows of the lines asked for.
+/// Reads an input forward, line by line, handing out windows of the lines asked
+/// for; jumps over lines when told where a later one starts.
 pub struct LineCursor<'a> {
-    r: BufReader<Box<dyn Read + 'a>>,
+    r: BufReader<Box<dyn ReadSeek + 'a>>,
+    /// Byte offset of the reader's position (the start of line `line`).
+    at: u64,
     /// Characters kept either side of a column.
     window: usize,
     /// Lines of up to this many bytes are decoded whole (each window is then
@@ -85,7 +98,7 @@ pub struct LineCursor<'a> {
 impl<'a> LineCursor<'a> {
     /// A cursor at the start of `r`, keeping [`WINDOW_CHARS`] either side, and
     /// lines up to [`WHOLE_LINE_BYTES`] whole.
-    pub fn new(r: Box<dyn Read + 'a>) -> Self {
+    pub fn new(r: Box<dyn ReadSeek + 'a>) -> Self {
         LineCursor {
             whole_line: WHOLE_LINE_BYTES,
             ..LineCursor::with_window(r, WINDOW_CHARS)
@@ -94,15 +107,38 @@ impl<'a> LineCursor<'a> {
 
     /// A cursor at the start of `r`, keeping `window` characters either side
     /// (and lines up to `window` bytes whole).
-    pub fn with_window(r: Box<dyn Read + 'a>, window: usize) -> Self {
+    pub fn with_window(r: Box<dyn ReadSeek + 'a>, window: usize) -> Self {
         LineCursor {
-            r: BufReader::with_capacity(64 * 1024, r),
+            r: BufReader::with_capacity(READ_BYTES, r),
+            at: 0,
             window: window.max(1),
             whole_line: window.max(1),
             line: 1,
             eof: false,
             head: Vec::new(),
         }
+    }
+
+    /// Moves on to line `to.line`, starting at byte `to.offset`, without
+    /// reading the lines before it — when it is ahead of the cursor and of what
+    /// is buffered (reading on through the buffer costs less than a seek).
+    pub fn jump(&mut self, to: LineStart) -> io::Result<()> {
+        if to.line <= self.line || self.eof {
+            return Ok(());
+        }
+        if to.offset < self.at + self.r.buffer().len() as u64 {
+            return Ok(());
+        }
+        self.r.seek(SeekFrom::Start(to.offset))?;
+        self.at = to.offset;
+        self.line = to.line;
+        Ok(())
+    }
+
+    /// Marks `n` buffered bytes as read.
+    fn consume(&mut self, n: usize) {
+        self.r.consume(n);
+        self.at += n as u64;
     }
 
     /// Windows of line `n` (1-based) around each of `cols` (0-based character
@@ -140,14 +176,14 @@ impl<'a> LineCursor<'a> {
             match memchr::memchr(b'\n', buf) {
                 Some(i) if i <= room => {
                     head.extend_from_slice(&buf[..i]);
-                    self.r.consume(i + 1);
+                    self.consume(i + 1);
                     ended = true;
                     break;
                 }
                 _ => {
                     let n = buf.len().min(room);
                     head.extend_from_slice(&buf[..n]);
-                    self.r.consume(n);
+                    self.consume(n);
                 }
             }
         }
@@ -210,7 +246,7 @@ impl<'a> LineCursor<'a> {
             if !cap.satisfied() {
                 feed_piece(&mut cap, piece, &mut held_cr);
             }
-            self.r.consume(used);
+            self.consume(used);
             if newline {
                 break;
             }
@@ -243,13 +279,13 @@ impl<'a> LineCursor<'a> {
             }
             match memchr::memchr(b'\n', buf) {
                 Some(i) => {
-                    self.r.consume(i + 1);
+                    self.consume(i + 1);
                     self.line += 1;
                     return Ok(true);
                 }
                 None => {
                     let n = buf.len();
-                    self.r.consume(n);
+                    self.consume(n);
                 }
             }
         }
@@ -458,16 +494,46 @@ mod tests {
     }
 
     /// Reads through a reader that hands out `piece` bytes at a time, so sequences
-    /// and `\r\n` get cut at every possible place.
-    struct Trickle<'a>(&'a [u8], usize);
+    /// and `\r\n` get cut at every possible place; counts the bytes read.
+    struct Trickle<'a> {
+        all: &'a [u8],
+        at: usize,
+        piece: usize,
+        read: std::rc::Rc<std::cell::Cell<usize>>,
+    }
+
+    fn trickle(all: &[u8], piece: usize) -> Trickle<'_> {
+        Trickle {
+            all,
+            at: 0,
+            piece,
+            read: Default::default(),
+        }
+    }
 
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.0.len().min(self.1).min(out.len());
-            out[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
+            let rest = self.all.get(self.at..).unwrap_or_default();
+            let n = rest.len().min(self.piece).min(out.len());
+            out[..n].copy_from_slice(&rest[..n]);
+            self.at += n;
+            self.read.set(self.read.get() + n);
             Ok(n)
         }
+    }
+
+    impl Seek for Trickle<'_> {
+        fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+            let SeekFrom::Start(n) = to else {
+                unreachable!("the cursor seeks from the start")
+            };
+            self.at = n as usize;
+            Ok(n)
+        }
+    }
+
+    fn bytes(b: &[u8]) -> Box<dyn ReadSeek + '_> {
+        Box::new(io::Cursor::new(b))
     }
 
     #[test]
@@ -479,7 +545,7 @@ mod tests {
         for window in [5, WINDOW_CHARS] {
             for piece in [1, 2, 3, 5, 64 * 1024] {
                 for cols in [vec![0], vec![1, 3], vec![0, 2, 50]] {
-                    let mut c = LineCursor::with_window(Box::new(Trickle(text, piece)), window);
+                    let mut c = LineCursor::with_window(Box::new(trickle(text, piece)), window);
                     for n in [0, 1, 2, 3, 4, 5, 6, 7] {
                         let got = c.windows(n, &cols).unwrap();
                         let want: Option<Vec<(String, String)>> =
@@ -510,11 +576,11 @@ mod tests {
 
     #[test]
     fn lines_are_read_forward_only_and_missing_lines_are_none() {
-        let mut c = LineCursor::new(Box::new(&b"a\nb\n"[..]));
+        let mut c = LineCursor::new(bytes(b"a\nb\n"));
         assert_eq!(c.windows(2, &[0]).unwrap().unwrap()[0].after, "b");
         assert_eq!(c.windows(1, &[0]).unwrap(), None);
         assert_eq!(c.windows(3, &[0]).unwrap(), None);
-        let mut c = LineCursor::new(Box::new(&b""[..]));
+        let mut c = LineCursor::new(bytes(b""));
         assert_eq!(c.windows(1, &[0]).unwrap(), None);
     }
 
@@ -528,7 +594,7 @@ mod tests {
         line.push('X');
         line.push_str(&"b".repeat(10_000));
         let col0 = line.chars().position(|c| c == 'X').unwrap();
-        let mut c = LineCursor::new(Box::new(line.as_bytes()));
+        let mut c = LineCursor::new(bytes(line.as_bytes()));
         let w = c.windows(1, &[col0]).unwrap().unwrap().remove(0);
         assert!(w.cut_left && w.cut_right);
         assert!(w.after.starts_with('X'));
@@ -536,5 +602,68 @@ mod tests {
         // Whole flags only.
         assert_eq!(w.before.chars().count() % 2, 0);
         assert!(w.before.starts_with(flag) && w.before.ends_with(flag));
+    }
+
+    /// Where each line of `text` starts.
+    fn line_starts(text: &[u8]) -> Vec<LineStart> {
+        std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1))
+            .enumerate()
+            .map(|(i, offset)| LineStart {
+                line: i as u32 + 1,
+                offset: offset as u64,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn jumps_skip_the_lines_between_and_quote_the_same() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&format!("{i} {}\r\n", "中x".repeat(i % 50)));
+        }
+        let text = text.as_bytes();
+        let starts = line_starts(text);
+        // Lines far apart, lines close together, and a jump to an earlier line
+        // than asked for (the cursor reads on from there).
+        let asks: [(u32, Option<u32>); 7] = [
+            (5, None),
+            (900, Some(900)),
+            (902, Some(901)),
+            (903, Some(903)),
+            (2000, Some(1990)),
+            (2999, Some(2999)),
+            (3000, Some(3000)),
+        ];
+        let reader = trickle(text, usize::MAX);
+        let read = reader.read.clone();
+        let mut jumping = LineCursor::new(Box::new(reader));
+        let mut plain = LineCursor::new(bytes(text));
+        for (n, to) in asks {
+            if let Some(to) = to {
+                jumping.jump(starts[to as usize - 1]).unwrap();
+            }
+            let (got, want) = (jumping.windows(n, &[0, 3]), plain.windows(n, &[0, 3]));
+            assert_eq!(got.unwrap(), want.unwrap(), "line {n}");
+        }
+        // Four places read (901 and 903 are buffered with 900), a buffer each,
+        // of an input over fifteen times as large.
+        assert!(read.get() <= 4 * READ_BYTES, "read {} bytes", read.get());
+        assert!(text.len() > 15 * READ_BYTES);
+        // Behind the cursor, or within what it holds: no jump.
+        jumping.jump(starts[10]).unwrap();
+        assert_eq!(jumping.line, 3001);
+    }
+
+    #[test]
+    fn a_jump_within_the_buffer_reads_on() {
+        let text = b"a\nb\nc\nd\n";
+        let reader = trickle(text, usize::MAX);
+        let read = reader.read.clone();
+        let mut c = LineCursor::new(Box::new(reader));
+        assert_eq!(c.windows(1, &[0]).unwrap().unwrap()[0].after, "a");
+        c.jump(LineStart { line: 4, offset: 6 }).unwrap();
+        assert_eq!(c.windows(4, &[0]).unwrap().unwrap()[0].after, "d");
+        assert_eq!(read.get(), text.len());
     }
 }

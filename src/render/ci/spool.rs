@@ -293,6 +293,53 @@ impl Read for SpoolReader<'_> {
     }
 }
 
+impl SpoolReader<'_> {
+    /// Offset of the next byte [`Read::read`] hands out.
+    fn position(&self) -> u64 {
+        let before: u64 = self
+            .spool
+            .chunks
+            .iter()
+            .take(self.chunk)
+            .map(|&(_, len)| len as u64)
+            .sum();
+        if self.chunk >= self.spool.chunks.len() {
+            return before + self.tail_at as u64;
+        }
+        let unread = self.buf.len().saturating_sub(self.at);
+        before + self.in_chunk.saturating_sub(unread) as u64
+    }
+}
+
+impl Seek for SpoolReader<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.spool.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.position().checked_add_signed(d),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        // Find the chunk holding `target`; past the chunks it is in the tail
+        // (or past the end, where reads return nothing, as for a file).
+        self.buf.clear();
+        self.at = 0;
+        let mut start = 0u64;
+        for (i, &(_, len)) in self.spool.chunks.iter().enumerate() {
+            if target < start + len as u64 {
+                self.chunk = i;
+                self.in_chunk = (target - start) as usize;
+                self.tail_at = 0;
+                return Ok(target);
+            }
+            start += len as u64;
+        }
+        self.chunk = self.spool.chunks.len();
+        self.in_chunk = 0;
+        self.tail_at = usize::try_from(target - start).unwrap_or(usize::MAX);
+        Ok(target)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,5 +388,44 @@ mod tests {
         assert!(s.chunks.is_empty());
         assert_eq!(read_all(&s), data);
         assert!(Spool::new(&store).is_empty());
+    }
+
+    #[test]
+    fn seeks_anywhere_in_the_file_part_and_the_tail() {
+        let store = SpoolStore::new();
+        let mut s = Spool::new(&store);
+        let data: Vec<u8> = (0..3 * CHUNK + 777).map(|i| (i % 251) as u8).collect();
+        for piece in data.chunks(1000) {
+            s.write_all(piece).unwrap();
+        }
+        assert!(s.chunks.len() > 1 && !s.tail.is_empty());
+        let mut r = s.reader();
+        let len = data.len() as u64;
+        let chunk = CHUNK as u64;
+        for at in [
+            0,
+            5,
+            chunk - 1,
+            chunk,
+            chunk + READ_PIECE as u64 + 3,
+            3 * chunk + 1,
+            len - 1,
+            0,
+        ] {
+            assert_eq!(r.seek(SeekFrom::Start(at)).unwrap(), at);
+            let mut got = [0u8; 100];
+            let n = r.read(&mut got).unwrap();
+            assert!(n > 0);
+            assert_eq!(&got[..n], &data[at as usize..at as usize + n], "at {at}");
+            assert_eq!(r.stream_position().unwrap(), at + n as u64);
+        }
+        assert_eq!(r.seek(SeekFrom::End(-2)).unwrap(), len - 2);
+        let mut rest = Vec::new();
+        r.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, &data[data.len() - 2..]);
+        // Past the end reads nothing; before the start is an error.
+        assert_eq!(r.seek(SeekFrom::Start(len + 10)).unwrap(), len + 10);
+        assert_eq!(r.read(&mut [0u8; 4]).unwrap(), 0);
+        assert!(r.seek(SeekFrom::Current(-(len as i64) - 11)).is_err());
     }
 }
