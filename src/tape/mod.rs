@@ -471,6 +471,13 @@ fn unprintable_or_stop(w: u64) -> u64 {
     ((zeroish & !w) | w | w.wrapping_add(ONES)) & HIGH
 }
 
+/// [`unprintable_or_stop`], and `]` too: the end of CDATA text.
+#[inline(always)]
+fn unprintable_stop_or_bracket(w: u64) -> u64 {
+    let bracket = (w ^ (ONES * u64::from(b']'))).wrapping_sub(ONES) & !w & HIGH;
+    unprintable_or_stop(w) | bracket
+}
+
 /// [`unprintable_or_stop`] without the DEL and non-ASCII bytes: only the stops.
 #[inline(always)]
 fn stop(w: u64) -> u64 {
@@ -534,6 +541,12 @@ fn scan_words(b: &[u8], i: usize, test: impl Fn(u64) -> u64) -> usize {
 #[inline(always)]
 fn scan_printable(b: &[u8], i: usize) -> usize {
     scan_words(b, i, unprintable_or_stop)
+}
+
+/// The first quote, backslash, `]` or byte outside printable ASCII from `i`.
+#[inline(always)]
+pub(crate) fn scan_printable_to_bracket(b: &[u8], i: usize) -> usize {
+    scan_words(b, i, unprintable_stop_or_bracket)
 }
 
 /// The first quote, backslash or control character from `i`.

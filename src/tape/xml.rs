@@ -13,7 +13,7 @@
 //! null, a container as an object of its children, or as an array when its
 //! children are all `<item>`s.
 
-use super::{is_ws, off, scan_string, Entry, Kind, Tape};
+use super::{is_ws, off, scan_printable_to_bracket, scan_string, Entry, Kind, Tape};
 use crate::catalog::{key_hash_bytes, same_key as same_bytes};
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
@@ -273,18 +273,46 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
     let close_at;
     if b.get(i..)?.starts_with(b"<![CDATA[") {
         let body = i + 9;
-        let len = cdata_end(b.get(body..)?)?;
-        let content = b.get(body..body + len)?;
-        entry.plain = checked_text(content)?;
+        // Usually one pass: printable ASCII without quotes or backslashes up to
+        // the first `]`, which starts `]]>`. That text is checked and plain.
+        let k = scan_printable_to_bracket(b, body);
+        let len = if b.get(k..k + 3) == Some(b"]]>") {
+            entry.plain = true;
+            k - body
+        } else {
+            let len = cdata_end(b.get(body..)?)?;
+            entry.plain = checked_text(b.get(body..body + len)?)?;
+            len
+        };
         entry.kind = Kind::Str;
         entry.form = XmlForm::Cdata;
         entry.start = off(body);
         entry.end = off(body + len);
         close_at = body + len + 3;
     } else {
-        let len = memchr::memchr(b'<', b.get(i..)?)?;
+        // Usually digits (times and ids): then no `&`, `]]>` or odd character.
+        let digits = b
+            .get(i..)?
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let len = match b.get(i + digits) {
+            Some(b'<') => digits,
+            _ => memchr::memchr(b'<', b.get(i..)?)?,
+        };
         let content = b.get(i..i + len)?;
-        if len > 0 {
+        if len > 0 && len == digits {
+            let content = text.get(i..i + len)?;
+            entry.plain = true;
+            entry.kind = if is_canonical_number(content) {
+                Kind::Number
+            } else {
+                Kind::Str
+            };
+            entry.form = XmlForm::Plain;
+            entry.start = off(content_start);
+            entry.end = off(content_start + len);
+        } else if len > 0 {
             // Entity references are resolved by the full reader; `]]>` outside
             // CDATA is an error there.
             if memchr::memchr(b'&', content).is_some() || cdata_end(content).is_some() {
@@ -478,6 +506,46 @@ mod tests {
             same_as_full(tape.root(t), &full, t);
             // Each container's `next` passes over exactly its subtree.
             assert_eq!(tape.root(t).subtree().count(), tape.entries.len(), "{t}");
+        }
+    }
+
+    #[test]
+    fn quick_paths_for_cdata_and_digits_agree_with_the_general_one() {
+        for leaf in [
+            "<![CDATA[a]b]]>",
+            "<![CDATA[a]]b]]>",
+            "<![CDATA[]]>",
+            "<![CDATA[]]]>",
+            "<![CDATA[a\"b]]>",
+            "<![CDATA[a\\b]]>",
+            "<![CDATA[中文]]>",
+            "<![CDATA[tab\there]]>",
+            "<![CDATA[0123456789abcdefghij]]>",
+            "0",
+            "0123",
+            "1702716508",
+            "12a",
+            "12 ",
+            "1.5",
+            "-3",
+            "",
+        ] {
+            let t = format!("<xml><A>{leaf}</A></xml>");
+            let (tape, _) = read(&t).expect(&t);
+            let (full, _, _) = xml::parse(t.as_bytes(), Limits::default()).unwrap();
+            same_as_full(tape.root(&t), &full, &t);
+            let a = tape.root(&t).children().next().unwrap();
+            let general = checked_text(a.raw().as_bytes()) == Some(true);
+            assert_eq!(a.is_plain(), general && a.kind() != Kind::Null, "{t}");
+        }
+        for t in [
+            "<xml><A>12&amp;</A></xml>",
+            "<xml><A>12]]></A></xml>",
+            "<xml><A>12",
+            "<xml><A><![CDATA[a]]",
+            "<xml><A><![CDATA[\u{1}]]></A></xml>",
+        ] {
+            assert!(read(t).is_none(), "{t}");
         }
     }
 
