@@ -173,11 +173,15 @@ where
                 &joined
             }
         };
+        // Every report holds the source's name, counted in and out as reports
+        // come and go: a name of its own per scan keeps that count on this
+        // thread's core, where one shared `Arc` would bounce between the cores.
+        let name: Arc<str> = Arc::from(&*source);
         // Read in place: the chunk is in memory already.
         let scanner = if job.start == 0 {
-            Scanner::buffered(bytes, source.clone(), opts.scan)
+            Scanner::buffered(bytes, name, opts.scan)
         } else {
-            Scanner::resume_buffered(bytes, source.clone(), opts.scan, job.line)
+            Scanner::resume_buffered(bytes, name, opts.scan, job.line)
         };
         let mut done = Done {
             start: job.start,
