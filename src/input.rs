@@ -838,7 +838,11 @@ impl<B: Buffered> Scanner<B> {
         let (line, column) = self.line_col(c);
         self.count_doc(c);
         if let Some(d) = Arc::get_mut(&mut doc) {
-            d.source.clone_from(&self.source);
+            // A reused document usually names this source already: no count
+            // up and down (two atomic operations) per payload then.
+            if !Arc::ptr_eq(&d.source, &self.source) {
+                d.source.clone_from(&self.source);
+            }
             d.format = format;
             d.line = line;
             d.column = column;
