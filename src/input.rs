@@ -256,19 +256,20 @@ impl<B: Buffered> Scanner<B> {
         }
     }
 
-    /// Counts a document starting at byte `at` of `buf`, and keeps where its
-    /// line starts.
-    fn count_doc(&mut self, at: usize) {
+    /// Counts a document starting on source line `line` (buffered), and keeps
+    /// where that line starts.
+    fn count_doc(&mut self, line: u32) {
         self.docs += 1;
-        let i = self.line_index(at);
-        let line = self.buf_line + i as u32;
         if self.line_starts.back().is_some_and(|s| s.line >= line) {
             return;
         }
+        let i = line.checked_sub(self.buf_line).map(|i| i as usize);
+        let Some(&start) = i.and_then(|i| self.starts.get(i)) else {
+            return;
+        };
         if self.line_starts.len() == LINE_STARTS_KEPT {
             self.line_starts.pop_front();
         }
-        let start = self.starts.get(i).copied().unwrap_or(0);
         self.line_starts.push_back(LineStart {
             line,
             offset: self.buf_offset + start as u64,
@@ -588,7 +589,7 @@ impl<B: Buffered> Scanner<B> {
                     }),
                     lenient: false,
                 };
-                self.count_doc(q);
+                self.count_doc(line);
                 self.pending.push_back(Item::Doc(doc, Vec::new()));
             }
             Ok(_) => return false,
@@ -596,7 +597,7 @@ impl<B: Buffered> Scanner<B> {
                 if !looks_like_payload(text.as_bytes()) {
                     return false;
                 }
-                self.count_doc(q);
+                self.count_doc(line);
                 self.pending.push_back(Item::Broken(Broken {
                     source: self.source.clone(),
                     format: Format::Json,
@@ -772,7 +773,7 @@ impl<B: Buffered> Scanner<B> {
             embedded: None,
             lenient,
         };
-        self.count_doc(c);
+        self.count_doc(line);
         let mut diags: Vec<Diagnostic> = notes
             .into_iter()
             .map(|(pos, code, message)| {
@@ -836,7 +837,7 @@ impl<B: Buffered> Scanner<B> {
     /// bookkeeping of [`Scanner::accept`].
     fn accept_tape(&mut self, c: usize, used: usize, format: Format, mut doc: Arc<TapeDoc>) {
         let (line, column) = self.line_col(c);
-        self.count_doc(c);
+        self.count_doc(line);
         if let Some(d) = Arc::get_mut(&mut doc) {
             // A reused document usually names this source already: no count
             // up and down (two atomic operations) per payload then.
@@ -1025,7 +1026,7 @@ impl<B: Buffered> Scanner<B> {
         }
         let (line, column) = self.line_col(c);
         let (el, ec) = self.line_col((c + err.pos).min(self.buf.len()));
-        self.count_doc(c);
+        self.count_doc(line);
         self.covered = line;
         self.pending.push_back(Item::Broken(Broken {
             source: self.source.clone(),
