@@ -31,6 +31,9 @@ pub struct ScanOptions {
     /// fast lane ([`crate::lane`]) instead of building their tree here. Only for
     /// consumers that can use a report without a tree (JSON lines, validation).
     pub lane: bool,
+    /// Keep where the lines of the latest documents start
+    /// ([`Scanner::line_start`]), for a report that quotes them afterwards.
+    pub line_starts: bool,
 }
 
 impl Default for ScanOptions {
@@ -39,6 +42,7 @@ impl Default for ScanOptions {
             max_record: 16 << 20,
             limits: Limits::default(),
             lane: false,
+            line_starts: false,
         }
     }
 }
@@ -257,10 +261,10 @@ impl<B: Buffered> Scanner<B> {
     }
 
     /// Counts a document starting on source line `line` (buffered), and keeps
-    /// where that line starts.
+    /// where that line starts (with [`ScanOptions::line_starts`]).
     fn count_doc(&mut self, line: u32) {
         self.docs += 1;
-        if self.line_starts.back().is_some_and(|s| s.line >= line) {
+        if !self.opts.line_starts || self.line_starts.back().is_some_and(|s| s.line >= line) {
             return;
         }
         let i = line.checked_sub(self.buf_line).map(|i| i as usize);
@@ -277,7 +281,8 @@ impl<B: Buffered> Scanner<B> {
     }
 
     /// The start of the nearest line at or before `line` on which a recent
-    /// document started: a place to read on from to reach `line`.
+    /// document started: a place to read on from to reach `line`. Only with
+    /// [`ScanOptions::line_starts`].
     pub fn line_start(&self, line: u32) -> Option<LineStart> {
         let i = self.line_starts.partition_point(|s| s.line <= line);
         i.checked_sub(1)
@@ -1233,7 +1238,11 @@ mod tests {
         let starts: Vec<usize> = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', input.as_bytes()).map(|i| i + 1))
             .collect();
-        let mut sc = Scanner::new(input.as_bytes(), "t", ScanOptions::default());
+        let opts = ScanOptions {
+            line_starts: true,
+            ..ScanOptions::default()
+        };
+        let mut sc = Scanner::new(input.as_bytes(), "t", opts);
         let mut checked = 0;
         while let Some(item) = sc.next_item().unwrap() {
             let line = match item {

@@ -189,6 +189,8 @@ pub fn run(a: Args) -> Result<Status> {
     // Valid payloads are only counted: the fast lane checks them without a tree,
     // and writes them out as JSON only for the json format, which prints them.
     opts.scan.lane = true;
+    // The human format quotes each finding's line afterwards, jumping to it.
+    opts.scan.line_starts = a.format == CiFormat::Human;
     if a.format != CiFormat::Json {
         opts.lane_payload = LanePayload::Nothing;
     }
