@@ -300,25 +300,17 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
             Some(b'<') => digits,
             _ => memchr::memchr(b'<', b.get(i..)?)?,
         };
-        let content = b.get(i..i + len)?;
-        if len > 0 && len == digits {
-            let content = text.get(i..i + len)?;
-            entry.plain = true;
-            entry.kind = if is_canonical_number(content) {
-                Kind::Number
-            } else {
-                Kind::Str
+        if len > 0 {
+            let content = b.get(i..i + len)?;
+            // Digits alone are plain text; anything else is looked through.
+            entry.plain = len == digits || {
+                // Entity references are resolved by the full reader; `]]>`
+                // outside CDATA is an error there.
+                if memchr::memchr(b'&', content).is_some() || cdata_end(content).is_some() {
+                    return None;
+                }
+                checked_text(content)?
             };
-            entry.form = XmlForm::Plain;
-            entry.start = off(content_start);
-            entry.end = off(content_start + len);
-        } else if len > 0 {
-            // Entity references are resolved by the full reader; `]]>` outside
-            // CDATA is an error there.
-            if memchr::memchr(b'&', content).is_some() || cdata_end(content).is_some() {
-                return None;
-            }
-            entry.plain = checked_text(content)?;
             // Cut at `>` and `<`: always on character boundaries.
             let content = text.get(i..i + len)?;
             entry.kind = if is_canonical_number(content) {
