@@ -70,7 +70,7 @@ impl Collector {
     pub fn add_located(&mut self, r: &Report, line_start: &dyn Fn(u32) -> Option<LineStart>) {
         self.payloads += 1;
         for d in &r.diagnostics {
-            self.finding(d, false, line_start(d.line));
+            self.finding(d, false, line_start);
         }
         if let Some(spool) = &mut self.payload_json {
             self.scratch.clear();
@@ -90,11 +90,17 @@ impl Collector {
 
     /// Adds a finding about the file as a whole (`no-payload`).
     pub fn add_file_diagnostic(&mut self, d: Diagnostic) {
-        self.finding(&d, true, None);
+        self.finding(&d, true, &|_| None);
         self.file_diagnostics.push(d);
     }
 
-    fn finding(&mut self, d: &Diagnostic, whole_file: bool, anchor: Option<LineStart>) {
+    /// Records a finding; `line_start` is asked only for one that is shown.
+    fn finding(
+        &mut self,
+        d: &Diagnostic,
+        whole_file: bool,
+        line_start: &dyn Fn(u32) -> Option<LineStart>,
+    ) {
         match d.severity {
             Severity::Error => self.has_error = true,
             Severity::Warning => self.has_warning = true,
@@ -112,7 +118,7 @@ impl Collector {
             }
         }
         let f = Finding {
-            anchor,
+            anchor: line_start(d.line),
             ..Finding::of(d, whole_file)
         };
         // The first failing finding in sorted order: the smallest position, and
