@@ -320,14 +320,7 @@ impl<B: Buffered> Scanner<B> {
             (l, o, c) if l == line && o <= offset => (o, c),
             _ => (0, 1),
         };
-        let col = col
-            + self
-                .buf
-                .get(start + from..at)
-                .unwrap_or_default()
-                .iter()
-                .filter(|&&b| (b & 0xC0) != 0x80)
-                .count() as u32;
+        let col = col + count_chars(self.buf.get(start + from..at).unwrap_or_default()) as u32;
         self.last_col.set((line, offset, col));
         (line, col)
     }
@@ -1099,6 +1092,23 @@ fn is_xml_start(s: &[u8]) -> bool {
     s.starts_with(b"<xml") && matches!(s.get(4), Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
 }
 
+/// The characters of `b` as columns count them: the bytes that are not UTF-8
+/// continuation bytes (`10xxxxxx`). Eight bytes a round, as the prefix of a
+/// log line is counted for the column of each payload after it.
+fn count_chars(b: &[u8]) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    let mut words = b.chunks_exact(8);
+    let mut continuation = 0;
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        // Bit 7 set and bit 6 clear, moved to the low bit of each byte.
+        continuation += ((w >> 7) & !(w >> 6) & LOW).count_ones() as usize;
+    }
+    let tail = words.remainder();
+    continuation += tail.iter().filter(|&&c| (c & 0xC0) == 0x80).count();
+    b.len() - continuation
+}
+
 fn is_bom_only(s: &[u8]) -> bool {
     // Allocation-free: this runs on the prefix of every log line.
     let mut rest = s.iter().copied().filter(|b| !b.is_ascii_whitespace());
@@ -1218,6 +1228,27 @@ mod tests {
                 Item::Skipped => ("skipped", 0, 0),
             })
             .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn count_chars_counts_the_bytes_that_start_a_character(
+            b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)
+        ) {
+            let want = b.iter().filter(|&&c| (c & 0xC0) != 0x80).count();
+            proptest::prop_assert_eq!(count_chars(&b), want);
+        }
+    }
+
+    #[test]
+    fn count_chars_of_text() {
+        let s = "2024-05-01 INFO 接收消息 🙂 é payload: ";
+        assert_eq!(count_chars(s.as_bytes()), s.chars().count());
+        assert_eq!(count_chars(&[0x80; 17]), 0);
+        assert_eq!(
+            count_chars(&[0xBF, 0xC0, 0x7F, 0xFF, 0x40, 0x80, 0x3F, 0xE4, 0xB8]),
+            6
+        );
     }
 
     #[test]
