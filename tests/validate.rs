@@ -865,6 +865,28 @@ fn standard_input_pipe_and_redirect_quote_the_same_lines() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
 }
 
+/// A line over the record limit is left out of what the scanner holds, but
+/// its bytes still count: findings far after it quote their own lines.
+#[test]
+fn findings_after_a_line_over_the_limit_quote_their_own_lines() {
+    let mut content = String::new();
+    for i in 1..=3000 {
+        let line = match i {
+            20 => format!("{{\"a\":\"{}\"}}", "x".repeat(200_000)),
+            10 | 2500 | 2900 => kf_bad_line(i),
+            _ => kf_line(i),
+        };
+        content.push_str(&line);
+        content.push('\n');
+    }
+    let dir = tree(&[("in.ndjson", &content)]);
+    let (code, out) = output(&["--max-record-bytes", "100000", &p(&dir, "in.ndjson")]);
+    assert_eq!(code, 1);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("record-too-large"), "{text}");
+    assert!(snippets_quote(&text, &content) >= 7, "{text}");
+}
+
 /// Checks that every source line the human report quotes (`  97 | {…`) is
 /// part of that line of `content`; returns how many it checked. Quoting jumps
 /// over the lines between findings, so a wrong jump shows here.
