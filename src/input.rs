@@ -158,20 +158,21 @@ impl<R: Read> Scanner<BufReader<R>> {
         Scanner::buffered(BufReader::with_capacity(64 * 1024, reader), source, opts)
     }
 
-    /// A scanner for a piece of an input that starts at the beginning of line
-    /// `line` (not the first line: no encoding sniffing). Used with
+    /// A scanner for a piece of an input that starts at the beginning of a line
+    /// (not the first line: no encoding sniffing), `from`, so lines and offsets
+    /// are counted as in one scan of the whole input. Used with
     /// [`Scanner::ended_clean`] to read one input in independent pieces.
     pub(crate) fn resume_at(
         reader: R,
         source: impl Into<Arc<str>>,
         opts: ScanOptions,
-        line: u32,
+        from: LineStart,
     ) -> Self {
         Scanner::resume_buffered(
             BufReader::with_capacity(64 * 1024, reader),
             source,
             opts,
-            line,
+            from,
         )
     }
 }
@@ -211,10 +212,11 @@ impl<B: Buffered> Scanner<B> {
         reader: B,
         source: impl Into<Arc<str>>,
         opts: ScanOptions,
-        line: u32,
+        from: LineStart,
     ) -> Self {
         let mut s = Scanner::buffered(reader, source, opts);
-        s.buf_line = line;
+        s.buf_line = from.line;
+        s.buf_offset = from.offset;
         s.started = true;
         s
     }

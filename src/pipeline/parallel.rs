@@ -25,8 +25,7 @@
 use super::{analyze_item, unrecognized, Options, Outcome};
 use crate::diag::Diagnostic;
 use crate::doc::Document;
-use crate::input::{Buffered, Item, Scanner};
-use crate::lane::Spares;
+use crate::input::{Buffered, Item, LineStart, Scanner};
 use crate::report::Report;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read};
@@ -54,12 +53,18 @@ pub enum ParallelError<E> {
     Emit(E),
 }
 
-/// A scan of chunks `start .. start + chunks.len()`, starting at line `line`.
+/// A scan of chunks `start .. start + chunks.len()`, whose first line is `from`.
 struct Job {
     start: u64,
-    line: u32,
+    from: LineStart,
     chunks: Vec<Arc<Vec<u8>>>,
 }
+
+/// A document without a payload, its notes, and where its line starts.
+type Trailing = (Document, Vec<Diagnostic>, Option<LineStart>);
+
+/// A chunk read and not yet emitted: its sequence number, first line, bytes.
+type ReadChunk = (u64, LineStart, Arc<Vec<u8>>);
 
 /// What a job came to.
 struct Done<T> {
@@ -70,7 +75,7 @@ struct Done<T> {
     skipped: u64,
     /// The range's last item, when it was a document without a payload: whether
     /// it is passed over depends on what comes after it.
-    trailing: Option<(Document, Vec<Diagnostic>)>,
+    trailing: Option<Trailing>,
     clean: bool,
     docs: u64,
     other_text: bool,
@@ -104,7 +109,7 @@ impl<T> Shared<T> {
 struct Order<T, E, F> {
     emit: F,
     skipped: u64,
-    held: Option<(Document, Vec<Diagnostic>)>,
+    held: Option<Trailing>,
     docs: u64,
     other_text: bool,
     failure: Option<ParallelError<E>>,
@@ -135,6 +140,8 @@ impl<T, E, F: FnMut(T) -> Result<(), E>> Order<T, E, F> {
 /// Reads all of `reader` on `threads` threads (this one included): `make` starts
 /// an accumulator for a chunk, `work` runs for each report of it in order (on any
 /// thread), and `emit` gets the accumulators back on this thread in input order.
+/// `work` may change the report (it is dropped after), and can ask where a
+/// recent line starts in the input, as [`super::Analyzer::line_start`] answers.
 /// Returns the number of lines and documents passed over, like
 /// [`super::Analyzer::skipped`] after a sequential run (also when reading failed), and
 /// why the run stopped early, if it did.
@@ -144,7 +151,7 @@ pub fn run_parallel<T, E>(
     opts: &Options,
     threads: usize,
     make: impl Fn() -> T + Sync,
-    work: impl Fn(&Report, &mut T) + Sync,
+    work: impl Fn(&mut Report, &dyn Fn(u32) -> Option<LineStart>, &mut T) + Sync,
     emit: impl FnMut(T) -> Result<(), E>,
 ) -> (u64, Result<(), ParallelError<E>>)
 where
@@ -181,7 +188,7 @@ where
         let scanner = if job.start == 0 {
             Scanner::buffered(bytes, name, opts.scan)
         } else {
-            Scanner::resume_buffered(bytes, name, opts.scan, job.line)
+            Scanner::resume_buffered(bytes, name, opts.scan, job.from)
         };
         let mut done = Done {
             start: job.start,
@@ -210,13 +217,12 @@ where
         failure: None,
         _acc: std::marker::PhantomData,
     };
-    // Chunks read and not yet emitted: (sequence number, first line, bytes).
-    let mut read: VecDeque<(u64, u32, Arc<Vec<u8>>)> = VecDeque::new();
+    let mut read: VecDeque<ReadChunk> = VecDeque::new();
     let mut carry: Vec<u8> = Vec::new();
     // Buffers of chunks emitted, for the chunks still to read.
     let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut next_seq = 0u64;
-    let mut next_line = 1u32;
+    let mut next_from = LineStart { line: 1, offset: 0 };
     let mut next_emit = 0u64;
     let mut eof = false;
     let mut read_error: Option<io::Error> = None;
@@ -234,7 +240,7 @@ where
         let limit = IN_FLIGHT_PER_THREAD * threads;
         // Emits the scan at the front and forgets its chunks.
         let accept = |done: Done<T>,
-                      read: &mut VecDeque<(u64, u32, Arc<Vec<u8>>)>,
+                      read: &mut VecDeque<ReadChunk>,
                       spare: &mut Vec<Vec<u8>>,
                       next_emit: &mut u64,
                       order: &mut Order<T, E, _>| {
@@ -251,7 +257,7 @@ where
             if let Some(d) = widen.take() {
                 let n = d.chunks as usize;
                 if read.len() > n && n < MAX_WIDEN {
-                    if let Some(&(seq, line, _)) = read.front() {
+                    if let Some(&(seq, from, _)) = read.front() {
                         let chunks = read.iter().take(n + 1).map(|c| c.2.clone()).collect();
                         let mut state = shared.lock();
                         // Scans starting inside the widened range are stale.
@@ -260,7 +266,7 @@ where
                             .retain(|j| j.start <= seq || j.start > seq + n as u64);
                         state.queue.push_front(Job {
                             start: seq,
-                            line,
+                            from,
                             chunks,
                         });
                         shared.queued.notify_one();
@@ -289,20 +295,25 @@ where
                 match read_chunk(&mut reader, &mut carry, buf, opts.scan.max_record) {
                     Ok(Chunk::Lines(bytes)) => {
                         let lines = memchr::memchr_iter(b'\n', &bytes).count();
+                        let length = bytes.len() as u64;
                         let bytes = Arc::new(bytes);
-                        read.push_back((next_seq, next_line, bytes.clone()));
+                        read.push_back((next_seq, next_from, bytes.clone()));
                         if widen.is_none() {
                             let mut state = shared.lock();
                             state.queue.push_back(Job {
                                 start: next_seq,
-                                line: next_line,
+                                from: next_from,
                                 chunks: vec![bytes],
                             });
                             shared.queued.notify_one();
                         }
                         next_seq += 1;
-                        next_line =
-                            next_line.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+                        next_from = LineStart {
+                            line: next_from
+                                .line
+                                .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX)),
+                            offset: next_from.offset + length,
+                        };
                     }
                     Ok(Chunk::End) => eof = true,
                     Ok(Chunk::LongLine) => sequential = true,
@@ -359,7 +370,7 @@ where
     if order.failure.is_none() && sequential {
         // One sequential scan from the first chunk not emitted: every chunk
         // before it ended clean, so this is where a single scan would be.
-        let line = read.front().map_or(next_line, |c| c.1);
+        let from = read.front().map_or(next_from, |c| c.1);
         let first = read.front().map_or(next_seq == 0, |c| c.0 == 0);
         let mut rest: Vec<u8> = read.iter().flat_map(|c| c.2.iter().copied()).collect();
         rest.append(&mut carry);
@@ -367,7 +378,7 @@ where
         let scanner = if first {
             Scanner::new(input, source.clone(), opts.scan)
         } else {
-            Scanner::resume_at(input, source.clone(), opts.scan, line)
+            Scanner::resume_at(input, source.clone(), opts.scan, from)
         };
         if let Err(e) = scan_sequential(scanner, opts, &make, &work, &mut order) {
             read_error.get_or_insert(e);
@@ -379,10 +390,11 @@ where
     if let Some(e) = read_error {
         return (order.skipped, Err(ParallelError::Read(e)));
     }
-    if let Some((doc, notes)) = order.held.take() {
+    if let Some((doc, notes, start)) = order.held.take() {
         if order.docs == 1 && !order.other_text {
             let mut acc = make();
-            work(&unrecognized(doc, notes), &mut acc);
+            let line_start = |line| start.filter(|s: &LineStart| s.line <= line);
+            work(&mut unrecognized(doc, notes), &line_start, &mut acc);
             if let Err(e) = (order.emit)(acc) {
                 return (order.skipped, Err(ParallelError::Emit(e)));
             }
@@ -399,7 +411,7 @@ fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
     mut scanner: Scanner<B>,
     opts: &Options,
     make: &impl Fn() -> T,
-    work: &impl Fn(&Report, &mut T),
+    work: &impl Work<T>,
     order: &mut Order<T, E, F>,
 ) -> io::Result<()> {
     loop {
@@ -421,13 +433,7 @@ fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
             match scanner.next_item() {
                 Ok(Some(item)) => {
                     items += 1;
-                    take_item(
-                        item,
-                        opts,
-                        &mut done,
-                        (&mut reports, scanner.spares()),
-                        work,
-                    );
+                    take_item(item, opts, &mut done, &mut reports, &mut scanner, work);
                 }
                 Ok(None) => {
                     end = Ok(true);
@@ -457,27 +463,36 @@ fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
     }
 }
 
-/// One framed item: analysed, its reports through `work`, counted.
-fn take_item<T>(
+/// What runs for each report (see [`run_parallel`]).
+trait Work<T>: Fn(&mut Report, &dyn Fn(u32) -> Option<LineStart>, &mut T) {}
+
+impl<T, F: Fn(&mut Report, &dyn Fn(u32) -> Option<LineStart>, &mut T)> Work<T> for F {}
+
+/// One framed item of `scanner`: analysed, its reports through `work`, counted.
+fn take_item<B: Buffered, T>(
     item: Item,
     opts: &Options,
     done: &mut Done<T>,
-    (reports, spares): (&mut VecDeque<Report>, &mut Spares),
-    work: &impl Fn(&Report, &mut T),
+    reports: &mut VecDeque<Report>,
+    scanner: &mut Scanner<B>,
+    work: &impl Work<T>,
 ) {
     done.items += 1;
     if done.trailing.take().is_some() {
         done.skipped += 1;
     }
-    match analyze_item(item, opts, reports, spares) {
+    match analyze_item(item, opts, reports, scanner.spares()) {
         Outcome::Reports => {
-            for r in reports.drain(..) {
-                work(&r, &mut done.acc);
-                spares.give_back(r);
+            for mut r in reports.drain(..) {
+                work(&mut r, &|line| scanner.line_start(line), &mut done.acc);
+                scanner.spares().give_back(r);
             }
         }
         Outcome::Skipped => done.skipped += 1,
-        Outcome::NotPayload(doc, notes) => done.trailing = Some((doc, notes)),
+        Outcome::NotPayload(doc, notes) => {
+            let start = scanner.line_start(doc.line);
+            done.trailing = Some((doc, notes, start));
+        }
     }
 }
 
@@ -487,12 +502,12 @@ fn scan_items<B: Buffered, T>(
     mut scanner: Scanner<B>,
     opts: &Options,
     done: &mut Done<T>,
-    work: &impl Fn(&Report, &mut T),
+    work: &impl Work<T>,
 ) -> (bool, u64, bool) {
     let mut reports = VecDeque::new();
     // A chunk is in memory: reading it cannot fail.
     while let Ok(Some(item)) = scanner.next_item() {
-        take_item(item, opts, done, (&mut reports, scanner.spares()), work);
+        take_item(item, opts, done, &mut reports, &mut scanner, work);
     }
     let (docs, other_text) = scanner.doc_counts();
     (scanner.ended_clean(), docs, other_text)
