@@ -86,7 +86,7 @@ echo "wxmsg bench: ${MB} MB corpora, $RUNS pairs per row, $(getconf _NPROCESSORS
 echo "floor alone: $(python3 bench/timer.py --runs "$RUNS" "exec $FLOOR < $NDJSON" | field wall) s for $(size "$NDJSON") B" >&2
 
 # validate over NDJSON
-j=$(vs_floor "$NDJSON" "$NDJSON" "exec $BIN validate --quiet $NDJSON > /dev/null")
+j=$(vs_floor "$NDJSON" "$NDJSON" "exec $ONE_THREAD $BIN validate --quiet $NDJSON > /dev/null")
 row "\`validate\` NDJSON" "≤ 1.5" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
   "single file, one thread"
 
@@ -133,6 +133,11 @@ j=$(python3 bench/timer.py --runs "$RUNS" --base "exec $ONE_THREAD $BIN parse --
 speedup=$(awk -v r="$(echo "$j" | field ratio)" 'BEGIN { printf "%.2f", 1 / r }')
 row "2 cores, one input (\`parse --format json\`)" "≥ 1.6× one thread" "${speedup}× one thread" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
   "order kept; same bytes as one thread"
+j=$(python3 bench/timer.py --runs "$RUNS" --base "exec $ONE_THREAD $BIN validate $NDJSON > /dev/null" \
+  "exec env WXMSG_THREADS=2 $BIN validate $NDJSON > /dev/null")
+speedup=$(awk -v r="$(echo "$j" | field ratio)" 'BEGIN { printf "%.2f", 1 / r }')
+row "2 cores, one input (\`validate\`, human format)" "≥ 1.6× one thread" "${speedup}× one thread" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
+  "same report as one thread"
 
 # peak memory on a 10× larger input (the corpus concatenated)
 BIG="$DATA/big.ndjson"

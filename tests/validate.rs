@@ -887,6 +887,63 @@ fn findings_after_a_line_over_the_limit_quote_their_own_lines() {
     assert!(snippets_quote(&text, &content) >= 7, "{text}");
 }
 
+/// One large input is cut into pieces checked on every core (`WXMSG_THREADS`
+/// threads); every format reports exactly what one thread reports, with the
+/// quoted lines found by jumping to where each piece said they start.
+#[test]
+fn a_large_file_on_several_threads_is_reported_as_on_one() {
+    // Past the size from which a file is read on every core (4 MB), with lines
+    // of 30 KB among short ones so pieces end at different kinds of lines.
+    let mixed = generated(22_000, true);
+    let fitting = generated(22_000, false);
+    assert!(fitting.len() > 4 << 20);
+    for (content, platform) in [(&mixed, "official-account"), (&fitting, "wecom-kf")] {
+        let dir = tree(&[("in.ndjson", content)]);
+        let file = p(&dir, "in.ndjson");
+        for format in ["human", "json", "github", "junit", "sarif"] {
+            for extra in [&[][..], &["--platform", platform], &["--verbose"]] {
+                let mut args = vec!["validate", "--format", format];
+                args.extend_from_slice(extra);
+                args.push(&file);
+                let on = |threads: &str| {
+                    let out = wxmsg()
+                        .env("WXMSG_THREADS", threads)
+                        .args(&args)
+                        .output()
+                        .unwrap();
+                    (out.status.code(), out.stdout, out.stderr)
+                };
+                let one = on("1");
+                assert_eq!(one.0, Some(1), "{format} {extra:?}");
+                for threads in ["2", "3"] {
+                    let many = on(threads);
+                    assert!(
+                        many == one,
+                        "{format} {extra:?} on {threads} threads differs:\n{}",
+                        String::from_utf8_lossy(&many.1)
+                    );
+                }
+                if format == "human" {
+                    let text = String::from_utf8(one.1).unwrap();
+                    assert!(snippets_quote(&text, content) > 200, "{text}");
+                }
+            }
+        }
+        // Standard input redirected from the file is cut the same way.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wxmsg"))
+            .env("WXMSG_THREADS", "2")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .arg("validate")
+            .stdin(fs::File::open(&file).unwrap())
+            .output()
+            .unwrap();
+        let (_, want) = output(&[&file]);
+        let want = String::from_utf8(want).unwrap().replace(&file, "<stdin>");
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+    }
+}
+
 /// Checks that every source line the human report quotes (`  97 | {…`) is
 /// part of that line of `content`; returns how many it checked. Quoting jumps
 /// over the lines between findings, so a wrong jump shows here.

@@ -1,7 +1,9 @@
 //! `wxmsg validate`: check payload fixtures for CI and pre-commit.
 //!
 //! Paths are expanded (directories searched recursively), files are checked on all
-//! cores, and the results are rendered sorted by path by one of the [`ci`] formats.
+//! cores (a single large input is cut into pieces checked on all cores, see
+//! [`run_parallel`]), and the results are rendered sorted by path by one of the
+//! [`ci`] formats.
 //! A file passes when it holds at least one payload and every payload is valid
 //! (with `--strict`, also free of warnings).
 //!
@@ -13,9 +15,10 @@
 //! a FIFO, `<(cmd)`) cannot be read again, so when it must be (the human format,
 //! `--platform`) it is copied to the spool as it streams.
 
-use super::{error_line, use_color, Status};
+use super::{error_line, threads, use_color, Status, PARALLEL_MIN_BYTES};
 use crate::cli::ColorChoice;
 use anyhow::Result;
+use std::convert::Infallible;
 use std::fs::{self, File};
 use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -23,9 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wxmsg::catalog::PlatformId;
 use wxmsg::diag::{Code, Diagnostic, Severity};
-use wxmsg::pipeline::{Analyzer, LanePayload, Options};
+use wxmsg::input::LineStart;
+use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError};
 use wxmsg::render::ci::{
-    self, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore,
+    self, Batch, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore,
 };
 use wxmsg::render::sanitize;
 use wxmsg::report::Report;
@@ -213,6 +217,8 @@ pub fn run(a: Args) -> Result<Status> {
         format: a.format.into(),
         co,
         store: SpoolStore::new(),
+        // Several inputs are checked one per core already.
+        threads: if inputs.len() == 1 { threads() } else { 1 },
     };
     let outcomes = check_all(&inputs, &ctx)?;
     let mut files = Vec::with_capacity(outcomes.len());
@@ -333,13 +339,27 @@ fn has_ext(name: &str, exts: &[String]) -> bool {
 }
 
 /// What every check needs: reading options, `--platform`, the output format and
-/// options (a file's results are collected for them), and the spool store.
+/// options (a file's results are collected for them), the spool store, and how
+/// many threads may read one large input.
 struct Ctx<'a> {
     opts: &'a Options,
     allowed: &'a [PlatformId],
     format: ci::Format,
     co: CiOptions,
     store: Arc<SpoolStore>,
+    threads: usize,
+}
+
+impl Ctx<'_> {
+    /// Threads to read an input of `len` bytes with (`None`: not a regular
+    /// file, which is read as it streams).
+    fn threads_for(&self, len: Option<u64>) -> usize {
+        if len.is_some_and(|n| n >= PARALLEL_MIN_BYTES) {
+            self.threads.max(1)
+        } else {
+            1
+        }
+    }
 }
 
 /// Checks every input on all cores. Each result sits at its input's index, so the
@@ -390,9 +410,13 @@ fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, S
 /// FIFO, `<(cmd)`) is treated like a pipe on standard input.
 fn check_file(name: String, path: &Path, ctx: &Ctx<'_>) -> Result<FileResult, String> {
     let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let regular = file.metadata().is_ok_and(|m| m.is_file());
-    let again = regular.then(|| Box::new(path.to_path_buf()) as Box<dyn Reopen>);
-    check_reader(name, file, again, ctx)
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let again = len.map(|_| Box::new(path.to_path_buf()) as Box<dyn Reopen>);
+    check_reader(name, file, again, ctx, ctx.threads_for(len))
 }
 
 /// Checks standard input. A regular file (`< file`) is read again by seeking back.
@@ -400,30 +424,38 @@ fn check_stdin(ctx: &Ctx<'_>) -> Result<FileResult, String> {
     let name = Input::Stdin.name();
     match StdinFile::open() {
         Some(file) => {
-            let first =
-                pass(&name, &file.file, None, ctx.opts, ctx).map_err(|e| e.message(&name))?;
+            let len = file
+                .file
+                .metadata()
+                .map(|m| m.len().saturating_sub(file.start));
+            let threads = ctx.threads_for(len.ok());
+            let first = pass(&name, &file.file, None, ctx.opts, ctx, threads)
+                .map_err(|e| e.message(&name))?;
             check(name, first, Box::new(file), ctx)
         }
-        None => check_reader(name, io::stdin().lock(), None, ctx),
+        None => check_reader(name, io::stdin().lock(), None, ctx, 1),
     }
 }
 
-/// Checks an input read by `reader`; `again` reads it again from the start. Without
-/// it (a pipe), the input is copied to the spool as it streams when it must be
-/// read again (`--platform`, the human format's snippets).
+/// Checks an input read by `reader` on `threads` threads; `again` reads it again
+/// from the start. Without it (a pipe), the input is copied to the spool as it
+/// streams when it must be read again (`--platform`, the human format's snippets).
 fn check_reader(
     name: String,
     reader: impl Read,
     again: Option<Box<dyn Reopen>>,
     ctx: &Ctx<'_>,
+    threads: usize,
 ) -> Result<FileResult, String> {
     if let Some(again) = again {
-        let first = pass(&name, reader, None, ctx.opts, ctx).map_err(|e| e.message(&name))?;
+        let first =
+            pass(&name, reader, None, ctx.opts, ctx, threads).map_err(|e| e.message(&name))?;
         return check(name, first, again, ctx);
     }
     let needed = ctx.format == ci::Format::Human || !ctx.allowed.is_empty();
     let mut copy = needed.then(|| Spool::new(&ctx.store));
-    let first = pass(&name, reader, copy.as_mut(), ctx.opts, ctx).map_err(|e| e.message(&name))?;
+    let first =
+        pass(&name, reader, copy.as_mut(), ctx.opts, ctx, threads).map_err(|e| e.message(&name))?;
     let again: Box<dyn Reopen> = match copy {
         Some(mut copy) => {
             copy.seal();
@@ -506,6 +538,8 @@ struct Pass {
     skipped: u64,
     /// The input holds something besides ASCII whitespace.
     any_text: bool,
+    /// Threads the input was read on.
+    threads: usize,
 }
 
 /// Why a pass stopped.
@@ -533,12 +567,15 @@ impl PassError {
 
 /// Streams `reader` through the analyzer with `opts`, folding each report into a
 /// collector and dropping it. With `copy`, what is read is also copied there.
+/// With more than one thread, pieces of the input are checked on each and their
+/// batches folded in input order: the same result, sooner.
 fn pass(
     name: &str,
     reader: impl Read,
     copy: Option<&mut Spool>,
     opts: &Options,
     ctx: &Ctx<'_>,
+    threads: usize,
 ) -> Result<Pass, PassError> {
     let mut tap = Tap {
         inner: reader,
@@ -547,40 +584,69 @@ fn pass(
         error: None,
     };
     let mut collector = Collector::new(name, ctx.format, &ctx.co, &ctx.store);
-    let fits = |r: &Report| match r.platform {
-        Some(p) => ctx.allowed.contains(&p),
-        None => r.candidates.iter().any(|p| ctx.allowed.contains(&p)),
-    };
     let mut all_fit = true;
-    let mut an = Analyzer::new(&mut tap, Arc::<str>::from(name), opts.clone());
-    let skipped = loop {
-        match an.next_report() {
-            Ok(Some(mut r)) => {
-                if !ctx.allowed.is_empty() {
-                    all_fit &= fits(&r);
-                    require_platform(&mut r, ctx.allowed);
+    let (skipped, failure) = if threads > 1 {
+        let work = |r: &mut Report,
+                    line_start: &dyn Fn(u32) -> Option<LineStart>,
+                    (batch, fit): &mut (Batch, bool)| {
+            *fit &= fit_platform(r, ctx.allowed);
+            batch.add_located(r, line_start);
+        };
+        let emit = |(batch, fit): (Batch, bool)| {
+            collector.absorb(batch);
+            all_fit &= fit;
+            Ok::<(), Infallible>(())
+        };
+        let make = || (Batch::new(ctx.format, &ctx.co), true);
+        let (skipped, result) = run_parallel(&mut tap, name, opts, threads, make, work, emit);
+        let failure = match result {
+            Ok(()) => None,
+            Err(ParallelError::Read(e)) => Some(e),
+            Err(ParallelError::Emit(never)) => match never {},
+        };
+        (skipped, failure)
+    } else {
+        let mut an = Analyzer::new(&mut tap, Arc::<str>::from(name), opts.clone());
+        loop {
+            match an.next_report() {
+                Ok(Some(mut r)) => {
+                    all_fit &= fit_platform(&mut r, ctx.allowed);
+                    collector.add_located(&r, &|line| an.line_start(line));
+                    an.recycle(r);
                 }
-                collector.add_located(&r, &|line| an.line_start(line));
-                an.recycle(r);
-            }
-            Ok(None) => break an.skipped(),
-            Err(e) => {
-                drop(an);
-                return Err(match tap.error.take() {
-                    Some(TapError::Read) => PassError::Read(e),
-                    Some(TapError::Copy) => PassError::Copy(e),
-                    None => PassError::Analyze(e),
-                });
+                Ok(None) => break (an.skipped(), None),
+                Err(e) => break (0, Some(e)),
             }
         }
     };
-    drop(an);
+    if let Some(e) = failure {
+        return Err(match tap.error.take() {
+            Some(TapError::Read) => PassError::Read(e),
+            Some(TapError::Copy) => PassError::Copy(e),
+            None => PassError::Analyze(e),
+        });
+    }
     Ok(Pass {
         collector,
         all_fit,
         skipped,
         any_text: tap.any_text,
+        threads,
     })
+}
+
+/// With `--platform` (`allowed` not empty): whether the payload could be of an
+/// allowed platform, and a finding on it when it is not recognised as one.
+fn fit_platform(r: &mut Report, allowed: &[PlatformId]) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let fits = match r.platform {
+        Some(p) => allowed.contains(&p),
+        None => r.candidates.iter().any(|p| allowed.contains(&p)),
+    };
+    require_platform(r, allowed);
+    fits
 }
 
 /// Which side of a [`Tap`] failed.
@@ -637,6 +703,7 @@ fn check(
         all_fit,
         skipped,
         any_text,
+        threads,
     } = first;
     // "Must be of these platforms": detect freely first, so a payload of another
     // platform is caught rather than squeezed into an allowed one; only when every
@@ -651,7 +718,8 @@ fn check(
         let reader = source
             .reopen()
             .map_err(|e| PassError::Read(e).message(&name))?;
-        let again = pass(&name, reader, None, &restricted, ctx).map_err(|e| e.message(&name))?;
+        let again =
+            pass(&name, reader, None, &restricted, ctx, threads).map_err(|e| e.message(&name))?;
         if again.collector.payloads() == collector.payloads() {
             collector = again.collector;
         }

@@ -25,7 +25,7 @@ pub mod sarif;
 pub mod source;
 pub mod spool;
 
-pub use collect::Collector;
+pub use collect::{Batch, Collector};
 pub use findings::Findings;
 pub use source::{ReadSeek, Reopen};
 pub use spool::{Spool, SpoolStore};
