@@ -887,9 +887,10 @@ fn findings_after_a_line_over_the_limit_quote_their_own_lines() {
     assert!(snippets_quote(&text, &content) >= 7, "{text}");
 }
 
-/// One large input is cut into pieces checked on every core (`WXMSG_THREADS`
-/// threads); every format reports exactly what one thread reports, with the
-/// quoted lines found by jumping to where each piece said they start.
+/// One large input, or a pipe, is cut into pieces checked on every core
+/// (`WXMSG_THREADS` threads); every format reports exactly what one thread
+/// reports, with the quoted lines found by jumping to where each piece said
+/// they start.
 #[test]
 fn a_large_file_on_several_threads_is_reported_as_on_one() {
     // Past the size from which a file is read on every core (4 MB), with lines
@@ -928,6 +929,19 @@ fn a_large_file_on_several_threads_is_reported_as_on_one() {
                     assert!(snippets_quote(&text, content) > 200, "{text}");
                 }
             }
+        }
+        // So is a pipe, whatever its size: nothing is printed before its end.
+        for args in [&[][..], &["--platform", platform]] {
+            let (_, want) = output(&[args, &[file.as_str()]].concat());
+            let want = String::from_utf8(want).unwrap().replace(&file, "<stdin>");
+            let piped = wxmsg()
+                .env("WXMSG_THREADS", "2")
+                .arg("validate")
+                .args(args)
+                .write_stdin(content.as_bytes())
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8(piped.stdout).unwrap(), want, "{args:?}");
         }
         // Standard input redirected from the file is cut the same way.
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_wxmsg"))

@@ -351,10 +351,11 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Threads to read an input of `len` bytes with (`None`: not a regular
-    /// file, which is read as it streams).
+    /// Threads to read an input of `len` bytes with (`None`: a pipe, whose
+    /// size is not known; nothing is printed before its end anyway, so reading
+    /// ahead of the payload being checked costs nothing).
     fn threads_for(&self, len: Option<u64>) -> usize {
-        if len.is_some_and(|n| n >= PARALLEL_MIN_BYTES) {
+        if len.is_none_or(|n| n >= PARALLEL_MIN_BYTES) {
             self.threads.max(1)
         } else {
             1
@@ -433,7 +434,7 @@ fn check_stdin(ctx: &Ctx<'_>) -> Result<FileResult, String> {
                 .map_err(|e| e.message(&name))?;
             check(name, first, Box::new(file), ctx)
         }
-        None => check_reader(name, io::stdin().lock(), None, ctx, 1),
+        None => check_reader(name, io::stdin().lock(), None, ctx, ctx.threads_for(None)),
     }
 }
 
