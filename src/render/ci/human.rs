@@ -170,27 +170,41 @@ fn finding(
         Severity::Warning => YELLOW,
         Severity::Info => CYAN,
     };
-    let tag = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
-    let loc = format!("{}:{}:{}:", sanitize::escape(path), d.line, d.column);
-    writeln!(
-        out,
-        "{} {} {}",
-        paint(&loc, BOLD, o),
-        paint(&tag, colour, o),
-        sanitize::escape(&d.text)
-    )?;
+    // Written piece by piece, as a file with many findings has one per line.
+    let on = |out: &mut dyn Write, style: &str| {
+        if o.color {
+            out.write_all(style.as_bytes())
+        } else {
+            Ok(())
+        }
+    };
+    let off = |out: &mut dyn Write| on(out, RESET);
+    on(out, BOLD)?;
+    write!(out, "{}:{}:{}:", sanitize::escape(path), d.line, d.column)?;
+    off(out)?;
+    out.write_all(b" ")?;
+    on(out, colour)?;
+    write!(out, "{}[{}]", d.severity.as_str(), d.code.as_str())?;
+    off(out)?;
+    writeln!(out, " {}", sanitize::escape(&d.text))?;
     // A finding about the whole file (`no-payload`) has no place to point at.
     if let Some(Snippet { shown, caret, .. }) = snippet {
-        let num = d.line.to_string();
-        let pad = " ".repeat(num.len());
-        writeln!(out, "  {} {shown}", paint(&format!("{num} |"), BLUE, o))?;
-        writeln!(
-            out,
-            "  {} {}{}",
-            paint(&format!("{pad} |"), BLUE, o),
-            " ".repeat(caret),
-            paint("^", colour, o)
-        )?;
+        out.write_all(b"  ")?;
+        on(out, BLUE)?;
+        let num = d.line;
+        write!(out, "{num} |")?;
+        off(out)?;
+        writeln!(out, " {shown}")?;
+        out.write_all(b"  ")?;
+        on(out, BLUE)?;
+        let digits = num.checked_ilog10().unwrap_or(0) as usize + 1;
+        write!(out, "{:digits$} |", "")?;
+        off(out)?;
+        write!(out, " {:caret$}", "")?;
+        on(out, colour)?;
+        out.write_all(b"^")?;
+        off(out)?;
+        out.write_all(b"\n")?;
     }
     writeln!(out)
 }
