@@ -1,9 +1,9 @@
 //! `wxmsg validate`: check payload fixtures for CI and pre-commit.
 //!
 //! Paths are expanded (directories searched recursively), files are checked on all
-//! cores (a single large input is cut into pieces checked on all cores, see
-//! [`run_parallel`]), and the results are rendered sorted by path by one of the
-//! [`ci`] formats.
+//! cores (a single large file or a pipe is cut into pieces checked on all
+//! cores, see [`run_parallel`]), and the results are rendered sorted by path by
+//! one of the [`ci`] formats.
 //! A file passes when it holds at least one payload and every payload is valid
 //! (with `--strict`, also free of warnings).
 //!
