@@ -53,7 +53,7 @@ fn parallel(input: &[u8], opts: &Options, threads: usize) -> (Read, u64) {
 /// report's, and starts at that byte of the input. Returns how many were given.
 fn exact_starts(input: &[u8], read: &Read) -> usize {
     let mut starts = vec![0];
-    starts.extend(memchr_newlines(input).map(|i| i as u64 + 1));
+    starts.extend(memchr::memchr_iter(b'\n', input).map(|i| i as u64 + 1));
     let mut given = 0;
     for &(line, start) in &read.starts {
         let Some(s) = start else { continue };
@@ -68,13 +68,6 @@ fn exact_starts(input: &[u8], read: &Read) -> usize {
         given += 1;
     }
     given
-}
-
-fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter(|(_, &c)| c == b'\n')
-        .map(|(i, _)| i)
 }
 
 /// Compares one sequential reader with parallel ones, which also give line
