@@ -958,6 +958,49 @@ fn a_large_file_on_several_threads_is_reported_as_on_one() {
     }
 }
 
+#[test]
+fn large_files_among_small_ones_are_reported_as_on_one_thread() {
+    // Among several inputs, large files are put aside and read on every core
+    // once the small ones are done, or one per core when there are many; the
+    // report is the one a single thread gives, in path order.
+    let big = generated(22_000, true);
+    for large in [1, 5] {
+        let names: Vec<String> = (0..large).map(|k| format!("logs/{k}.ndjson")).collect();
+        let good = fs::read_to_string("fixtures/miniprogram/text.json").unwrap();
+        let mut files: Vec<(&str, &str)> = vec![("a.json", BAD), ("z/ok.json", &good)];
+        files.extend(names.iter().map(|n| (n.as_str(), big.as_str())));
+        let dir = tree(&files);
+        let root = dir.path().to_string_lossy().into_owned();
+        for format in ["human", "json"] {
+            let on = |threads: &str| {
+                let out = wxmsg()
+                    .env("WXMSG_THREADS", threads)
+                    .args(["validate", "--format", format, &root])
+                    .output()
+                    .unwrap();
+                (out.status.code(), out.stdout, out.stderr)
+            };
+            let one = on("1");
+            assert_eq!(one.0, Some(1), "{format}");
+            for threads in ["2", "3"] {
+                let many = on(threads);
+                assert!(
+                    many == one,
+                    "{large} large, {format} on {threads} threads differs:\n{}",
+                    String::from_utf8_lossy(&many.1)
+                );
+            }
+            if format == "human" {
+                let text = String::from_utf8(one.1).unwrap();
+                assert!(
+                    text.ends_with(&format!("1 passed, {} failed\n", large + 1)),
+                    "{text}"
+                );
+            }
+        }
+    }
+}
+
 /// Checks that every source line the human report quotes (`  97 | {…`) is
 /// part of that line of `content`; returns how many it checked. Quoting jumps
 /// over the lines between findings, so a wrong jump shows here.

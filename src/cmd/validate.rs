@@ -217,8 +217,7 @@ pub fn run(a: Args) -> Result<Status> {
         format: a.format.into(),
         co,
         store: SpoolStore::new(),
-        // Several inputs are checked one per core already.
-        threads: if inputs.len() == 1 { threads() } else { 1 },
+        threads: threads(),
     };
     let outcomes = check_all(&inputs, &ctx)?;
     let mut files = Vec::with_capacity(outcomes.len());
@@ -341,6 +340,7 @@ fn has_ext(name: &str, exts: &[String]) -> bool {
 /// What every check needs: reading options, `--platform`, the output format and
 /// options (a file's results are collected for them), the spool store, and how
 /// many threads may read one large input.
+#[derive(Clone)]
 struct Ctx<'a> {
     opts: &'a Options,
     allowed: &'a [PlatformId],
@@ -366,24 +366,61 @@ impl Ctx<'_> {
 /// Checks every input on all cores. Each result sits at its input's index, so the
 /// order is the input order whichever thread finished first. An `Err` is a message
 /// about a file that could not be read.
+///
+/// Several inputs are spread one per core. A large file among them would keep one
+/// core busy long after the others ran out of files, so it is put aside and read
+/// afterwards on every core, like a single input. When there are many large files,
+/// one per core keeps every core busy anyway and costs less than cutting each up.
 fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, String>>> {
     let mut slots: Vec<Option<Result<FileResult, String>>> = Vec::new();
     slots.resize_with(inputs.len(), || None);
+    let all: Vec<usize> = (0..inputs.len()).collect();
+    if inputs.len() == 1 {
+        spread(inputs, &all, ctx, 1, false, &mut slots)?;
+    } else {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, inputs.len());
+        let one = Ctx {
+            threads: 1,
+            ..ctx.clone()
+        };
+        let large = spread(inputs, &all, &one, workers, ctx.threads > 1, &mut slots)?;
+        if large.len() >= 2 * workers {
+            spread(inputs, &large, &one, workers, false, &mut slots)?;
+        } else {
+            spread(inputs, &large, ctx, 1, false, &mut slots)?;
+        }
+    }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// Checks the inputs at `indices` on `workers` threads, each result into its slot.
+/// With `defer_large`, regular files large enough to be read on several threads
+/// are left unchecked; their indices are returned, in order.
+fn spread(
+    inputs: &[Input],
+    indices: &[usize],
+    ctx: &Ctx<'_>,
+    workers: usize,
+    defer_large: bool,
+    slots: &mut [Option<Result<FileResult, String>>],
+) -> Result<Vec<usize>> {
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, inputs.len().max(1));
     let done = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
                 s.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(input) = inputs.get(i) else { break };
-                        let r = match input {
-                            Input::Stdin => check_stdin(ctx),
-                            Input::File(path) => check_file(input.name(), path, ctx),
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = indices.get(k) else { break };
+                        let r = match inputs.get(i) {
+                            Some(Input::Stdin) => Some(check_stdin(ctx)),
+                            Some(input @ Input::File(path)) => {
+                                check_file(input.name(), path, ctx, defer_large)
+                            }
+                            None => continue,
                         };
                         mine.push((i, r));
                     }
@@ -393,31 +430,47 @@ fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, S
             .collect();
         handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
     });
+    let mut large = Vec::new();
     for worker in done {
         let Ok(results) = worker else {
             anyhow::bail!("a checking thread stopped unexpectedly");
         };
         for (i, r) in results {
-            if let Some(slot) = slots.get_mut(i) {
-                *slot = Some(r);
+            match (r, slots.get_mut(i)) {
+                (Some(r), Some(slot)) => *slot = Some(r),
+                (None, _) => large.push(i),
+                (Some(_), None) => {}
             }
         }
     }
-    Ok(slots.into_iter().flatten().collect())
+    large.sort_unstable();
+    Ok(large)
 }
 
 /// Checks a named file, streaming it. A regular file is opened again for
 /// `--platform`'s second look and the human format's snippets; anything else (a
-/// FIFO, `<(cmd)`) is treated like a pipe on standard input.
-fn check_file(name: String, path: &Path, ctx: &Ctx<'_>) -> Result<FileResult, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+/// FIFO, `<(cmd)`) is treated like a pipe on standard input. With `defer_large`, a
+/// regular file of [`PARALLEL_MIN_BYTES`] or more is not checked (`None`).
+fn check_file(
+    name: String,
+    path: &Path,
+    ctx: &Ctx<'_>,
+    defer_large: bool,
+) -> Option<Result<FileResult, String>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Some(Err(format!("cannot read `{name}`: {e}"))),
+    };
     let len = file
         .metadata()
         .ok()
         .filter(|m| m.is_file())
         .map(|m| m.len());
+    if defer_large && len.is_some_and(|n| n >= PARALLEL_MIN_BYTES) {
+        return None;
+    }
     let again = len.map(|_| Box::new(path.to_path_buf()) as Box<dyn Reopen>);
-    check_reader(name, file, again, ctx, ctx.threads_for(len))
+    Some(check_reader(name, file, again, ctx, ctx.threads_for(len)))
 }
 
 /// Checks standard input. A regular file (`< file`) is read again by seeking back.
