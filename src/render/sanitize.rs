@@ -76,8 +76,15 @@ const MAX_CLUSTER_BYTES: usize = 128;
 /// cuts an escape like `\u{202e}` in half, and counts the left-out bytes of the
 /// *original* text.
 pub fn escape_truncated(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
-    if s.len() <= max_width && is_plain_ascii(s) {
-        return (Cow::Borrowed(s), None);
+    if s.len() <= max_width {
+        if is_plain_ascii(s) {
+            return (Cow::Borrowed(s), None);
+        }
+    } else if let Some(head) = s.get(..=max_width).filter(|h| is_plain_ascii(h)) {
+        // Printable ASCII up to the first byte cut: a column and a cluster a byte,
+        // so the cut falls after `max_width` bytes. The rest is never looked at.
+        let kept = head.get(..max_width).unwrap_or_default();
+        return (Cow::Borrowed(kept), Some(s.len() - max_width));
     }
     if let Some(cut) = simple_truncate(s, max_width) {
         return cut;
@@ -407,7 +414,7 @@ fn single_simple_width(g: &str) -> Option<usize> {
 
 /// True when every byte is printable ASCII (space to `~`): nothing to escape, and
 /// every byte is one column.
-fn is_plain_ascii(s: &str) -> bool {
+pub(crate) fn is_plain_ascii(s: &str) -> bool {
     scan_ascii(s) & NOT_PLAIN == 0
 }
 

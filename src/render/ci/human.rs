@@ -180,33 +180,72 @@ fn finding(
     };
     let off = |out: &mut dyn Write| on(out, RESET);
     on(out, BOLD)?;
-    write!(out, "{}:{}:{}:", sanitize::escape(path), d.line, d.column)?;
+    out.write_all(sanitize::escape(path).as_bytes())?;
+    out.write_all(b":")?;
+    decimal(out, d.line)?;
+    out.write_all(b":")?;
+    decimal(out, d.column)?;
+    out.write_all(b":")?;
     off(out)?;
     out.write_all(b" ")?;
     on(out, colour)?;
-    write!(out, "{}[{}]", d.severity.as_str(), d.code.as_str())?;
+    out.write_all(d.severity.as_str().as_bytes())?;
+    out.write_all(b"[")?;
+    out.write_all(d.code.as_str().as_bytes())?;
+    out.write_all(b"]")?;
     off(out)?;
-    writeln!(out, " {}", sanitize::escape(&d.text))?;
+    out.write_all(b" ")?;
+    out.write_all(sanitize::escape(&d.text).as_bytes())?;
+    out.write_all(b"\n")?;
     // A finding about the whole file (`no-payload`) has no place to point at.
     if let Some(Snippet { shown, caret, .. }) = snippet {
         out.write_all(b"  ")?;
         on(out, BLUE)?;
-        let num = d.line;
-        write!(out, "{num} |")?;
+        let digits = decimal(out, d.line)?;
+        out.write_all(b" |")?;
         off(out)?;
-        writeln!(out, " {shown}")?;
-        out.write_all(b"  ")?;
+        out.write_all(b" ")?;
+        out.write_all(shown.as_bytes())?;
+        out.write_all(b"\n  ")?;
         on(out, BLUE)?;
-        let digits = num.checked_ilog10().unwrap_or(0) as usize + 1;
-        write!(out, "{:digits$} |", "")?;
+        spaces(out, digits)?;
+        out.write_all(b" |")?;
         off(out)?;
-        write!(out, " {:caret$}", "")?;
+        spaces(out, 1 + caret)?;
         on(out, colour)?;
         out.write_all(b"^")?;
         off(out)?;
         out.write_all(b"\n")?;
     }
-    writeln!(out)
+    out.write_all(b"\n")
+}
+
+/// Writes `n` in decimal; returns how many digits it took. (`write!` costs more
+/// than the rest of a finding's line.)
+fn decimal(out: &mut dyn Write, mut n: u32) -> io::Result<usize> {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.write_all(&buf[i..])?;
+    Ok(buf.len() - i)
+}
+
+/// Writes `n` spaces.
+fn spaces(out: &mut dyn Write, mut n: usize) -> io::Result<()> {
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.write_all(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
 }
 
 /// Wraps `s` in an ANSI style when colour is on.
@@ -249,33 +288,28 @@ struct Snippet {
 /// be windows of a longer line: `more_left`/`more_right` say the line goes on
 /// beyond them.
 fn snippet_parts(before: &str, after: &str, more_left: bool, more_right: bool) -> Snippet {
-    // Walk left from the caret one grapheme at a time, escaping each, so an escape
-    // such as `\u{202e}` is kept whole or dropped whole.
-    let mut kept = Vec::new();
-    let mut width = 0;
-    let mut cut_left = false;
-    let mut graphemes = before.graphemes(true).rev();
-    // Whether the walk looked at the first grapheme of `before`.
-    let mut reached_start = !before.is_empty();
-    while let Some(g) = graphemes.next() {
-        let e = sanitize::escape(g);
-        let w = sanitize::width(&e);
-        if width + w > BEFORE_COLS {
-            cut_left = true;
-            reached_start = graphemes.next().is_none();
-            break;
-        }
-        width += w;
-        kept.push(e);
-    }
     let mut shown = String::new();
-    if cut_left || more_left {
-        shown.push('…');
-        width += 1;
-    }
-    for e in kept.iter().rev() {
-        shown.push_str(e);
-    }
+    let (width, cut_left, reached_start) = if sanitize::is_plain_ascii(before) {
+        // Printable ASCII is one grapheme and one column a byte, escaped as it is:
+        // the walk below comes down to keeping the last BEFORE_COLS bytes.
+        let cut_left = before.len() > BEFORE_COLS;
+        let kept = before
+            .get(before.len().saturating_sub(BEFORE_COLS)..)
+            .unwrap_or_default();
+        if cut_left || more_left {
+            shown.push('…');
+        }
+        shown.push_str(kept);
+        let reached_start = if cut_left {
+            before.len() == BEFORE_COLS + 1
+        } else {
+            !before.is_empty()
+        };
+        (kept.len(), cut_left, reached_start)
+    } else {
+        walk_left(before, more_left, &mut shown)
+    };
+    let width = width + usize::from(cut_left || more_left);
     let (tail, cut_right) = sanitize::escape_truncated(after, AFTER_COLS);
     shown.push_str(&tail);
     // Whether the cut looked at the last grapheme of `after`: it stopped there
@@ -290,6 +324,37 @@ fn snippet_parts(before: &str, after: &str, more_left: bool, more_right: bool) -
         caret: width,
         reached_cut: more_left && reached_start || more_right && reached_end,
     }
+}
+
+/// The general case of [`snippet_parts`]' left side: walks left from the caret
+/// one grapheme at a time, escaping each, so an escape such as `\u{202e}` is kept
+/// whole or dropped whole. Writes the kept part (after a `…` where cut) to
+/// `shown`; returns its width without the `…`, whether it was cut, and whether
+/// the walk looked at the first grapheme of `before`.
+fn walk_left(before: &str, more_left: bool, shown: &mut String) -> (usize, bool, bool) {
+    let mut kept = Vec::new();
+    let mut width = 0;
+    let mut cut_left = false;
+    let mut graphemes = before.graphemes(true).rev();
+    let mut reached_start = !before.is_empty();
+    while let Some(g) = graphemes.next() {
+        let e = sanitize::escape(g);
+        let w = sanitize::width(&e);
+        if width + w > BEFORE_COLS {
+            cut_left = true;
+            reached_start = graphemes.next().is_none();
+            break;
+        }
+        width += w;
+        kept.push(e);
+    }
+    if cut_left || more_left {
+        shown.push('…');
+    }
+    for e in kept.iter().rev() {
+        shown.push_str(e);
+    }
+    (width, cut_left, reached_start)
 }
 
 #[cfg(test)]
@@ -412,6 +477,35 @@ hint: `wxmsg explain missing-field` tells what a finding means and how to fix it
                     " ".repeat(caret)
                 );
                 assert!(text_out.contains(&block), "line {line} column {c}");
+            }
+        }
+    }
+
+    /// The printable-ASCII shortcut on the left of the caret gives what walking
+    /// it grapheme by grapheme gives, around every length where the cut starts.
+    #[test]
+    fn plain_text_before_the_caret_is_cut_as_walking_it_cuts_it() {
+        for n in 0..=BEFORE_COLS + 3 {
+            for before in [
+                "x".repeat(n),
+                format!("{}~ ", "ab".repeat(n)),
+                "中".repeat(n),
+            ] {
+                for after in ["", "tail", "\u{301}rest"] {
+                    for (more_left, more_right) in [(false, false), (true, false), (true, true)] {
+                        let got = snippet_parts(&before, after, more_left, more_right);
+                        let mut shown = String::new();
+                        let (width, cut_left, reached_start) =
+                            walk_left(&before, more_left, &mut shown);
+                        let caret = width + usize::from(cut_left || more_left);
+                        assert!(shown.len() <= got.shown.len(), "{before:?}");
+                        assert_eq!(&got.shown[..shown.len()], shown, "{before:?} {more_left}");
+                        assert_eq!(got.caret, caret, "{before:?} {more_left}");
+                        if !more_right {
+                            assert_eq!(got.reached_cut, more_left && reached_start, "{before:?}");
+                        }
+                    }
+                }
             }
         }
     }
