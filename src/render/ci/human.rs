@@ -288,7 +288,8 @@ struct Snippet {
 /// be windows of a longer line: `more_left`/`more_right` say the line goes on
 /// beyond them.
 fn snippet_parts(before: &str, after: &str, more_left: bool, more_right: bool) -> Snippet {
-    let mut shown = String::new();
+    // Room for both sides of the usual line, so it is not regrown piece by piece.
+    let mut shown = String::with_capacity(4 * (BEFORE_COLS + AFTER_COLS));
     let (width, cut_left, reached_start) = if sanitize::is_plain_ascii(before) {
         // Printable ASCII is one grapheme and one column a byte, escaped as it is:
         // the walk below comes down to keeping the last BEFORE_COLS bytes.

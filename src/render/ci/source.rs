@@ -196,14 +196,21 @@ impl<'a> LineCursor<'a> {
                     Ok(s) => std::borrow::Cow::Borrowed(s),
                     Err(_) => String::from_utf8_lossy(bytes),
                 };
-                // Columns ascend: one walk finds every split.
+                // Columns ascend: one walk finds every split. Up to the last
+                // column, ASCII needs none: a character is a byte.
+                let last = cols.last().map_or(0, |&c| c.min(line.len()));
+                let ascii = line.as_bytes().get(..last).is_some_and(<[u8]>::is_ascii);
                 let mut chars = line.char_indices().map(|(i, _)| i).enumerate();
                 cols.iter()
                     .map(|&col0| {
-                        let split = chars
-                            .find(|&(n, _)| n >= col0)
-                            .filter(|&(n, _)| n == col0)
-                            .map_or(line.len(), |(_, i)| i);
+                        let split = if ascii {
+                            col0.min(line.len())
+                        } else {
+                            chars
+                                .find(|&(n, _)| n >= col0)
+                                .filter(|&(n, _)| n == col0)
+                                .map_or(line.len(), |(_, i)| i)
+                        };
                         let (before, after) = line.split_at(split);
                         Window {
                             col0,
