@@ -380,7 +380,7 @@ fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, S
     } else {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .clamp(1, inputs.len());
+            .clamp(1, inputs.len().max(1));
         let one = Ctx {
             threads: 1,
             ..ctx.clone()
