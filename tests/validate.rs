@@ -906,24 +906,8 @@ fn a_large_file_on_several_threads_is_reported_as_on_one() {
                 let mut args = vec!["validate", "--format", format];
                 args.extend_from_slice(extra);
                 args.push(&file);
-                let on = |threads: &str| {
-                    let out = wxmsg()
-                        .env("WXMSG_THREADS", threads)
-                        .args(&args)
-                        .output()
-                        .unwrap();
-                    (out.status.code(), out.stdout, out.stderr)
-                };
-                let one = on("1");
+                let one = same_on_any_threads(&args, &format!("{format} {extra:?}"));
                 assert_eq!(one.0, Some(1), "{format} {extra:?}");
-                for threads in ["2", "3"] {
-                    let many = on(threads);
-                    assert!(
-                        many == one,
-                        "{format} {extra:?} on {threads} threads differs:\n{}",
-                        String::from_utf8_lossy(&many.1)
-                    );
-                }
                 if format == "human" {
                     let text = String::from_utf8(one.1).unwrap();
                     assert!(snippets_quote(&text, content) > 200, "{text}");
@@ -972,24 +956,9 @@ fn large_files_among_small_ones_are_reported_as_on_one_thread() {
         let dir = tree(&files);
         let root = dir.path().to_string_lossy().into_owned();
         for format in ["human", "json"] {
-            let on = |threads: &str| {
-                let out = wxmsg()
-                    .env("WXMSG_THREADS", threads)
-                    .args(["validate", "--format", format, &root])
-                    .output()
-                    .unwrap();
-                (out.status.code(), out.stdout, out.stderr)
-            };
-            let one = on("1");
+            let args = ["validate", "--format", format, &root];
+            let one = same_on_any_threads(&args, &format!("{large} large, {format}"));
             assert_eq!(one.0, Some(1), "{format}");
-            for threads in ["2", "3"] {
-                let many = on(threads);
-                assert!(
-                    many == one,
-                    "{large} large, {format} on {threads} threads differs:\n{}",
-                    String::from_utf8_lossy(&many.1)
-                );
-            }
             if format == "human" {
                 let text = String::from_utf8(one.1).unwrap();
                 assert!(
@@ -999,6 +968,29 @@ fn large_files_among_small_ones_are_reported_as_on_one_thread() {
             }
         }
     }
+}
+
+/// Runs `wxmsg ARGS` on one thread, then on two and three, which must give the
+/// same exit code, output and messages; returns the one-thread run.
+fn same_on_any_threads(args: &[&str], what: &str) -> (Option<i32>, Vec<u8>, Vec<u8>) {
+    let on = |threads: &str| {
+        let out = wxmsg()
+            .env("WXMSG_THREADS", threads)
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    let one = on("1");
+    for threads in ["2", "3"] {
+        let many = on(threads);
+        assert!(
+            many == one,
+            "{what} on {threads} threads differs:\n{}",
+            String::from_utf8_lossy(&many.1)
+        );
+    }
+    one
 }
 
 /// Checks that every source line the human report quotes (`  97 | {…`) is

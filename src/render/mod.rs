@@ -17,3 +17,20 @@ pub fn explain_hint(code: Code) -> String {
         "`wxmsg explain {code}` tells what a finding means and how to fix it (any code in [brackets] works)"
     )
 }
+
+/// The ASCII decimal digits of `n`, written at the end of `buf`.
+pub(crate) fn decimal(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or_default()
+}

@@ -14,7 +14,7 @@
 
 use super::payload::{Items, Members, Nested, Shape, Val};
 use super::sanitize;
-use super::time;
+use super::{decimal, time};
 use crate::catalog::{EnumCode, Field, Ty, TypeDef};
 use crate::diag::{Diagnostic, Severity};
 use crate::doc::is_integer_lexeme;
@@ -870,23 +870,6 @@ fn push_grouped(out: &mut String, n: u64) {
         }
         out.push(char::from(d));
     }
-}
-
-/// The ASCII decimal digits of `n`, written at the end of `buf`.
-fn decimal(n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        if let Some(b) = buf.get_mut(i) {
-            *b = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    buf.get(i..).unwrap_or_default()
 }
 
 /// `1234567` → `1,234,567`.

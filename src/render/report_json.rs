@@ -77,18 +77,8 @@ pub fn diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
 
 /// Appends a line or column number in decimal, without a `String` per number.
 fn number(out: &mut Vec<u8>, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(super::decimal(n.into(), &mut buf));
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {

@@ -222,19 +222,11 @@ fn finding(
 
 /// Writes `n` in decimal; returns how many digits it took. (`write!` costs more
 /// than the rest of a finding's line.)
-fn decimal(out: &mut dyn Write, mut n: u32) -> io::Result<usize> {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.write_all(&buf[i..])?;
-    Ok(buf.len() - i)
+fn decimal(out: &mut dyn Write, n: u32) -> io::Result<usize> {
+    let mut buf = [0u8; 20];
+    let digits = crate::render::decimal(n.into(), &mut buf);
+    out.write_all(digits)?;
+    Ok(digits.len())
 }
 
 /// Writes `n` spaces.
