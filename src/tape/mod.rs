@@ -12,7 +12,10 @@
 //! then hands the document to the full parser, which decides and explains. So the
 //! tape never accepts a document the full parser would refuse.
 
+mod scan;
 mod xml;
+
+pub(crate) use scan::{scan_printable_to_bracket, scan_string};
 
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::XmlForm;
@@ -441,120 +444,6 @@ impl Reader<'_> {
     }
 }
 
-/// Finds the end of a string body run from `i`: the offset of the first quote,
-/// backslash or control character (or the end of `b`), and whether a byte
-/// before it is DEL or non-ASCII.
-#[inline(always)]
-pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool) {
-    let k = scan_printable(b, i);
-    match b.get(k) {
-        // DEL or non-ASCII: the run goes on, no longer printable.
-        Some(&c) if c >= 0x7F => (scan_unprintable(b, k + 1), true),
-        _ => (k, false),
-    }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The top bit of each byte of `w` that is a quote, a backslash or outside
-/// printable ASCII (0x20..=0x7E), and maybe of bytes above the first such one.
-/// Word-wise "some byte is zero" (`(x - 0x01…) & !x & 0x80…`) never misses a hit
-/// and only flags falsely above a true hit; the tests share `!w` because a
-/// quote or backslash has its top bit clear, like the byte compared with it;
-/// `w | (w + 0x01…)` flags 0x7F and up, its carries leaving only 0xFF bytes.
-#[inline(always)]
-fn unprintable_or_stop(w: u64) -> u64 {
-    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
-        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
-        | w.wrapping_sub(ONES * 0x20);
-    ((zeroish & !w) | w | w.wrapping_add(ONES)) & HIGH
-}
-
-/// [`unprintable_or_stop`], and `]` too: the end of CDATA text.
-#[inline(always)]
-fn unprintable_stop_or_bracket(w: u64) -> u64 {
-    let bracket = (w ^ (ONES * u64::from(b']'))).wrapping_sub(ONES) & !w & HIGH;
-    unprintable_or_stop(w) | bracket
-}
-
-/// [`unprintable_or_stop`] without the DEL and non-ASCII bytes: only the stops.
-#[inline(always)]
-fn stop(w: u64) -> u64 {
-    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
-        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
-        | w.wrapping_sub(ONES * 0x20);
-    zeroish & !w & HIGH
-}
-
-/// The eight bytes as a little-endian word.
-#[inline(always)]
-fn word(chunk: &[u8; 8]) -> u64 {
-    u64::from_le_bytes(*chunk)
-}
-
-/// The offset of the first byte from `i` that `test` flags (the lowest flagged
-/// byte of a word is a true hit), or of the end of `b`; sixteen bytes a round,
-/// then eight, then one by one, testing a byte by itself as a word of one.
-#[inline(always)]
-fn scan_words(b: &[u8], i: usize, test: impl Fn(u64) -> u64) -> usize {
-    let rest = b.get(i..).unwrap_or_default();
-    let mut at = i;
-    let mut pairs = rest.chunks_exact(16);
-    for pair in &mut pairs {
-        let (lo, hi) = pair.split_at(8);
-        let (Some(lo), Some(hi)) = (lo.first_chunk(), hi.first_chunk()) else {
-            break;
-        };
-        let (x, y) = (test(word(lo)), test(word(hi)));
-        if x | y != 0 {
-            let k = if x != 0 {
-                x.trailing_zeros() / 8
-            } else {
-                8 + y.trailing_zeros() / 8
-            };
-            return at + k as usize;
-        }
-        at += 16;
-    }
-    let mut tail = pairs.remainder();
-    if let Some(chunk) = tail.first_chunk::<8>() {
-        let x = test(word(chunk));
-        if x != 0 {
-            return at + (x.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-        tail = tail.get(8..).unwrap_or_default();
-    }
-    for &c in tail {
-        // A byte alone has nothing below it to borrow from or carry into (the
-        // zero bytes above it flag themselves, hence the mask).
-        if test(u64::from(c)) & 0x80 != 0 {
-            break;
-        }
-        at += 1;
-    }
-    at
-}
-
-/// The first quote, backslash or byte outside printable ASCII from `i`.
-#[inline(always)]
-fn scan_printable(b: &[u8], i: usize) -> usize {
-    scan_words(b, i, unprintable_or_stop)
-}
-
-/// The first quote, backslash, `]` or byte outside printable ASCII from `i`.
-#[inline(always)]
-pub(crate) fn scan_printable_to_bracket(b: &[u8], i: usize) -> usize {
-    scan_words(b, i, unprintable_stop_or_bracket)
-}
-
-/// The first quote, backslash or control character from `i`.
-#[inline(never)]
-fn scan_unprintable(b: &[u8], i: usize) -> usize {
-    scan_words(b, i, stop)
-}
-
 fn digits(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(u8::is_ascii_digit) {
         i += 1;
@@ -973,71 +862,6 @@ mod tests {
         ] {
             assert!(read(c).is_none(), "{c}");
         }
-    }
-
-    /// [`scan_string`] byte by byte.
-    fn scan_reference(b: &[u8], mut i: usize) -> (usize, bool) {
-        let mut odd = false;
-        while let Some(&c) = b.get(i) {
-            if c == b'"' || c == b'\\' || c < 0x20 {
-                break;
-            }
-            odd |= c >= 0x7F;
-            i += 1;
-        }
-        (i, odd)
-    }
-
-    #[test]
-    fn string_scan_finds_the_first_stop_and_odd_bytes_before_it() {
-        // One byte of each class, and the edges of each class.
-        let classes = [
-            0x00, 0x01, 0x09, 0x0A, 0x1F, 0x20, 0x21, b'"', 0x23, b'\\', 0x5B, 0x7E, 0x7F, 0x80,
-            0xC3, 0xE4, 0xFE, 0xFF,
-        ];
-        // Lengths across the 16-byte, 8-byte and single-byte stretches.
-        for len in 0..40 {
-            let plain = vec![b'a'; len];
-            assert_eq!(scan_string(&plain, 0), (len, false));
-            for start in [0, 1, 7, 9] {
-                for at in 0..len {
-                    for &byte in &classes {
-                        let mut v = plain.clone();
-                        v[at] = byte;
-                        assert_eq!(
-                            scan_string(&v, start),
-                            scan_reference(&v, start),
-                            "len {len} from {start} at {at} byte {byte:#x}"
-                        );
-                        // A second byte after the first: an odd byte then a
-                        // stop, a stop then an odd byte, a carry or borrow
-                        // next to a hit.
-                        for &second in &classes {
-                            for gap in [1, 2, 8] {
-                                if at + gap < len {
-                                    let mut w = v.clone();
-                                    w[at + gap] = second;
-                                    assert_eq!(
-                                        scan_string(&w, start),
-                                        scan_reference(&w, start),
-                                        "len {len} from {start} at {at} byte {byte:#x} then {second:#x} at +{gap}"
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        // A stop right after odd bytes; odd bytes after the stop do not count.
-        assert_eq!(scan_string(b"\xff\x01\xffaaaaa", 0), (1, true));
-        assert_eq!(scan_string(b"ab\"\x80\x80\x80\x80\x80\x80", 0), (2, false));
-        assert_eq!(
-            scan_string(b"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\"", 0),
-            (8, true)
-        );
-        // From past the end: nothing to scan.
-        assert_eq!(scan_string(b"ab", 5), (5, false));
     }
 
     #[test]

@@ -1,0 +1,253 @@
+//! Where a string's plain run ends: the innermost loop of the JSON and XML tape
+//! readers.
+//!
+//! Sixteen bytes are tested at once as one vector (`wide`'s `u8x16`: SSE2 on
+//! x86-64, NEON on aarch64, plain code elsewhere), which takes a few
+//! instructions where the same test on two 64-bit words takes about thirty.
+//! Fewer than sixteen bytes left at the end of the text are tested as one word,
+//! then byte by byte.
+
+use wide::u8x16;
+
+/// Finds the end of a string body run from `i`: the offset of the first quote,
+/// backslash or control character (or the end of `b`), and whether a byte
+/// before it is DEL or non-ASCII.
+#[inline(always)]
+pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool) {
+    let k = scan_printable(b, i);
+    match b.get(k) {
+        // DEL or non-ASCII: the run goes on, no longer printable.
+        Some(&c) if c >= 0x7F => (scan_unprintable(b, k + 1), true),
+        _ => (k, false),
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The top bit of each byte of `w` that is a quote, a backslash or outside
+/// printable ASCII (0x20..=0x7E), and maybe of bytes above the first such one.
+/// Word-wise "some byte is zero" (`(x - 0x01…) & !x & 0x80…`) never misses a hit
+/// and only flags falsely above a true hit; the tests share `!w` because a
+/// quote or backslash has its top bit clear, like the byte compared with it;
+/// `w | (w + 0x01…)` flags 0x7F and up, its carries leaving only 0xFF bytes.
+#[inline(always)]
+fn word_unprintable_or_stop(w: u64) -> u64 {
+    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
+        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
+        | w.wrapping_sub(ONES * 0x20);
+    ((zeroish & !w) | w | w.wrapping_add(ONES)) & HIGH
+}
+
+/// [`word_unprintable_or_stop`], and `]` too: the end of CDATA text.
+#[inline(always)]
+fn word_unprintable_stop_or_bracket(w: u64) -> u64 {
+    let bracket = (w ^ (ONES * u64::from(b']'))).wrapping_sub(ONES) & !w & HIGH;
+    word_unprintable_or_stop(w) | bracket
+}
+
+/// [`word_unprintable_or_stop`] without the DEL and non-ASCII bytes: only the
+/// stops.
+#[inline(always)]
+fn word_stop(w: u64) -> u64 {
+    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
+        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
+        | w.wrapping_sub(ONES * 0x20);
+    zeroish & !w & HIGH
+}
+
+/// The eight bytes as a little-endian word.
+#[inline(always)]
+fn word(chunk: &[u8; 8]) -> u64 {
+    u64::from_le_bytes(*chunk)
+}
+
+/// Quotes and backslashes, as all-ones lanes.
+#[inline(always)]
+fn block_quote_or_backslash(v: u8x16) -> u8x16 {
+    v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'))
+}
+
+/// Bytes below 0x20, as all-ones lanes.
+#[inline(always)]
+fn block_control(v: u8x16) -> u8x16 {
+    v.min(u8x16::splat(0x1F)).simd_eq(v)
+}
+
+/// The block form of [`word_unprintable_or_stop`], exact: bit `k` is byte `k`.
+#[inline(always)]
+fn block_unprintable_or_stop(v: u8x16) -> u32 {
+    let above = v.max(u8x16::splat(0x7F)).simd_eq(v);
+    (block_quote_or_backslash(v) | block_control(v) | above).to_bitmask()
+}
+
+/// The block form of [`word_unprintable_stop_or_bracket`].
+#[inline(always)]
+fn block_unprintable_stop_or_bracket(v: u8x16) -> u32 {
+    block_unprintable_or_stop(v) | v.simd_eq(u8x16::splat(b']')).to_bitmask()
+}
+
+/// The block form of [`word_stop`].
+#[inline(always)]
+fn block_stop(v: u8x16) -> u32 {
+    (block_quote_or_backslash(v) | block_control(v)).to_bitmask()
+}
+
+/// The offset of the first byte from `i` that the tests flag, or of the end of
+/// `b`: `block` flags exactly the bytes of sixteen, `word` flags the first of
+/// eight (and maybe bytes above it); a byte alone is tested as a word of one.
+#[inline(always)]
+fn scan(b: &[u8], i: usize, block: impl Fn(u8x16) -> u32, word_test: impl Fn(u64) -> u64) -> usize {
+    let rest = b.get(i..).unwrap_or_default();
+    let mut at = i;
+    let mut blocks = rest.chunks_exact(16);
+    for chunk in &mut blocks {
+        let Some(chunk) = chunk.first_chunk::<16>() else {
+            break;
+        };
+        let hits = block(u8x16::new(*chunk));
+        if hits != 0 {
+            return at + hits.trailing_zeros() as usize;
+        }
+        at += 16;
+    }
+    let mut tail = blocks.remainder();
+    if let Some(chunk) = tail.first_chunk::<8>() {
+        let x = word_test(word(chunk));
+        if x != 0 {
+            return at + (x.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+        tail = tail.get(8..).unwrap_or_default();
+    }
+    for &c in tail {
+        // A byte alone has nothing below it to borrow from or carry into (the
+        // zero bytes above it flag themselves, hence the mask).
+        if word_test(u64::from(c)) & 0x80 != 0 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The first quote, backslash or byte outside printable ASCII from `i`.
+#[inline(always)]
+fn scan_printable(b: &[u8], i: usize) -> usize {
+    scan(b, i, block_unprintable_or_stop, word_unprintable_or_stop)
+}
+
+/// The first quote, backslash, `]` or byte outside printable ASCII from `i`.
+#[inline(always)]
+pub(crate) fn scan_printable_to_bracket(b: &[u8], i: usize) -> usize {
+    scan(
+        b,
+        i,
+        block_unprintable_stop_or_bracket,
+        word_unprintable_stop_or_bracket,
+    )
+}
+
+/// The first quote, backslash or control character from `i`.
+#[inline(never)]
+fn scan_unprintable(b: &[u8], i: usize) -> usize {
+    scan(b, i, block_stop, word_stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`scan_string`] byte by byte.
+    fn scan_reference(b: &[u8], mut i: usize) -> (usize, bool) {
+        let mut odd = false;
+        while let Some(&c) = b.get(i) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            odd |= c >= 0x7F;
+            i += 1;
+        }
+        (i, odd)
+    }
+
+    #[test]
+    fn string_scan_finds_the_first_stop_and_odd_bytes_before_it() {
+        // One byte of each class, and the edges of each class.
+        let classes = [
+            0x00, 0x01, 0x09, 0x0A, 0x1F, 0x20, 0x21, b'"', 0x23, b'\\', 0x5B, 0x7E, 0x7F, 0x80,
+            0xC3, 0xE4, 0xFE, 0xFF,
+        ];
+        // Lengths across the 16-byte, 8-byte and single-byte stretches.
+        for len in 0..40 {
+            let plain = vec![b'a'; len];
+            assert_eq!(scan_string(&plain, 0), (len, false));
+            for start in [0, 1, 7, 9] {
+                for at in 0..len {
+                    for &byte in &classes {
+                        let mut v = plain.clone();
+                        v[at] = byte;
+                        assert_eq!(
+                            scan_string(&v, start),
+                            scan_reference(&v, start),
+                            "len {len} from {start} at {at} byte {byte:#x}"
+                        );
+                        // A second byte after the first: an odd byte then a
+                        // stop, a stop then an odd byte, a carry or borrow
+                        // next to a hit.
+                        for &second in &classes {
+                            for gap in [1, 2, 8] {
+                                if at + gap < len {
+                                    let mut w = v.clone();
+                                    w[at + gap] = second;
+                                    assert_eq!(
+                                        scan_string(&w, start),
+                                        scan_reference(&w, start),
+                                        "len {len} from {start} at {at} byte {byte:#x} then {second:#x} at +{gap}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // A stop right after odd bytes; odd bytes after the stop do not count.
+        assert_eq!(scan_string(b"\xff\x01\xffaaaaa", 0), (1, true));
+        assert_eq!(scan_string(b"ab\"\x80\x80\x80\x80\x80\x80", 0), (2, false));
+        assert_eq!(
+            scan_string(b"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\"", 0),
+            (8, true)
+        );
+        // From past the end: nothing to scan.
+        assert_eq!(scan_string(b"ab", 5), (5, false));
+    }
+
+    #[test]
+    fn bracket_scan_stops_at_a_bracket_a_stop_or_an_odd_byte() {
+        let reference = |b: &[u8], i: usize| {
+            b.iter()
+                .skip(i)
+                .position(|&c| matches!(c, b'"' | b'\\' | b']') || !(0x20..0x7F).contains(&c))
+                .map_or(b.len().max(i), |k| i + k)
+        };
+        let classes = [
+            0x00, 0x1F, 0x20, b'"', b'\\', b'[', b']', b'^', 0x7E, 0x7F, 0x80, 0xFF,
+        ];
+        for len in 0..40 {
+            for start in [0, 1, 9, 17] {
+                for at in 0..len {
+                    for &byte in &classes {
+                        let mut v = vec![b'a'; len];
+                        v[at] = byte;
+                        assert_eq!(
+                            scan_printable_to_bracket(&v, start),
+                            reference(&v, start),
+                            "len {len} from {start} at {at} byte {byte:#x}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
