@@ -15,7 +15,7 @@
 mod scan;
 mod xml;
 
-pub(crate) use scan::{scan_printable_to_bracket, scan_string};
+pub(crate) use scan::{scan_digits, scan_name, scan_printable_to_bracket, scan_string};
 
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::XmlForm;
@@ -416,11 +416,11 @@ impl Reader<'_> {
                     return None;
                 }
             }
-            b'1'..=b'9' => i = digits(b, i),
+            b'1'..=b'9' => i = scan_digits(b, i),
             _ => return None,
         }
         if b.get(i) == Some(&b'.') {
-            let d = digits(b, i + 1);
+            let d = scan_digits(b, i + 1);
             if d == i + 1 {
                 return None;
             }
@@ -431,7 +431,7 @@ impl Reader<'_> {
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let d = digits(b, i);
+            let d = scan_digits(b, i);
             if d == i {
                 return None;
             }
@@ -442,13 +442,6 @@ impl Reader<'_> {
         self.i = i;
         Some(i)
     }
-}
-
-fn digits(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    i
 }
 
 /// Four hex digits at `i`, if they are there.

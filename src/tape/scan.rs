@@ -154,6 +154,65 @@ fn scan_unprintable(b: &[u8], i: usize) -> usize {
     scan(b, i, block_stop, word_stop)
 }
 
+/// ASCII digits, as all-ones lanes: `v - '0'` is at most 9 (wrapping, so bytes
+/// below `'0'` become large).
+#[inline(always)]
+fn block_digit(v: u8x16) -> u8x16 {
+    let d = v - u8x16::splat(b'0');
+    d.min(u8x16::splat(9)).simd_eq(d)
+}
+
+/// Bytes of an XML element name after its first: ASCII letters, digits, `_`.
+/// A letter with its case bit set is `a..=z`, so one range covers both cases.
+#[inline(always)]
+fn block_name(v: u8x16) -> u8x16 {
+    let letter = (v | u8x16::splat(0x20)) - u8x16::splat(b'a');
+    let letter = letter.min(u8x16::splat(25)).simd_eq(letter);
+    letter | block_digit(v) | v.simd_eq(u8x16::splat(b'_'))
+}
+
+/// The offset of the first byte from `i` that `keep` (sixteen at a time as
+/// lanes, or one) does not keep, or of the end of `b`.
+#[inline(always)]
+fn scan_while(
+    b: &[u8],
+    i: usize,
+    keep: impl Fn(u8x16) -> u8x16,
+    keep_byte: impl Fn(u8) -> bool,
+) -> usize {
+    let rest = b.get(i..).unwrap_or_default();
+    let mut at = i;
+    let mut blocks = rest.chunks_exact(16);
+    for chunk in &mut blocks {
+        let Some(chunk) = chunk.first_chunk::<16>() else {
+            break;
+        };
+        let stops = !keep(u8x16::new(*chunk)).to_bitmask() & 0xFFFF;
+        if stops != 0 {
+            return at + stops.trailing_zeros() as usize;
+        }
+        at += 16;
+    }
+    at + blocks
+        .remainder()
+        .iter()
+        .take_while(|&&c| keep_byte(c))
+        .count()
+}
+
+/// The first byte from `i` that is not an ASCII digit.
+#[inline(always)]
+pub(crate) fn scan_digits(b: &[u8], i: usize) -> usize {
+    scan_while(b, i, block_digit, |c| c.is_ascii_digit())
+}
+
+/// The first byte from `i` that cannot continue an XML element name (ASCII
+/// letters, digits and `_`).
+#[inline(always)]
+pub(crate) fn scan_name(b: &[u8], i: usize) -> usize {
+    scan_while(b, i, block_name, |c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +303,38 @@ mod tests {
                             scan_printable_to_bracket(&v, start),
                             reference(&v, start),
                             "len {len} from {start} at {at} byte {byte:#x}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn digit_and_name_scans_stop_where_byte_tests_stop() {
+        let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let reference = |b: &[u8], i: usize, keep: &dyn Fn(u8) -> bool| {
+            i + b.iter().skip(i).take_while(|&&c| keep(c)).count()
+        };
+        // Every byte value, at every place of a run long enough for a block and
+        // a tail, from starts on both sides of the block edge.
+        for len in 0..40 {
+            for start in [0, 1, 15, 17] {
+                for at in 0..len {
+                    for byte in 0..=255u8 {
+                        let mut v = vec![b'7'; len];
+                        v[at] = byte;
+                        let digit = |c: u8| c.is_ascii_digit();
+                        assert_eq!(
+                            scan_digits(&v, start),
+                            reference(&v, start, &digit),
+                            "digits {v:?} from {start}"
+                        );
+                        v.iter_mut().filter(|c| **c == b'7').for_each(|c| *c = b'k');
+                        assert_eq!(
+                            scan_name(&v, start),
+                            reference(&v, start, &is_name),
+                            "name {v:?} from {start}"
                         );
                     }
                 }

@@ -13,7 +13,9 @@
 //! null, a container as an object of its children, or as an array when its
 //! children are all `<item>`s.
 
-use super::{is_ws, off, scan_printable_to_bracket, scan_string, Entry, Kind, Tape};
+use super::{
+    is_ws, off, scan_digits, scan_name, scan_printable_to_bracket, scan_string, Entry, Kind, Tape,
+};
 use crate::catalog::{key_hash_bytes, same_key as same_bytes};
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
@@ -194,7 +196,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Bytes an element name may start with (the rest: [`NAME`]).
+/// Bytes an element name may start with (the rest: [`scan_name`]).
 fn is_name_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
@@ -208,28 +210,13 @@ fn same_name(b: &[u8], x: &Entry, y: &Entry) -> bool {
     same_bytes(name(x), name(y))
 }
 
-/// Bytes that may follow a name's first: ASCII letters, digits and `_`.
-static NAME: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || b == b'_';
-        c += 1;
-    }
-    t
-};
-
 /// Reads a start tag at its `<`: the element's entry as a leaf without content
 /// (`<Name/>`, null), and where its content starts (`None` for `<Name/>`).
 #[inline(always)]
 fn start_tag(text: &str, at: usize) -> Option<(Entry, Option<usize>)> {
     let b = text.as_bytes();
     let name_start = at + 1;
-    let mut i = name_start;
-    while b.get(i).is_some_and(|&c| NAME[usize::from(c)]) {
-        i += 1;
-    }
+    let i = scan_name(b, name_start);
     let name_end = i;
     let first = *b.get(name_start)?;
     if name_end == name_start || !is_name_start(first) {
@@ -291,11 +278,7 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
         close_at = body + len + 3;
     } else {
         // Usually digits (times and ids): then no `&`, `]]>` or odd character.
-        let digits = b
-            .get(i..)?
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let digits = scan_digits(b, i) - i;
         let len = match b.get(i + digits) {
             Some(b'<') => digits,
             _ => memchr::memchr(b'<', b.get(i..)?)?,
