@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod sample;
+mod scan;
 pub mod schema;
 pub mod tape;
 pub mod typing;

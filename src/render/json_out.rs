@@ -7,7 +7,9 @@
 //! legal JSON but end a line in JavaScript and in some log viewers.
 
 use crate::doc::{Node, Value};
+use crate::scan::scan_until;
 use crate::tape::{Kind, Piece, View};
+use wide::u8x16;
 
 /// Appends `node` as JSON to `out`. No trailing newline is written.
 ///
@@ -201,21 +203,27 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
 fn write_body(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
-    if copies_verbatim(bytes) {
+    let mut i = first_special(bytes, 0);
+    if i == bytes.len() {
         out.extend_from_slice(bytes);
         return;
     }
     let mut start = 0;
-    let mut i = 0;
-    // One table lookup per byte in the common stretch of plain text.
-    while let Some(skip) = bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| SPECIAL[usize::from(b)]))
-    {
-        i += skip;
-        let b = bytes.get(i).copied().unwrap_or_default();
+    while let Some(&b) = bytes.get(i) {
         let esc = ESCAPE[usize::from(b)];
-        if esc == 0 {
+        if esc != 0 {
+            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            out.push(b'\\');
+            if esc == b'u' {
+                out.extend_from_slice(b"u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xF) as usize]);
+            } else {
+                out.push(esc);
+            }
+            i += 1;
+            start = i;
+        } else {
             // A lead byte: escape the character only when it is terminal-unsafe.
             match s.get(i..).and_then(|t| t.chars().next()) {
                 Some(c) if terminal_unsafe(c) => {
@@ -230,34 +238,31 @@ fn write_body(out: &mut Vec<u8>, s: &str) {
                 }
                 _ => i += 1,
             }
-            continue;
         }
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-        out.push(b'\\');
-        if esc == b'u' {
-            out.extend_from_slice(b"u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 0xF) as usize]);
-        } else {
-            out.push(esc);
-        }
-        i += 1;
-        start = i;
+        i = first_special(bytes, i);
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
 }
 
 /// True when no byte of `b` needs a look from [`write_string`], which then
-/// copies it as it is: the usual case, answered without the per-byte loop
-/// (short text by the table, long text by whole-slice scans the compiler and
-/// memchr vectorise).
+/// copies it as it is: the usual case.
 pub(crate) fn copies_verbatim(b: &[u8]) -> bool {
-    if b.len() <= 32 {
-        return !b.iter().any(|&c| SPECIAL[usize::from(c)]);
-    }
-    b.iter().fold(0xFF, |m: u8, &c| m.min(c)) >= 0x20
-        && memchr::memchr3(b'"', b'\\', 0x7F, b).is_none()
-        && memchr::memchr3(0xC2, 0xD8, 0xE2, b).is_none()
+    first_special(b, 0) == b.len()
+}
+
+/// The first byte from `i` that [`SPECIAL`] marks, or the end of `b`; sixteen
+/// bytes a step.
+#[inline(always)]
+fn first_special(b: &[u8], i: usize) -> usize {
+    scan_until(b, i, special_lanes, |c| SPECIAL[usize::from(c)])
+}
+
+/// [`SPECIAL`] for sixteen bytes at once: bit `k` for byte `k`.
+#[inline(always)]
+fn special_lanes(v: u8x16) -> u32 {
+    let is = |c: u8| v.simd_eq(u8x16::splat(c));
+    let control = v.min(u8x16::splat(0x1F)).simd_eq(v);
+    (control | is(b'"') | is(b'\\') | is(0x7F) | is(0xC2) | is(0xD8) | is(0xE2)).to_bitmask()
 }
 
 /// C1 controls, bidi controls and the Unicode line/paragraph separators.
@@ -371,6 +376,68 @@ mod tests {
         );
         let back: String = serde_json::from_str(&json).unwrap();
         assert_eq!(back, text);
+    }
+
+    /// [`write_string`] character by character.
+    fn write_string_reference(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\u{8}' => out.push_str("\\b"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\u{c}' => out.push_str("\\f"),
+                '\r' => out.push_str("\\r"),
+                c if c < ' ' || c == '\u{7f}' || terminal_unsafe(c) => {
+                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn strings_are_escaped_as_character_by_character_wherever_the_character_is() {
+        // A character of each kind, at every place of strings across the
+        // sixteen-byte steps, alone and next to another.
+        let odd = [
+            '\0', '\u{1f}', '\n', '"', '\\', '\u{7f}', '\u{80}', '\u{9f}', '\u{a0}', '\u{61c}',
+            '\u{600}', '\u{200e}', '\u{2028}', '\u{202f}', '\u{2069}', '中', '😂',
+        ];
+        for len in 0..40 {
+            for at in 0..=len {
+                for &c in &odd {
+                    for &d in &['a', '"', '\u{2029}'] {
+                        let text: String = (0..len)
+                            .map(|k| {
+                                if k == at {
+                                    c
+                                } else if k == at + 1 {
+                                    d
+                                } else {
+                                    'a'
+                                }
+                            })
+                            .collect();
+                        let mut out = Vec::new();
+                        write_string(&mut out, &text);
+                        assert_eq!(
+                            String::from_utf8(out).unwrap(),
+                            write_string_reference(&text),
+                            "{text:?}"
+                        );
+                        // Copied as it is only when nothing needs escaping.
+                        if copies_verbatim(text.as_bytes()) {
+                            assert_eq!(write_string_reference(&text), format!("\"{text}\""));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

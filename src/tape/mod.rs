@@ -12,10 +12,9 @@
 //! then hands the document to the full parser, which decides and explains. So the
 //! tape never accepts a document the full parser would refuse.
 
-mod scan;
 mod xml;
 
-pub(crate) use scan::{scan_digits, scan_name, scan_printable_to_bracket, scan_string};
+use crate::scan::{scan_digits, scan_string};
 
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::XmlForm;

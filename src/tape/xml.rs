@@ -13,12 +13,11 @@
 //! null, a container as an object of its children, or as an array when its
 //! children are all `<item>`s.
 
-use super::{
-    is_ws, off, scan_digits, scan_name, scan_printable_to_bracket, scan_string, Entry, Kind, Tape,
-};
+use super::{is_ws, off, Entry, Kind, Tape};
 use crate::catalog::{key_hash_bytes, same_key as same_bytes};
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
+use crate::scan::{scan_digits, scan_name, scan_printable_to_bracket, scan_string};
 
 impl Tape {
     /// Reads an `<xml>…</xml>` document of the shape this module reads at the

@@ -1,5 +1,6 @@
-//! Where a string's plain run ends: the innermost loop of the JSON and XML tape
-//! readers.
+//! Byte scans: where a run of ordinary bytes ends. The innermost loops of the
+//! JSON and XML tape readers (string bodies, digits, element names) and of the
+//! JSON writer (bytes a string has to escape).
 //!
 //! Sixteen bytes are tested at once as one vector (`wide`'s `u8x16`: SSE2 on
 //! x86-64, NEON on aarch64, plain code elsewhere), which takes a few
@@ -171,14 +172,15 @@ fn block_name(v: u8x16) -> u8x16 {
     letter | block_digit(v) | v.simd_eq(u8x16::splat(b'_'))
 }
 
-/// The offset of the first byte from `i` that `keep` (sixteen at a time as
-/// lanes, or one) does not keep, or of the end of `b`.
+/// The offset of the first byte from `i` that `stop` flags (sixteen at a time,
+/// bit `k` for byte `k`) or `stop_byte` does (one at a time, at the end of the
+/// text), or of the end of `b`.
 #[inline(always)]
-fn scan_while(
+pub(crate) fn scan_until(
     b: &[u8],
     i: usize,
-    keep: impl Fn(u8x16) -> u8x16,
-    keep_byte: impl Fn(u8) -> bool,
+    stop: impl Fn(u8x16) -> u32,
+    stop_byte: impl Fn(u8) -> bool,
 ) -> usize {
     let rest = b.get(i..).unwrap_or_default();
     let mut at = i;
@@ -187,30 +189,68 @@ fn scan_while(
         let Some(chunk) = chunk.first_chunk::<16>() else {
             break;
         };
-        let stops = !keep(u8x16::new(*chunk)).to_bitmask() & 0xFFFF;
+        let stops = stop(u8x16::new(*chunk));
         if stops != 0 {
             return at + stops.trailing_zeros() as usize;
         }
         at += 16;
     }
-    at + blocks
-        .remainder()
-        .iter()
-        .take_while(|&&c| keep_byte(c))
-        .count()
+    let tail = blocks.remainder();
+    if tail.is_empty() {
+        return at;
+    }
+    // Fewer than sixteen bytes left: one more block all the same, of bytes
+    // already passed and these, or (short text) of two pieces of eight that
+    // overlap; only the text of eight bytes or less goes byte by byte.
+    let n = b.len();
+    if let Some(last) = b.last_chunk::<16>() {
+        let stops = stop(u8x16::new(*last)) >> (16 - tail.len());
+        return at + first_or(stops, tail.len());
+    }
+    if let (true, Some(lo), Some(hi)) = (n > 8, b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        let mut both = [0; 16];
+        both[..8].copy_from_slice(lo);
+        both[8..].copy_from_slice(hi);
+        let stops = stop(u8x16::new(both));
+        // Bit k of the high half is byte n - 8 + k.
+        let by_offset = (stops & 0xFF) | (stops >> 8) << (n - 8);
+        return at + first_or(by_offset >> at, n - at);
+    }
+    at + tail.iter().take_while(|&&c| !stop_byte(c)).count()
+}
+
+/// The lowest set bit of `stops`, or `none` when there is none.
+#[inline(always)]
+fn first_or(stops: u32, none: usize) -> usize {
+    if stops == 0 {
+        none
+    } else {
+        stops.trailing_zeros() as usize
+    }
+}
+
+/// The lanes not set in `keep`, as a bit mask.
+#[inline(always)]
+fn not_kept(keep: u8x16) -> u32 {
+    !keep.to_bitmask() & 0xFFFF
 }
 
 /// The first byte from `i` that is not an ASCII digit.
 #[inline(always)]
 pub(crate) fn scan_digits(b: &[u8], i: usize) -> usize {
-    scan_while(b, i, block_digit, |c| c.is_ascii_digit())
+    scan_until(b, i, |v| not_kept(block_digit(v)), |c| !c.is_ascii_digit())
 }
 
 /// The first byte from `i` that cannot continue an XML element name (ASCII
 /// letters, digits and `_`).
 #[inline(always)]
 pub(crate) fn scan_name(b: &[u8], i: usize) -> usize {
-    scan_while(b, i, block_name, |c| c.is_ascii_alphanumeric() || c == b'_')
+    scan_until(
+        b,
+        i,
+        |v| not_kept(block_name(v)),
+        |c| !(c.is_ascii_alphanumeric() || c == b'_'),
+    )
 }
 
 #[cfg(test)]
