@@ -5,8 +5,8 @@
 //! Sixteen bytes are tested at once as one vector (`wide`'s `u8x16`: SSE2 on
 //! x86-64, NEON on aarch64, plain code elsewhere), which takes a few
 //! instructions where the same test on two 64-bit words takes about thirty.
-//! Fewer than sixteen bytes left at the end of the text are tested as one word,
-//! then byte by byte.
+//! Fewer than sixteen bytes left are tested as one more block too (see
+//! [`scan_until`]).
 
 use wide::u8x16;
 
@@ -23,44 +23,16 @@ pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool) {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The top bit of each byte of `w` that is a quote, a backslash or outside
-/// printable ASCII (0x20..=0x7E), and maybe of bytes above the first such one.
-/// Word-wise "some byte is zero" (`(x - 0x01…) & !x & 0x80…`) never misses a hit
-/// and only flags falsely above a true hit; the tests share `!w` because a
-/// quote or backslash has its top bit clear, like the byte compared with it;
-/// `w | (w + 0x01…)` flags 0x7F and up, its carries leaving only 0xFF bytes.
+/// A quote or a backslash: where a string's plain run stops.
 #[inline(always)]
-fn word_unprintable_or_stop(w: u64) -> u64 {
-    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
-        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
-        | w.wrapping_sub(ONES * 0x20);
-    ((zeroish & !w) | w | w.wrapping_add(ONES)) & HIGH
+fn is_stop(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
 }
 
-/// [`word_unprintable_or_stop`], and `]` too: the end of CDATA text.
+/// [`is_stop`], or DEL or non-ASCII: where a run of printable ASCII stops.
 #[inline(always)]
-fn word_unprintable_stop_or_bracket(w: u64) -> u64 {
-    let bracket = (w ^ (ONES * u64::from(b']'))).wrapping_sub(ONES) & !w & HIGH;
-    word_unprintable_or_stop(w) | bracket
-}
-
-/// [`word_unprintable_or_stop`] without the DEL and non-ASCII bytes: only the
-/// stops.
-#[inline(always)]
-fn word_stop(w: u64) -> u64 {
-    let zeroish = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
-        | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES)
-        | w.wrapping_sub(ONES * 0x20);
-    zeroish & !w & HIGH
-}
-
-/// The eight bytes as a little-endian word.
-#[inline(always)]
-fn word(chunk: &[u8; 8]) -> u64 {
-    u64::from_le_bytes(*chunk)
+fn is_unprintable_or_stop(c: u8) -> bool {
+    is_stop(c) || c >= 0x7F
 }
 
 /// Quotes and backslashes, as all-ones lanes.
@@ -75,84 +47,43 @@ fn block_control(v: u8x16) -> u8x16 {
     v.min(u8x16::splat(0x1F)).simd_eq(v)
 }
 
-/// The block form of [`word_unprintable_or_stop`], exact: bit `k` is byte `k`.
+/// [`is_unprintable_or_stop`] for sixteen bytes: bit `k` for byte `k`.
 #[inline(always)]
 fn block_unprintable_or_stop(v: u8x16) -> u32 {
     let above = v.max(u8x16::splat(0x7F)).simd_eq(v);
     (block_quote_or_backslash(v) | block_control(v) | above).to_bitmask()
 }
 
-/// The block form of [`word_unprintable_stop_or_bracket`].
+/// [`block_unprintable_or_stop`], and `]` too: the end of CDATA text.
 #[inline(always)]
 fn block_unprintable_stop_or_bracket(v: u8x16) -> u32 {
     block_unprintable_or_stop(v) | v.simd_eq(u8x16::splat(b']')).to_bitmask()
 }
 
-/// The block form of [`word_stop`].
+/// [`is_stop`] for sixteen bytes.
 #[inline(always)]
 fn block_stop(v: u8x16) -> u32 {
     (block_quote_or_backslash(v) | block_control(v)).to_bitmask()
 }
 
-/// The offset of the first byte from `i` that the tests flag, or of the end of
-/// `b`: `block` flags exactly the bytes of sixteen, `word` flags the first of
-/// eight (and maybe bytes above it); a byte alone is tested as a word of one.
-#[inline(always)]
-fn scan(b: &[u8], i: usize, block: impl Fn(u8x16) -> u32, word_test: impl Fn(u64) -> u64) -> usize {
-    let rest = b.get(i..).unwrap_or_default();
-    let mut at = i;
-    let mut blocks = rest.chunks_exact(16);
-    for chunk in &mut blocks {
-        let Some(chunk) = chunk.first_chunk::<16>() else {
-            break;
-        };
-        let hits = block(u8x16::new(*chunk));
-        if hits != 0 {
-            return at + hits.trailing_zeros() as usize;
-        }
-        at += 16;
-    }
-    let mut tail = blocks.remainder();
-    if let Some(chunk) = tail.first_chunk::<8>() {
-        let x = word_test(word(chunk));
-        if x != 0 {
-            return at + (x.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-        tail = tail.get(8..).unwrap_or_default();
-    }
-    for &c in tail {
-        // A byte alone has nothing below it to borrow from or carry into (the
-        // zero bytes above it flag themselves, hence the mask).
-        if word_test(u64::from(c)) & 0x80 != 0 {
-            break;
-        }
-        at += 1;
-    }
-    at
-}
-
 /// The first quote, backslash or byte outside printable ASCII from `i`.
 #[inline(always)]
 fn scan_printable(b: &[u8], i: usize) -> usize {
-    scan(b, i, block_unprintable_or_stop, word_unprintable_or_stop)
+    scan_until(b, i, block_unprintable_or_stop, is_unprintable_or_stop)
 }
 
 /// The first quote, backslash, `]` or byte outside printable ASCII from `i`.
 #[inline(always)]
 pub(crate) fn scan_printable_to_bracket(b: &[u8], i: usize) -> usize {
-    scan(
-        b,
-        i,
-        block_unprintable_stop_or_bracket,
-        word_unprintable_stop_or_bracket,
-    )
+    scan_until(b, i, block_unprintable_stop_or_bracket, |c| {
+        c == b']' || is_unprintable_or_stop(c)
+    })
 }
 
 /// The first quote, backslash or control character from `i`.
 #[inline(never)]
 fn scan_unprintable(b: &[u8], i: usize) -> usize {
-    scan(b, i, block_stop, word_stop)
+    scan_until(b, i, block_stop, is_stop)
 }
 
 /// ASCII digits, as all-ones lanes: `v - '0'` is at most 9 (wrapping, so bytes
