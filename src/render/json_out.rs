@@ -139,12 +139,15 @@ const INDENTS: &[u8; 33] = b"\n                                ";
 #[inline(always)]
 fn newline(out: &mut Vec<u8>, pretty: bool, depth: usize) {
     if pretty {
-        match INDENTS.get(..1 + 2 * depth) {
-            Some(line) => out.extend_from_slice(line),
-            None => {
-                out.push(b'\n');
-                out.resize(out.len() + 2 * depth, b' ');
-            }
+        let len = out.len() + 1 + 2 * depth;
+        if depth <= 16 {
+            // All of INDENTS, then cut: a copy of a known size is a few moves,
+            // where a copy of this line's size is a call to memcpy.
+            out.extend_from_slice(INDENTS);
+            out.truncate(len);
+        } else {
+            out.push(b'\n');
+            out.resize(len, b' ');
         }
     }
 }
@@ -280,6 +283,25 @@ mod view_tests {
     use super::*;
     use crate::parse::{json, Limits};
     use crate::tape::Tape;
+
+    #[test]
+    fn pretty_tapes_indent_like_serde_json_at_any_depth() {
+        // Indents come from a fixed line up to depth 16, then are built: both
+        // ways, and the step between them.
+        for depth in 1..24 {
+            let text = format!("{}{}", r#"{"k":["#.repeat(depth), "]}".repeat(depth))
+                .replace("[]}", "[1]}");
+            let (tape, _) = Tape::read(&text, Limits::default()).expect("tape");
+            let mut out = Vec::new();
+            write_view(&mut out, tape.root(&text), true);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string_pretty(&value).unwrap(),
+                "depth {depth}"
+            );
+        }
+    }
 
     #[test]
     fn a_tape_is_written_as_its_tree_is_compact_and_pretty() {
