@@ -723,6 +723,14 @@ fn push_meaning(out: &mut String, zh: &str, en: &str) {
 
 fn push_spaces(s: &mut String, n: usize) {
     const SPACES: &str = "                                                                ";
+    if n <= SPACES.len() {
+        // All of SPACES, then cut: a copy of a known size is a few moves, where
+        // a run of this pad's length is a call to memset.
+        let len = s.len() + n;
+        s.push_str(SPACES);
+        s.truncate(len);
+        return;
+    }
     let mut left = n;
     while left > 0 {
         let k = left.min(SPACES.len());
@@ -1106,6 +1114,15 @@ mod tests {
             out = out.replace(&format!("{{{}}}", f.name), &format!("{} · {}", f.zh, f.en));
         }
         out
+    }
+
+    #[test]
+    fn pads_are_as_many_spaces_as_asked_after_any_text() {
+        for n in 0..200 {
+            let mut s = String::from("中x");
+            push_spaces(&mut s, n);
+            assert_eq!(s, format!("中x{}", " ".repeat(n)), "{n}");
+        }
     }
 
     #[test]
