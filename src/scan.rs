@@ -23,7 +23,7 @@ pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool) {
     }
 }
 
-/// A quote or a backslash: where a string's plain run stops.
+/// A quote, a backslash or a control character: where a string's run stops.
 #[inline(always)]
 fn is_stop(c: u8) -> bool {
     c == b'"' || c == b'\\' || c < 0x20
@@ -104,8 +104,8 @@ fn block_name(v: u8x16) -> u8x16 {
 }
 
 /// The offset of the first byte from `i` that `stop` flags (sixteen at a time,
-/// bit `k` for byte `k`) or `stop_byte` does (one at a time, at the end of the
-/// text), or of the end of `b`.
+/// bit `k` for byte `k`), or of the end of `b`. `stop_byte` is the same test
+/// for one byte, used only on text of eight bytes or less.
 #[inline(always)]
 pub(crate) fn scan_until(
     b: &[u8],
