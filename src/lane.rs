@@ -492,22 +492,23 @@ fn object(
     *seen_out = seen;
     // The required fields as a bit set, built without a branch per field (a
     // search for the first missing one mispredicted on every object).
-    let (mut required, mut required_beyond, mut i) = (0u64, false, 0);
+    // `fields` ends as the number of fields the groups describe.
+    let (mut required, mut required_beyond, mut fields) = (0u64, false, 0);
     for group in groups {
         for f in group.iter() {
             let always = f.req == Req::Always;
-            if i < 64 {
-                required |= u64::from(always) << i;
+            if fields < 64 {
+                required |= u64::from(always) << fields;
             } else {
                 required_beyond |= always;
             }
-            i += 1;
+            fields += 1;
         }
     }
     let missing = required_beyond || required & !seen != 0;
     if missing {
         // Past the 64th field the bit set cannot say; let the validator look.
-        return if groups.iter().map(|g| g.len()).sum::<usize>() > 64 {
+        return if fields > 64 {
             Verdict::Unsure
         } else {
             Verdict::Flawed
