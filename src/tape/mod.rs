@@ -14,11 +14,10 @@
 
 mod xml;
 
-use crate::scan::{scan_digits, scan_string};
-
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::XmlForm;
 use crate::parse::Limits;
+use crate::scan::{scan_digits, scan_string};
 use std::borrow::Cow;
 
 /// What an entry holds.

@@ -215,8 +215,7 @@ fn same_name(b: &[u8], x: &Entry, y: &Entry) -> bool {
 fn start_tag(text: &str, at: usize) -> Option<(Entry, Option<usize>)> {
     let b = text.as_bytes();
     let name_start = at + 1;
-    let i = scan_name(b, name_start);
-    let name_end = i;
+    let name_end = scan_name(b, name_start);
     let first = *b.get(name_start)?;
     if name_end == name_start || !is_name_start(first) {
         return None;
@@ -237,9 +236,9 @@ fn start_tag(text: &str, at: usize) -> Option<(Entry, Option<usize>)> {
         backslash: false,
         form: XmlForm::Empty,
     };
-    match b.get(i)? {
-        b'/' if b.get(i + 1)? == &b'>' => Some((entry, None)),
-        b'>' => Some((entry, Some(i + 1))),
+    match b.get(name_end)? {
+        b'/' if b.get(name_end + 1)? == &b'>' => Some((entry, None)),
+        b'>' => Some((entry, Some(name_end + 1))),
         _ => None,
     }
 }
