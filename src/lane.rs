@@ -16,8 +16,7 @@ use crate::catalog::{Candidate, Disc, Field, PlatformId, Platforms, Req, Ty, Typ
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Locator, XmlForm};
-use crate::input::{Broken, Item};
-use crate::parse::{json, xml, Limits};
+use crate::input::Item;
 use crate::pipeline::{LanePayload, Options};
 use crate::render::json_out;
 use crate::report::{Envelope, Report, TapePayload};
@@ -370,60 +369,25 @@ impl TapeDoc {
         line_col_in(&self.text, pos as usize, self.line, self.column)
     }
 
-    /// The document as the full pipeline takes it: parsed into a tree, exactly as
-    /// the scanner would have queued it without the lane.
-    pub fn to_item(&self, limits: Limits) -> Item {
-        let parsed = match self.format {
-            Format::Json => json::parse_str(&self.text, json::Mode::Strict, limits)
-                .map(|(root, _)| (root, Vec::new())),
-            Format::Xml => xml::parse(self.text.as_bytes(), limits).map(|(root, _, notes)| {
-                (
-                    root,
-                    notes
-                        .into_iter()
-                        .map(|n| (n.pos, n.code, n.message))
-                        .collect(),
-                )
-            }),
-        };
-        match parsed {
-            Ok((root, notes)) => {
-                let notes: Vec<(usize, Code, String)> = notes;
-                let mut loc = Locator::new(&self.text, self.line, self.column);
-                let diags = notes
-                    .into_iter()
-                    .map(|(pos, code, message)| {
-                        let (l, c) = loc.at(pos);
-                        Diagnostic::new(code, message, l, c)
-                    })
-                    .collect();
-                Item::Doc(
-                    Document {
-                        source: self.source.clone(),
-                        format: self.format,
-                        text: Arc::from(self.text.as_str()),
-                        line: self.line,
-                        column: self.column,
-                        root,
-                        embedded: None,
-                        lenient: false,
-                    },
-                    diags,
-                )
-            }
-            // The tape only accepts what the parser accepts; should they ever
-            // disagree, the parser's verdict is reported, never a lost payload.
-            Err(e) => {
-                let (line, column) = line_col_in(&self.text, e.pos, self.line, self.column);
-                Item::Broken(Broken {
-                    source: self.source.clone(),
-                    format: self.format,
-                    line: self.line,
-                    column: self.column,
-                    diagnostic: Diagnostic::new(e.code, e.message, line, column),
-                })
-            }
-        }
+    /// The document as the full pipeline takes it: the tree the full parser
+    /// would have built, exactly as the scanner would have queued it without the
+    /// lane. It is built from the tape, not parsed again: a flawed payload costs
+    /// a parse less, and the tape reads only documents the parser reads the
+    /// same way, with nothing to note (no XML attributes or stray text).
+    pub fn to_item(&self) -> Item {
+        Item::Doc(
+            Document {
+                source: self.source.clone(),
+                format: self.format,
+                text: Arc::from(self.text.as_str()),
+                line: self.line,
+                column: self.column,
+                root: self.tape.root(&self.text).to_node(),
+                embedded: None,
+                lenient: false,
+            },
+            Vec::new(),
+        )
     }
 }
 
@@ -765,6 +729,7 @@ fn lookup(groups: &[&'static [Field]], m: View<'_>) -> Option<(usize, &'static F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::Limits;
 
     fn doc(text: &str) -> TapeDoc {
         let (tape, _) = Tape::read(text, Limits::default()).expect("test JSON is strict");
@@ -948,7 +913,7 @@ mod tests {
                                     assert_eq!(direct, Verdict::Clean, "{text} {i} after {j}")
                                 }
                                 Some(false) => {
-                                    let Item::Doc(full, _) = d.to_item(Limits::default()) else {
+                                    let Item::Doc(full, _) = d.to_item() else {
                                         panic!("{text} reads as a document");
                                     };
                                     let (errors, warnings) =

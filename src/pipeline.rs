@@ -163,7 +163,7 @@ pub(crate) fn analyze_item(
             let outcome = if lane::analyze(&t, opts, out) {
                 Outcome::Reports
             } else {
-                analyze_item(t.to_item(opts.scan.limits), opts, out, spares)
+                analyze_item(t.to_item(), opts, out, spares)
             };
             spares.give(t);
             return outcome;

@@ -10,8 +10,58 @@ use std::path::Path;
 use std::sync::Arc;
 use wxmsg::catalog;
 use wxmsg::doc::Format;
+use wxmsg::parse::{json, xml, Limits};
 use wxmsg::pipeline::{Analyzer, Options};
 use wxmsg::render::{json_out, pretty, report_json, xml_out};
+use wxmsg::tape::Tape;
+
+/// A document the tape reads is the full parser's tree when built from the
+/// tape: a payload the lane hands on is not parsed again, so the two must
+/// agree on every key, value, position and XML form.
+fn same_tree_from_tape(text: &str) {
+    let limits = Limits::default();
+    let (tape, full) = if text.starts_with("<xml>") {
+        let Some((tape, _)) = Tape::read_xml(text, limits) else {
+            return;
+        };
+        let (root, _, notes) = xml::parse(text.as_bytes(), limits).expect("the tape read it");
+        assert!(
+            notes.is_empty(),
+            "notes on a document the tape read: {text}"
+        );
+        (tape, root)
+    } else {
+        let Some((tape, _)) = Tape::read(text, limits) else {
+            return;
+        };
+        let (root, _) =
+            json::parse_str(text, json::Mode::Strict, limits).expect("the tape read it");
+        (tape, root)
+    };
+    assert_eq!(tape.root(text).to_node(), full, "{text}");
+}
+
+#[test]
+fn trees_built_from_the_tape_are_the_parsers() {
+    let mut read = 0;
+    let mut lines = sample_lines();
+    lines.extend(xml_sample_lines());
+    lines.extend(sample_lines().iter().enumerate().map(|(i, l)| as_xml(l, i)));
+    lines.push(
+        r#"{"a":"\u00e9\ud83d\ude00\\","b":[1,-2.5e3,true,false,null,{}],"c":{"d":[]}}"#.into(),
+    );
+    lines.push("<xml><A><![CDATA[]]></A><B/><C></C><D> 1</D><E><item><F>1</F></item><item>x</item></E></xml>".into());
+    for line in &lines {
+        same_tree_from_tape(line);
+        read += usize::from(
+            Tape::read(line, Limits::default()).is_some()
+                || Tape::read_xml(line, Limits::default()).is_some(),
+        );
+    }
+    // Most of them are on the tape (the rest nest deeper or repeat names),
+    // so the comparison is not vacuous.
+    assert!(read * 10 >= lines.len() * 9, "{read} of {}", lines.len());
+}
 
 /// Every report of `input` as a JSON line, followed by its payload as
 /// `convert --pretty` writes it and its annotated table; plus the number of
@@ -297,10 +347,12 @@ proptest! {
         let line = &lines[which % lines.len()];
         let once = mutate(line, pick, how, VALUES[value]);
         let twice = mutate(&once, pick2, 0, VALUES[value2]);
+        same_tree_from_tape(&once);
         same_with_and_without_lane(format!("{once}\n{twice}\n").as_bytes());
         // The same payloads as flat XML, values as CDATA, bare or padded text.
         let style = pick.wrapping_mul(31).wrapping_add(value2);
         let xml = format!("{}\n{}\n", as_xml(&once, style), as_xml(&twice, style >> 3));
+        same_tree_from_tape(&as_xml(&once, style));
         same_with_and_without_lane(xml.as_bytes());
     }
 }

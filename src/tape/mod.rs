@@ -15,7 +15,7 @@
 mod xml;
 
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
-use crate::doc::XmlForm;
+use crate::doc::{Member, Node, Value, XmlForm};
 use crate::parse::Limits;
 use crate::scan::{scan_digits, scan_string};
 use std::borrow::Cow;
@@ -683,6 +683,37 @@ impl<'t> View<'t> {
                 !self.is_plain() && memchr::memchr(b'\\', self.raw().as_bytes()).is_some()
             }
             _ => false,
+        }
+    }
+
+    /// The value as the full parsers build it ([`crate::parse::json`],
+    /// [`crate::parse::xml`]): the same tree, positions and XML forms, so a
+    /// payload the lane hands on need not be parsed again.
+    pub fn to_node(&self) -> Node {
+        let e = self.entry();
+        let value = match e.kind {
+            Kind::Null => Value::Null,
+            Kind::False => Value::Bool(false),
+            Kind::True => Value::Bool(true),
+            Kind::Number => Value::Number(self.raw().to_owned()),
+            Kind::Str | Kind::StrEsc => {
+                Value::String(self.str().map(Cow::into_owned).unwrap_or_default())
+            }
+            Kind::Object => Value::Object(
+                self.children()
+                    .map(|m| Member {
+                        key: m.key().to_owned(),
+                        key_pos: m.key_pos(),
+                        node: m.to_node(),
+                    })
+                    .collect(),
+            ),
+            Kind::Array => Value::Array(self.children().map(|m| m.to_node()).collect()),
+        };
+        Node {
+            pos: e.pos,
+            xml: e.form,
+            value,
         }
     }
 
