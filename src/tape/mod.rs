@@ -395,7 +395,10 @@ impl Reader<'_> {
                 }
                 _ => return None,
             };
-            i = scan_string(self.b, i).0;
+            // Escapes often follow each other: no scan to the next one.
+            if self.b.get(i) != Some(&b'\\') {
+                i = scan_string(self.b, i).0;
+            }
         }
     }
 
@@ -444,12 +447,29 @@ impl Reader<'_> {
 
 /// Four hex digits at `i`, if they are there.
 pub(crate) fn hex4(b: &[u8], i: usize) -> Option<u32> {
-    let mut v = 0;
-    for &c in b.get(i..i + 4)? {
-        v = v * 16 + char::from(c).to_digit(16)?;
-    }
-    Some(v)
+    // Looked up, not tested digit by digit: `\u` escapes come in runs (a
+    // logger's escaped Chinese), and the lookups have no branch to mispredict.
+    let &[a, b, c, d] = b.get(i..i + 4)?.first_chunk::<4>()?;
+    let [a, b, c, d] = [a, b, c, d].map(|x| HEX[usize::from(x)]);
+    ((a | b | c | d) < 16).then(|| u32::from_be_bytes([0, 0, a << 4 | b, c << 4 | d]))
 }
+
+/// Each byte's hex digit value; 0xFF for bytes that are not hex digits.
+static HEX: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Decodes the body of a JSON string the tape accepted (escapes are valid and
 /// surrogates paired, checked by the reader).
@@ -785,6 +805,24 @@ impl<'t> Iterator for Children<'t> {
 mod tests {
     use super::*;
     use crate::parse::json;
+
+    #[test]
+    fn hex4_reads_four_hex_digits_of_any_case_and_nothing_else() {
+        let reference = |q: &[u8]| {
+            q.iter()
+                .try_fold(0, |v, &c| Some(v * 16 + char::from(c).to_digit(16)?))
+        };
+        for x in 0..=255u8 {
+            for at in 0..4 {
+                let mut q = *b"aF09";
+                q[at] = x;
+                assert_eq!(hex4(&q, 0), reference(&q), "{q:?}");
+            }
+        }
+        assert_eq!(hex4(b"\\uD83D", 2), Some(0xD83D));
+        assert_eq!(hex4(b"ffff", 0), Some(0xFFFF));
+        assert_eq!(hex4(b"fff", 0), None);
+    }
 
     fn read(t: &str) -> Option<(Tape, usize)> {
         Tape::read(t, Limits::default())
