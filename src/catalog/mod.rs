@@ -50,6 +50,11 @@ impl Platforms {
         self.0.count_ones() as usize
     }
 
+    /// The set as bits, `1 << p as u8` for each platform `p` (0 to 15).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
     /// The platforms, in [`PlatformId`] order.
     pub fn iter(self) -> impl Iterator<Item = PlatformId> {
         PlatformId::ALL

@@ -6,8 +6,12 @@
 //! field, line, column}]`) and `payload` (the payload as typed JSON, numbers exact).
 
 use super::json_out::write_json;
+use crate::catalog::{PlatformId, Platforms};
 use crate::diag::Diagnostic;
-use crate::report::Report;
+use crate::doc::Format;
+use crate::report::{Envelope, Report};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Appends one report as a single JSON line (with the trailing newline).
 pub fn write_report(out: &mut Vec<u8>, r: &Report) {
@@ -17,23 +21,14 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
     number(out, r.line);
     out.extend_from_slice(b",\"column\":");
     number(out, r.column);
-    out.extend_from_slice(b",\"format\":");
-    name(out, r.format.as_str());
-    out.extend_from_slice(b",\"platform\":");
-    opt_name(out, r.platform.map(|p| p.as_str()));
-    out.extend_from_slice(b",\"candidates\":[");
-    for (i, p) in r.candidates.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        name(out, p.as_str());
+    out.extend_from_slice(platform_fields(r.format, r.platform, r.candidates));
+    out.extend_from_slice(b",\"type\":");
+    match &r.type_id {
+        // The catalogue's own ids, from a closed list like the names.
+        Some(Cow::Borrowed(id)) => name(out, id),
+        id => opt_string(out, id.as_deref()),
     }
-    out.extend_from_slice(b"],\"type\":");
-    opt_string(out, r.type_id.as_deref());
-    out.extend_from_slice(b",\"valid\":");
-    out.extend_from_slice(if r.valid() { b"true" } else { b"false" });
-    out.extend_from_slice(b",\"envelope\":");
-    opt_name(out, r.envelope.map(|e| e.as_str()));
+    out.extend_from_slice(envelope_fields(r.valid(), r.envelope));
     out.extend_from_slice(b",\"embedded_in\":");
     opt_string(
         out,
@@ -56,6 +51,93 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
         (None, None) => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b"}\n");
+}
+
+/// `,"format":…,"platform":…,"candidates":[…]`. These take a few values
+/// each, so every combination is written once, at first use, and a report
+/// copies its own in one piece (naming them one by one took a dozen copies).
+fn platform_fields(
+    format: Format,
+    platform: Option<PlatformId>,
+    candidates: Platforms,
+) -> &'static [u8] {
+    static TABLE: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    const PLATFORM_CHOICES: usize = PlatformId::ALL.len() + 1;
+    let index = |format: Format, platform: Option<PlatformId>, candidates: Platforms| {
+        let p = platform.map_or(0, |p| p as usize + 1);
+        ((format as usize) * PLATFORM_CHOICES + p) * 16 + usize::from(candidates.bits() & 15)
+    };
+    let table = TABLE.get_or_init(|| {
+        let mut table = vec![Vec::new(); 2 * PLATFORM_CHOICES * 16];
+        for format in [Format::Json, Format::Xml] {
+            for platform in std::iter::once(None).chain(PlatformId::ALL.map(Some)) {
+                for bits in 0..16u8 {
+                    let candidates: Platforms = PlatformId::ALL
+                        .into_iter()
+                        .filter(|&p| bits & (1 << p as u8) != 0)
+                        .collect();
+                    if let Some(piece) = table.get_mut(index(format, platform, candidates)) {
+                        write_platform_fields(piece, format, platform, candidates);
+                    }
+                }
+            }
+        }
+        table
+    });
+    table
+        .get(index(format, platform, candidates))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// What [`platform_fields`] copies, written name by name.
+fn write_platform_fields(
+    out: &mut Vec<u8>,
+    format: Format,
+    platform: Option<PlatformId>,
+    candidates: Platforms,
+) {
+    out.extend_from_slice(b",\"format\":");
+    name(out, format.as_str());
+    out.extend_from_slice(b",\"platform\":");
+    opt_name(out, platform.map(|p| p.as_str()));
+    out.extend_from_slice(b",\"candidates\":[");
+    for (i, p) in candidates.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        name(out, p.as_str());
+    }
+    out.push(b']');
+}
+
+/// `,"valid":…,"envelope":…`, one piece per combination as in [`platform_fields`].
+fn envelope_fields(valid: bool, envelope: Option<Envelope>) -> &'static [u8] {
+    static TABLE: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    const ENVELOPES: [Option<Envelope>; 5] = [
+        None,
+        Some(Envelope::Push),
+        Some(Envelope::Reply),
+        Some(Envelope::Compat),
+        Some(Envelope::SyncMsg),
+    ];
+    let index = |valid: bool, envelope: Option<Envelope>| {
+        usize::from(valid) * ENVELOPES.len() + envelope.map_or(0, |e| e as usize + 1)
+    };
+    let table = TABLE.get_or_init(|| {
+        let mut table = vec![Vec::new(); 2 * ENVELOPES.len()];
+        for valid in [false, true] {
+            for envelope in ENVELOPES {
+                if let Some(out) = table.get_mut(index(valid, envelope)) {
+                    out.extend_from_slice(b",\"valid\":");
+                    out.extend_from_slice(if valid { b"true" } else { b"false" });
+                    out.extend_from_slice(b",\"envelope\":");
+                    opt_name(out, envelope.map(|e| e.as_str()));
+                }
+            }
+        }
+        table
+    });
+    table.get(index(valid, envelope)).map_or(&[], Vec::as_slice)
 }
 
 /// One diagnostic as a JSON object.
@@ -145,12 +227,41 @@ mod tests {
                 .iter()
                 .map(|s| s.as_str()),
             )
-            .chain(Code::ALL.iter().map(|c| c.as_str()));
+            .chain(Code::ALL.iter().map(|c| c.as_str()))
+            // Type ids a report borrows are the catalogue's own.
+            .chain(crate::catalog::all_types().map(|t| t.id))
+            .chain(["encrypted", "sync_msg"]);
         for n in names {
             let (mut quoted, mut escaped) = (Vec::new(), Vec::new());
             name(&mut quoted, n);
             string(&mut escaped, n);
             assert_eq!(quoted, escaped, "{n}");
+        }
+    }
+
+    #[test]
+    fn every_combination_of_platform_fields_reads_as_written_name_by_name() {
+        for format in [Format::Json, Format::Xml] {
+            for platform in std::iter::once(None).chain(PlatformId::ALL.map(Some)) {
+                for bits in 0..16u8 {
+                    let candidates: Platforms = PlatformId::ALL
+                        .into_iter()
+                        .filter(|&p| bits & (1 << p as u8) != 0)
+                        .collect();
+                    let mut slow = Vec::new();
+                    write_platform_fields(&mut slow, format, platform, candidates);
+                    assert_eq!(platform_fields(format, platform, candidates), slow);
+                }
+            }
+        }
+        for valid in [false, true] {
+            for envelope in [None, Some(Envelope::Push), Some(Envelope::SyncMsg)] {
+                let text = String::from_utf8(envelope_fields(valid, envelope).to_vec()).unwrap();
+                let whole: serde_json::Value =
+                    serde_json::from_str(&format!("{{{}}}", &text[1..])).unwrap();
+                assert_eq!(whole["valid"], valid);
+                assert_eq!(whole["envelope"].as_str(), envelope.map(|e| e.as_str()));
+            }
         }
     }
 
