@@ -287,7 +287,7 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
         envelope: det.envelope,
         payload_tape: None,
         diagnostics,
-        doc: Some(doc),
+        doc: Some(Box::new(doc)),
     }
 }
 

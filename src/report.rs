@@ -55,7 +55,9 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// The parsed payload; `None` when the document could not be parsed, or when
     /// the fast lane checked it without building a tree (see `payload_tape`).
-    pub doc: Option<Document>,
+    /// Boxed: most reports have none, and a report is moved several times on
+    /// its way to the printer; a small one moves without a `memcpy` call.
+    pub doc: Option<Box<Document>>,
     /// The payload on the fast lane's tape ([`crate::lane`]), in place of `doc`:
     /// it reads, and is written out, as the tree `doc` would be.
     pub payload_tape: Option<TapePayload>,
@@ -110,7 +112,7 @@ impl Report {
             type_def: None,
             envelope: None,
             diagnostics,
-            doc,
+            doc: doc.map(Box::new),
             payload_tape: None,
         }
     }

@@ -284,7 +284,7 @@ mod tests {
             diagnostics: vec![
                 Diagnostic::new(Code::MissingField, "no \"MsgId\"", 3, 7).with_field("/MsgId")
             ],
-            doc: Some(Document {
+            doc: Some(Box::new(Document {
                 source: Arc::from("x"),
                 format: Format::Json,
                 text: Arc::from(text),
@@ -293,7 +293,7 @@ mod tests {
                 root,
                 embedded: None,
                 lenient: false,
-            }),
+            })),
         }
     }
 
