@@ -292,20 +292,10 @@ fn type_id(msg_type: &str, event: Option<&str>) -> Known {
     }
 }
 
-/// `event.NAME`, looked up in the catalogue before any `String` is made.
+/// `event.NAME`, looked up in the catalogue by the name alone: a `String` is
+/// made only for an event the catalogue does not know.
 fn event_id(name: &str) -> Known {
-    const PREFIX: &[u8] = b"event.";
-    let mut buf = [0u8; 64];
-    let known = buf
-        .get_mut(..PREFIX.len() + name.len())
-        .and_then(|id| {
-            let (head, tail) = id.split_at_mut(PREFIX.len());
-            head.copy_from_slice(PREFIX);
-            tail.copy_from_slice(name.as_bytes());
-            std::str::from_utf8(id).ok()
-        })
-        .and_then(catalog::lookup_id);
-    Known::found(known, || format!("event.{name}"))
+    Known::found(catalog::lookup_event(name), || format!("event.{name}"))
 }
 
 /// A type id (`text`, `event.SCAN`): the catalogue's own text when it knows the

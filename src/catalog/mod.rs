@@ -553,6 +553,23 @@ pub fn lookup_id(id: &str) -> Option<(&'static str, &'static ByDisc)> {
         .map(|(k, v)| (*k, v.as_slice()))
 }
 
+/// [`lookup_id`] of `event.NAME`, asked with the event's own name: detection
+/// has the name from the payload and need not build the id to look it up.
+pub fn lookup_event(name: &str) -> Option<(&'static str, &'static ByDisc)> {
+    type EventIndex =
+        HashMap<&'static str, (&'static str, &'static ByDisc), BuildHasherDefault<KeyHasher>>;
+    static INDEX: OnceLock<EventIndex> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            id_index()
+                .iter()
+                .filter_map(|(id, v)| Some((id.strip_prefix("event.")?, (*id, v.as_slice()))))
+                .collect()
+        })
+        .get(name)
+        .copied()
+}
+
 /// The candidates among an id's types for one discriminator kind.
 pub fn rules_of(by_disc: &'static ByDisc, disc: Disc) -> &'static [Candidate] {
     by_disc
@@ -677,6 +694,23 @@ fn same_json_rules<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_are_found_by_name_as_by_id() {
+        let mut events = 0;
+        for t in all_types() {
+            if let Some(name) = t.id.strip_prefix("event.") {
+                let (id, by_disc) = lookup_event(name).expect("a catalogue event");
+                let (want_id, want) = lookup_id(t.id).expect("a catalogue id");
+                assert_eq!((id, std::ptr::eq(by_disc, want)), (want_id, true));
+                events += 1;
+            }
+        }
+        assert!(events > 20, "{events}");
+        for other in ["", "event", "text", "event.SCAN", "scan", "SCAN "] {
+            assert!(lookup_event(other).is_none(), "{other}");
+        }
+    }
 
     #[test]
     fn same_key_agrees_with_equality() {
