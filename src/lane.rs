@@ -12,7 +12,7 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{Candidate, Disc, Field, PlatformId, Platforms, Req, Ty, TypeDef, Xml};
+use crate::catalog::{Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, TypeDef, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Locator, XmlForm};
@@ -215,7 +215,10 @@ fn payload_report(
                 Some(false) => (Verdict::Flawed, None),
                 None => {
                     let mut seen = 0;
-                    (object(root, c.td.fields, true, &mut seen), Some(seen))
+                    (
+                        object(root, c.td.fields, c.required, true, &mut seen),
+                        Some(seen),
+                    )
                 }
             },
         };
@@ -405,14 +408,16 @@ fn implied_by_clean(c: &Candidate, verdicts: &[Verdict], seens: &[Option<u64>]) 
 
 /// What validating `root` against `td` would find, as far as the lane can tell.
 pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
-    object(root, td.fields, true, &mut 0)
+    object(root, td.fields, Required::of(td.fields), true, &mut 0)
 }
 
 /// Mirrors `Validator::object`: duplicates, each member, unknown and missing
-/// fields. `seen` gets the fields found, as bits of their positions in `groups`.
+/// fields. `required` is [`Required::of`] `groups`; `seen` gets the fields
+/// found, as bits of their positions in `groups`.
 fn object(
     obj: View<'_>,
     groups: &[&'static [Field]],
+    required: Required,
     report_unknown: bool,
     seen_out: &mut u64,
 ) -> Verdict {
@@ -454,31 +459,21 @@ fn object(
         }
     }
     *seen_out = seen;
-    // The required fields as a bit set, built without a branch per field (a
-    // search for the first missing one mispredicted on every object).
-    // `fields` ends as the number of fields the groups describe.
-    let (mut required, mut required_beyond, mut fields) = (0u64, false, 0);
-    for group in groups {
-        for f in group.iter() {
-            let always = f.req == Req::Always;
-            if fields < 64 {
-                required |= u64::from(always) << fields;
-            } else {
-                required_beyond |= always;
-            }
-            fields += 1;
-        }
-    }
-    let missing = required_beyond || required & !seen != 0;
-    if missing {
+    if required.beyond || required.first & !seen != 0 {
         // Past the 64th field the bit set cannot say; let the validator look.
-        return if fields > 64 {
+        return if required.fields > 64 {
             Verdict::Unsure
         } else {
             Verdict::Flawed
         };
     }
     v
+}
+
+/// [`object`] for an object field's value (or an item of an object array).
+fn children(obj: View<'_>, field: &'static Field, report_unknown: bool) -> Verdict {
+    let groups = std::slice::from_ref(&field.children);
+    object(obj, groups, Required::of(groups), report_unknown, &mut 0)
 }
 
 /// A value the catalogue does not describe: only duplicate keys inside it count.
@@ -542,21 +537,11 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
                 Verdict::Unsure
             }
         }
-        (Ty::Object, Kind::Object) => object(
-            m,
-            std::slice::from_ref(&field.children),
-            !field.children.is_empty(),
-            &mut 0,
-        ),
+        (Ty::Object, Kind::Object) => children(m, field, !field.children.is_empty()),
         (Ty::ObjectArray, Kind::Array) => m
             .children()
             .map(|item| match item.kind() {
-                Kind::Object => object(
-                    item,
-                    std::slice::from_ref(&field.children),
-                    !field.children.is_empty(),
-                    &mut 0,
-                ),
+                Kind::Object => children(item, field, !field.children.is_empty()),
                 _ => Verdict::Flawed,
             })
             .fold(Verdict::Clean, Verdict::and),
@@ -583,17 +568,16 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
         field.ty,
         Ty::Integer | Ty::Id64 | Ty::Timestamp | Ty::Number
     );
-    let known = std::slice::from_ref(&field.children);
     match (field.ty, m.kind(), m.form()) {
         // Child elements of an object whose fields the catalogue lists (typing
         // would judge those of any other), and `<item>` objects of an array.
         (Ty::Object, Kind::Object, XmlForm::Nested) if !field.children.is_empty() => {
-            object(m, known, true, &mut 0)
+            children(m, field, true)
         }
         (Ty::ObjectArray, Kind::Array, XmlForm::Items) if !field.children.is_empty() => m
             .children()
             .map(|item| match (item.kind(), item.form()) {
-                (Kind::Object, XmlForm::Nested) => object(item, known, true, &mut 0),
+                (Kind::Object, XmlForm::Nested) => children(item, field, true),
                 _ => Verdict::Unsure,
             })
             .fold(Verdict::Clean, Verdict::and),
@@ -902,7 +886,9 @@ mod tests {
                                 continue;
                             };
                             let mut seen = 0;
-                            if object(root, earlier.td.fields, true, &mut seen) != Verdict::Clean {
+                            if object(root, earlier.td.fields, earlier.required, true, &mut seen)
+                                != Verdict::Clean
+                            {
                                 continue;
                             }
                             let direct = verdict(root, later.td);
@@ -953,7 +939,13 @@ mod tests {
             let root = d.tape.root(&d.text);
             let mut seen = 0;
             assert_eq!(
-                object(root, group[mp].td.fields, true, &mut seen),
+                object(
+                    root,
+                    group[mp].td.fields,
+                    group[mp].required,
+                    true,
+                    &mut seen
+                ),
                 Verdict::Clean
             );
             let implied = |later: usize| group[later].after[mp].map(|r| r.verdict(seen));

@@ -503,12 +503,48 @@ pub fn candidate_rules(id: &str, disc: Disc) -> &'static [Candidate] {
 #[derive(Debug)]
 pub struct Candidate {
     pub td: &'static TypeDef,
+    /// The fields `td` requires, worked out once rather than per payload.
+    pub required: Required,
     /// The first candidate whose fields check any payload exactly as this one's
     /// do: its verdict is this one's (its own position when none before it is).
     pub same: usize,
     /// For each earlier candidate, what a payload its fields find nothing wrong
     /// with is to this one's (`None`: a check is needed).
     pub after: Vec<Option<Implied>>,
+}
+
+/// The fields a list of field groups requires, as bits of their positions
+/// among all of them: a check compares it with the bits of the fields found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Required {
+    /// Bit `i`: the `i`th field (of the first 64) is always present.
+    pub first: u64,
+    /// Some field past the 64th is always present (the bits cannot say which).
+    pub beyond: bool,
+    /// How many fields the groups hold.
+    pub fields: usize,
+}
+
+impl Required {
+    /// Built without a branch per field (a search for the first required one
+    /// mispredicted on every object).
+    pub fn of(groups: &[&[Field]]) -> Required {
+        let mut r = Required {
+            first: 0,
+            beyond: false,
+            fields: 0,
+        };
+        for f in groups.iter().flat_map(|g| g.iter()) {
+            let always = f.req == Req::Always;
+            if r.fields < 64 {
+                r.first |= u64::from(always) << r.fields;
+            } else {
+                r.beyond |= always;
+            }
+            r.fields += 1;
+        }
+        r
+    }
 }
 
 /// What a payload that an earlier candidate's fields find nothing wrong with
@@ -603,7 +639,12 @@ fn id_index() -> &'static IdIndex {
                     .position(|u| same_json_rules(t.all_fields(), u.td.all_fields()))
                     .unwrap_or(group.len());
                 let after = group.iter().map(|u| implied(u.td, t)).collect();
-                group.push(Candidate { td: t, same, after });
+                group.push(Candidate {
+                    td: t,
+                    required: Required::of(t.fields),
+                    same,
+                    after,
+                });
             }
         }
         m
