@@ -69,17 +69,9 @@ fn platform_fields(
     };
     let table = TABLE.get_or_init(|| {
         let mut table = vec![Vec::new(); 2 * PLATFORM_CHOICES * 16];
-        for format in [Format::Json, Format::Xml] {
-            for platform in std::iter::once(None).chain(PlatformId::ALL.map(Some)) {
-                for bits in 0..16u8 {
-                    let candidates: Platforms = PlatformId::ALL
-                        .into_iter()
-                        .filter(|&p| bits & (1 << p as u8) != 0)
-                        .collect();
-                    if let Some(piece) = table.get_mut(index(format, platform, candidates)) {
-                        write_platform_fields(piece, format, platform, candidates);
-                    }
-                }
+        for (format, platform, candidates) in platform_combinations() {
+            if let Some(piece) = table.get_mut(index(format, platform, candidates)) {
+                write_platform_fields(piece, format, platform, candidates);
             }
         }
         table
@@ -87,6 +79,24 @@ fn platform_fields(
     table
         .get(index(format, platform, candidates))
         .map_or(&[], Vec::as_slice)
+}
+
+/// Every format, platform (or none) and set of candidate platforms.
+fn platform_combinations() -> impl Iterator<Item = (Format, Option<PlatformId>, Platforms)> {
+    let platforms = || std::iter::once(None).chain(PlatformId::ALL.map(Some));
+    [Format::Json, Format::Xml]
+        .into_iter()
+        .flat_map(move |format| {
+            platforms().flat_map(move |platform| {
+                (0..16u8).map(move |bits| {
+                    let candidates = PlatformId::ALL
+                        .into_iter()
+                        .filter(|&p| bits & (1 << p as u8) != 0)
+                        .collect();
+                    (format, platform, candidates)
+                })
+            })
+        })
 }
 
 /// What [`platform_fields`] copies, written name by name.
@@ -241,19 +251,14 @@ mod tests {
 
     #[test]
     fn every_combination_of_platform_fields_reads_as_written_name_by_name() {
-        for format in [Format::Json, Format::Xml] {
-            for platform in std::iter::once(None).chain(PlatformId::ALL.map(Some)) {
-                for bits in 0..16u8 {
-                    let candidates: Platforms = PlatformId::ALL
-                        .into_iter()
-                        .filter(|&p| bits & (1 << p as u8) != 0)
-                        .collect();
-                    let mut slow = Vec::new();
-                    write_platform_fields(&mut slow, format, platform, candidates);
-                    assert_eq!(platform_fields(format, platform, candidates), slow);
-                }
-            }
+        let mut seen = std::collections::HashSet::new();
+        for (format, platform, candidates) in platform_combinations() {
+            assert!(seen.insert((format, platform, candidates.bits())));
+            let mut slow = Vec::new();
+            write_platform_fields(&mut slow, format, platform, candidates);
+            assert_eq!(platform_fields(format, platform, candidates), slow);
         }
+        assert_eq!(seen.len(), 2 * 5 * 16);
         for valid in [false, true] {
             for envelope in [None, Some(Envelope::Push), Some(Envelope::SyncMsg)] {
                 let text = String::from_utf8(envelope_fields(valid, envelope).to_vec()).unwrap();
