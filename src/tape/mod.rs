@@ -150,13 +150,10 @@ struct Reader<'a> {
     limits: Limits,
 }
 
-pub(crate) fn off(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
-}
-
-/// [`off`] for the reader, whose text is shorter than `u32::MAX` (checked
-/// once in [`Tape::read`]) and has fewer values than bytes: no saturation to
-/// pay for on every offset.
+/// An offset into the text, or an entry's index, as an entry holds it. The
+/// readers take only texts shorter than `u32::MAX` (checked once in
+/// [`Tape::read_into`] and [`Tape::read_xml_into`]), which have fewer values
+/// than bytes: no saturation to pay for on every offset.
 #[inline(always)]
 fn at(i: usize) -> u32 {
     i as u32

@@ -13,7 +13,8 @@
 //! null, a container as an object of its children, or as an array when its
 //! children are all `<item>`s.
 
-use super::{is_ws, off, Entry, Kind, Tape};
+// `off`: the offset of an entry (`at` names the tag being read here).
+use super::{at as off, is_ws, Entry, Kind, Tape, NONE};
 use crate::catalog::{key_hash_bytes, same_key as same_bytes};
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
@@ -33,7 +34,8 @@ impl Tape {
     /// allocation. Returns the offset just past `</xml>`.
     pub fn read_xml_into(&mut self, text: &str, limits: Limits) -> Option<usize> {
         let b = text.as_bytes();
-        if !b.starts_with(b"<xml>") || limits.max_depth == 0 {
+        // Every offset then fits an entry's `u32` as it is.
+        if !b.starts_with(b"<xml>") || limits.max_depth == 0 || b.len() >= NONE as usize {
             return None;
         }
         let entries = &mut self.entries;
