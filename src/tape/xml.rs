@@ -296,11 +296,14 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
             };
             // Cut at `>` and `<`: always on character boundaries.
             let content = text.get(i..i + len)?;
-            entry.kind = if is_canonical_number(content) {
-                Kind::Number
+            // Digits alone (times and ids) need no second look: a number
+            // unless they start with a zero.
+            let number = if len == digits {
+                len == 1 || b.get(i) != Some(&b'0')
             } else {
-                Kind::Str
+                is_canonical_number(content)
             };
+            entry.kind = if number { Kind::Number } else { Kind::Str };
             entry.form = XmlForm::Plain;
             entry.start = off(content_start);
             entry.end = off(content_start + len);
@@ -369,7 +372,7 @@ mod tests {
 
     #[test]
     fn leaves_are_entered_as_the_full_reader_types_them() {
-        let t = "<xml><A><![CDATA[x y]]></A>\n <B>123</B><C>1.50</C><D/><E></E><F> 1</F></xml>tail";
+        let t = "<xml><A><![CDATA[x y]]></A>\n <B>123</B><C>1.50</C><D/><E></E><F> 1</F><G>054</G><H>0</H></xml>tail";
         let (tape, used) = read(t).unwrap();
         assert_eq!(&t[used..], "tail");
         let (full, full_used, _) = xml::parse(t.as_bytes(), Limits::default()).unwrap();
@@ -388,6 +391,8 @@ mod tests {
                 ("D", Kind::Null, XmlForm::Empty, "", 50),
                 ("E", Kind::Null, XmlForm::Empty, "", 54),
                 ("F", Kind::Str, XmlForm::Plain, " 1", 61),
+                ("G", Kind::Str, XmlForm::Plain, "054", 70),
+                ("H", Kind::Number, XmlForm::Plain, "0", 80),
             ]
         );
         for (m, f) in root.children().zip(full.members()) {
