@@ -52,9 +52,11 @@ impl Default for ScanOptions {
 pub enum Item {
     /// A document that parsed (it may or may not be a WeChat payload), with the
     /// non-fatal findings made while reading it (lenient JSON, XML attributes, …).
-    Doc(Document, Vec<Diagnostic>),
+    /// Boxed like [`Item::Broken`]: most items are tapes, and a small item
+    /// moves through the queue without a `memcpy` call.
+    Doc(Box<Document>, Vec<Diagnostic>),
     /// A document that looks like a payload but could not be read.
-    Broken(Broken),
+    Broken(Box<Broken>),
     /// A strict JSON document on a tape, for the fast lane (with [`ScanOptions::lane`]).
     Tape(Arc<TapeDoc>),
     /// A non-blank line that holds no document (counted, not shown).
@@ -395,7 +397,7 @@ impl<B: Buffered> Scanner<B> {
             let size = self.buf.len() - start + overflow;
             self.buf.truncate(start);
             self.other_text = true;
-            self.pending.push_back(Item::Broken(Broken {
+            self.pending.push_back(Item::Broken(Box::new(Broken {
                 source: self.source.clone(),
                 format: Format::Json,
                 line,
@@ -409,7 +411,7 @@ impl<B: Buffered> Scanner<B> {
                     line,
                     1,
                 ),
-            }));
+            })));
             // Keep line numbering right: the skipped line still counts.
             self.starts.push(start);
             self.buf.push(b'\n');
@@ -452,13 +454,13 @@ impl<B: Buffered> Scanner<B> {
                 1,
                 1,
             );
-            return Some(Item::Broken(Broken {
+            return Some(Item::Broken(Box::new(Broken {
                 source: self.source.clone(),
                 format: Format::Json,
                 line: 1,
                 column: 1,
                 diagnostic: d,
-            }));
+            })));
         }
         None
     }
@@ -615,7 +617,7 @@ impl<B: Buffered> Scanner<B> {
                     lenient: false,
                 };
                 self.count_doc(line);
-                self.pending.push_back(Item::Doc(doc, Vec::new()));
+                self.pending.push_back(Item::Doc(Box::new(doc), Vec::new()));
             }
             Ok(_) => return false,
             Err(e) => {
@@ -623,7 +625,7 @@ impl<B: Buffered> Scanner<B> {
                     return false;
                 }
                 self.count_doc(line);
-                self.pending.push_back(Item::Broken(Broken {
+                self.pending.push_back(Item::Broken(Box::new(Broken {
                     source: self.source.clone(),
                     format: Format::Json,
                     line,
@@ -634,7 +636,7 @@ impl<B: Buffered> Scanner<B> {
                         line,
                         column,
                     ),
-                }));
+                })));
             }
         }
         self.covered = line;
@@ -822,7 +824,7 @@ impl<B: Buffered> Scanner<B> {
                 column,
             ));
         }
-        self.pending.push_back(Item::Doc(doc, diags));
+        self.pending.push_back(Item::Doc(Box::new(doc), diags));
         self.pos = c + used.max(1);
         self.covered = self.line_of(self.pos.saturating_sub(1).max(c));
     }
@@ -1053,13 +1055,13 @@ impl<B: Buffered> Scanner<B> {
         let (el, ec) = self.line_col((c + err.pos).min(self.buf.len()));
         self.count_doc(line);
         self.covered = line;
-        self.pending.push_back(Item::Broken(Broken {
+        self.pending.push_back(Item::Broken(Box::new(Broken {
             source: self.source.clone(),
             format,
             line,
             column,
             diagnostic: Diagnostic::new(err.code, err.message, el, ec),
-        }));
+        })));
         self.resume_after_line_of(c);
     }
 }

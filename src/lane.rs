@@ -379,7 +379,7 @@ impl TapeDoc {
     /// same way, with nothing to note (no XML attributes or stray text).
     pub fn to_item(&self) -> Item {
         Item::Doc(
-            Document {
+            Box::new(Document {
                 source: self.source.clone(),
                 format: self.format,
                 text: Arc::from(self.text.as_str()),
@@ -388,7 +388,7 @@ impl TapeDoc {
                 root: self.tape.root(&self.text).to_node(),
                 embedded: None,
                 lenient: false,
-            },
+            }),
             Vec::new(),
         )
     }

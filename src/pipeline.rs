@@ -177,11 +177,11 @@ pub(crate) fn analyze_item(
         )),
         Item::Doc(doc, notes) => {
             if detect::is_wechat(&doc.root) {
-                analyze_into(out, doc, notes, opts);
+                analyze_into(out, *doc, notes, opts);
                 return Outcome::Reports;
             }
             if let Some(other) = crypto::other_scheme(&doc.root) {
-                out.push_back(unsupported(doc, notes, other));
+                out.push_back(unsupported(*doc, notes, other));
                 return Outcome::Reports;
             }
             if doc.format == Format::Json {
@@ -196,7 +196,7 @@ pub(crate) fn analyze_item(
                 }
             }
             if out.len() == before {
-                return Outcome::NotPayload(doc, notes);
+                return Outcome::NotPayload(*doc, notes);
             }
         }
     }
