@@ -12,7 +12,9 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, TypeDef, Xml};
+use crate::catalog::{
+    key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, TypeDef, Xml,
+};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Locator, XmlForm};
@@ -242,7 +244,12 @@ fn payload_report(
         let mut marked = 0u8;
         for (i, c) in rules.iter().enumerate() {
             let markers = c.td.platform.platform().markers;
-            if tied & (1 << i) != 0 && root.children().any(|m| markers.contains(&m.key())) {
+            // Each marker's hash once, then one integer compared per key.
+            let has = |k: &&str| {
+                let h = key_hash(k);
+                root.children().any(|m| m.key_is(h, k))
+            };
+            if tied & (1 << i) != 0 && markers.iter().any(has) {
                 marked |= 1 << i;
             }
         }

@@ -257,6 +257,35 @@ fn every_sample_reads_the_same_with_the_lane() {
     same_with_and_without_lane(sync.as_bytes());
 }
 
+/// Each sample with a platform's marker key added (a tie between clean
+/// candidates is settled by the markers present, on the lane as in `detect`),
+/// as JSON and as XML.
+#[test]
+fn samples_with_platform_markers_read_the_same_with_the_lane() {
+    let markers: Vec<&str> = catalog::PlatformId::ALL
+        .iter()
+        .flat_map(|p| p.platform().markers.iter().copied())
+        .collect();
+    assert!(markers.len() > 3);
+    let mut lines = Vec::new();
+    for line in sample_lines() {
+        let Some(body) = line.strip_suffix('}') else {
+            continue;
+        };
+        for (i, marker) in markers.iter().enumerate() {
+            let value = ["\"x\"", "1"][i % 2];
+            lines.push(format!("{body},\"{marker}\":{value}}}"));
+        }
+    }
+    same_with_and_without_lane(lines.join("\n").as_bytes());
+    let xml: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| as_xml(l, i))
+        .collect();
+    same_with_and_without_lane(xml.join("\n").as_bytes());
+}
+
 /// Replacement values that hit every branch of the validator.
 const VALUES: &[&str] = &[
     "\"text\"",
