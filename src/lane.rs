@@ -316,8 +316,14 @@ impl TapeDoc {
         if self.format != Format::Json || self.text.get(from..to).is_none() {
             return false;
         }
-        let before = out.len();
         let text = self.text.as_bytes();
+        // The usual case, known from reading the text: compact, and no string
+        // that writing would change.
+        if !self.tape.spaced && self.tape.verbatim {
+            out.extend_from_slice(text.get(from..to).unwrap_or_default());
+            return true;
+        }
+        let before = out.len();
         // Each byte of the value's text belongs to a token (a string with its
         // quotes, a number, a literal, a bracket), a colon, a comma, or
         // whitespace: the text is compact exactly when its length is the sum of

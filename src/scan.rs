@@ -11,16 +11,38 @@
 use wide::u8x16;
 
 /// Finds the end of a string body run from `i`: the offset of the first quote,
-/// backslash or control character (or the end of `b`), and whether a byte
-/// before it is DEL or non-ASCII.
+/// backslash or control character (or the end of `b`), whether a byte before
+/// it is DEL or non-ASCII, and whether one is a byte the JSON writer looks at
+/// ([`is_writer_look`]).
 #[inline(always)]
-pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool) {
+pub(crate) fn scan_string(b: &[u8], i: usize) -> (usize, bool, bool) {
     let k = scan_printable(b, i);
     match b.get(k) {
         // DEL or non-ASCII: the run goes on, no longer printable.
-        Some(&c) if c >= 0x7F => (scan_unprintable(b, k + 1), true),
-        _ => (k, false),
+        Some(&c) if c >= 0x7F => {
+            let j = scan_unprintable_to_look(b, k);
+            match b.get(j) {
+                Some(&c) if is_writer_look(c) => (scan_unprintable(b, j + 1), true, true),
+                _ => (j, true, false),
+            }
+        }
+        _ => (k, false, false),
     }
+}
+
+/// DEL, and the lead bytes of the characters the JSON writer escapes so that
+/// they cannot drive a terminal: `C2` (U+0080–U+009F), `D8` (U+061C) and `E2`
+/// (the bidi controls and U+2028/U+2029). Text without them, quotes,
+/// backslashes and control characters is written as it is.
+pub(crate) const fn is_writer_look(c: u8) -> bool {
+    matches!(c, 0x7F | 0xC2 | 0xD8 | 0xE2)
+}
+
+/// [`is_writer_look`] for sixteen bytes, as all-ones lanes.
+#[inline(always)]
+pub(crate) fn block_writer_look(v: u8x16) -> u8x16 {
+    let is = |c: u8| v.simd_eq(u8x16::splat(c));
+    is(0x7F) | is(0xC2) | is(0xD8) | is(0xE2)
 }
 
 /// A quote, a backslash or a control character: where a string's run stops.
@@ -84,6 +106,17 @@ pub(crate) fn scan_printable_to_bracket(b: &[u8], i: usize) -> usize {
 #[inline(never)]
 fn scan_unprintable(b: &[u8], i: usize) -> usize {
     scan_until(b, i, block_stop, is_stop)
+}
+
+/// [`scan_unprintable`], stopping at an [`is_writer_look`] byte too.
+#[inline(never)]
+fn scan_unprintable_to_look(b: &[u8], i: usize) -> usize {
+    scan_until(
+        b,
+        i,
+        |v| block_stop(v) | block_writer_look(v).to_bitmask(),
+        |c| is_stop(c) || is_writer_look(c),
+    )
 }
 
 /// ASCII digits, as all-ones lanes: `v - '0'` is at most 9 (wrapping, so bytes
@@ -189,16 +222,17 @@ mod tests {
     use super::*;
 
     /// [`scan_string`] byte by byte.
-    fn scan_reference(b: &[u8], mut i: usize) -> (usize, bool) {
-        let mut odd = false;
+    fn scan_reference(b: &[u8], mut i: usize) -> (usize, bool, bool) {
+        let (mut odd, mut look) = (false, false);
         while let Some(&c) = b.get(i) {
             if c == b'"' || c == b'\\' || c < 0x20 {
                 break;
             }
             odd |= c >= 0x7F;
+            look |= matches!(c, 0x7F | 0xC2 | 0xD8 | 0xE2);
             i += 1;
         }
-        (i, odd)
+        (i, odd, look)
     }
 
     #[test]
@@ -206,12 +240,12 @@ mod tests {
         // One byte of each class, and the edges of each class.
         let classes = [
             0x00, 0x01, 0x09, 0x0A, 0x1F, 0x20, 0x21, b'"', 0x23, b'\\', 0x5B, 0x7E, 0x7F, 0x80,
-            0xC3, 0xE4, 0xFE, 0xFF,
+            0xC1, 0xC2, 0xC3, 0xD7, 0xD8, 0xD9, 0xE1, 0xE2, 0xE3, 0xE4, 0xFE, 0xFF,
         ];
         // Lengths across the 16-byte, 8-byte and single-byte stretches.
         for len in 0..40 {
             let plain = vec![b'a'; len];
-            assert_eq!(scan_string(&plain, 0), (len, false));
+            assert_eq!(scan_string(&plain, 0), (len, false, false));
             for start in [0, 1, 7, 9] {
                 for at in 0..len {
                     for &byte in &classes {
@@ -243,14 +277,20 @@ mod tests {
             }
         }
         // A stop right after odd bytes; odd bytes after the stop do not count.
-        assert_eq!(scan_string(b"\xff\x01\xffaaaaa", 0), (1, true));
-        assert_eq!(scan_string(b"ab\"\x80\x80\x80\x80\x80\x80", 0), (2, false));
+        assert_eq!(scan_string(b"\xff\x01\xffaaaaa", 0), (1, true, false));
+        assert_eq!(
+            scan_string(b"ab\"\x80\x80\x80\x80\x80\x80", 0),
+            (2, false, false)
+        );
         assert_eq!(
             scan_string(b"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\"", 0),
-            (8, true)
+            (8, true, true)
         );
+        // A look byte after the stop does not count, one before it does.
+        assert_eq!(scan_string(b"\xe4\xb8\xad\"\xe2", 0), (3, true, false));
+        assert_eq!(scan_string("中\u{202e}x\"".as_bytes(), 0), (7, true, true));
         // From past the end: nothing to scan.
-        assert_eq!(scan_string(b"ab", 5), (5, false));
+        assert_eq!(scan_string(b"ab", 5), (5, false, false));
     }
 
     #[test]

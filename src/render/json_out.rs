@@ -7,7 +7,7 @@
 //! legal JSON but end a line in JavaScript and in some log viewers.
 
 use crate::doc::{Node, Value};
-use crate::scan::scan_until;
+use crate::scan::{block_writer_look, is_writer_look, scan_until};
 use crate::tape::{Kind, Piece, View};
 use wide::u8x16;
 
@@ -174,18 +174,16 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// Bytes [`write_string`] has to look at: those [`ESCAPE`] marks, and the lead
-/// bytes of the characters escaped for the terminal (U+0080–U+009F start with
-/// `C2`, U+061C with `D8`, the others with `E2`). Everything else is copied as is.
+/// bytes of the characters escaped for the terminal ([`is_writer_look`]: the
+/// tape reader notes the same bytes, so a text without them is copied whole).
+/// Everything else is copied as is.
 static SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
-        t[i] = ESCAPE[i] != 0;
+        t[i] = ESCAPE[i] != 0 || is_writer_look(i as u8);
         i += 1;
     }
-    t[0xC2] = true;
-    t[0xD8] = true;
-    t[0xE2] = true;
     t
 };
 
@@ -265,7 +263,7 @@ fn first_special(b: &[u8], i: usize) -> usize {
 fn special_lanes(v: u8x16) -> u32 {
     let is = |c: u8| v.simd_eq(u8x16::splat(c));
     let control = v.min(u8x16::splat(0x1F)).simd_eq(v);
-    (control | is(b'"') | is(b'\\') | is(0x7F) | is(0xC2) | is(0xD8) | is(0xE2)).to_bitmask()
+    (control | is(b'"') | is(b'\\') | block_writer_look(v)).to_bitmask()
 }
 
 /// C1 controls, bidi controls and the Unicode line/paragraph separators.

@@ -69,6 +69,15 @@ pub struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Tape {
     pub entries: Vec<Entry>,
+    /// Whitespace stands between two of the JSON text's tokens (before the first
+    /// and after the last does not count). Without it, and without a byte a
+    /// JSON writer would change, the text is its own compact form and is copied
+    /// as it is. Always set for XML.
+    pub spaced: bool,
+    /// No string or key of the JSON text has an escape or a byte the JSON
+    /// writer looks at ([`crate::scan::is_writer_look`]): each is written as it
+    /// stands. Never set for XML.
+    pub verbatim: bool,
 }
 
 /// JSON whitespace (the same four bytes are XML's).
@@ -110,9 +119,13 @@ impl Tape {
             depth: 0,
             fields: 0,
             limits,
+            spaced: false,
+            verbatim: true,
         };
         let used = r.document();
         self.entries = r.entries;
+        self.spaced = r.spaced;
+        self.verbatim = r.verbatim;
         used
     }
 
@@ -148,6 +161,10 @@ struct Reader<'a> {
     depth: usize,
     fields: usize,
     limits: Limits,
+    /// See [`Tape::spaced`].
+    spaced: bool,
+    /// See [`Tape::verbatim`].
+    verbatim: bool,
 }
 
 /// An offset into the text, or an entry's index, as an entry holds it. The
@@ -164,6 +181,8 @@ impl Reader<'_> {
     fn skip_ws(&mut self) {
         while self.b.get(self.i).is_some_and(|&c| is_ws(c)) {
             self.i += 1;
+            // Only where there is whitespace: compact text pays nothing.
+            self.spaced = true;
         }
     }
 
@@ -181,6 +200,8 @@ impl Reader<'_> {
 
     fn document(&mut self) -> Option<usize> {
         self.skip_ws();
+        // Whitespace before the value is not between its tokens.
+        self.spaced = false;
         // The key fields of the next entry. An array item keeps the last key's
         // range (and, after its first item, its hash and plainness): nothing
         // reads them, and the tape's contents stay as they always were.
@@ -318,7 +339,7 @@ impl Reader<'_> {
         }
         // A key stops at its closing quote: an escape, a control character or
         // the end of the text all send the document to the full parser.
-        let (end, odd) = scan_string(self.b, pos + 1);
+        let (end, odd, look) = scan_string(self.b, pos + 1);
         if self.b.get(end) != Some(&b'"') {
             return None;
         }
@@ -334,6 +355,7 @@ impl Reader<'_> {
         }
         self.skip_ws();
         let hash = key_hash_bytes(self.b.get(pos + 1..end).unwrap_or_default());
+        self.verbatim &= !look;
         Some((at(pos), at(pos + 1), at(end), hash, !odd))
     }
 
@@ -344,11 +366,13 @@ impl Reader<'_> {
     /// name half a surrogate pair.
     #[inline(always)]
     fn string(&mut self) -> Option<(usize, bool, bool, bool)> {
-        let (stop, odd) = scan_string(self.b, self.i + 1);
+        let (stop, odd, look) = scan_string(self.b, self.i + 1);
         if self.b.get(stop) == Some(&b'"') {
             self.i = stop + 1;
+            self.verbatim &= !look;
             return Some((stop, false, !odd, false));
         }
+        self.verbatim = false;
         self.escaped_string(stop)
     }
 
@@ -823,6 +847,45 @@ mod tests {
 
     fn read(t: &str) -> Option<(Tape, usize)> {
         Tape::read(t, Limits::default())
+    }
+
+    #[test]
+    fn spacing_and_strings_the_writer_would_change_are_noted_while_reading() {
+        // (text, whitespace between tokens, every string and key as it stands)
+        let cases = [
+            (r#"{"a":1,"b":[true,null],"c":{}}"#, false, true),
+            (" \t\r\n{\"a\":1}", false, true),
+            (r#"{"a":1} "#, false, true),
+            (r#"{"a": 1}"#, true, true),
+            (r#"{"a" :1}"#, true, true),
+            (r#"[1 ,2]"#, true, true),
+            (r#"[ ]"#, true, true),
+            (r#"{"a":"中文 and spaces, {not} tokens"}"#, false, true),
+            (r#"{"中":"\u4e2d"}"#, false, false),
+            (r#"{"a":"\/"}"#, false, false),
+            ("{\"a\":\"\u{7f}\"}", false, false),
+            ("{\"a\":\"x\u{85}\"}", false, false),
+            ("{\"a\":\"\u{61c}\"}", false, false),
+            ("{\"\u{2028}\":1}", false, false),
+            ("{\"a\":\"\u{202e}\", \"b\":1}", true, false),
+            // Lead bytes of other characters: no look needed.
+            ("{\"a\":\"\u{e9}\u{640}\u{1e00}\u{3000}\"}", false, true),
+            // A look is not a change: `©` and `—` share their lead bytes with
+            // characters that are escaped, and the writer decides.
+            ("{\"a\":\"\u{a9}\"}", false, false),
+            ("{\"a\":\"\u{2014}\"}", false, false),
+        ];
+        for (text, spaced, verbatim) in cases {
+            let (tape, _) = read(text).expect(text);
+            assert_eq!((tape.spaced, tape.verbatim), (spaced, verbatim), "{text}");
+        }
+        // A tape read again forgets what the last text had.
+        let mut tape = read(r#"{"a": "\n"}"#).expect("read").0;
+        tape.read_into(r#"{"a":"b"}"#, Limits::default());
+        assert_eq!((tape.spaced, tape.verbatim), (false, true));
+        // XML is never copied as JSON.
+        tape.read_xml_into("<xml><a>1</a></xml>", Limits::default());
+        assert_eq!((tape.spaced, tape.verbatim), (true, false));
     }
 
     #[test]

@@ -38,6 +38,9 @@ impl Tape {
         if !b.starts_with(b"<xml>") || limits.max_depth == 0 || b.len() >= NONE as usize {
             return None;
         }
+        // Not JSON text: never copied as compact JSON.
+        self.spaced = true;
+        self.verbatim = false;
         let entries = &mut self.entries;
         entries.clear();
         // Leaves take 30 bytes or more; most documents fit the minimum.
@@ -343,7 +346,7 @@ fn cdata_end(s: &[u8]) -> Option<usize> {
 fn checked_text(s: &[u8]) -> Option<bool> {
     // Usually one word-at-a-time pass: no quote, backslash, control or
     // non-ASCII byte at all.
-    let (stop, unusual) = scan_string(s, 0);
+    let (stop, unusual, _) = scan_string(s, 0);
     if stop == s.len() && !unusual {
         return Some(true);
     }
