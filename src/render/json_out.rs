@@ -90,7 +90,7 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize) {
             out.push(b'"');
             v.decoded_pieces(|p| match p {
                 Piece::Text(t) => write_body(out, t),
-                Piece::Char(c) => write_body(out, c.encode_utf8(&mut [0; 4])),
+                Piece::Char(c) => write_char(out, c),
             });
             out.push(b'"');
         }
@@ -243,6 +243,22 @@ fn write_body(out: &mut Vec<u8>, s: &str) {
         i = first_special(bytes, i);
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// One character as [`write_body`] writes it: escaped text (a logger's `\uXXXX`
+/// Chinese) decodes to runs of characters, most of them copied as they are.
+#[inline(always)]
+fn write_char(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0; 4];
+    let len = c.encode_utf8(&mut buf).len();
+    if SPECIAL[usize::from(buf[0])] {
+        write_body(out, c.encode_utf8(&mut buf));
+        return;
+    }
+    // All four bytes, then the unused cut off: a fixed-size copy is one store,
+    // where a copy of one to four bytes is a call.
+    out.extend_from_slice(&buf);
+    out.truncate(out.len() - (4 - len));
 }
 
 /// True when no byte of `b` needs a look from [`write_string`], which then

@@ -520,7 +520,11 @@ fn decode_pieces<'a>(raw: &'a str, mut piece: impl FnMut(Piece<'a>)) {
     let b = raw.as_bytes();
     let mut start = 0;
     let mut i = 0;
-    while let Some(k) = b.get(i..).and_then(|r| memchr::memchr(b'\\', r)) {
+    // Escapes come in runs: the next one is looked for only past the text.
+    while let Some(k) = b.get(i..).and_then(|r| match r.first() {
+        Some(b'\\') => Some(0),
+        _ => memchr::memchr(b'\\', r),
+    }) {
         i += k;
         if i > start {
             piece(Piece::Text(raw.get(start..i).unwrap_or_default()));
