@@ -74,13 +74,13 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize) {
         Kind::Null => out.extend_from_slice(b"null"),
         Kind::True => out.extend_from_slice(b"true"),
         Kind::False => out.extend_from_slice(b"false"),
-        Kind::Number => out.extend_from_slice(v.raw().as_bytes()),
+        Kind::Number => v.raw_span().append_to(out),
         Kind::Str if v.is_plain() => match v.quoted_plain() {
             // Quotes and all, as written: one copy.
-            Some(quoted) => out.extend_from_slice(quoted.as_bytes()),
+            Some(quoted) => quoted.append_to(out),
             None => {
                 out.push(b'"');
-                out.extend_from_slice(v.raw().as_bytes());
+                v.raw_span().append_to(out);
                 out.push(b'"');
             }
         },
@@ -109,14 +109,14 @@ fn view(out: &mut Vec<u8>, v: View<'_>, pretty: bool, depth: usize) {
                 newline(out, pretty, depth + 1);
                 if object {
                     if let Some(key) = m.compact_key() {
-                        out.extend_from_slice(key.as_bytes());
+                        key.append_to(out);
                         if pretty {
                             out.push(b' ');
                         }
                     } else {
                         if m.key_is_plain() {
                             out.push(b'"');
-                            out.extend_from_slice(m.key().as_bytes());
+                            m.key_span().append_to(out);
                             out.push(b'"');
                         } else {
                             write_string(out, m.key());

@@ -581,6 +581,40 @@ fn decodes_to_backslash(raw: &str) -> bool {
     false
 }
 
+/// A piece of a view's text by its offsets: what a writer copies as it stands.
+#[derive(Clone, Copy, Debug)]
+pub struct Span<'t> {
+    text: &'t [u8],
+    start: usize,
+    end: usize,
+}
+
+impl<'t> Span<'t> {
+    /// The piece's bytes.
+    pub fn bytes(&self) -> &'t [u8] {
+        self.text.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Appends the piece to `out`. A piece of up to sixteen bytes, with sixteen
+    /// bytes of text from its start, goes as one fixed-size block cut back to
+    /// its length: a copy whose length is known only at run time is a call, and
+    /// most keys and values are short.
+    #[inline(always)]
+    pub fn append_to(&self, out: &mut Vec<u8>) {
+        let len = self.end.wrapping_sub(self.start);
+        if len <= 16 {
+            let block = self.text.get(self.start..self.start + 16);
+            if let Some(block) = block.and_then(|b| b.first_chunk::<16>()) {
+                let keep = out.len() + len;
+                out.extend_from_slice(block);
+                out.truncate(keep);
+                return;
+            }
+        }
+        out.extend_from_slice(self.bytes());
+    }
+}
+
 /// One value of a tape, with the text it points into.
 #[derive(Clone, Copy)]
 pub struct View<'t> {
@@ -652,21 +686,41 @@ impl<'t> View<'t> {
     /// A JSON member's key and colon as written, `"key":`, when the key is
     /// plain and nothing stands between the colon and the value: what compact
     /// JSON output writes before the value, in one piece.
-    pub fn compact_key(&self) -> Option<&'t str> {
+    pub fn compact_key(&self) -> Option<Span<'t>> {
         let e = self.entry();
         let compact = e.form == XmlForm::None
             && e.key_plain
             && e.key_pos != u32::MAX
             && e.pos == e.key_end.wrapping_add(2);
-        compact.then(|| self.slice(e.key_pos, e.pos))
+        compact.then(|| self.span(e.key_pos, e.pos))
     }
 
     /// A plain JSON string with its quotes, `"text"`, as written (and as JSON
     /// output writes it).
-    pub fn quoted_plain(&self) -> Option<&'t str> {
+    pub fn quoted_plain(&self) -> Option<Span<'t>> {
         let e = self.entry();
         (e.kind == Kind::Str && e.plain && e.form == XmlForm::None)
-            .then(|| self.slice(e.pos, e.end.wrapping_add(1)))
+            .then(|| self.span(e.pos, e.end.wrapping_add(1)))
+    }
+
+    /// [`View::raw`] as a [`Span`].
+    pub fn raw_span(&self) -> Span<'t> {
+        let e = self.entry();
+        self.span(e.start, e.end)
+    }
+
+    /// [`View::key`] as a [`Span`].
+    pub fn key_span(&self) -> Span<'t> {
+        let e = self.entry();
+        self.span(e.key_start, e.key_end)
+    }
+
+    fn span(&self, start: u32, end: u32) -> Span<'t> {
+        Span {
+            text: self.text.as_bytes(),
+            start: start as usize,
+            end: end as usize,
+        }
     }
 
     /// The member's key ("" for array items and the root).
@@ -851,6 +905,24 @@ mod tests {
 
     fn read(t: &str) -> Option<(Tape, usize)> {
         Tape::read(t, Limits::default())
+    }
+
+    #[test]
+    fn spans_append_exactly_their_bytes_near_the_end_of_the_text_too() {
+        let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for start in 0..=text.len() {
+            for end in start..=text.len().min(start + 20) {
+                let span = Span {
+                    text: &text,
+                    start,
+                    end,
+                };
+                let mut out = b"kept".to_vec();
+                span.append_to(&mut out);
+                assert_eq!(&out[..4], b"kept");
+                assert_eq!(&out[4..], &text[start..end], "{start}..{end}");
+            }
+        }
     }
 
     #[test]
