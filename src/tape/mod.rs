@@ -798,16 +798,20 @@ impl<'t> View<'t> {
             Kind::Str | Kind::StrEsc => {
                 Value::String(self.str().map(Cow::into_owned).unwrap_or_default())
             }
-            Kind::Object => Value::Object(
-                self.children()
-                    .map(|m| Member {
-                        key: m.key().to_owned(),
-                        key_pos: m.key_pos(),
-                        node: m.to_node(),
-                    })
-                    .collect(),
-            ),
-            Kind::Array => Value::Array(self.children().map(|m| m.to_node()).collect()),
+            Kind::Object => {
+                let mut members = Vec::with_capacity(self.children().count());
+                members.extend(self.children().map(|m| Member {
+                    key: m.key().to_owned(),
+                    key_pos: m.key_pos(),
+                    node: m.to_node(),
+                }));
+                Value::Object(members)
+            }
+            Kind::Array => {
+                let mut items = Vec::with_capacity(self.children().count());
+                items.extend(self.children().map(|m| m.to_node()));
+                Value::Array(items)
+            }
         };
         Node {
             pos: e.pos,
