@@ -298,6 +298,8 @@ const VALUES: &[&str] = &[
     "\"\u{7f}del\"",
     "\"\u{85}c1\"",
     "\"bidi\u{202e}x\"",
+    // Lead bytes the JSON writer looks at, of characters it writes as they are.
+    "\"\u{a9} \u{2014}\"",
     "\"123\"",
     "\"1702716507\"",
     "\"49d72d67b16d115e7935ac386f2f0fa41535298877_1555684067\"",
@@ -378,6 +380,9 @@ proptest! {
         let twice = mutate(&once, pick2, 0, VALUES[value2]);
         same_tree_from_tape(&once);
         same_with_and_without_lane(format!("{once}\n{twice}\n").as_bytes());
+        // Whitespace between tokens: the payload is no longer copied whole.
+        let spaced = once.replacen("\":", "\": ", 1 + pick % 3);
+        same_with_and_without_lane(format!("{spaced}\n").as_bytes());
         // The same payloads as flat XML, values as CDATA, bare or padded text.
         let style = pick.wrapping_mul(31).wrapping_add(value2);
         let xml = format!("{}\n{}\n", as_xml(&once, style), as_xml(&twice, style >> 3));
