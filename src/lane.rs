@@ -297,13 +297,14 @@ fn payload_report(
 impl TapeDoc {
     /// Appends the value at tape entry `index` as the compact JSON
     /// [`write_view`] writes, copying the document's text wherever it already is
-    /// that JSON; false, with nothing appended, when the text is not compact
-    /// (whitespace between its tokens). Most JSON lines are compact, and copying
-    /// them costs far less than writing them out value by value: only strings
-    /// written differently (escapes decoded and written again, characters
-    /// escaped for the terminal) are written one by one.
+    /// that JSON; false, with nothing appended, when the document is not compact
+    /// (whitespace between its tokens, [`Tape::spaced`]). Most JSON lines are
+    /// compact, and copying them costs far less than writing them out value by
+    /// value: only strings written differently (escapes decoded and written
+    /// again, characters escaped for the terminal) are written one by one.
     ///
     /// [`write_view`]: crate::render::json_out::write_view
+    /// [`Tape::spaced`]: crate::tape::Tape::spaced
     pub fn write_compact(&self, index: usize, out: &mut Vec<u8>) -> bool {
         let entries = &self.tape.entries;
         let Some(top) = entries.get(index) else {
@@ -313,23 +314,16 @@ impl TapeDoc {
             return false;
         };
         let (from, to) = (top.pos as usize, top.end as usize);
-        if self.format != Format::Json || self.text.get(from..to).is_none() {
+        if self.format != Format::Json || self.tape.spaced || self.text.get(from..to).is_none() {
             return false;
         }
         let text = self.text.as_bytes();
-        // The usual case, known from reading the text: compact, and no string
-        // that writing would change.
-        if !self.tape.spaced && self.tape.verbatim {
+        // The usual case, known from reading the text: no string that writing
+        // would change.
+        if self.tape.verbatim {
             out.extend_from_slice(text.get(from..to).unwrap_or_default());
             return true;
         }
-        let before = out.len();
-        // Each byte of the value's text belongs to a token (a string with its
-        // quotes, a number, a literal, a bracket), a colon, a comma, or
-        // whitespace: the text is compact exactly when its length is the sum of
-        // the others. A comma follows each member or item but the last of its
-        // container...
-        let mut length = values.len() - 1;
         // The text not yet copied starts here.
         let mut copied = from;
         let mut rewrite =
@@ -339,11 +333,9 @@ impl TapeDoc {
                 copied = after;
             };
         for (i, e) in values.iter().enumerate() {
-            let (start, end) = (e.start as usize, e.end as usize);
             // The value's own key belongs to its parent.
             if i > 0 && e.key_pos != u32::MAX {
                 let (ks, ke) = (e.key_start as usize, e.key_end as usize);
-                length += ke.saturating_sub(ks) + 3;
                 let key = self.text.get(ks..ke).unwrap_or_default();
                 if !e.key_plain && !json_out::copies_verbatim(key.as_bytes()) {
                     rewrite(e.key_pos as usize, ke + 1, out, &|o| {
@@ -351,30 +343,16 @@ impl TapeDoc {
                     });
                 }
             }
-            length += match e.kind {
-                Kind::Str | Kind::StrEsc => {
-                    let raw = text.get(start..end).unwrap_or_default();
-                    if e.kind == Kind::StrEsc || !(e.plain || json_out::copies_verbatim(raw)) {
-                        let v = self.tape.view(&self.text, index + i);
-                        rewrite(e.pos as usize, end + 1, out, &|o| {
-                            json_out::write_view(o, v, false)
-                        });
-                    }
-                    raw.len() + 2
+            if matches!(e.kind, Kind::Str | Kind::StrEsc) {
+                let end = e.end as usize;
+                let raw = text.get(e.start as usize..end).unwrap_or_default();
+                if e.kind == Kind::StrEsc || !(e.plain || json_out::copies_verbatim(raw)) {
+                    let v = self.tape.view(&self.text, index + i);
+                    rewrite(e.pos as usize, end + 1, out, &|o| {
+                        json_out::write_view(o, v, false)
+                    });
                 }
-                Kind::Object | Kind::Array => {
-                    // ...so a non-empty container has one comma fewer than children.
-                    if e.next as usize > index + i + 1 {
-                        length -= 1;
-                    }
-                    2
-                }
-                _ => end.saturating_sub(e.pos as usize),
-            };
-        }
-        if to - from != length {
-            out.truncate(before);
-            return false;
+            }
         }
         out.extend_from_slice(text.get(copied..to).unwrap_or_default());
         true
