@@ -8,11 +8,15 @@
 //! all of them are listed. Nothing here names a field of a particular type: the
 //! catalogue decides.
 
+use crate::catalog::disc_keys::{
+    disc_slot, DISC_KEYS, ENCRYPT, ERRCODE, EVENT, MSG_LIST, MSG_SIGNATURE, MSG_TYPE, NEXT_CURSOR,
+    SNAKE_TYPE, TIME_STAMP,
+};
 use crate::catalog::{self, Disc, PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::doc::{Document, Format, Node, Value};
 use crate::report::Envelope;
-use crate::tape::{Kind, View};
+use crate::tape::{Kind, Tape, View};
 use crate::typing;
 use crate::validate;
 use std::borrow::Cow;
@@ -67,76 +71,6 @@ impl Known {
             None => Known::Unknown(unknown()),
         }
     }
-}
-
-/// The keys the discriminator reads, in [`Probe`] slot order.
-const DISC_KEYS: [&str; 9] = [
-    "MsgType",
-    "msgtype",
-    "Event",
-    "Encrypt",
-    "MsgSignature",
-    "TimeStamp",
-    "msg_list",
-    "errcode",
-    "next_cursor",
-];
-const MSG_TYPE: usize = 0;
-const SNAKE_TYPE: usize = 1;
-const EVENT: usize = 2;
-const ENCRYPT: usize = 3;
-const MSG_SIGNATURE: usize = 4;
-const TIME_STAMP: usize = 5;
-const MSG_LIST: usize = 6;
-const ERRCODE: usize = 7;
-const NEXT_CURSOR: usize = 8;
-
-/// Their hashes, so a tape is probed in one pass of integer compares.
-const DISC_HASHES: [u64; 9] = {
-    let mut h = [0; 9];
-    let mut i = 0;
-    while i < 9 {
-        h[i] = catalog::key_hash(DISC_KEYS[i]);
-        i += 1;
-    }
-    h
-};
-
-/// A direct table from six bits of a key's hash to its [`DISC_KEYS`] slot (plus
-/// one; 0 for none), so most members are passed over after one lookup. The bits
-/// are the lowest run of six at which the nine hashes all differ.
-const DISC_TABLE: (u32, [u8; 64]) = {
-    let mut shift = 0;
-    loop {
-        let mut table = [0u8; 64];
-        let mut clash = false;
-        let mut i = 0;
-        while i < DISC_HASHES.len() {
-            let at = ((DISC_HASHES[i] >> shift) & 63) as usize;
-            if table[at] != 0 {
-                clash = true;
-            }
-            table[at] = i as u8 + 1;
-            i += 1;
-        }
-        if !clash {
-            break (shift, table);
-        }
-        // A compile-time error should the keys or the hash ever change so
-        // that no six bits tell them apart.
-        assert!(
-            shift < 58,
-            "no six hash bits tell the discriminator keys apart"
-        );
-        shift += 1;
-    }
-};
-
-/// The [`DISC_KEYS`] slot of a key with this hash, when it may be one.
-fn disc_slot(hash: u64) -> Option<usize> {
-    let (shift, table) = &DISC_TABLE;
-    let slot = usize::from(table[((hash >> shift) & 63) as usize]).checked_sub(1)?;
-    (DISC_HASHES.get(slot) == Some(&hash)).then_some(slot)
 }
 
 /// What the discriminator reads of a payload object, gathered in one pass:
@@ -203,23 +137,28 @@ impl Keyed for Node {
     }
 }
 
+/// [`Keyed::probe`] of an object on a tape, by walking its members.
+fn probe_view(v: View<'_>) -> Probe<'_> {
+    let mut p = Probe::default();
+    if v.kind() != Kind::Object {
+        return p;
+    }
+    for m in v.children() {
+        let slot = disc_slot(m.key_hash());
+        if let Some(slot) = slot.filter(|&s| {
+            DISC_KEYS
+                .get(s)
+                .is_some_and(|k| catalog::same_key(m.key().as_bytes(), k.as_bytes()))
+        }) {
+            p.found(slot, || m.str());
+        }
+    }
+    p
+}
+
 impl Keyed for View<'_> {
     fn probe(&self) -> Probe<'_> {
-        let mut p = Probe::default();
-        if self.kind() != Kind::Object {
-            return p;
-        }
-        for m in self.children() {
-            let slot = disc_slot(m.key_hash());
-            if let Some(slot) = slot.filter(|&s| {
-                DISC_KEYS
-                    .get(s)
-                    .is_some_and(|k| catalog::same_key(m.key().as_bytes(), k.as_bytes()))
-            }) {
-                p.found(slot, || m.str());
-            }
-        }
-        p
+        probe_view(*self)
     }
     fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>> {
         self.get(key).and_then(|e| e.get(sub)).and_then(|v| v.str())
@@ -232,6 +171,52 @@ impl Keyed for View<'_> {
             .filter(|m| catalog::is_signature_key(m.key()))
             .take(limit)
             .count()
+    }
+}
+
+/// The root of a JSON tape, probed from the keys its reader noted
+/// ([`Tape::root_keys`]) instead of by walking its members again.
+pub struct TapeRoot<'t> {
+    pub tape: &'t Tape,
+    pub text: &'t str,
+}
+
+impl<'t> TapeRoot<'t> {
+    pub fn view(&self) -> View<'t> {
+        self.tape.root(self.text)
+    }
+}
+
+impl Keyed for TapeRoot<'_> {
+    fn probe(&self) -> Probe<'_> {
+        let keys = &self.tape.root_keys;
+        let root = self.view();
+        if !keys.noted || root.kind() != Kind::Object {
+            return probe_view(root);
+        }
+        let mut p = Probe {
+            present: keys.present,
+            ..Probe::default()
+        };
+        // Only the first three slots' values are read.
+        for (slot, t) in p.texts.iter_mut().enumerate() {
+            if keys.present & (1 << slot) != 0 {
+                *t = keys
+                    .at
+                    .get(slot)
+                    .and_then(|&i| self.tape.view(self.text, i as usize).str());
+            }
+        }
+        p
+    }
+    fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>> {
+        self.view()
+            .get(key)
+            .and_then(|e| e.get(sub))
+            .and_then(|v| v.str())
+    }
+    fn signature_keys(&self, limit: usize) -> usize {
+        self.view().signature_keys(limit)
     }
 }
 
@@ -659,19 +644,81 @@ mod tests {
         );
     }
 
+    /// Detection's answer for a tape's root: from the keys the reader noted,
+    /// and by walking the members. The two must agree.
+    fn noted_and_walked(tape: &Tape, text: &str) -> (String, String) {
+        assert!(tape.root_keys.noted, "{text}");
+        let noted = discriminator(&TapeRoot { tape, text });
+        let walked = discriminator(&tape.root(text));
+        (format!("{noted:?}"), format!("{walked:?}"))
+    }
+
     #[test]
-    fn the_disc_table_finds_each_discriminator_key_and_no_other_key() {
-        for (slot, key) in DISC_KEYS.iter().enumerate() {
-            assert_eq!(disc_slot(catalog::key_hash(key)), Some(slot), "{key}");
+    fn noted_root_keys_detect_exactly_what_walking_the_root_does() {
+        let limits = crate::parse::Limits::default();
+        let json = [
+            r#"{"MsgType":"text","Content":"x"}"#,
+            r#"{"Content":"x","MsgType":"event","Event":"subscribe"}"#,
+            r#"{"MsgType":1,"msgtype":"text","text":{"content":"x"}}"#,
+            r#"{"MsgType":"text","MsgType":"image"}"#,
+            r#"{"Encrypt":"abc","ToUserName":"gh"}"#,
+            r#"{"Encrypt":"abc","MsgSignature":"s","TimeStamp":1}"#,
+            r#"{"Encrypt":"abc","MsgType":"text"}"#,
+            r#"{"errcode":0,"next_cursor":"c","msg_list":[{"msgtype":"text"}]}"#,
+            r#"{"msgtype":"event","event":{"event_type":"enter_session"}}"#,
+            r#"{"inner":{"MsgType":"text"},"Event":"subscribe"}"#,
+            r#"{"inner":[{"MsgType":"text"}]}"#,
+            r#"{"MsgType":"te\u0078t"}"#,
+            r#"{"MsgType" : "text" , "Event":null}"#,
+            r#"[{"MsgType":"text"}]"#,
+            r#""MsgType""#,
+            r#"{}"#,
+        ];
+        let mut tape = Tape::default();
+        for text in json {
+            // Read into one tape, as the scanner does: nothing of the last
+            // document's notes may carry over.
+            assert!(tape.read_into(text, limits).is_some(), "{text}");
+            let (noted, walked) = noted_and_walked(&tape, text);
+            assert_eq!(noted, walked, "{text}");
         }
-        for t in catalog::all_types() {
-            for f in t.all_fields() {
-                let want = DISC_KEYS.iter().position(|k| *k == f.name);
-                assert_eq!(disc_slot(catalog::key_hash(f.name)), want, "{}", f.name);
+        let xml = [
+            "<xml><ToUserName><![CDATA[gh]]></ToUserName><MsgType><![CDATA[text]]></MsgType></xml>",
+            "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event></xml>",
+            "<xml><Encrypt><![CDATA[abc]]></Encrypt><MsgSignature>s</MsgSignature></xml>",
+            "<xml><Articles><item><MsgType>text</MsgType></item></Articles></xml>",
+            "<xml><MsgType>1</MsgType><Event/></xml>",
+            "<xml></xml>",
+        ];
+        for text in xml {
+            assert!(tape.read_xml_into(text, limits).is_some(), "{text}");
+            let (noted, walked) = noted_and_walked(&tape, text);
+            assert_eq!(noted, walked, "{text}");
+        }
+        // Every bundled fixture the tape readers take.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut dirs = vec![root];
+        let mut checked = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let read = match path.extension().and_then(|e| e.to_str()) {
+                    Some("json") => tape.read_into(&text, limits),
+                    Some("xml") => tape.read_xml_into(&text, limits),
+                    _ => None,
+                };
+                if read.is_some() {
+                    let (noted, walked) = noted_and_walked(&tape, &text);
+                    assert_eq!(noted, walked, "{}", path.display());
+                    checked += 1;
+                }
             }
         }
-        for other in ["", "x", "msgType", "MsgTypes", "event", "errmsg"] {
-            assert_eq!(disc_slot(catalog::key_hash(other)), None, "{other}");
-        }
+        assert!(checked > 40, "only {checked} fixtures read onto a tape");
     }
 }

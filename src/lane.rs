@@ -142,7 +142,10 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         }
         r
     };
-    let d = detect::discriminator(&root)?;
+    let d = detect::discriminator(&detect::TapeRoot {
+        tape: &doc.tape,
+        text: &doc.text,
+    })?;
     if d.disc != Disc::SyncResponse {
         let at = doc.line_col(root.pos());
         out.push_back(with_payload(payload_report(doc, root, at, d, opts)?, 0));

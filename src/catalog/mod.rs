@@ -9,6 +9,7 @@
 //! documents; each platform file names its sections.
 
 mod devmode;
+pub mod disc_keys;
 mod miniprogram;
 mod official_account;
 mod wecom_kf;

@@ -14,6 +14,7 @@
 
 mod xml;
 
+use crate::catalog::disc_keys::{disc_slot, DISC_KEYS};
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::{Member, Node, Value, XmlForm};
 use crate::parse::Limits;
@@ -78,6 +79,44 @@ pub struct Tape {
     /// writer looks at ([`crate::scan::is_writer_look`]): each is written as it
     /// stands. Never set for XML.
     pub verbatim: bool,
+    /// Where the root object's discriminator keys are, noted by the reader as
+    /// it hashes each key.
+    pub root_keys: RootKeys,
+}
+
+/// Which of the discriminator keys ([`DISC_KEYS`]) the root object has, and
+/// where: the first member with each key counts, as in detection's own walk.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RootKeys {
+    /// Set by both readers; a tape made any other way leaves detection to
+    /// walk the root's members.
+    pub noted: bool,
+    /// Bit `slot`: a member of the root object has the key `DISC_KEYS[slot]`.
+    pub present: u16,
+    /// The entry of that member's value, for each slot present.
+    pub at: [u32; DISC_KEYS.len()],
+}
+
+impl RootKeys {
+    /// Notes a member of the root object, whose value is entry `value`, when
+    /// its key is a discriminator key seen for the first time.
+    #[inline(always)]
+    fn note(&mut self, hash: u64, key: &[u8], value: usize) {
+        let Some(slot) = disc_slot(hash) else {
+            return;
+        };
+        let bit = 1 << slot;
+        if self.present & bit == 0
+            && DISC_KEYS
+                .get(slot)
+                .is_some_and(|k| same_key(key, k.as_bytes()))
+        {
+            if let Some(a) = self.at.get_mut(slot) {
+                *a = at(value);
+                self.present |= bit;
+            }
+        }
+    }
 }
 
 /// JSON whitespace (the same four bytes are XML's).
@@ -121,11 +160,18 @@ impl Tape {
             limits,
             spaced: false,
             verbatim: true,
+            root_keys: RootKeys {
+                noted: true,
+                present: 0,
+                // Only read for the slots present, each written when noted.
+                at: self.root_keys.at,
+            },
         };
         let used = r.document();
         self.entries = r.entries;
         self.spaced = r.spaced;
         self.verbatim = r.verbatim;
+        self.root_keys = r.root_keys;
         used
     }
 
@@ -165,6 +211,8 @@ struct Reader<'a> {
     spaced: bool,
     /// See [`Tape::verbatim`].
     verbatim: bool,
+    /// See [`Tape::root_keys`].
+    root_keys: RootKeys,
 }
 
 /// An offset into the text, or an entry's index, as an entry holds it. The
@@ -354,7 +402,12 @@ impl Reader<'_> {
             self.i += 1;
         }
         self.skip_ws();
-        let hash = key_hash_bytes(self.b.get(pos + 1..end).unwrap_or_default());
+        let key = self.b.get(pos + 1..end).unwrap_or_default();
+        let hash = key_hash_bytes(key);
+        if self.depth == 1 {
+            // The member's value is the next entry.
+            self.root_keys.note(hash, key, self.entries.len());
+        }
         self.verbatim &= !look;
         Some((at(pos), at(pos + 1), at(end), hash, !odd))
     }

@@ -14,7 +14,7 @@
 //! children are all `<item>`s.
 
 // `off`: the offset of an entry (`at` names the tag being read here).
-use super::{at as off, is_ws, Entry, Kind, Tape, NONE};
+use super::{at as off, is_ws, Entry, Kind, RootKeys, Tape, NONE};
 use crate::catalog::{key_hash_bytes, same_key as same_bytes};
 use crate::doc::{is_canonical_number, XmlForm};
 use crate::parse::Limits;
@@ -41,6 +41,8 @@ impl Tape {
         // Not JSON text: never copied as compact JSON.
         self.spaced = true;
         self.verbatim = false;
+        self.root_keys.noted = true;
+        self.root_keys.present = 0;
         let entries = &mut self.entries;
         entries.clear();
         // Leaves take 30 bytes or more; most documents fit the minimum.
@@ -60,7 +62,7 @@ impl Tape {
             backslash: false,
             form: XmlForm::Nested,
         });
-        let i = children(text, entries, 0, 5, b"xml", 1, limits)?;
+        let i = children(text, entries, &mut self.root_keys, 0, 5, b"xml", 1, limits)?;
         let count = off(entries.len());
         if let Some(root) = entries.first_mut() {
             root.next = count;
@@ -81,9 +83,11 @@ const MAX_NESTING: usize = 3;
 /// [`MAX_NESTING`]). A container whose children are all `<item>` is an array of
 /// them, as the full reader makes it; any other name repeated among siblings is
 /// gathered into an array by the full reader, so it is left to that.
+#[allow(clippy::too_many_arguments)]
 fn children(
     text: &str,
     entries: &mut Vec<Entry>,
+    root_keys: &mut RootKeys,
     parent: usize,
     mut i: usize,
     name: &[u8],
@@ -123,6 +127,9 @@ fn children(
         all_items &= child_name == b"item";
         // A repeated name: compared in full only when both hash bits are set.
         let h = entry.key_hash;
+        if parent == 0 {
+            root_keys.note(h, child_name, at);
+        }
         let (bit_a, bit_b) = (1u64 << (h & 63), 1u64 << ((h >> 6) & 63));
         // Once one name repeats, only whether they are all `<item>`s matters:
         // a long `<item>` list is not compared pairwise.
@@ -149,7 +156,16 @@ fn children(
                     form: XmlForm::Nested,
                     ..entry
                 });
-                let after = children(text, entries, at, content, child_name, depth + 1, limits)?;
+                let after = children(
+                    text,
+                    entries,
+                    root_keys,
+                    at,
+                    content,
+                    child_name,
+                    depth + 1,
+                    limits,
+                )?;
                 if let Some(e) = entries.get_mut(at) {
                     e.end = off(after);
                 }

@@ -1,0 +1,100 @@
+//! The keys that say what a payload is ([`super::Disc`]), as one table that
+//! both detection and the tape readers read: a reader notes where the root
+//! object's discriminator keys are while it hashes them anyway, and detection
+//! need not walk the object's keys again.
+
+use super::key_hash;
+
+/// The keys the discriminator reads, in slot order.
+pub const DISC_KEYS: [&str; 9] = [
+    "MsgType",
+    "msgtype",
+    "Event",
+    "Encrypt",
+    "MsgSignature",
+    "TimeStamp",
+    "msg_list",
+    "errcode",
+    "next_cursor",
+];
+pub const MSG_TYPE: usize = 0;
+pub const SNAKE_TYPE: usize = 1;
+pub const EVENT: usize = 2;
+pub const ENCRYPT: usize = 3;
+pub const MSG_SIGNATURE: usize = 4;
+pub const TIME_STAMP: usize = 5;
+pub const MSG_LIST: usize = 6;
+pub const ERRCODE: usize = 7;
+pub const NEXT_CURSOR: usize = 8;
+
+/// Their hashes, so keys are told apart by integer compares.
+const DISC_HASHES: [u64; 9] = {
+    let mut h = [0; 9];
+    let mut i = 0;
+    while i < 9 {
+        h[i] = key_hash(DISC_KEYS[i]);
+        i += 1;
+    }
+    h
+};
+
+/// A direct table from six bits of a key's hash to its [`DISC_KEYS`] slot (plus
+/// one; 0 for none), so most keys are passed over after one lookup. The bits
+/// are the lowest run of six at which the nine hashes all differ.
+const DISC_TABLE: (u32, [u8; 64]) = {
+    let mut shift = 0;
+    loop {
+        let mut table = [0u8; 64];
+        let mut clash = false;
+        let mut i = 0;
+        while i < DISC_HASHES.len() {
+            let at = ((DISC_HASHES[i] >> shift) & 63) as usize;
+            if table[at] != 0 {
+                clash = true;
+            }
+            table[at] = i as u8 + 1;
+            i += 1;
+        }
+        if !clash {
+            break (shift, table);
+        }
+        // A compile-time error should the keys or the hash ever change so
+        // that no six bits tell them apart.
+        assert!(
+            shift < 58,
+            "no six hash bits tell the discriminator keys apart"
+        );
+        shift += 1;
+    }
+};
+
+/// The [`DISC_KEYS`] slot of a key with this hash, when it may be one (the
+/// caller compares the key itself).
+#[inline(always)]
+pub fn disc_slot(hash: u64) -> Option<usize> {
+    let (shift, table) = &DISC_TABLE;
+    let slot = usize::from(table[((hash >> shift) & 63) as usize]).checked_sub(1)?;
+    (DISC_HASHES.get(slot) == Some(&hash)).then_some(slot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    #[test]
+    fn the_disc_table_finds_each_discriminator_key_and_no_other_key() {
+        for (slot, key) in DISC_KEYS.iter().enumerate() {
+            assert_eq!(disc_slot(key_hash(key)), Some(slot), "{key}");
+        }
+        for t in catalog::all_types() {
+            for f in t.all_fields() {
+                let want = DISC_KEYS.iter().position(|k| *k == f.name);
+                assert_eq!(disc_slot(key_hash(f.name)), want, "{}", f.name);
+            }
+        }
+        for other in ["", "x", "msgType", "MsgTypes", "event", "errmsg"] {
+            assert_eq!(disc_slot(key_hash(other)), None, "{other}");
+        }
+    }
+}
