@@ -12,9 +12,7 @@
 //! to unpack, a key to decrypt with — goes to the full pipeline, which is the
 //! single place findings are made. The lane only ever answers "nothing to say".
 
-use crate::catalog::{
-    key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, TypeDef, Xml,
-};
+use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Locator, XmlForm};
@@ -221,7 +219,7 @@ fn payload_report(
                 None => {
                     let mut seen = 0;
                     (
-                        object(root, c.td.fields, c.required, true, &mut seen),
+                        object(root, &c.fields[..], c.required, true, &mut seen),
                         Some(seen),
                     )
                 }
@@ -400,17 +398,18 @@ fn implied_by_clean(c: &Candidate, verdicts: &[Verdict], seens: &[Option<u64>]) 
     })
 }
 
-/// What validating `root` against `td` would find, as far as the lane can tell.
-pub fn verdict(root: View<'_>, td: &'static TypeDef) -> Verdict {
-    object(root, td.fields, Required::of(td.fields), true, &mut 0)
+/// What validating `root` against candidate `c`'s type would find, as far as
+/// the lane can tell.
+pub fn verdict(root: View<'_>, c: &'static Candidate) -> Verdict {
+    object(root, &c.fields, c.required, true, &mut 0)
 }
 
 /// Mirrors `Validator::object`: duplicates, each member, unknown and missing
-/// fields. `required` is [`Required::of`] `groups`; `seen` gets the fields
-/// found, as bits of their positions in `groups`.
+/// fields. `required` is [`Required::of`] the fields; `seen` gets the fields
+/// found, as bits of their positions.
 fn object(
     obj: View<'_>,
-    groups: &[&'static [Field]],
+    fields: &'static [Field],
     required: Required,
     report_unknown: bool,
     seen_out: &mut u64,
@@ -426,9 +425,12 @@ fn object(
     // last one found before searching them all.
     let mut next = 0;
     for m in obj.children() {
-        let found = match field_at(groups, next) {
+        let found = match fields.get(next) {
             Some(f) if m.key_is(f.hash, f.name) => Some((next, f)),
-            _ => lookup(groups, m),
+            _ => fields
+                .iter()
+                .enumerate()
+                .find(|(_, f)| m.key_is(f.hash, f.name)),
         };
         if let Some((i, _)) = found {
             next = i + 1;
@@ -466,8 +468,8 @@ fn object(
 
 /// [`object`] for an object field's value (or an item of an object array).
 fn children(obj: View<'_>, field: &'static Field, report_unknown: bool) -> Verdict {
-    let groups = std::slice::from_ref(&field.children);
-    object(obj, groups, Required::of(groups), report_unknown, &mut 0)
+    let required = Required::of(std::slice::from_ref(&field.children));
+    object(obj, field.children, required, report_unknown, &mut 0)
 }
 
 /// A value the catalogue does not describe: only duplicate keys inside it count.
@@ -684,26 +686,6 @@ fn codes(field: &'static Field, text: &str) -> Verdict {
     }
 }
 
-/// The field at position `i` of the groups taken as one list.
-fn field_at(groups: &[&'static [Field]], mut i: usize) -> Option<&'static Field> {
-    for g in groups {
-        match g.get(i) {
-            Some(f) => return Some(f),
-            None => i -= g.len(),
-        }
-    }
-    None
-}
-
-/// The field named by member `m`'s key in any group, and its position in the groups.
-fn lookup(groups: &[&'static [Field]], m: View<'_>) -> Option<(usize, &'static Field)> {
-    groups
-        .iter()
-        .flat_map(|g| g.iter())
-        .enumerate()
-        .find(|(_, f)| m.key_is(f.hash, f.name))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -880,12 +862,12 @@ mod tests {
                                 continue;
                             };
                             let mut seen = 0;
-                            if object(root, earlier.td.fields, earlier.required, true, &mut seen)
+                            if object(root, &earlier.fields, earlier.required, true, &mut seen)
                                 != Verdict::Clean
                             {
                                 continue;
                             }
-                            let direct = verdict(root, later.td);
+                            let direct = verdict(root, later);
                             let implied = rel.verdict(seen);
                             answered[implied.map_or(2, usize::from)] += 1;
                             match implied {
@@ -933,13 +915,7 @@ mod tests {
             let root = d.tape.root(&d.text);
             let mut seen = 0;
             assert_eq!(
-                object(
-                    root,
-                    group[mp].td.fields,
-                    group[mp].required,
-                    true,
-                    &mut seen
-                ),
+                object(root, &group[mp].fields, group[mp].required, true, &mut seen),
                 Verdict::Clean
             );
             let implied = |later: usize| group[later].after[mp].map(|r| r.verdict(seen));
@@ -948,7 +924,7 @@ mod tests {
             assert_eq!(implied(oa), Some(at_oa), "{extra}");
             // The relay requires fields a mini program payload never holds.
             assert_eq!(implied(relay), Some(Some(false)), "{extra}");
-            assert_eq!(verdict(root, group[relay].td), Verdict::Flawed);
+            assert_eq!(verdict(root, &group[relay]), Verdict::Flawed);
         }
     }
 }

@@ -274,7 +274,7 @@ pub struct EnumCode {
 }
 
 /// One field of a message type (or of a nested object).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Field {
     pub name: &'static str,
     pub ty: Ty,
@@ -504,6 +504,10 @@ pub fn candidate_rules(id: &str, disc: Disc) -> &'static [Candidate] {
 #[derive(Debug)]
 pub struct Candidate {
     pub td: &'static TypeDef,
+    /// `td`'s fields in canonical order as one list (copies of them), for
+    /// checks that index them by position: bit `i` of [`Required::first`] is
+    /// `fields[i]`.
+    pub fields: Vec<Field>,
     /// The fields `td` requires, worked out once rather than per payload.
     pub required: Required,
     /// The first candidate whose fields check any payload exactly as this one's
@@ -642,6 +646,7 @@ fn id_index() -> &'static IdIndex {
                 let after = group.iter().map(|u| implied(u.td, t)).collect();
                 group.push(Candidate {
                     td: t,
+                    fields: t.all_fields().cloned().collect(),
                     required: Required::of(t.fields),
                     same,
                     after,
