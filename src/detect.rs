@@ -174,7 +174,7 @@ impl Keyed for View<'_> {
     }
 }
 
-/// The root of a JSON tape, probed from the keys its reader noted
+/// The root of a tape, probed from the keys its reader noted
 /// ([`Tape::root_keys`]) instead of by walking its members again.
 pub struct TapeRoot<'t> {
     pub tape: &'t Tape,
