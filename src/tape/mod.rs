@@ -88,9 +88,6 @@ pub struct Tape {
 /// where: the first member with each key counts, as in detection's own walk.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RootKeys {
-    /// Set by both readers; a tape made any other way leaves detection to
-    /// walk the root's members.
-    pub noted: bool,
     /// Bit `slot`: a member of the root object has the key `DISC_KEYS[slot]`.
     pub present: u16,
     /// The entry of that member's value, for each slot present.
@@ -160,12 +157,7 @@ impl Tape {
             limits,
             spaced: false,
             verbatim: true,
-            root_keys: RootKeys {
-                noted: true,
-                present: 0,
-                // Only read for the slots present, each written when noted.
-                at: self.root_keys.at,
-            },
+            root_keys: RootKeys::default(),
         };
         let used = r.document();
         self.entries = r.entries;

@@ -41,8 +41,7 @@ impl Tape {
         // Not JSON text: never copied as compact JSON.
         self.spaced = true;
         self.verbatim = false;
-        self.root_keys.noted = true;
-        self.root_keys.present = 0;
+        self.root_keys = RootKeys::default();
         let entries = &mut self.entries;
         entries.clear();
         // Leaves take 30 bytes or more; most documents fit the minimum.
