@@ -315,10 +315,8 @@ impl<B: Buffered> Scanner<B> {
         // Lines are read one at a time as the scan reaches the end of the
         // buffer, so the line asked about is nearly always the last one read:
         // no search, whose branches a processor cannot foresee.
-        if let Some(last) = self.starts.len().checked_sub(1) {
-            if self.starts.get(last).is_some_and(|&s| s <= at) {
-                return last;
-            }
+        if self.starts.last().is_some_and(|&s| s <= at) {
+            return self.starts.len() - 1;
         }
         match self.starts.binary_search(&at) {
             Ok(i) => i,
