@@ -325,15 +325,24 @@ fn chars(s: &str) -> u32 {
 pub fn pointer_push(path: &str, segment: &str) -> String {
     let mut s = String::with_capacity(path.len() + segment.len() + 1);
     s.push_str(path);
-    s.push('/');
+    push_pointer_segment(&mut s, segment);
+    s
+}
+
+/// Appends `/` and `segment` escaped for a JSON Pointer (`~` → `~0`, `/` → `~1`).
+pub fn push_pointer_segment(out: &mut String, segment: &str) {
+    out.push('/');
+    if !segment.contains(['~', '/']) {
+        out.push_str(segment);
+        return;
+    }
     for c in segment.chars() {
         match c {
-            '~' => s.push_str("~0"),
-            '/' => s.push_str("~1"),
-            c => s.push(c),
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
         }
     }
-    s
 }
 
 #[cfg(test)]

@@ -16,9 +16,12 @@
 
 use crate::catalog::{Field, Req, Ty, TypeDef, Xml};
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::doc::{is_integer_lexeme, Document, Locator, Member, Node, Value, XmlForm};
+use crate::doc::{
+    is_integer_lexeme, push_pointer_segment, Document, Locator, Member, Node, Value, XmlForm,
+};
 use crate::tape::hex4;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// Timestamps above this (the year 5138 in seconds) are almost certainly milliseconds.
 pub(crate) const MS_THRESHOLD: u128 = 100_000_000_000;
@@ -123,18 +126,12 @@ impl<'a> Path<'a> {
         }
         let mut out = String::new();
         for s in segs.iter().rev() {
-            out.push('/');
             match s {
-                Seg::Key(k) => {
-                    for c in k.chars() {
-                        match c {
-                            '~' => out.push_str("~0"),
-                            '/' => out.push_str("~1"),
-                            c => out.push(c),
-                        }
-                    }
+                Seg::Key(k) => push_pointer_segment(&mut out, k),
+                Seg::Index(i) => {
+                    out.push('/');
+                    out.push_str(&i.to_string());
                 }
-                Seg::Index(i) => out.push_str(&i.to_string()),
             }
         }
         out
@@ -213,19 +210,7 @@ impl Validator<'_> {
                 None => {
                     if report_unknown {
                         self.at(Code::UnknownField, m.key_pos, &mpath, || {
-                            let mut msg = format!(
-                                "unknown field {}; the catalogue does not list it here",
-                                quote(&m.key)
-                            );
-                            // Case slips (`MsgID` for `MsgId`) are the usual cause.
-                            if let Some(f) = groups
-                                .iter()
-                                .flat_map(|g| g.iter())
-                                .find(|f| f.name.eq_ignore_ascii_case(&m.key))
-                            {
-                                msg.push_str(&format!(" (did you mean {:?}?)", f.name));
-                            }
-                            msg
+                            unknown_field_message(&m.key, groups.iter().flat_map(|g| g.iter()))
                         });
                     }
                     self.walk_unknown(&m.node, &mpath);
@@ -870,12 +855,52 @@ fn found(node: &Node) -> String {
     }
 }
 
+/// The `unknown-field` message for `key` in an object whose catalogue fields
+/// are `fields` (in catalogue order). Shared with the fast lane, which reports
+/// unknown top-level fields itself.
+pub(crate) fn unknown_field_message<'f>(
+    key: &str,
+    fields: impl IntoIterator<Item = &'f Field>,
+) -> String {
+    let mut msg = String::with_capacity(64 + key.len());
+    msg.push_str("unknown field ");
+    push_quoted(&mut msg, key);
+    msg.push_str("; the catalogue does not list it here");
+    // Case slips (`MsgID` for `MsgId`) are the usual cause.
+    if let Some(f) = fields
+        .into_iter()
+        .find(|f| f.name.eq_ignore_ascii_case(key))
+    {
+        msg.push_str(&format!(" (did you mean {:?}?)", f.name));
+    }
+    msg
+}
+
 /// A string quoted for a message, shortened when long.
 fn quote(s: &str) -> String {
-    match s.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((cut, _)) => format!("{:?}…", &s[..cut]),
-        None => format!("{s:?}"),
+    let mut q = String::with_capacity(s.len() + 2);
+    push_quoted(&mut q, s);
+    q
+}
+
+/// Appends [`quote`]`(s)`.
+fn push_quoted(out: &mut String, s: &str) {
+    // Short printable ASCII without `"` or `\` (most keys and values): `{:?}`
+    // would write it as it is, between quotes.
+    if s.len() <= MAX_QUOTED_CHARS
+        && s.bytes()
+            .all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
     }
+    // Writing to a `String` cannot fail.
+    let _ = match s.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => write!(out, "{:?}…", &s[..cut]),
+        None => write!(out, "{s:?}"),
+    };
 }
 
 /// The cloud-function message id shape: hex digits, `_`, Unix seconds
@@ -1195,6 +1220,31 @@ mod tests {
     }
 
     // ---- Tests ----
+
+    #[test]
+    fn quoting_is_the_debug_form_cut_at_forty_characters() {
+        let reference = |s: &str| match s.char_indices().nth(MAX_QUOTED_CHARS) {
+            Some((cut, _)) => format!("{:?}…", &s[..cut]),
+            None => format!("{s:?}"),
+        };
+        let forty = "a".repeat(MAX_QUOTED_CHARS);
+        for s in [
+            "",
+            "MsgId",
+            "a b~c/d'e",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\tnew\nline\u{7f}\u{1b}[31m",
+            "中文键",
+            "\u{202e}bidi",
+            &forty,
+            &format!("{forty}b"),
+            &format!("{forty}中"),
+            &"中".repeat(45),
+        ] {
+            assert_eq!(quote(s), reference(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn valid_miniprogram_text_is_clean() {
