@@ -233,6 +233,13 @@ fn payload_report(
             Verdict::Unsure => return None,
         }
     }
+    // No clean candidate: when every one finds nothing but unknown top-level
+    // fields (WeChat adds fields before any catalogue lists them), their
+    // `unknown-field` warnings alone rank them, as detection's counts would.
+    let warned = tied == 0;
+    if warned {
+        tied = fewest_unknown(root, rules, allowed)?;
+    }
     let tied_rules = |bits: u8| {
         rules
             .iter()
@@ -279,6 +286,12 @@ fn payload_report(
             column,
         ));
     }
+    if warned {
+        // After the findings above: those are at the payload's start, each
+        // unknown key comes later.
+        let chosen = rules.get(tied.trailing_zeros() as usize)?;
+        push_unknown_fields(doc, root, chosen, &mut diagnostics);
+    }
     Some(Report {
         source: doc.source.clone(),
         line,
@@ -293,6 +306,107 @@ fn payload_report(
         doc: None,
         payload_tape: None,
     })
+}
+
+/// The candidates (as bits of their index in `rules`) that find nothing but
+/// unknown top-level fields, and the fewest of those, when they certainly rank
+/// first; `None` when only the full validator can tell.
+///
+/// Ranking is by (errors, warnings), and each unknown field is one warning. A
+/// candidate with `n` unknown fields and a flaw besides has at least `n + 1`
+/// warnings or an error, so it ranks below the best one with `best` unknown
+/// fields alone whenever `n >= best`.
+fn fewest_unknown(
+    root: View<'_>,
+    rules: &'static [Candidate],
+    allowed: impl Fn(PlatformId) -> bool,
+) -> Option<u8> {
+    let mut best = u32::MAX;
+    let mut tied = 0u8;
+    // The fewest unknown fields among candidates with another flaw.
+    let mut flawed_fewest = u32::MAX;
+    for (i, c) in rules.iter().enumerate() {
+        if !allowed(c.td.platform) {
+            continue;
+        }
+        let n = unknown_fields(root, c)?;
+        // Checked as an object whose unknown members are not findings (only
+        // duplicate keys in and among them are): what is left of the payload.
+        match (n, object(root, &c.fields, c.required, false, &mut 0)) {
+            (_, Verdict::Unsure) => return None,
+            (n, Verdict::Flawed) => flawed_fewest = flawed_fewest.min(n),
+            (n, Verdict::Clean) => {
+                if n < best {
+                    best = n;
+                    tied = 0;
+                }
+                if n == best {
+                    tied |= 1 << i;
+                }
+            }
+        }
+    }
+    (tied != 0 && flawed_fewest >= best).then_some(tied)
+}
+
+/// Each top-level member of `root` that candidate `c` does not list, in order
+/// (its keys are `c`'s fields, mostly in catalogue order: the field after the
+/// last one found is tried first).
+fn unknown_members<'t>(
+    root: View<'t>,
+    c: &'static Candidate,
+) -> impl Iterator<Item = View<'t>> + 't {
+    let mut next = 0;
+    root.children().filter(move |m| {
+        let known = match c.fields.get(next) {
+            Some(f) if m.key_is(f.hash, f.name) => Some(next),
+            _ => c.fields.iter().position(|f| m.key_is(f.hash, f.name)),
+        };
+        if let Some(i) = known {
+            next = i + 1;
+        }
+        known.is_none()
+    })
+}
+
+/// How many top-level members of `root` candidate `c` does not list; `None`
+/// when one holds bare XML text `true` or `false`, which the typing pass would
+/// make a boolean (the full pipeline's to show: `typing::unknown_changes`).
+fn unknown_fields(root: View<'_>, c: &'static Candidate) -> Option<u32> {
+    let mut n = 0u32;
+    for m in unknown_members(root, c) {
+        let typed = m.subtree().any(|o| {
+            o.form() == XmlForm::Plain
+                && matches!(o.kind(), Kind::Str | Kind::StrEsc)
+                && o.str().is_some_and(|t| t == "true" || t == "false")
+        });
+        if typed {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
+/// The `unknown-field` warning of each top-level member of `root` that
+/// candidate `c` does not list, in document order: what `Validator::object`
+/// reports for them.
+fn push_unknown_fields(
+    doc: &TapeDoc,
+    root: View<'_>,
+    c: &'static Candidate,
+    out: &mut Vec<Diagnostic>,
+) {
+    for m in unknown_members(root, c) {
+        // Keys on the tape have no escapes: the text is the key.
+        let key = m.key();
+        let (line, column) = doc.line_col(m.key_pos());
+        let message = crate::validate::unknown_field_message(key, &c.fields);
+        out.push(
+            Diagnostic::new(Code::UnknownField, message, line, column)
+                .with_field(crate::doc::pointer_push("", key)),
+        );
+    }
 }
 
 impl TapeDoc {
@@ -700,6 +814,79 @@ mod tests {
             tape,
             line: 1,
             column: 1,
+        }
+    }
+
+    /// The full pipeline's report on one JSON line, without the lane.
+    fn full_report(text: &str) -> Report {
+        let mut opts = Options::default();
+        opts.scan.lane = false;
+        let mut an = crate::pipeline::Analyzer::new(text.as_bytes(), "test", opts);
+        match an.next_report() {
+            Ok(Some(r)) => r,
+            other => panic!("no report for {text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_top_level_fields_are_reported_on_the_lane_as_the_validator_does() {
+        const TEXT: &str = r#""ToUserName":"gh_1","FromUserName":"o1","CreateTime":1702716507,"MsgType":"text","Content":"hi","MsgId":1"#;
+        let taken = [
+            // First, last, with characters a JSON Pointer escapes, holding
+            // an object and an array.
+            format!(r#"{{"NewField":1,{TEXT},"a~b/c":[1,{{"x":true}}]}}"#),
+            // A case slip: the message names the field meant.
+            format!(r#"{{{TEXT},"msgid":2}}"#),
+            // Known to one candidate (official account): that one ranks first.
+            format!(r#"{{{TEXT},"MsgDataId":"1","Extra":{{"k":"v"}}}}"#),
+            // A single platform, an encrypted envelope, an event.
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"content":"x"},"extra":2}"#.to_string(),
+            r#"{"ToUserName":"gh_1","Encrypt":"abc","Extra":"x"}"#.to_string(),
+            r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1702716507,"MsgType":"event","Event":"subscribe","Later":"x"}"#.to_string(),
+        ];
+        for text in &taken {
+            let mut out = VecDeque::new();
+            assert!(
+                analyze(&Arc::new(doc(text)), &Options::default(), &mut out),
+                "{text}"
+            );
+            assert_eq!(out.len(), 1, "{text}");
+            let (lane, full) = (&out[0], full_report(text));
+            assert!(
+                lane.diagnostics
+                    .iter()
+                    .any(|d| d.code == Code::UnknownField),
+                "{text}"
+            );
+            assert_eq!(lane.diagnostics, full.diagnostics, "{text}");
+            assert_eq!(
+                (lane.platform, lane.candidates, &lane.type_id),
+                (full.platform, full.candidates, &full.type_id),
+                "{text}"
+            );
+        }
+        // Findings besides unknown fields (a repeated unknown key, a repeated
+        // key inside one, a wrong type, a missing field): the validator's.
+        let declined = [
+            format!(r#"{{{TEXT},"Dup":1,"Dup":2}}"#),
+            format!(r#"{{{TEXT},"In":{{"a":1,"a":2}}}}"#),
+            format!(r#"{{{},"New":1}}"#, TEXT.replace("1702716507", r#""x""#)),
+            format!(
+                r#"{{{},"New":1}}"#,
+                TEXT.replace(r#""FromUserName":"o1","#, "")
+            ),
+            // A candidate with a finding besides fewer unknown fields (none, or
+            // one against two) might rank first: the official account, whose
+            // `MsgDataId` is a number here (a variant) or a boolean (an error).
+            format!(r#"{{{TEXT},"MsgDataId":5}}"#),
+            format!(r#"{{{TEXT},"MsgDataId":true,"Extra":1}}"#),
+        ];
+        for text in &declined {
+            let mut out = VecDeque::new();
+            assert!(
+                !analyze(&Arc::new(doc(text)), &Options::default(), &mut out),
+                "{text}"
+            );
         }
     }
 

@@ -257,6 +257,54 @@ fn every_sample_reads_the_same_with_the_lane() {
     same_with_and_without_lane(sync.as_bytes());
 }
 
+/// Each sample with fields no catalogue lists added at its top level: first,
+/// last, several, one a case slip of a listed field, repeated, holding a
+/// repeated key, and (in XML) bare `true`, which the typing pass changes.
+/// The lane reports those warnings itself; the reports must not change.
+#[test]
+fn samples_with_unknown_fields_read_the_same_with_the_lane() {
+    let json_extras = [
+        (r#""NewField":1,"#, ""),
+        ("", r#","a~b/c":[1,{"x":true}],"Later":"x""#),
+        ("", r#","msgtype2":null,"MSGTYPE":"x""#),
+        ("", r#","Dup":1,"Dup":2"#),
+        ("", r#","In":{"a":1,"a":2}"#),
+        ("", r#","MsgDataId":"1","App_Type":"x""#),
+    ];
+    let lines = sample_lines();
+    for (front, back) in json_extras {
+        let changed: Vec<String> = lines
+            .iter()
+            .filter_map(|l| {
+                let inner = l.strip_prefix('{')?.strip_suffix('}')?;
+                (!inner.is_empty()).then(|| format!("{{{front}{inner}{back}}}"))
+            })
+            .collect();
+        assert!(changed.len() > 50);
+        same_with_and_without_lane(changed.join("\n").as_bytes());
+    }
+    let xml_extras = [
+        "<NewField>1</NewField>",
+        "<NewField><![CDATA[x]]></NewField><Later>2</Later>",
+        "<Flag>true</Flag>",
+        "<Deep><a>1</a><b>false</b></Deep>",
+        "<Deep><a>1</a><a>2</a></Deep>",
+        "<Deep><a>1</a><c>x</c></Deep>",
+    ];
+    let xml = xml_sample_lines();
+    for extra in xml_extras {
+        let changed: Vec<String> = xml
+            .iter()
+            .map(|l| l.replacen("<xml>", &format!("<xml>{extra}"), 1))
+            .chain(
+                xml.iter()
+                    .map(|l| l.replace("</xml>", &format!("{extra}</xml>"))),
+            )
+            .collect();
+        same_with_and_without_lane(changed.join("\n").as_bytes());
+    }
+}
+
 /// Each sample with a platform's marker key added (a tie between clean
 /// candidates is settled by the markers present, on the lane as in `detect`),
 /// as JSON and as XML.
