@@ -8,9 +8,12 @@
 //! can the lane not tell ([`Verdict::Unsure`])? When a clean candidate wins
 //! detection outright, the report is complete without a tree: detection's own
 //! findings (ambiguous platform, encrypted) are the only ones, and the payload is
-//! written out as compact JSON. Anything else — a finding to report, a wrapper
-//! to unpack, a key to decrypt with — goes to the full pipeline, which is the
-//! single place findings are made. The lane only ever answers "nothing to say".
+//! written out as compact JSON. One kind of finding is the lane's too: fields
+//! no catalogue lists at the payload's top level (WeChat adds fields before
+//! catalogues do), when they are all there is to say; their warnings use the
+//! validator's own message ([`crate::validate::unknown_field_message`]).
+//! Anything else — another finding, a wrapper to unpack, a key to decrypt
+//! with — goes to the full pipeline.
 
 use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
@@ -330,6 +333,12 @@ fn fewest_unknown(
             continue;
         }
         let n = unknown_fields(root, c)?;
+        if n == 0 {
+            // Flawed without an unknown field (the first pass found no clean
+            // candidate): it ranks level with or above any other. The usual
+            // flawed payload ends here.
+            return None;
+        }
         // Checked as an object whose unknown members are not findings (only
         // duplicate keys in and among them are): what is left of the payload.
         match (n, object(root, &c.fields, c.required, false, &mut 0)) {
