@@ -358,24 +358,32 @@ fn fewest_unknown(
     (tied != 0 && flawed_fewest >= best).then_some(tied)
 }
 
-/// Each top-level member of `root` that candidate `c` does not list, in order
-/// (its keys are `c`'s fields, mostly in catalogue order: the field after the
-/// last one found is tried first).
+/// Each top-level member of `root` that candidate `c` does not list, in order.
 fn unknown_members<'t>(
     root: View<'t>,
     c: &'static Candidate,
 ) -> impl Iterator<Item = View<'t>> + 't {
     let mut next = 0;
-    root.children().filter(move |m| {
-        let known = match c.fields.get(next) {
-            Some(f) if m.key_is(f.hash, f.name) => Some(next),
-            _ => c.fields.iter().position(|f| m.key_is(f.hash, f.name)),
-        };
-        if let Some(i) = known {
-            next = i + 1;
-        }
-        known.is_none()
-    })
+    root.children()
+        .filter(move |m| field_of(&c.fields, m, &mut next).is_none())
+}
+
+/// The field of `fields` that member `m`'s key names, and its position.
+/// Payloads mostly list fields in catalogue order: the field at `next` (the
+/// one after the last found, which it becomes) is tried before all of them.
+#[inline(always)]
+fn field_of<'f>(fields: &'f [Field], m: &View<'_>, next: &mut usize) -> Option<(usize, &'f Field)> {
+    let found = match fields.get(*next) {
+        Some(f) if m.key_is(f.hash, f.name) => Some((*next, f)),
+        _ => fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| m.key_is(f.hash, f.name)),
+    };
+    if let Some((i, _)) = found {
+        *next = i + 1;
+    }
+    found
 }
 
 /// How many top-level members of `root` candidate `c` does not list; `None`
@@ -544,21 +552,9 @@ fn object(
     }
     let mut v = Verdict::Clean;
     let mut seen = 0u64;
-    // Payloads mostly list fields in catalogue order: try the field after the
-    // last one found before searching them all.
     let mut next = 0;
     for m in obj.children() {
-        let found = match fields.get(next) {
-            Some(f) if m.key_is(f.hash, f.name) => Some((next, f)),
-            _ => fields
-                .iter()
-                .enumerate()
-                .find(|(_, f)| m.key_is(f.hash, f.name)),
-        };
-        if let Some((i, _)) = found {
-            next = i + 1;
-        }
-        match found {
+        match field_of(fields, &m, &mut next) {
             Some((i, f)) => {
                 if i >= 64 {
                     return Verdict::Unsure;

@@ -128,10 +128,8 @@ impl<'a> Path<'a> {
         for s in segs.iter().rev() {
             match s {
                 Seg::Key(k) => push_pointer_segment(&mut out, k),
-                Seg::Index(i) => {
-                    out.push('/');
-                    out.push_str(&i.to_string());
-                }
+                // Writing to a `String` cannot fail.
+                Seg::Index(i) => _ = write!(out, "/{i}"),
             }
         }
         out
@@ -871,7 +869,7 @@ pub(crate) fn unknown_field_message<'f>(
         .into_iter()
         .find(|f| f.name.eq_ignore_ascii_case(key))
     {
-        msg.push_str(&format!(" (did you mean {:?}?)", f.name));
+        let _ = write!(msg, " (did you mean {:?}?)", f.name);
     }
     msg
 }
