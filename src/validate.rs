@@ -375,12 +375,7 @@ impl Validator<'_> {
             });
         } else if fits {
             self.at(Code::TypeVariant, node.pos, path, || {
-                format!(
-                    "{} should be {}, found number written as a string {} (a documented variant)",
-                    field.name,
-                    expected(ty),
-                    quote(s)
-                )
+                number_string_message(field, ty, s)
             });
             if !integral || self.range(field, ty, s, node, path) {
                 self.codes(field, node, path);
@@ -396,14 +391,9 @@ impl Validator<'_> {
                     quote(s)
                 )
             });
-        } else if field.any_text && (ty != Ty::Id64 || is_opaque_id(s)) {
+        } else if takes_text(field, ty, s) {
             self.at(Code::TypeVariant, node.pos, path, || {
-                format!(
-                    "{} should be {}, found string {} (a documented variant)",
-                    field.name,
-                    expected(ty),
-                    quote(s)
-                )
+                variant_message(field, ty, &JsonScalar::Str(s))
             });
             self.escapes(field, s, node, path);
             self.codes(field, node, path);
@@ -706,12 +696,7 @@ impl Validator<'_> {
             Ty::Timestamp if above(MS_THRESHOLD) => {
                 let secs = mag.map_or(0, |m| m / 1000);
                 self.at(Code::TimestampMilliseconds, node.pos, path, || {
-                    format!(
-                        "{} {} looks like milliseconds; WeChat timestamps are Unix seconds \
-                         (would be {secs})",
-                        field.name,
-                        shown()
-                    )
+                    milliseconds_message(field, lexeme, secs)
                 });
                 true
             }
@@ -833,13 +818,10 @@ fn expected(ty: Ty) -> &'static str {
 /// What a value is, for messages, in the terms of its source format.
 fn found(node: &Node) -> String {
     match (node.xml, &node.value) {
-        (XmlForm::None, Value::String(s)) => format!("string {}", quote(s)),
-        (XmlForm::None, Value::Number(n)) if is_integer_lexeme(n) => {
-            format!("integer {}", show_lexeme(n))
-        }
-        (XmlForm::None, Value::Number(n)) => format!("number {}", show_lexeme(n)),
-        (XmlForm::None, Value::Bool(b)) => format!("boolean {b}"),
-        (XmlForm::None, Value::Null) => "null".to_string(),
+        (XmlForm::None, Value::String(s)) => JsonScalar::Str(s).describe(),
+        (XmlForm::None, Value::Number(n)) => JsonScalar::Number(n).describe(),
+        (XmlForm::None, Value::Bool(b)) => JsonScalar::Bool(*b).describe(),
+        (XmlForm::None, Value::Null) => JsonScalar::Null.describe(),
         (XmlForm::None, Value::Object(_)) => "an object".to_string(),
         (XmlForm::None, Value::Array(_)) => "an array".to_string(),
         (XmlForm::Cdata, Value::String(s)) => format!("CDATA text {}", quote(s)),
@@ -851,6 +833,98 @@ fn found(node: &Node) -> String {
         (XmlForm::Siblings, Value::Array(_)) => "a repeated element".to_string(),
         (_, Value::Array(_)) => "a list of <item> elements".to_string(),
     }
+}
+
+/// A JSON scalar as messages describe it: `string "…"`, `integer 12`,
+/// `number 1.5`, `boolean true`, `null`. Shared with the fast lane, which
+/// describes values off its tape.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum JsonScalar<'a> {
+    /// The decoded text of a string.
+    Str(&'a str),
+    /// A number's lexeme.
+    Number(&'a str),
+    Bool(bool),
+    Null,
+}
+
+impl JsonScalar<'_> {
+    fn describe(&self) -> String {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s
+    }
+
+    fn push_to(&self, out: &mut String) {
+        match *self {
+            JsonScalar::Str(s) => {
+                out.push_str("string ");
+                push_quoted(out, s);
+            }
+            JsonScalar::Number(n) => {
+                out.push_str(if is_integer_lexeme(n) {
+                    "integer "
+                } else {
+                    "number "
+                });
+                push_lexeme(out, n);
+            }
+            JsonScalar::Bool(b) => out.push_str(if b { "boolean true" } else { "boolean false" }),
+            JsonScalar::Null => out.push_str("null"),
+        }
+    }
+}
+
+/// "`Field` should be `ty`, found ", the start of a mismatch or variant message.
+fn push_should_be(out: &mut String, field: &Field, ty: Ty) {
+    out.push_str(field.name);
+    out.push_str(" should be ");
+    out.push_str(expected(ty));
+    out.push_str(", found ");
+}
+
+/// The `type-variant` message for a JSON value of a documented variant type
+/// on a field of type `ty`. Written piece by piece: a relay log can hold one
+/// on every payload.
+pub(crate) fn variant_message(field: &Field, ty: Ty, found: &JsonScalar<'_>) -> String {
+    let mut msg = String::with_capacity(128);
+    push_should_be(&mut msg, field, ty);
+    found.push_to(&mut msg);
+    msg.push_str(" (a documented variant)");
+    msg
+}
+
+/// The `type-variant` message for a JSON string holding a number where a
+/// field of type `ty` takes a number.
+pub(crate) fn number_string_message(field: &Field, ty: Ty, s: &str) -> String {
+    let mut msg = String::with_capacity(128);
+    push_should_be(&mut msg, field, ty);
+    msg.push_str("number written as a string ");
+    push_quoted(&mut msg, s);
+    msg.push_str(" (a documented variant)");
+    msg
+}
+
+/// Whether text `s` that is not a number is a documented variant of numeric
+/// field `field` (of type `ty`): where the field takes any text, and for ids
+/// only in the cloud-function shape.
+pub(crate) fn takes_text(field: &Field, ty: Ty, s: &str) -> bool {
+    field.any_text && (ty != Ty::Id64 || is_opaque_id(s))
+}
+
+/// The `timestamp-milliseconds` message for timestamp `lexeme`, `secs` being
+/// its value in seconds.
+pub(crate) fn milliseconds_message(field: &Field, lexeme: &str, secs: u128) -> String {
+    let mut msg = String::with_capacity(128);
+    msg.push_str(field.name);
+    msg.push(' ');
+    push_lexeme(&mut msg, lexeme);
+    // Writing to a `String` cannot fail.
+    let _ = write!(
+        msg,
+        " looks like milliseconds; WeChat timestamps are Unix seconds (would be {secs})"
+    );
+    msg
 }
 
 /// The `unknown-field` message for `key` in an object whose catalogue fields
@@ -917,9 +991,19 @@ fn is_opaque_id(s: &str) -> bool {
 
 /// A numeric lexeme for a message, shortened when absurdly long.
 fn show_lexeme(s: &str) -> String {
+    let mut out = String::new();
+    push_lexeme(&mut out, s);
+    out
+}
+
+/// Appends [`show_lexeme`]`(s)`.
+fn push_lexeme(out: &mut String, s: &str) {
     match s.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s.to_string(),
+        Some((cut, _)) => {
+            out.push_str(&s[..cut]);
+            out.push('…');
+        }
+        None => out.push_str(s),
     }
 }
 
