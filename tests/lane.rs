@@ -305,6 +305,83 @@ fn samples_with_unknown_fields_read_the_same_with_the_lane() {
     }
 }
 
+/// How many reports of `input` the lane made (their payload is on its tape)
+/// with a finding of one of `codes`, and how many reports there are.
+fn lane_share(input: &[u8], codes: &[wxmsg::diag::Code]) -> (usize, usize) {
+    let mut opts = Options::default();
+    opts.scan.lane = true;
+    let mut an = Analyzer::new(input, Arc::<str>::from("input"), opts);
+    let (mut lane, mut all) = (0, 0);
+    while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
+        let found = r.diagnostics.iter().any(|d| codes.contains(&d.code));
+        lane += usize::from(r.payload_tape.is_some() && found);
+        all += 1;
+    }
+    (lane, all)
+}
+
+/// Each sample with documented type variants and millisecond timestamps at
+/// its top level, one field at a time and (as a relay writes them) every
+/// number as a string at once: numbers as strings, numeric strings as numbers,
+/// timestamps times 1000, nulls and booleans where text belongs. The lane
+/// writes such warnings itself; the reports must not change.
+#[test]
+fn samples_with_type_variants_read_the_same_with_the_lane() {
+    use serde_json::Value;
+    let variants = |v: &Value| -> Vec<Value> {
+        let mut out = vec![Value::Null, Value::Bool(true)];
+        match v {
+            Value::Number(n) => {
+                out.push(Value::String(n.to_string()));
+                if let Some(t) = n
+                    .as_u64()
+                    .filter(|t| (1_000_000_000..10_000_000_000).contains(t))
+                {
+                    out.push(Value::from(t * 1000));
+                    out.push(Value::String((t * 1000).to_string()));
+                }
+            }
+            Value::String(s) if s.parse::<u64>().is_ok() => {
+                out.push(serde_json::from_str(s).expect("digits are a number"));
+            }
+            Value::String(_) => out.push(Value::from(7)),
+            _ => {}
+        }
+        out
+    };
+    let mut changed = Vec::new();
+    for line in sample_lines() {
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        for (key, v) in &map {
+            for w in variants(v) {
+                let mut m = map.clone();
+                m.insert(key.clone(), w);
+                changed.push(Value::Object(m).to_string());
+            }
+        }
+        let relayed: serde_json::Map<String, Value> = map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Number(n) => (k.clone(), Value::String(n.to_string())),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
+        changed.push(Value::Object(relayed).to_string());
+    }
+    let input = changed.join("\n");
+    same_with_and_without_lane(input.as_bytes());
+    // Not vacuous: the lane writes such warnings for a good share of them
+    // (most of the rest are type mismatches, the validator's to report).
+    use wxmsg::diag::Code;
+    let (lane, all) = lane_share(
+        input.as_bytes(),
+        &[Code::TypeVariant, Code::TimestampMilliseconds],
+    );
+    assert!(lane * 10 >= all, "{lane} of {all} on the lane");
+}
+
 /// Each sample with a platform's marker key added (a tie between clean
 /// candidates is settled by the markers present, on the lane as in `detect`),
 /// as JSON and as XML.

@@ -8,12 +8,13 @@
 //! can the lane not tell ([`Verdict::Unsure`])? When a clean candidate wins
 //! detection outright, the report is complete without a tree: detection's own
 //! findings (ambiguous platform, encrypted) are the only ones, and the payload is
-//! written out as compact JSON. One kind of finding is the lane's too: fields
-//! no catalogue lists at the payload's top level (WeChat adds fields before
-//! catalogues do), when they are all there is to say; their warnings use the
-//! validator's own message ([`crate::validate::unknown_field_message`]).
-//! Anything else — another finding, a wrapper to unpack, a key to decrypt
-//! with — goes to the full pipeline.
+//! written out as compact JSON. Some warnings at the payload's top level are
+//! the lane's too, when they are all there is to say ([`warnings`]): fields no
+//! catalogue lists (WeChat adds fields before catalogues do), documented type
+//! variants (a relay writes numbers as strings) and timestamps in
+//! milliseconds. They use the validator's own messages. Anything else —
+//! another finding, a wrapper to unpack, a key to decrypt with — goes to the
+//! full pipeline.
 
 use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
@@ -27,6 +28,8 @@ use crate::tape::{Kind, Tape, View};
 use crate::validate::is_numeric_text;
 use std::collections::VecDeque;
 use std::sync::Arc;
+
+mod warnings;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
 const MS_THRESHOLD: u128 = crate::validate::MS_THRESHOLD;
@@ -236,12 +239,12 @@ fn payload_report(
             Verdict::Unsure => return None,
         }
     }
-    // No clean candidate: when every one finds nothing but unknown top-level
-    // fields (WeChat adds fields before any catalogue lists them), their
-    // `unknown-field` warnings alone rank them, as detection's counts would.
+    // No clean candidate: when every one finds nothing but warnings the lane
+    // writes (unknown top-level fields, documented type variants), their counts
+    // alone rank them, as detection's would.
     let warned = tied == 0;
     if warned {
-        tied = fewest_unknown(root, rules, allowed)?;
+        tied = warnings::fewest(root, rules, allowed)?;
     }
     let tied_rules = |bits: u8| {
         rules
@@ -291,9 +294,9 @@ fn payload_report(
     }
     if warned {
         // After the findings above: those are at the payload's start, each
-        // unknown key comes later.
+        // warning at a member further on.
         let chosen = rules.get(tied.trailing_zeros() as usize)?;
-        push_unknown_fields(doc, root, chosen, &mut diagnostics);
+        warnings::push(doc, root, chosen, &mut diagnostics);
     }
     Some(Report {
         source: doc.source.clone(),
@@ -309,63 +312,6 @@ fn payload_report(
         doc: None,
         payload_tape: None,
     })
-}
-
-/// The candidates (as bits of their index in `rules`) that find nothing but
-/// unknown top-level fields, and the fewest of those, when they certainly rank
-/// first; `None` when only the full validator can tell.
-///
-/// Ranking is by (errors, warnings), and each unknown field is one warning. A
-/// candidate with `n` unknown fields and a flaw besides has at least `n + 1`
-/// warnings or an error, so it ranks below the best one with `best` unknown
-/// fields alone whenever `n >= best`.
-fn fewest_unknown(
-    root: View<'_>,
-    rules: &'static [Candidate],
-    allowed: impl Fn(PlatformId) -> bool,
-) -> Option<u8> {
-    let mut best = u32::MAX;
-    let mut tied = 0u8;
-    // The fewest unknown fields among candidates with another flaw.
-    let mut flawed_fewest = u32::MAX;
-    for (i, c) in rules.iter().enumerate() {
-        if !allowed(c.td.platform) {
-            continue;
-        }
-        let n = unknown_fields(root, c)?;
-        if n == 0 {
-            // Flawed without an unknown field (the first pass found no clean
-            // candidate): it ranks level with or above any other. The usual
-            // flawed payload ends here.
-            return None;
-        }
-        // Checked as an object whose unknown members are not findings (only
-        // duplicate keys in and among them are): what is left of the payload.
-        match (n, object(root, &c.fields, c.required, false, &mut 0)) {
-            (_, Verdict::Unsure) => return None,
-            (n, Verdict::Flawed) => flawed_fewest = flawed_fewest.min(n),
-            (n, Verdict::Clean) => {
-                if n < best {
-                    best = n;
-                    tied = 0;
-                }
-                if n == best {
-                    tied |= 1 << i;
-                }
-            }
-        }
-    }
-    (tied != 0 && flawed_fewest >= best).then_some(tied)
-}
-
-/// Each top-level member of `root` that candidate `c` does not list, in order.
-fn unknown_members<'t>(
-    root: View<'t>,
-    c: &'static Candidate,
-) -> impl Iterator<Item = View<'t>> + 't {
-    let mut next = 0;
-    root.children()
-        .filter(move |m| field_of(&c.fields, m, &mut next).is_none())
 }
 
 /// The field of `fields` that member `m`'s key names, and its position.
@@ -384,46 +330,6 @@ fn field_of<'f>(fields: &'f [Field], m: &View<'_>, next: &mut usize) -> Option<(
         *next = i + 1;
     }
     found
-}
-
-/// How many top-level members of `root` candidate `c` does not list; `None`
-/// when one holds bare XML text `true` or `false`, which the typing pass would
-/// make a boolean (the full pipeline's to show: `typing::unknown_changes`).
-fn unknown_fields(root: View<'_>, c: &'static Candidate) -> Option<u32> {
-    let mut n = 0u32;
-    for m in unknown_members(root, c) {
-        let typed = m.subtree().any(|o| {
-            o.form() == XmlForm::Plain
-                && matches!(o.kind(), Kind::Str | Kind::StrEsc)
-                && o.str().is_some_and(|t| t == "true" || t == "false")
-        });
-        if typed {
-            return None;
-        }
-        n += 1;
-    }
-    Some(n)
-}
-
-/// The `unknown-field` warning of each top-level member of `root` that
-/// candidate `c` does not list, in document order: what `Validator::object`
-/// reports for them.
-fn push_unknown_fields(
-    doc: &TapeDoc,
-    root: View<'_>,
-    c: &'static Candidate,
-    out: &mut Vec<Diagnostic>,
-) {
-    for m in unknown_members(root, c) {
-        // Keys on the tape have no escapes: the text is the key.
-        let key = m.key();
-        let (line, column) = doc.line_col(m.key_pos());
-        let message = crate::validate::unknown_field_message(key, &c.fields);
-        out.push(
-            Diagnostic::new(Code::UnknownField, message, line, column)
-                .with_field(crate::doc::pointer_push("", key)),
-        );
-    }
 }
 
 impl TapeDoc {
@@ -622,6 +528,8 @@ fn has_duplicates(obj: View<'_>) -> bool {
 }
 
 /// Mirrors `Validator::value` for JSON values: clean only on the canonical type.
+// Inlined into the field check's loop, its hot caller, however many others it has.
+#[inline(always)]
 fn value(field: &'static Field, m: View<'_>) -> Verdict {
     if m.form() != XmlForm::None {
         return xml_value(field, m);
@@ -678,6 +586,7 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
 /// `<item>` objects. Fields the typing pass would change (booleans, a single
 /// element where an array belongs, an `<item>` list where an object does) are
 /// left to the full pipeline.
+#[inline(always)]
 fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
     let numeric = matches!(
         field.ty,
@@ -747,15 +656,7 @@ fn in_range(ty: Ty, digits: &str) -> Verdict {
     if digits.len() <= 11 || (ty != Ty::Timestamp && digits.len() <= 19) {
         return Verdict::Clean;
     }
-    // Leading zeros (possible in XML text) do not count.
-    let digits = match digits.trim_start_matches('0') {
-        "" => "0",
-        d => d,
-    };
-    let Some(n) = (digits.len() <= 39)
-        .then(|| digits.parse::<u128>().ok())
-        .flatten()
-    else {
+    let Some(n) = digits_value(digits) else {
         return Verdict::Flawed;
     };
     let fits = match ty {
@@ -767,6 +668,18 @@ fn in_range(ty: Ty, digits: &str) -> Verdict {
     } else {
         Verdict::Flawed
     }
+}
+
+/// The value of a run of ASCII digits; `None` past `u128`. Leading zeros
+/// (possible in XML text and in strings) do not count.
+fn digits_value(digits: &str) -> Option<u128> {
+    let d = digits.trim_start_matches('0');
+    // Up to 19 digits fit a `u64`, read without the general parser.
+    if d.len() <= 19 {
+        let n = d.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        return Some(u128::from(n));
+    }
+    (d.len() <= 39).then(|| d.parse().ok()).flatten()
 }
 
 /// A string on a string field: literal `\uXXXX` text (an info finding) and codes.
@@ -834,11 +747,13 @@ mod tests {
     }
 
     #[test]
-    fn unknown_top_level_fields_are_reported_on_the_lane_as_the_validator_does() {
+    fn warnings_the_lane_writes_are_the_validators() {
         const TEXT: &str = r#""ToUserName":"gh_1","FromUserName":"o1","CreateTime":1702716507,"MsgType":"text","Content":"hi","MsgId":1"#;
+        // A relay's official-account message: numbers written as strings.
+        const RELAY: &str = r#"{"Content":"x","CreateTime":"1688444107","FromUserName":"oR","MsgId":"24172710472080493","MsgType":"text","ToBusiness":false,"ToUserName":"gh_b"}"#;
         let taken = [
-            // First, last, with characters a JSON Pointer escapes, holding
-            // an object and an array.
+            // Unknown fields: first, last, with characters a JSON Pointer
+            // escapes, holding an object and an array.
             format!(r#"{{"NewField":1,{TEXT},"a~b/c":[1,{{"x":true}}]}}"#),
             // A case slip: the message names the field meant.
             format!(r#"{{{TEXT},"msgid":2}}"#),
@@ -848,6 +763,21 @@ mod tests {
             r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"content":"x"},"extra":2}"#.to_string(),
             r#"{"ToUserName":"gh_1","Encrypt":"abc","Extra":"x"}"#.to_string(),
             r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1702716507,"MsgType":"event","Event":"subscribe","Later":"x"}"#.to_string(),
+            // Documented type variants: numbers as strings (with an unknown
+            // field too), a number where text belongs (one warning each way:
+            // a variant on the official account, an unknown field on the mini
+            // program; its marker settles the tie), any text on a numeric field.
+            RELAY.to_string(),
+            RELAY.replace("\"Content\"", "\"New\":1,\"Content\""),
+            format!(r#"{{{TEXT},"MsgDataId":5}}"#),
+            r#"{"ToUserName":"t","FromUserName":"f","CreateTime":"1","MsgType":"event","Event":"VIEW","EventKey":"k","MenuId":"MENUID"}"#.to_string(),
+            // An error on one candidate leaves the other's two warnings first.
+            format!(r#"{{{TEXT},"MsgDataId":true,"Extra":1}}"#),
+            // Milliseconds, as a number and as a string (two warnings).
+            TEXT.replace("1702716507", "1702716507000").replace("\"T", "{\"T") + "}",
+            TEXT.replace("1702716507", "\"1702716507000\"").replace("\"T", "{\"T") + "}",
+            // A relay session event whose text field holds an integer.
+            r#"{"App_Type":"yunh5","ChannelId":15033,"ChannelName":"x","Content":"","CreateTime":1697444398,"FromUserName":799533513,"MsgId":"652cf22e7a3ca","Event":"system_notify_in_receive","StaffId":null,"StaffName":"s","ToBusiness":true,"ToUserName":"l","ChatSessionId":"20211","wechatapp_id":"211079"}"#.to_string(),
         ];
         for text in &taken {
             let mut out = VecDeque::new();
@@ -858,9 +788,10 @@ mod tests {
             assert_eq!(out.len(), 1, "{text}");
             let (lane, full) = (&out[0], full_report(text));
             assert!(
-                lane.diagnostics
-                    .iter()
-                    .any(|d| d.code == Code::UnknownField),
+                lane.diagnostics.iter().any(|d| matches!(
+                    d.code,
+                    Code::UnknownField | Code::TypeVariant | Code::TimestampMilliseconds
+                )),
                 "{text}"
             );
             assert_eq!(lane.diagnostics, full.diagnostics, "{text}");
@@ -870,8 +801,9 @@ mod tests {
                 "{text}"
             );
         }
-        // Findings besides unknown fields (a repeated unknown key, a repeated
-        // key inside one, a wrong type, a missing field): the validator's.
+        // Findings besides those (a repeated unknown key, a repeated key
+        // inside one, a wrong type, a missing field, a number with escapes, a
+        // negative or out-of-range id, an unlisted code): the validator's.
         let declined = [
             format!(r#"{{{TEXT},"Dup":1,"Dup":2}}"#),
             format!(r#"{{{TEXT},"In":{{"a":1,"a":2}}}}"#),
@@ -880,18 +812,25 @@ mod tests {
                 r#"{{{},"New":1}}"#,
                 TEXT.replace(r#""FromUserName":"o1","#, "")
             ),
-            // A candidate with a finding besides fewer unknown fields (none, or
-            // one against two) might rank first: the official account, whose
-            // `MsgDataId` is a number here (a variant) or a boolean (an error).
-            format!(r#"{{{TEXT},"MsgDataId":5}}"#),
-            format!(r#"{{{TEXT},"MsgDataId":true,"Extra":1}}"#),
+            RELAY.replace("1688444107", "1688\\u0034"),
+            RELAY.replace("24172710472080493", "-5"),
+            RELAY.replace("24172710472080493", "99999999999999999999"),
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":9,"msgtype":"text","text":{"content":"x"}}"#.to_string(),
+            // A candidate with another finding and fewer warnings might rank
+            // first: the official account, with one variant (`MsgDataId`) and
+            // `Idx` written with an escape, against two fields the mini
+            // program does not know.
+            format!(r#"{{{TEXT},"MsgDataId":5,"Idx":"\u0031"}}"#),
         ];
         for text in &declined {
             let mut out = VecDeque::new();
-            assert!(
-                !analyze(&Arc::new(doc(text)), &Options::default(), &mut out),
-                "{text}"
-            );
+            let taken = analyze(&Arc::new(doc(text)), &Options::default(), &mut out);
+            // Taken or not, a report must be the validator's.
+            if taken {
+                let (lane, full) = (&out[0], full_report(text));
+                assert_eq!(lane.diagnostics, full.diagnostics, "{text}");
+            }
+            assert!(!taken, "{text}");
         }
     }
 
