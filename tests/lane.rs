@@ -382,6 +382,89 @@ fn samples_with_type_variants_read_the_same_with_the_lane() {
     assert!(lane * 10 >= all, "{lane} of {all} on the lane");
 }
 
+/// Each sample with a field no catalogue lists added inside each of its
+/// objects below the top level (one at a time, then in all of them), and each
+/// XML sample with an unknown child element in each element that has
+/// children. The lane reports those warnings itself; the reports must not
+/// change.
+#[test]
+fn samples_with_nested_unknown_fields_read_the_same_with_the_lane() {
+    use serde_json::Value;
+    /// Adds `"NewKey":1` to the `nth` object below the top level (counted in
+    /// document order), or to all of them when `nth` is `None`; true when
+    /// there was such an object.
+    fn add(v: &mut Value, depth: usize, nth: Option<usize>, seen: &mut usize) -> bool {
+        let mut added = false;
+        match v {
+            Value::Object(map) => {
+                if depth > 0 && nth.is_none_or(|n| n == *seen) {
+                    map.insert("NewKey".into(), Value::from(1));
+                    added = true;
+                }
+                if depth > 0 {
+                    *seen += 1;
+                }
+                for (_, c) in map.iter_mut() {
+                    added |= add(c, depth + 1, nth, seen);
+                }
+            }
+            Value::Array(items) => {
+                for c in items {
+                    added |= add(c, depth + 1, nth, seen);
+                }
+            }
+            _ => {}
+        }
+        added
+    }
+    let mut changed = Vec::new();
+    for line in sample_lines() {
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        for nth in (0..).map(Some).chain([None]) {
+            let mut w = v.clone();
+            if !add(&mut w, 0, nth, &mut 0) {
+                break;
+            }
+            changed.push(w.to_string());
+        }
+    }
+    let input = changed.join("\n");
+    same_with_and_without_lane(input.as_bytes());
+    // Not vacuous: the lane reports a good share of them itself.
+    use wxmsg::diag::Code;
+    let (lane, all) = lane_share(input.as_bytes(), &[Code::UnknownField]);
+    assert!(lane * 4 >= all, "{lane} of {all} on the lane");
+
+    let mut xml = Vec::new();
+    for line in xml_sample_lines() {
+        // Every opening tag directly followed by a child element.
+        let opens: Vec<usize> = line
+            .match_indices("><")
+            .map(|(i, _)| i + 1)
+            .filter(|&i| {
+                let tag_start = line[..i].rfind('<').unwrap_or(0);
+                let tag = &line[tag_start..i];
+                let next = &line[i..];
+                !tag.starts_with("</")
+                    && tag != "<xml>"
+                    && !next.starts_with("</")
+                    && !next.starts_with("<!")
+            })
+            .collect();
+        for at in opens {
+            let mut l = line.clone();
+            l.insert_str(at, "<NewKey>1</NewKey>");
+            xml.push(l);
+        }
+    }
+    let xml = xml.join("\n");
+    same_with_and_without_lane(xml.as_bytes());
+    let (lane, all) = lane_share(xml.as_bytes(), &[Code::UnknownField]);
+    assert!(lane * 4 >= all, "{lane} of {all} XML documents on the lane");
+}
+
 /// Each sample with a platform's marker key added (a tie between clean
 /// candidates is settled by the markers present, on the lane as in `detect`),
 /// as JSON and as XML.

@@ -8,11 +8,10 @@
 //! can the lane not tell ([`Verdict::Unsure`])? When a clean candidate wins
 //! detection outright, the report is complete without a tree: detection's own
 //! findings (ambiguous platform, encrypted) are the only ones, and the payload is
-//! written out as compact JSON. Some warnings at the payload's top level are
-//! the lane's too, when they are all there is to say ([`warnings`]): fields no
-//! catalogue lists (WeChat adds fields before catalogues do), documented type
-//! variants (a relay writes numbers as strings) and timestamps in
-//! milliseconds. They use the validator's own messages. Anything else —
+//! written out as compact JSON. Some warnings are the lane's too, when they
+//! are all there is to say ([`warnings`]): fields no catalogue lists (WeChat
+//! adds fields before catalogues do), documented type variants (a relay writes
+//! numbers as strings) and timestamps in milliseconds. They use the validator's own messages. Anything else —
 //! another finding, a wrapper to unpack, a key to decrypt with — goes to the
 //! full pipeline.
 
@@ -240,7 +239,7 @@ fn payload_report(
         }
     }
     // No clean candidate: when every one finds nothing but warnings the lane
-    // writes (unknown top-level fields, documented type variants), their counts
+    // writes (unknown fields, documented type variants), their counts
     // alone rank them, as detection's would.
     let warned = tied == 0;
     if warned {
@@ -776,6 +775,12 @@ mod tests {
             // Milliseconds, as a number and as a string (two warnings).
             TEXT.replace("1702716507", "1702716507000").replace("\"T", "{\"T") + "}",
             TEXT.replace("1702716507", "\"1702716507000\"").replace("\"T", "{\"T") + "}",
+            // Unknown fields inside objects and arrays of objects the
+            // catalogue describes, and a variant one level down.
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"event","event":{"event_type":"enter_session","open_kfid":"wk","external_userid":"wm","scene":"s","new_key":1,"a/b":[2]}}"#.to_string(),
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"msgmenu","msgmenu":{"head_content":"h","list":[{"type":"click","click":{"id":"101","content":"x","more":1}},{"type":"view","view":{"url":"u","content":"c"},"New":true}]}}"#.to_string(),
+            r#"{"errcode":0,"errmsg":"ok","next_cursor":"c","msg_list":[{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"content":"x","menu_id2":"1"}}]}"#.to_string(),
+            r#"{"ToUserName":"t","FromUserName":"f","CreateTime":1,"MsgType":"event","Event":"location_select","EventKey":"k","SendLocationInfo":{"Location_X":"23.1","Location_Y":"113.3","Scale":"15","Label":"l","Poiname":"p","Extra":"x"}}"#.to_string(),
             // A relay session event whose text field holds an integer.
             r#"{"App_Type":"yunh5","ChannelId":15033,"ChannelName":"x","Content":"","CreateTime":1697444398,"FromUserName":799533513,"MsgId":"652cf22e7a3ca","Event":"system_notify_in_receive","StaffId":null,"StaffName":"s","ToBusiness":true,"ToUserName":"l","ChatSessionId":"20211","wechatapp_id":"211079"}"#.to_string(),
         ];
@@ -814,6 +819,11 @@ mod tests {
             ),
             RELAY.replace("1688444107", "1688\\u0034"),
             RELAY.replace("24172710472080493", "-5"),
+            // Inside a described object: a repeated key, a missing field, an
+            // array item that is not an object.
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"content":"x","n":1,"n":2}}"#.to_string(),
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"n":1}}"#.to_string(),
+            r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"msgmenu","msgmenu":{"list":[1,{"type":"click","click":{"id":"1","content":"x"},"New":1}]}}"#.to_string(),
             RELAY.replace("24172710472080493", "99999999999999999999"),
             r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":9,"msgtype":"text","text":{"content":"x"}}"#.to_string(),
             // A candidate with another finding and fewer warnings might rank

@@ -4,20 +4,21 @@
 //! fields no catalogue lists yet (WeChat adds fields first), and documented
 //! type variants (a relay writes the official account's `CreateTime` and
 //! `MsgId` as strings, every time). Sending each such payload to the full
-//! pipeline would cost several times a clean one. So at the payload's top
-//! level the lane counts them per candidate, ranks the candidates on the counts
-//! as detection would, and writes the warnings with the validator's own
-//! messages. Any other finding, or any doubt, leaves the payload to the full
-//! pipeline.
+//! pipeline would cost several times a clean one. So the lane counts them per
+//! candidate, in the payload and in the objects inside it whose fields the
+//! catalogue lists, ranks the candidates on the counts as detection would, and
+//! writes the warnings with the validator's own messages. Any other finding,
+//! or any doubt, leaves the payload to the full pipeline.
 
 use super::{
     codes, digits_value, field_of, has_duplicates, in_range, unknown, value, Verdict, MS_THRESHOLD,
 };
-use crate::catalog::{Candidate, Field, PlatformId, Ty};
+use crate::catalog::{Candidate, Field, PlatformId, Required, Ty};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, pointer_push, XmlForm};
 use crate::tape::{Kind, View};
 use crate::validate::{self, is_numeric_text, JsonScalar};
+use std::fmt::Write as _;
 
 use super::TapeDoc;
 
@@ -70,30 +71,54 @@ pub(super) fn fewest(
 }
 
 /// The warnings of candidate `c` that [`fewest`] counted, in document order:
-/// what `Validator::object` reports for the top level of `root`.
+/// what `Validator::object` reports for `root` and the objects inside it.
 pub(super) fn push(
     doc: &TapeDoc,
     root: View<'_>,
     c: &'static Candidate,
     out: &mut Vec<Diagnostic>,
 ) {
+    push_object(doc, root, &c.fields, "", out);
+}
+
+/// [`push`] for object `obj` with `fields`, at JSON Pointer `path`.
+fn push_object(
+    doc: &TapeDoc,
+    obj: View<'_>,
+    fields: &'static [Field],
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut next = 0;
-    for m in root.children() {
+    for m in obj.children() {
         // Keys on the tape have no escapes: the text is the key.
         let key = m.key();
         let at = |pos: u32, code: Code, message: String| {
             let (line, column) = doc.line_col(pos);
-            Diagnostic::new(code, message, line, column).with_field(pointer_push("", key))
+            Diagnostic::new(code, message, line, column).with_field(pointer_push(path, key))
         };
-        match field_of(&c.fields, &m, &mut next) {
-            None => {
-                let message = validate::unknown_field_message(key, &c.fields);
-                out.push(at(m.key_pos(), Code::UnknownField, message));
+        let Some((_, f)) = field_of(fields, &m, &mut next) else {
+            let message = validate::unknown_field_message(key, fields);
+            out.push(at(m.key_pos(), Code::UnknownField, message));
+            continue;
+        };
+        if value(f, m) != Verdict::Flawed {
+            continue;
+        }
+        match nested(f, m) {
+            Some(Nested::Object(o)) => {
+                push_object(doc, o, f.children, &pointer_push(path, key), out)
             }
-            Some((_, f)) => {
-                if value(f, m) != Verdict::Flawed {
-                    continue;
+            Some(Nested::Items(items)) => {
+                let mpath = pointer_push(path, key);
+                for (i, item) in items.children().enumerate() {
+                    let mut ipath = mpath.clone();
+                    // Writing to a `String` cannot fail.
+                    let _ = write!(ipath, "/{i}");
+                    push_object(doc, item, f.children, &ipath, out);
                 }
+            }
+            None => {
                 let Flaw::Warnings(w) = Flaw::of(f, m) else {
                     continue;
                 };
@@ -121,58 +146,131 @@ enum Fit {
 }
 
 /// How validating `root` as candidate `c`'s type ranks it: by the warnings
-/// the lane writes (one per unknown top-level field, those of [`Flaw::Warnings`]
-/// for each top-level value) and whatever else it certainly finds. `None` when
-/// only the validator can tell.
-/// The root has no repeated keys ([`fewest`] made sure).
+/// the lane writes (one per unknown field, those of [`Flaw::Warnings`] for
+/// each value) and whatever else it certainly finds. `None` when only the
+/// validator can tell. The root has no repeated keys ([`fewest`] made sure).
 fn fit(root: View<'_>, c: &'static Candidate) -> Option<Fit> {
-    let mut n = 0u32;
-    let (mut other, mut unsure) = (false, false);
+    let mut t = Tally::default();
+    match tally(root, &c.fields, c.required, &mut t) {
+        Err(Stop::Error) => Some(Fit::Error),
+        Err(Stop::Unknown) => None,
+        Ok(()) if t.other => Some(Fit::AtLeast(t.warnings)),
+        Ok(()) if t.unsure => None,
+        Ok(()) => Some(Fit::Warned(t.warnings)),
+    }
+}
+
+/// What [`tally`] has counted so far.
+#[derive(Default)]
+struct Tally {
+    /// Warnings the lane writes.
+    warnings: u32,
+    /// A finding besides them.
+    other: bool,
+    /// A value that may hold findings or not.
+    unsure: bool,
+}
+
+/// Why [`tally`] stopped early.
+enum Stop {
+    /// A certain error: the candidate ranks below any without one.
+    Error,
+    /// Only the validator can tell.
+    Unknown,
+}
+
+/// Counts into `t` what `Validator::object` finds in `obj` with `fields`
+/// (whose unknown members it reports), down through the objects inside it.
+fn tally(
+    obj: View<'_>,
+    fields: &'static [Field],
+    required: Required,
+    t: &mut Tally,
+) -> Result<(), Stop> {
     let (mut seen, mut next) = (0u64, 0);
-    for m in root.children() {
-        let v = match field_of(&c.fields, &m, &mut next) {
-            Some((i, f)) => {
-                seen |= 1u64.checked_shl(i as u32)?;
-                match value(f, m) {
-                    Verdict::Flawed => match Flaw::of(f, m) {
-                        Flaw::Warnings(w) => {
-                            n += w.count();
-                            Verdict::Clean
-                        }
-                        Flaw::Error => return Some(Fit::Error),
-                        Flaw::Other => Verdict::Flawed,
-                    },
-                    v => v,
-                }
+    for m in obj.children() {
+        let Some((i, f)) = field_of(fields, &m, &mut next) else {
+            if typed_by_xml(m) {
+                return Err(Stop::Unknown);
             }
-            None => {
-                if typed_by_xml(m) {
-                    return None;
-                }
-                n += 1;
-                // Inside an unknown field only repeated keys are findings.
-                match unknown(m) {
-                    Verdict::Flawed => return Some(Fit::Error),
-                    v => v,
-                }
+            t.warnings += 1;
+            // Inside an unknown field only repeated keys are findings.
+            if unknown(m) == Verdict::Flawed {
+                return Err(Stop::Error);
             }
+            continue;
         };
-        match v {
+        seen |= 1u64.checked_shl(i as u32).ok_or(Stop::Unknown)?;
+        match value(f, m) {
             Verdict::Clean => {}
-            Verdict::Flawed => other = true,
-            Verdict::Unsure => unsure = true,
+            Verdict::Unsure => t.unsure = true,
+            Verdict::Flawed => match nested(f, m) {
+                Some(Nested::Object(o)) => tally_child(f, o, t)?,
+                Some(Nested::Items(items)) => {
+                    for item in items.children() {
+                        tally_child(f, item, t)?;
+                    }
+                }
+                None => match Flaw::of(f, m) {
+                    Flaw::Warnings(w) => t.warnings += w.count(),
+                    Flaw::Error => return Err(Stop::Error),
+                    Flaw::Other => t.other = true,
+                },
+            },
         }
     }
-    let required = c.required;
     if required.beyond || required.first & !seen != 0 {
         // A required field missing is an error; past the 64th field the bit
         // set cannot say.
-        return (required.fields <= 64).then_some(Fit::Error);
+        return Err(if required.fields <= 64 {
+            Stop::Error
+        } else {
+            Stop::Unknown
+        });
     }
-    match (other, unsure) {
-        (true, _) => Some(Fit::AtLeast(n)),
-        (false, true) => None,
-        (false, false) => Some(Fit::Warned(n)),
+    Ok(())
+}
+
+/// [`tally`] for object `o` inside a value of field `f` (the value itself, or
+/// an item of an array).
+fn tally_child(f: &'static Field, o: View<'_>, t: &mut Tally) -> Result<(), Stop> {
+    match (o.kind(), o.form()) {
+        (Kind::Object, XmlForm::None | XmlForm::Nested) => {}
+        // A JSON item that is not an object: a type mismatch.
+        (_, XmlForm::None) => return Err(Stop::Error),
+        // An XML item the typing pass would change.
+        _ => {
+            t.unsure = true;
+            return Ok(());
+        }
+    }
+    if has_duplicates(o) {
+        return Err(Stop::Error);
+    }
+    let required = Required::of(std::slice::from_ref(&f.children));
+    tally(o, f.children, required, t)
+}
+
+/// A value `Validator::children` checks against its field's listed children.
+enum Nested<'t> {
+    /// An object.
+    Object(View<'t>),
+    /// An array, each of whose items should be an object.
+    Items(View<'t>),
+}
+
+/// Member value `m` of field `f`, when it is an object (or array of objects)
+/// whose members the validator checks against `f`'s listed children, unknown
+/// ones reported. (A single object where an array belongs is a variant: not
+/// here.)
+fn nested<'t>(f: &'static Field, m: View<'t>) -> Option<Nested<'t>> {
+    if f.children.is_empty() {
+        return None;
+    }
+    match (f.ty, m.kind(), m.form()) {
+        (Ty::Object, Kind::Object, XmlForm::None | XmlForm::Nested) => Some(Nested::Object(m)),
+        (Ty::ObjectArray, Kind::Array, XmlForm::None | XmlForm::Items) => Some(Nested::Items(m)),
+        _ => None,
     }
 }
 
@@ -187,7 +285,7 @@ fn typed_by_xml(m: View<'_>) -> bool {
     })
 }
 
-/// What `Validator::value` makes of a top-level value that [`value`] found
+/// What `Validator::value` makes of a member value that [`value`] found
 /// flawed (so it has some finding).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Flaw<'t> {
