@@ -1,9 +1,10 @@
 //! The warnings the lane writes itself, for payloads no candidate fits cleanly.
 //!
-//! Two kinds of warning come with whole streams of otherwise valid payloads:
-//! fields no catalogue lists yet (WeChat adds fields first), and documented
-//! type variants (a relay writes the official account's `CreateTime` and
-//! `MsgId` as strings, every time). Sending each such payload to the full
+//! Some warnings come with whole streams of otherwise valid payloads: fields
+//! no catalogue lists yet (WeChat adds fields first), documented type
+//! variants (a relay writes the official account's `CreateTime` and `MsgId`
+//! as strings, every time) and timestamps in milliseconds (a sender's bug,
+//! on every payload it sends). Sending each such payload to the full
 //! pipeline would cost several times a clean one. So the lane counts them per
 //! candidate, in the payload and in the objects inside it whose fields the
 //! catalogue lists, ranks the candidates on the counts as detection would, and
@@ -11,7 +12,8 @@
 //! or any doubt, leaves the payload to the full pipeline.
 
 use super::{
-    codes, digits_value, field_of, has_duplicates, in_range, unknown, value, Verdict, MS_THRESHOLD,
+    codes, digits_value, field_of, has_duplicates, in_range, unknown, value, TapeDoc, Verdict,
+    MS_THRESHOLD,
 };
 use crate::catalog::{Candidate, Field, PlatformId, Required, Ty};
 use crate::diag::{Code, Diagnostic};
@@ -19,8 +21,6 @@ use crate::doc::{is_integer_lexeme, pointer_push, XmlForm};
 use crate::tape::{Kind, View};
 use crate::validate::{self, is_numeric_text, JsonScalar};
 use std::fmt::Write as _;
-
-use super::TapeDoc;
 
 /// The candidates (as bits of their index in `rules`) with the fewest
 /// warnings, when each of them finds nothing but warnings the lane writes and
@@ -35,14 +35,14 @@ pub(super) fn fewest(
     rules: &'static [Candidate],
     allowed: impl Fn(PlatformId) -> bool,
 ) -> Option<u8> {
-    let mut best = u32::MAX;
-    let mut tied = 0u8;
-    // The fewest warnings among candidates with another finding.
-    let mut flawed_fewest = u32::MAX;
     // Repeated keys, known or not, are errors for every candidate.
     if has_duplicates(root) {
         return None;
     }
+    let mut best = u32::MAX;
+    let mut tied = 0u8;
+    // The fewest warnings among candidates with another finding.
+    let mut flawed_fewest = u32::MAX;
     for (i, c) in rules.iter().enumerate() {
         if !allowed(c.td.platform) {
             continue;
