@@ -11,9 +11,9 @@
 //! written out as compact JSON. Some warnings are the lane's too, when they
 //! are all there is to say ([`warnings`]): fields no catalogue lists (WeChat
 //! adds fields before catalogues do), documented type variants (a relay writes
-//! numbers as strings) and timestamps in milliseconds. They use the validator's own messages. Anything else —
-//! another finding, a wrapper to unpack, a key to decrypt with — goes to the
-//! full pipeline.
+//! numbers as strings) and timestamps in milliseconds, each with the
+//! validator's own message. Anything else — another finding, a wrapper to
+//! unpack, a key to decrypt with — goes to the full pipeline.
 
 use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
@@ -239,8 +239,8 @@ fn payload_report(
         }
     }
     // No clean candidate: when every one finds nothing but warnings the lane
-    // writes (unknown fields, documented type variants), their counts
-    // alone rank them, as detection's would.
+    // writes (unknown fields, type variants, millisecond timestamps), their
+    // counts alone rank them, as detection's would.
     let warned = tied == 0;
     if warned {
         tied = warnings::fewest(root, rules, allowed)?;
