@@ -422,12 +422,7 @@ impl Validator<'_> {
             (Ty::String, Value::Number(n)) => {
                 if node.xml == XmlForm::Plain && field.xml == Xml::Cdata {
                     self.at(Code::TypeVariant, node.pos, path, || {
-                        format!(
-                            "{} should be CDATA text, found bare number {} \
-                             (bare text where WeChat writes CDATA)",
-                            field.name,
-                            show_lexeme(n)
-                        )
+                        bare_number_message(field, n)
                     });
                 }
                 self.codes(field, node, path);
@@ -493,12 +488,7 @@ impl Validator<'_> {
         if fits {
             if node.xml == XmlForm::Cdata && field.xml != Xml::Cdata {
                 self.at(Code::TypeVariant, node.pos, path, || {
-                    format!(
-                        "{} should be {}, found number in CDATA {} (WeChat writes bare text here)",
-                        field.name,
-                        expected(ty),
-                        quote(s)
-                    )
+                    cdata_number_message(field, ty, s)
                 });
             } else if t.len() != s.len() {
                 // XML readers trim it, but a converter keeps the text as written,
@@ -902,6 +892,28 @@ pub(crate) fn number_string_message(field: &Field, ty: Ty, s: &str) -> String {
     msg.push_str("number written as a string ");
     push_quoted(&mut msg, s);
     msg.push_str(" (a documented variant)");
+    msg
+}
+
+/// The `type-variant` message for XML text `s` holding a number in CDATA
+/// where WeChat writes the field (of type `ty`) as bare text.
+pub(crate) fn cdata_number_message(field: &Field, ty: Ty, s: &str) -> String {
+    let mut msg = String::with_capacity(128);
+    push_should_be(&mut msg, field, ty);
+    msg.push_str("number in CDATA ");
+    push_quoted(&mut msg, s);
+    msg.push_str(" (WeChat writes bare text here)");
+    msg
+}
+
+/// The `type-variant` message for bare XML number `n` where WeChat writes the
+/// (text) field in CDATA.
+pub(crate) fn bare_number_message(field: &Field, n: &str) -> String {
+    let mut msg = String::with_capacity(128);
+    msg.push_str(field.name);
+    msg.push_str(" should be CDATA text, found bare number ");
+    push_lexeme(&mut msg, n);
+    msg.push_str(" (bare text where WeChat writes CDATA)");
     msg
 }
 

@@ -380,6 +380,53 @@ fn samples_with_type_variants_read_the_same_with_the_lane() {
         &[Code::TypeVariant, Code::TimestampMilliseconds],
     );
     assert!(lane * 10 >= all, "{lane} of {all} on the lane");
+
+    // XML: each bare number put in CDATA, each CDATA number made bare (one at
+    // a time, then all at once), and a timestamp in milliseconds either way.
+    let mut xml = Vec::new();
+    for line in xml_sample_lines() {
+        let swaps = number_swaps(&line);
+        for &(at, end, ref with) in &swaps {
+            xml.push(format!("{}{with}{}", &line[..at], &line[end..]));
+        }
+        let mut all = line.clone();
+        for &(at, end, ref with) in swaps.iter().rev() {
+            all.replace_range(at..end, with);
+        }
+        xml.push(all.replace("1736908245", "1736908245000"));
+        xml.push(all);
+    }
+    let xml = xml.join("\n");
+    same_with_and_without_lane(xml.as_bytes());
+    let (lane, all) = lane_share(xml.as_bytes(), &[Code::TypeVariant]);
+    assert!(
+        lane * 10 >= all,
+        "{lane} of {all} XML documents on the lane"
+    );
+}
+
+/// Each element text of `line` that is a number, as (start, end, the other
+/// form): bare digits to CDATA, CDATA digits to bare.
+fn number_swaps(line: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for (i, _) in line.match_indices('>') {
+        let at = i + 1;
+        let Some(len) = line[at..].find("</") else {
+            continue;
+        };
+        let text = &line[at..at + len];
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if digits(text) {
+            out.push((at, at + len, format!("<![CDATA[{text}]]>")));
+        } else if let Some(inner) = text
+            .strip_prefix("<![CDATA[")
+            .and_then(|t| t.strip_suffix("]]>"))
+            .filter(|t| digits(t))
+        {
+            out.push((at, at + len, inner.to_string()));
+        }
+    }
+    out
 }
 
 /// Each sample with a field no catalogue lists added inside each of its

@@ -15,7 +15,7 @@ use super::{
     codes, digits_value, field_of, has_duplicates, in_range, unknown, value, TapeDoc, Verdict,
     MS_THRESHOLD,
 };
-use crate::catalog::{Candidate, Field, PlatformId, Required, Ty};
+use crate::catalog::{Candidate, Field, PlatformId, Required, Ty, Xml};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, pointer_push, XmlForm};
 use crate::tape::{Kind, View};
@@ -312,6 +312,10 @@ enum Variant<'t> {
     NumberString(&'t str),
     /// Another type the field documents, as a JSON value of that type.
     Other(Ty, JsonScalar<'t>),
+    /// An XML number in CDATA where WeChat writes bare text.
+    CdataNumber(&'t str),
+    /// A bare XML number where WeChat writes CDATA text.
+    BareNumber(&'t str),
 }
 
 impl Warnings<'_> {
@@ -323,6 +327,8 @@ impl Warnings<'_> {
         Some(match self.variant? {
             Variant::NumberString(s) => validate::number_string_message(field, field.ty, s),
             Variant::Other(ty, found) => validate::variant_message(field, ty, &found),
+            Variant::CdataNumber(s) => validate::cdata_number_message(field, field.ty, s),
+            Variant::BareNumber(n) => validate::bare_number_message(field, n),
         })
     }
 }
@@ -331,7 +337,7 @@ impl<'t> Flaw<'t> {
     /// Mirrors `Validator::value` and what it calls, for JSON values.
     fn of(field: &'static Field, m: View<'t>) -> Flaw<'t> {
         if m.form() != XmlForm::None {
-            return Flaw::Other;
+            return Self::of_xml(field, m);
         }
         let ty = field.ty;
         let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
@@ -371,6 +377,46 @@ impl<'t> Flaw<'t> {
             }
         }
         Self::warnings(field, m).map_or(Flaw::Other, Flaw::Warnings)
+    }
+
+    /// Mirrors `Validator::xml_value` for the two variants an XML writer makes
+    /// on every payload once it makes them: a number in CDATA where WeChat
+    /// writes bare text, and a bare number where it writes CDATA. Anything
+    /// else in XML (padding, text on a numeric field, what the typing pass
+    /// changes) is the validator's to describe.
+    fn of_xml(field: &'static Field, m: View<'t>) -> Flaw<'t> {
+        let ty = field.ty;
+        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
+        let s = m.raw();
+        let warnings = match (m.kind(), m.form()) {
+            (Kind::Str, XmlForm::Cdata) if integral || ty == Ty::Number => {
+                let fits = if integral {
+                    is_integer_lexeme(s)
+                } else {
+                    is_numeric_text(s)
+                };
+                if !fits || field.xml == Xml::Cdata || s.trim().len() != s.len() {
+                    return Flaw::Other;
+                }
+                let millis = if integral {
+                    checked(field, ty, s)
+                } else {
+                    (codes(field, s) == Verdict::Clean).then_some(None)
+                };
+                millis.map(|millis| Warnings {
+                    variant: Some(Variant::CdataNumber(s)),
+                    millis: millis.map(|secs| (s, secs)),
+                })
+            }
+            (Kind::Number, XmlForm::Plain) if ty == Ty::String && field.xml == Xml::Cdata => {
+                (codes(field, s) == Verdict::Clean).then_some(Warnings {
+                    variant: Some(Variant::BareNumber(s)),
+                    millis: None,
+                })
+            }
+            _ => None,
+        };
+        warnings.map_or(Flaw::Other, Flaw::Warnings)
     }
 
     /// The warnings of a value [`Flaw::of`] found no error in, when they are all
