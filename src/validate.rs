@@ -887,22 +887,26 @@ pub(crate) fn variant_message(field: &Field, ty: Ty, found: &JsonScalar<'_>) -> 
 /// The `type-variant` message for a JSON string holding a number where a
 /// field of type `ty` takes a number.
 pub(crate) fn number_string_message(field: &Field, ty: Ty, s: &str) -> String {
-    let mut msg = String::with_capacity(128);
-    push_should_be(&mut msg, field, ty);
-    msg.push_str("number written as a string ");
-    push_quoted(&mut msg, s);
-    msg.push_str(" (a documented variant)");
-    msg
+    number_text_message(field, ty, "written as a string", s, "a documented variant")
 }
 
 /// The `type-variant` message for XML text `s` holding a number in CDATA
 /// where WeChat writes the field (of type `ty`) as bare text.
 pub(crate) fn cdata_number_message(field: &Field, ty: Ty, s: &str) -> String {
+    number_text_message(field, ty, "in CDATA", s, "WeChat writes bare text here")
+}
+
+/// "`Field` should be `ty`, found number `how` "`s`" (`why`)".
+fn number_text_message(field: &Field, ty: Ty, how: &str, s: &str, why: &str) -> String {
     let mut msg = String::with_capacity(128);
     push_should_be(&mut msg, field, ty);
-    msg.push_str("number in CDATA ");
+    msg.push_str("number ");
+    msg.push_str(how);
+    msg.push(' ');
     push_quoted(&mut msg, s);
-    msg.push_str(" (WeChat writes bare text here)");
+    msg.push_str(" (");
+    msg.push_str(why);
+    msg.push(')');
     msg
 }
 
