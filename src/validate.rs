@@ -353,12 +353,8 @@ impl Validator<'_> {
         node: &Node,
         path: &Path<'_>,
     ) {
-        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
-        let fits = if integral {
-            is_integer_lexeme(s)
-        } else {
-            is_numeric_text(s)
-        };
+        let integral = ty.is_integral();
+        let fits = fits_number(ty, s);
         if !field.variants.contains(&Ty::String) {
             self.at(Code::TypeMismatch, node.pos, path, || {
                 let hint = if is_numeric_text(s) {
@@ -479,12 +475,8 @@ impl Validator<'_> {
         // XML readers (Go's encoding/xml, Java's JAXB) trim element text before
         // reading a number, so padding decides the warning, not the type.
         let t = s.trim();
-        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
-        let fits = if integral {
-            is_integer_lexeme(t)
-        } else {
-            is_numeric_text(t)
-        };
+        let integral = ty.is_integral();
+        let fits = fits_number(ty, t);
         if fits {
             if node.xml == XmlForm::Cdata && field.xml != Xml::Cdata {
                 self.at(Code::TypeVariant, node.pos, path, || {
@@ -919,6 +911,16 @@ pub(crate) fn bare_number_message(field: &Field, n: &str) -> String {
     push_lexeme(&mut msg, n);
     msg.push_str(" (bare text where WeChat writes CDATA)");
     msg
+}
+
+/// Whether text `s` is a number a field of numeric type `ty` takes: an
+/// integer lexeme for the integer types, any numeric text for `Number`.
+pub(crate) fn fits_number(ty: Ty, s: &str) -> bool {
+    if ty.is_integral() {
+        is_integer_lexeme(s)
+    } else {
+        is_numeric_text(s)
+    }
 }
 
 /// Whether text `s` that is not a number is a documented variant of numeric

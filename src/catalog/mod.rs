@@ -235,6 +235,11 @@ impl Ty {
         }
     }
 
+    /// The integer types: plain integers, 64-bit ids, Unix timestamps.
+    pub fn is_integral(self) -> bool {
+        matches!(self, Ty::Integer | Ty::Id64 | Ty::Timestamp)
+    }
+
     pub fn is_array(self) -> bool {
         matches!(self, Ty::ObjectArray | Ty::StringArray)
     }

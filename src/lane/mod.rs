@@ -18,13 +18,13 @@
 use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{is_integer_lexeme, line_col_in, Document, Format, Locator, XmlForm};
+use crate::doc::{line_col_in, Document, Format, Locator, XmlForm};
 use crate::input::Item;
 use crate::pipeline::{LanePayload, Options};
 use crate::render::json_out;
 use crate::report::{Envelope, Report, TapePayload};
 use crate::tape::{Kind, Tape, View};
-use crate::validate::is_numeric_text;
+use crate::validate::fits_number;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -618,11 +618,7 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
             let s = m.raw();
             let t = s.trim();
             let integral = field.ty != Ty::Number;
-            let fits = if integral {
-                is_integer_lexeme(t)
-            } else {
-                is_numeric_text(t)
-            };
+            let fits = fits_number(field.ty, t);
             // Not a number, a number in CDATA where WeChat writes bare text, or
             // padding: each a warning or an error.
             if !fits || (form == XmlForm::Cdata && field.xml != Xml::Cdata) || t.len() != s.len() {

@@ -19,7 +19,7 @@ use crate::catalog::{Candidate, Field, PlatformId, Required, Ty, Xml};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{is_integer_lexeme, pointer_push, XmlForm};
 use crate::tape::{Kind, View};
-use crate::validate::{self, is_numeric_text, JsonScalar};
+use crate::validate::{self, fits_number, is_numeric_text, JsonScalar};
 use std::fmt::Write as _;
 
 /// The candidates (as bits of their index in `rules`) with the fewest
@@ -340,7 +340,7 @@ impl<'t> Flaw<'t> {
             return Self::of_xml(field, m);
         }
         let ty = field.ty;
-        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
+        let integral = ty.is_integral();
         let numeric = integral || ty == Ty::Number;
         let kind = m.kind();
         // The pairings `Validator::value` checks as they are; every other goes
@@ -363,11 +363,7 @@ impl<'t> Flaw<'t> {
                 return Flaw::Error;
             }
             let s = m.raw();
-            let fits = if integral {
-                is_integer_lexeme(s)
-            } else {
-                is_numeric_text(s)
-            };
+            let fits = fits_number(ty, s);
             if kind == Kind::StrEsc {
                 // Escaped text would be described decoded: the validator's to write.
                 return Flaw::Other;
@@ -386,15 +382,11 @@ impl<'t> Flaw<'t> {
     /// changes) is the validator's to describe.
     fn of_xml(field: &'static Field, m: View<'t>) -> Flaw<'t> {
         let ty = field.ty;
-        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
+        let integral = ty.is_integral();
         let s = m.raw();
         let warnings = match (m.kind(), m.form()) {
             (Kind::Str, XmlForm::Cdata) if integral || ty == Ty::Number => {
-                let fits = if integral {
-                    is_integer_lexeme(s)
-                } else {
-                    is_numeric_text(s)
-                };
+                let fits = fits_number(ty, s);
                 if !fits || field.xml == Xml::Cdata || s.trim().len() != s.len() {
                     return Flaw::Other;
                 }
@@ -431,7 +423,7 @@ impl<'t> Flaw<'t> {
             Kind::StrEsc | Kind::Object | Kind::Array => return None,
         };
         let ty = field.ty;
-        let integral = matches!(ty, Ty::Integer | Ty::Id64 | Ty::Timestamp);
+        let integral = ty.is_integral();
         let numeric = integral || ty == Ty::Number;
         match scalar {
             // An integer on an integer field: only its range or code can be amiss.
@@ -444,11 +436,7 @@ impl<'t> Flaw<'t> {
             }
             // A string variant (checked by `Flaw::of`): a number, or any text.
             JsonScalar::Str(s) if numeric => {
-                let fits = if integral {
-                    is_integer_lexeme(s)
-                } else {
-                    is_numeric_text(s)
-                };
+                let fits = fits_number(ty, s);
                 if !fits {
                     // A string without escapes holds no literal `\uXXXX`.
                     return (codes(field, s) == Verdict::Clean).then_some(Warnings {
