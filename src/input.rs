@@ -432,6 +432,49 @@ impl<B: Buffered> Scanner<B> {
         Ok(true)
     }
 
+    /// Takes every further line already buffered (never waiting for input) for
+    /// a document starting at `c`, as long as the document stays within the
+    /// record limit.
+    fn read_ahead(&mut self, c: usize) -> io::Result<()> {
+        if self.read_buffered_lines(c) {
+            return Ok(());
+        }
+        while self.pending.is_empty()
+            && self.buf.len() - c <= self.opts.max_record
+            && memchr::memchr(b'\n', self.reader.buffered()).is_some()
+        {
+            if !self.read_line()? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes every whole line the reader holds already in one go, as
+    /// [`Scanner::read_line`] would one by one, when that keeps a document
+    /// starting at `c` within the record limit (so no line can be oversized).
+    /// Never waits for input; false, with nothing taken, when it cannot.
+    fn read_buffered_lines(&mut self, c: usize) -> bool {
+        if self.eof || !self.started || !self.pending.is_empty() {
+            return false;
+        }
+        let chunk = self.reader.buffered();
+        let Some(last) = memchr::memrchr(b'\n', chunk) else {
+            return false;
+        };
+        let take = last + 1;
+        if self.buf.len() - c + take > self.opts.max_record {
+            return false;
+        }
+        let start = self.buf.len();
+        self.buf.extend_from_slice(&chunk[..take]);
+        self.starts.push(start);
+        self.starts
+            .extend(memchr::memchr_iter(b'\n', &chunk[..last]).map(|i| start + i + 1));
+        self.reader.consume(take);
+        true
+    }
+
     /// UTF-16 input cannot hold a WeChat payload in any form we read; say so once.
     fn sniff_encoding(&self, start: usize) -> Option<Item> {
         let head = &self.buf[start..];
@@ -652,7 +695,8 @@ impl<B: Buffered> Scanner<B> {
 
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
-        if format == Format::Json && self.fast_json(c) || format == Format::Xml && self.fast_xml(c)
+        if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c)?)
+            || format == Format::Xml && self.fast_xml(c)
         {
             return Ok(());
         }
@@ -674,17 +718,10 @@ impl<B: Buffered> Scanner<B> {
                     }
                     let before = self.buf.len();
                     let got = self.read_line()?;
-                    // Take every further line already buffered (never waiting for
-                    // input), so a long document is re-scanned once per buffer
-                    // fill rather than once per line.
-                    while got
-                        && self.pending.is_empty()
-                        && self.buf.len() - c <= self.opts.max_record
-                        && memchr::memchr(b'\n', self.reader.buffered()).is_some()
-                    {
-                        if !self.read_line()? {
-                            break;
-                        }
+                    // A long document is re-scanned once per buffer fill rather
+                    // than once per line.
+                    if got {
+                        self.read_ahead(c)?;
                     }
                     if !got || self.buf.len() == before {
                         self.ran_out |= !got;
@@ -736,11 +773,9 @@ impl<B: Buffered> Scanner<B> {
             }
         }
         let limits = self.opts.limits;
-        if self.opts.lane
-            && format == Format::Xml
-            && declared.is_none()
-            && self.tape_at(c, c + end, format)
-        {
+        // A document over several lines (pretty-printed JSON, indented XML)
+        // goes on the tape too; only what the tape refuses is parsed here.
+        if self.opts.lane && declared.is_none() && self.tape_at(c, c + end, format) {
             return;
         }
         let bytes = &self.buf[c..c + end];
@@ -866,6 +901,22 @@ impl<B: Buffered> Scanner<B> {
         true
     }
 
+    /// A strict JSON document running on past its first line (pretty-printed),
+    /// for the lane: the lines already buffered are taken (never waiting for
+    /// input) and the tape reads the document straight from them, with no
+    /// structural scan first. The tape stops at the end of the value. Anything
+    /// it does not read, a document longer than what is buffered or than the
+    /// record limit included, is framed by the scan as before, which reads no
+    /// less far than the tape did.
+    fn tape_ahead(&mut self, c: usize) -> io::Result<bool> {
+        if !self.opts.lane {
+            return Ok(false);
+        }
+        self.read_ahead(c)?;
+        let end = self.buf.len().min(c + self.opts.max_record);
+        Ok(self.pending.is_empty() && self.tape_at(c, end, Format::Json))
+    }
+
     /// Queues a document read onto a tape (see [`ScanOptions::lane`]), with the
     /// bookkeeping of [`Scanner::accept`].
     fn accept_tape(&mut self, c: usize, used: usize, format: Format, mut doc: Arc<TapeDoc>) {
@@ -919,19 +970,25 @@ impl<B: Buffered> Scanner<B> {
     /// document and queues it; false, with nothing queued, when the full parser
     /// has to look.
     fn tape_at(&mut self, c: usize, end: usize, format: Format) -> bool {
-        let Ok(rest) = from_utf8(&self.buf[c..end]) else {
-            return false;
-        };
         let limits = self.opts.limits;
+        let bytes = &self.buf[c..end];
         let mut doc = self.spares.take();
         let used = Arc::get_mut(&mut doc).and_then(|d| {
-            let used = match format {
-                Format::Json => d.tape.read_into(rest, limits),
-                Format::Xml => d.tape.read_xml_into(rest, limits),
-            }?;
+            let text = match format {
+                // Only the document's own bytes are checked as UTF-8: `end`
+                // may lie many lines on (see `Scanner::tape_ahead`).
+                Format::Json => {
+                    let used = d.tape.read_bytes_into(bytes, limits)?;
+                    from_utf8(bytes.get(..used)?).ok()?
+                }
+                Format::Xml => {
+                    let rest = from_utf8(bytes).ok()?;
+                    rest.get(..d.tape.read_xml_into(rest, limits)?)?
+                }
+            };
             d.text.clear();
-            d.text.push_str(rest.get(..used)?);
-            Some(used)
+            d.text.push_str(text);
+            Some(text.len())
         });
         match used {
             Some(used) => {
@@ -1493,6 +1550,95 @@ mod tests {
         assert!(looks_like_payload(br#"x"y"MsgType" : 1"#));
         assert!(!looks_like_payload(br#"json:"msgid" tag"#));
         assert!(!looks_like_payload(br#"{\"MsgType\":\"text\"}"#));
+    }
+
+    /// Every item of `input` read with `opts`, the lane on or off, as (kind,
+    /// line, column, text or finding); a tape document counts as the document
+    /// it stands for. Also how many were tapes.
+    fn framed(
+        input: &[u8],
+        opts: ScanOptions,
+        lane: bool,
+    ) -> (Vec<(String, u32, u32, String)>, usize) {
+        let mut sc = Scanner::new(input, "t", ScanOptions { lane, ..opts });
+        let (mut got, mut tapes) = (Vec::new(), 0);
+        while let Some(item) = sc.next_item().unwrap() {
+            got.push(match item {
+                Item::Doc(d, notes) => {
+                    let notes: Vec<_> = notes.iter().map(|n| n.code).collect();
+                    (
+                        "doc".into(),
+                        d.line,
+                        d.column,
+                        format!("{} {notes:?}", d.text),
+                    )
+                }
+                Item::Tape(t) => {
+                    tapes += 1;
+                    ("doc".into(), t.line, t.column, format!("{} []", t.text))
+                }
+                Item::Broken(b) => {
+                    let d = b.diagnostic;
+                    let what = format!("{:?} {}:{} {}", d.code, d.line, d.column, d.message);
+                    ("broken".into(), b.line, b.column, what)
+                }
+                Item::Skipped => ("skipped".into(), 0, 0, String::new()),
+            });
+        }
+        (got, tapes)
+    }
+
+    #[test]
+    fn documents_across_lines_are_framed_the_same_on_the_tape() {
+        let pretty = "{\n  \"MsgType\": \"text\",\n  \"Content\": \"a}b\\\"{\",\n  \"List\": [\n    1,\n    {}\n  ]\n}";
+        let cases: Vec<(String, usize)> = vec![
+            (format!("{pretty}\n"), 1),
+            (format!("{pretty}\n{pretty}\n"), 2),
+            (pretty.replace('\n', "\r\n") + "\r\n", 1),
+            (
+                format!("INFO got {pretty} and {{\"MsgType\":\"image\"}}\ntail\n"),
+                2,
+            ),
+            (format!("{pretty} {pretty}\n"), 2),
+            // Cut off, strict only in part, over the record limit, not UTF-8
+            // further on: the scan decides, as without the lane.
+            (format!("{pretty}\n{}", &pretty[..30]), 1),
+            (format!("{{\n  // note\n{}\n", &pretty[2..]), 0),
+            (
+                format!(
+                    "{{\n  \"MsgType\": \"text\",\n  \"Content\": \"{}\"\n}}\n",
+                    "x".repeat(200)
+                ),
+                0,
+            ),
+            (format!("{pretty}\n\u{ff}\u{fe} {{\n\"a\":1}}\n"), 2),
+            ("{\n\"MsgType\": \"te\u{7}xt\"\n}\n".into(), 0),
+        ];
+        let opts = ScanOptions {
+            max_record: 128,
+            ..ScanOptions::default()
+        };
+        for (input, on_tape) in &cases {
+            let (slow, _) = framed(input.as_bytes(), opts, false);
+            let (fast, tapes) = framed(input.as_bytes(), opts, true);
+            assert_eq!(fast, slow, "{input:?}");
+            assert_eq!(tapes, *on_tape, "{input:?}");
+        }
+        // Many buffer fills (64 KiB each) of pretty documents between other
+        // lines: documents cut by the end of a fill are framed the same.
+        let mut input = String::new();
+        for i in 0..6000 {
+            input.push_str(&pretty.replace("a}b", &"长".repeat(i % 7)));
+            input.push_str(if i % 3 == 0 { "\nnoise {\n" } else { "\n" });
+        }
+        let opts = ScanOptions::default();
+        let (slow, _) = framed(input.as_bytes(), opts, false);
+        let (fast, tapes) = framed(input.as_bytes(), opts, true);
+        assert_eq!(fast, slow);
+        assert!(
+            input.len() > 6 * 64 * 1024 && tapes == 6000,
+            "{tapes} on the tape"
+        );
     }
 
     #[test]

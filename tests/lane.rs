@@ -257,6 +257,40 @@ fn every_sample_reads_the_same_with_the_lane() {
     same_with_and_without_lane(sync.as_bytes());
 }
 
+/// Every sample pretty-printed over many lines, as fixture files and
+/// `console.log(JSON.stringify(body, null, 2))` write them: read straight onto
+/// the tape from the buffered lines, with the same reports as the full
+/// pipeline's, and nearly all on the lane.
+#[test]
+fn pretty_printed_samples_read_the_same_with_the_lane() {
+    let lines = sample_lines();
+    let pretty: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("samples are JSON");
+            serde_json::to_string_pretty(&v).expect("a value prints")
+        })
+        .collect();
+    let inputs = [
+        pretty.join("\n"),
+        pretty.join("\r\n").replace('\n', "\r\n"),
+        pretty.iter().map(|p| format!("INFO body: {p}\n")).collect(),
+        pretty.iter().map(|p| p.replace("  ", "\t")).collect(),
+    ];
+    for input in &inputs {
+        same_with_and_without_lane(input.as_bytes());
+        let mut opts = Options::default();
+        opts.scan.lane = true;
+        let mut an = Analyzer::new(input.as_bytes(), Arc::<str>::from("input"), opts);
+        let (mut lane, mut all) = (0, 0);
+        while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
+            lane += usize::from(r.payload_tape.is_some());
+            all += 1;
+        }
+        assert!(lane * 10 >= all * 9, "{lane} of {all} on the lane");
+    }
+}
+
 /// Each sample with fields no catalogue lists added at its top level: first,
 /// last, several, one a case slip of a listed field, repeated, holding a
 /// repeated key, and (in XML) bare `true`, which the typing pass changes.

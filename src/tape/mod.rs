@@ -135,6 +135,15 @@ impl Tape {
     /// allocation: a reader of many documents allocates for the first only.
     /// Returns the offset just past the value.
     pub fn read_into(&mut self, text: &str, limits: Limits) -> Option<usize> {
+        self.read_bytes_into(text.as_bytes(), limits)
+    }
+
+    /// [`Tape::read_into`] on bytes not yet checked as UTF-8: the offset just
+    /// past the value, whose bytes the caller checks (and only they) before
+    /// taking the tape's offsets into them as text. The reader refuses every
+    /// non-ASCII byte outside a string, so those offsets always fall between
+    /// characters.
+    pub fn read_bytes_into(&mut self, text: &[u8], limits: Limits) -> Option<usize> {
         // Every offset then fits an entry's `u32` as it is.
         if text.len() >= NONE as usize {
             return None;
@@ -147,7 +156,7 @@ impl Tape {
         entries.clear();
         entries.reserve(capacity);
         let mut r = Reader {
-            b: text.as_bytes(),
+            b: text,
             i: 0,
             entries,
             open: NONE,
