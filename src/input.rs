@@ -649,6 +649,11 @@ impl<B: Buffered> Scanner<B> {
         };
         let text = inner.trim();
         let (line, column) = self.line_col(q);
+        if self.opts.lane && self.tape_escaped(text, line, column) {
+            self.covered = line;
+            self.pos = q + end + 1;
+            return true;
+        }
         match json::parse(text.as_bytes(), json::Mode::Strict, limits) {
             Ok((root, used)) if used == text.len() => {
                 let doc = Document {
@@ -690,6 +695,35 @@ impl<B: Buffered> Scanner<B> {
         }
         self.covered = line;
         self.pos = q + end + 1;
+        true
+    }
+
+    /// [`Scanner::escaped_candidate`] for the lane: the decoded literal `text`
+    /// (standing at `line`:`column`) read onto a tape and queued, when the tape
+    /// reads all of it; false, with nothing queued, otherwise.
+    fn tape_escaped(&mut self, text: &str, line: u32, column: u32) -> bool {
+        let limits = self.opts.limits;
+        let mut doc = self.spares.take();
+        let Some(d) = Arc::get_mut(&mut doc) else {
+            return false;
+        };
+        if d.tape.read_into(text, limits) != Some(text.len()) {
+            self.spares.give(doc);
+            return false;
+        }
+        d.text.clear();
+        d.text.push_str(text);
+        d.source.clone_from(&self.source);
+        d.format = Format::Json;
+        d.line = line;
+        d.column = column;
+        d.embedded = Some(Embedding {
+            field: String::new(),
+            line,
+            column,
+        });
+        self.count_doc(line);
+        self.pending.push_back(Item::Tape(doc));
         true
     }
 
@@ -988,6 +1022,7 @@ impl<B: Buffered> Scanner<B> {
             };
             d.text.clear();
             d.text.push_str(text);
+            d.embedded = None;
             Some(text.len())
         });
         match used {

@@ -160,11 +160,12 @@ pub(crate) fn analyze_item(
     match item {
         Item::Skipped => return Outcome::Skipped,
         Item::Tape(t) => {
-            let outcome = if lane::analyze(&t, opts, out) {
-                Outcome::Reports
-            } else {
-                analyze_item(t.to_item(), opts, out, spares)
-            };
+            let outcome =
+                if lane::analyze(&t, opts, out) || lane::analyze_embedded(&t, opts, out, spares) {
+                    Outcome::Reports
+                } else {
+                    analyze_item(t.to_item(), opts, out, spares)
+                };
             spares.give(t);
             return outcome;
         }

@@ -4,7 +4,7 @@
 
 use crate::catalog::{PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::doc::{Document, Format};
+use crate::doc::{Document, Embedding, Format};
 use crate::lane::TapeDoc;
 use crate::render::json_out;
 use crate::tape::View;
@@ -70,6 +70,18 @@ pub struct TapePayload {
     pub doc: Arc<TapeDoc>,
     /// The tape entry of the payload object.
     pub root: usize,
+}
+
+impl Report {
+    /// Where the payload was found inside another document, when it was
+    /// (its tree's or its tape's say).
+    pub fn embedding(&self) -> Option<&Embedding> {
+        match (&self.doc, &self.payload_tape) {
+            (Some(d), _) => d.embedded.as_ref(),
+            (None, Some(t)) => t.doc.embedded.as_ref(),
+            (None, None) => None,
+        }
+    }
 }
 
 impl TapePayload {

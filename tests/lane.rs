@@ -291,6 +291,80 @@ fn pretty_printed_samples_read_the_same_with_the_lane() {
     }
 }
 
+/// Every sample logged inside a string, as structured loggers write request
+/// bodies (`{"level":"info","body":"{\"ToUserName\":…}"}`) and text logs quote
+/// them (`body="{\"ToUserName\":…}"`): the lane reads each string onto a tape
+/// of its own, with the same reports as the full pipeline's (positions, the
+/// `embedded_in` field) and nearly all of them on the lane. Strings that only
+/// start like a document, payloads with warnings and other JSON are the full
+/// pipeline's, with the same reports too.
+#[test]
+fn samples_logged_inside_strings_read_the_same_with_the_lane() {
+    let quoted = |l: &str| serde_json::to_string(l).expect("a string prints");
+    let lines = sample_lines();
+    let xml = xml_sample_lines();
+    let json_log: String = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{{\"ts\":\"2024-01-02T03:04:05Z\",\"level\":\"info\",\"body\":{}}}\n",
+                quoted(l)
+            )
+        })
+        .collect();
+    let nested: String = lines
+        .iter()
+        .zip(&xml)
+        .map(|(l, x)| {
+            format!(
+                "{{\"req\":{{\"a/b~c\":[1,{},{{\"x\":{}}}],\"n\":null}},\"note\":\"{{not json}}\"}}\n",
+                quoted(&format!("\n  {l} trailing")),
+                quoted(x)
+            )
+        })
+        .collect();
+    let text_log: String = lines
+        .iter()
+        .map(|l| format!("2024-01-02 03:04:05 INFO body={} done\n", quoted(l)))
+        .collect();
+    for (input, most_on_lane) in [(&json_log, true), (&nested, true), (&text_log, true)] {
+        same_with_and_without_lane(input.as_bytes());
+        let mut opts = Options::default();
+        opts.scan.lane = true;
+        let mut an = Analyzer::new(input.as_bytes(), Arc::<str>::from("input"), opts);
+        let (mut lane, mut all) = (0, 0);
+        while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
+            assert!(r.embedding().is_some(), "{r:?}");
+            lane += usize::from(r.payload_tape.is_some());
+            all += 1;
+        }
+        assert!(
+            !most_on_lane || (lane * 10 >= all * 8 && all >= lines.len()),
+            "{lane} of {all} on the lane"
+        );
+    }
+    // Warnings, errors, broken and non-payload JSON in the strings.
+    let odd = [
+        r#"{"MsgType":"text","Content":"x","CreateTime":1700000000000,"ToUserName":"a","FromUserName":"b","MsgId":1}"#,
+        r#"{"MsgType":"text","Content":"x","New":1,"ToUserName":"a","FromUserName":"b","CreateTime":1,"MsgId":1}"#,
+        r#"{"MsgType":"text"}"#,
+        r#"{"MsgType":"text","Content":"#,
+        r#"{"a":1}"#,
+        r#"{"errcode":0,"errmsg":"ok","next_cursor":"x","has_more":0,"msg_list":[]}"#,
+        "<xml><MsgType>text</MsgType></xml> and more",
+    ];
+    for o in odd {
+        let logged = format!(
+            "{{\"body\":{}}}\nbody={}\n{{\"a\":{},\"b\":{}}}\n",
+            quoted(o),
+            quoted(o),
+            quoted(o),
+            quoted(&lines[0])
+        );
+        same_with_and_without_lane(logged.as_bytes());
+    }
+}
+
 /// Each sample with fields no catalogue lists added at its top level: first,
 /// last, several, one a case slip of a listed field, repeated, holding a
 /// repeated key, and (in XML) bare `true`, which the typing pass changes.

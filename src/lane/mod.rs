@@ -18,7 +18,7 @@
 use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{line_col_in, Document, Format, Locator, XmlForm};
+use crate::doc::{Document, Embedding, Format, Locator, XmlForm};
 use crate::input::Item;
 use crate::pipeline::{LanePayload, Options};
 use crate::render::json_out;
@@ -28,7 +28,10 @@ use crate::validate::fits_number;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+mod embedded;
 mod warnings;
+
+pub use embedded::analyze_embedded;
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
 const MS_THRESHOLD: u128 = crate::validate::MS_THRESHOLD;
@@ -64,6 +67,10 @@ pub struct TapeDoc {
     /// Where the document starts in the input.
     pub line: u32,
     pub column: u32,
+    /// Set when the document is a payload found in a string (a JSON log's
+    /// field, an escaped literal in a text log): its findings all point there,
+    /// as [`Document::locator`] has it.
+    pub embedded: Option<Embedding>,
 }
 
 impl Default for TapeDoc {
@@ -75,6 +82,7 @@ impl Default for TapeDoc {
             tape: Tape::default(),
             line: 1,
             column: 1,
+            embedded: None,
         }
     }
 }
@@ -171,7 +179,7 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
     }
     // Entries come in text order: each one's line and column are counted on
     // from the last one's, not from the start of the document.
-    let mut loc = Locator::new(&doc.text, doc.line, doc.column);
+    let mut loc = doc.locator();
     for entry in list.children() {
         if entry.kind() != Kind::Object {
             return None;
@@ -243,6 +251,11 @@ fn payload_report(
     // counts alone rank them, as detection's would.
     let warned = tied == 0;
     if warned {
+        // An embedded payload's findings all share one position, so their
+        // order is the validator's own, which only the validator knows.
+        if doc.embedded.is_some() {
+            return None;
+        }
         tied = warnings::fewest(root, rules, allowed)?;
     }
     let tied_rules = |bits: u8| {
@@ -397,7 +410,15 @@ impl TapeDoc {
 
     /// Line and column of a byte offset of the document.
     pub fn line_col(&self, pos: u32) -> (u32, u32) {
-        line_col_in(&self.text, pos as usize, self.line, self.column)
+        self.locator().at(pos as usize)
+    }
+
+    /// A [`Locator`] for many offsets of this document.
+    pub fn locator(&self) -> Locator<'_> {
+        match &self.embedded {
+            Some(e) => Locator::fixed(e.line, e.column),
+            None => Locator::new(&self.text, self.line, self.column),
+        }
     }
 
     /// The document as the full pipeline takes it: the tree the full parser
@@ -414,7 +435,7 @@ impl TapeDoc {
                 line: self.line,
                 column: self.column,
                 root: self.tape.root(&self.text).to_node(),
-                embedded: None,
+                embedded: self.embedded.clone(),
                 lenient: false,
             }),
             Vec::new(),
@@ -727,6 +748,7 @@ mod tests {
             tape,
             line: 1,
             column: 1,
+            embedded: None,
         }
     }
 

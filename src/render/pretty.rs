@@ -279,18 +279,16 @@ impl Printer<'_> {
             out.push_str(", ");
             out.push_str(envelope_text(e));
         }
-        if let Some(doc) = &r.doc {
-            if let Some(e) = &doc.embedded {
-                if e.field.is_empty() {
-                    out.push_str(", from an escaped JSON string");
-                } else {
-                    out.push_str(", embedded in ");
-                    push_bounded(out, &e.field, self.limit);
-                }
+        if let Some(e) = r.embedding() {
+            if e.field.is_empty() {
+                out.push_str(", from an escaped JSON string");
+            } else {
+                out.push_str(", embedded in ");
+                push_bounded(out, &e.field, self.limit);
             }
-            if doc.lenient {
-                out.push_str(", lenient");
-            }
+        }
+        if r.doc.as_ref().is_some_and(|d| d.lenient) {
+            out.push_str(", lenient");
         }
         out.push(')');
 

@@ -30,13 +30,7 @@ pub fn write_report(out: &mut Vec<u8>, r: &Report) {
     }
     out.extend_from_slice(envelope_fields(r.valid(), r.envelope));
     out.extend_from_slice(b",\"embedded_in\":");
-    opt_string(
-        out,
-        r.doc
-            .as_ref()
-            .and_then(|d| d.embedded.as_ref())
-            .map(|e| e.field.as_str()),
-    );
+    opt_string(out, r.embedding().map(|e| e.field.as_str()));
     out.extend_from_slice(b",\"diagnostics\":[");
     for (i, d) in r.diagnostics.iter().enumerate() {
         if i > 0 {

@@ -1,0 +1,167 @@
+//! Payloads held in the string fields of a JSON document that is no payload
+//! itself: a structured log line such as
+//! `{"level":"info","msg":"push","body":"{\"ToUserName\":…}"}`.
+//!
+//! The full pipeline finds them by walking the tree (`pipeline::embedded`),
+//! parsing every string that starts like a document. Here the walk goes over
+//! the tape instead, and each such string is read onto a tape of its own and
+//! reported by the lane, so a log of such lines costs about what the payloads
+//! would cost on their own. Whatever the lane cannot settle — a string that
+//! starts like a document and does not read as one, a payload with findings
+//! the lane leaves to the validator, another encryption scheme at the top —
+//! sends the whole line to the full pipeline, which decides as it always did.
+
+use super::{reports, Spares, TapeDoc};
+use crate::detect::{self, TapeRoot};
+use crate::doc::{pointer_push, Embedding, Format, Locator};
+use crate::input::looks_like_payload;
+use crate::parse::json;
+use crate::pipeline::Options;
+use crate::report::Report;
+use crate::tape::{Kind, View};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Top-level keys of the other encryption schemes `crypto::other_scheme`
+/// explains (WeChat Pay v3 and refunds, mini program open data): a document
+/// with one of them is left to the full pipeline.
+const OTHER_SCHEME_KEYS: [&str; 4] = ["resource", "ciphertext", "encryptedData", "req_info"];
+
+/// Appends the reports of the payloads that `doc`'s string fields hold, as the
+/// full pipeline would report them. False, with `out` as it was, when the full
+/// pipeline must look: `doc` is a payload (a flawed one, as the lane passed it
+/// by), holds none, or holds something the lane cannot settle.
+pub fn analyze_embedded(
+    doc: &TapeDoc,
+    opts: &Options,
+    out: &mut VecDeque<Report>,
+    spares: &mut Spares,
+) -> bool {
+    if doc.format != Format::Json || doc.embedded.is_some() {
+        return false;
+    }
+    let root = doc.tape.root(&doc.text);
+    let top = TapeRoot {
+        tape: &doc.tape,
+        text: &doc.text,
+    };
+    if root.kind() != Kind::Object
+        || detect::is_wechat(&top)
+        || OTHER_SCHEME_KEYS.iter().any(|k| root.get(k).is_some())
+    {
+        return false;
+    }
+    let before = out.len();
+    let mut walk = Walk {
+        outer: doc,
+        loc: Locator::new(&doc.text, doc.line, doc.column),
+        path: String::new(),
+        opts,
+        out,
+        spares,
+    };
+    // No report at all (no payload, or an empty `sync_msg` response) is the
+    // full pipeline's to tell apart from a document that holds nothing.
+    if walk.value(root).is_none() || walk.out.len() == before {
+        out.truncate(before);
+        return false;
+    }
+    true
+}
+
+/// The walk over one outer document, in document order.
+struct Walk<'a, 'o> {
+    outer: &'a TapeDoc,
+    loc: Locator<'a>,
+    /// The JSON Pointer of the value being walked.
+    path: String,
+    opts: &'o Options,
+    out: &'o mut VecDeque<Report>,
+    spares: &'o mut Spares,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// Walks `v` and what it holds; `None` when the full pipeline must look.
+    fn value(&mut self, v: View<'a>) -> Option<()> {
+        match v.kind() {
+            Kind::Object | Kind::Array => {
+                let object = v.kind() == Kind::Object;
+                for (i, child) in v.children().enumerate() {
+                    let len = self.path.len();
+                    self.path = if object {
+                        pointer_push(&self.path, child.key())
+                    } else {
+                        pointer_push(&self.path, &i.to_string())
+                    };
+                    let walked = self.value(child);
+                    self.path.truncate(len);
+                    walked?;
+                }
+                Some(())
+            }
+            Kind::Str | Kind::StrEsc => self.string(v),
+            _ => Some(()),
+        }
+    }
+
+    /// A string field: a payload in it is read and reported; text that only
+    /// starts like one is the full pipeline's to judge.
+    fn string(&mut self, v: View<'a>) -> Option<()> {
+        // Most strings are no document: tell by their first bytes before
+        // decoding anything.
+        let raw = v.raw().trim_start();
+        if !(raw.starts_with('{') || raw.starts_with('<') || raw.starts_with('\\')) {
+            return Some(());
+        }
+        let decoded = v.str()?;
+        let t = decoded.trim();
+        let format = if t.starts_with('{') {
+            Format::Json
+        } else if t.starts_with("<xml") {
+            Format::Xml
+        } else {
+            return Some(());
+        };
+        let limits = self.opts.scan.limits;
+        let mut inner = self.spares.take();
+        let d = Arc::get_mut(&mut inner)?;
+        // The parser reads a JSON value and leaves what follows; an XML text
+        // it reads to its end, so the tape must have read all of it.
+        let read = match format {
+            Format::Json => d.tape.read_into(t, limits).is_some(),
+            Format::Xml => d.tape.read_xml_into(t, limits) == Some(t.len()),
+        };
+        if !read {
+            self.spares.give(inner);
+            // What the parser refuses and does not look like a payload is
+            // passed over, as `pipeline::embedded` does; the rest is its call.
+            let passed_over = format == Format::Json
+                && json::parse(t.as_bytes(), json::Mode::Strict, limits).is_err_and(|e| {
+                    let read = t.as_bytes().get(..=e.pos).unwrap_or(t.as_bytes());
+                    !looks_like_payload(read)
+                });
+            return passed_over.then_some(());
+        }
+        let top = TapeRoot {
+            tape: &d.tape,
+            text: t,
+        };
+        if !detect::is_wechat(&top) {
+            self.spares.give(inner);
+            return Some(());
+        }
+        let (line, column) = self.loc.at(v.pos() as usize);
+        d.text.clear();
+        d.text.push_str(t);
+        d.source.clone_from(&self.outer.source);
+        d.format = format;
+        d.line = line;
+        d.column = column;
+        d.embedded = Some(Embedding {
+            field: self.path.clone(),
+            line,
+            column,
+        });
+        reports(&inner, self.opts, self.out)
+    }
+}
