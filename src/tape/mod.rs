@@ -18,7 +18,7 @@ use crate::catalog::disc_keys::{disc_slot, DISC_KEYS};
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::{Member, Node, Value, XmlForm};
 use crate::parse::Limits;
-use crate::scan::{scan_digits, scan_string};
+use crate::scan::{scan_digits, scan_escape, scan_string};
 use std::borrow::Cow;
 
 /// What an entry holds.
@@ -574,12 +574,11 @@ fn decode_pieces<'a>(raw: &'a str, mut piece: impl FnMut(Piece<'a>)) {
     let b = raw.as_bytes();
     let mut start = 0;
     let mut i = 0;
-    // Escapes come in runs: the next one is looked for only past the text.
-    while let Some(k) = b.get(i..).and_then(|r| match r.first() {
-        Some(b'\\') => Some(0),
-        _ => memchr::memchr(b'\\', r),
-    }) {
-        i += k;
+    loop {
+        i = scan_escape(b, i);
+        if i >= b.len() {
+            break;
+        }
         if i > start {
             piece(Piece::Text(raw.get(start..i).unwrap_or_default()));
         }
