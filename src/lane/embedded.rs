@@ -55,7 +55,7 @@ pub fn analyze_embedded(
     let mut walk = Walk {
         outer: doc,
         loc: Locator::new(&doc.text, doc.line, doc.column),
-        path: String::new(),
+        path: Vec::new(),
         opts,
         out,
         spares,
@@ -69,12 +69,20 @@ pub fn analyze_embedded(
     true
 }
 
+/// One step down from a container.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
 /// The walk over one outer document, in document order.
 struct Walk<'a, 'o> {
     outer: &'a TapeDoc,
     loc: Locator<'a>,
-    /// The JSON Pointer of the value being walked.
-    path: String,
+    /// Where the value being walked is: member keys and item indices from
+    /// the root, made a JSON Pointer only for a payload found.
+    path: Vec<Step<'a>>,
     opts: &'o Options,
     out: &'o mut VecDeque<Report>,
     spares: &'o mut Spares,
@@ -87,14 +95,13 @@ impl<'a> Walk<'a, '_> {
             Kind::Object | Kind::Array => {
                 let object = v.kind() == Kind::Object;
                 for (i, child) in v.children().enumerate() {
-                    let len = self.path.len();
-                    self.path = if object {
-                        pointer_push(&self.path, child.key())
+                    self.path.push(if object {
+                        Step::Key(child.key())
                     } else {
-                        pointer_push(&self.path, &i.to_string())
-                    };
+                        Step::Index(i)
+                    });
                     let walked = self.value(child);
-                    self.path.truncate(len);
+                    self.path.pop();
                     walked?;
                 }
                 Some(())
@@ -157,8 +164,12 @@ impl<'a> Walk<'a, '_> {
         d.format = format;
         d.line = line;
         d.column = column;
+        let field = self.path.iter().fold(String::new(), |p, step| match step {
+            Step::Key(k) => pointer_push(&p, k),
+            Step::Index(i) => pointer_push(&p, &i.to_string()),
+        });
         d.embedded = Some(Embedding {
-            field: self.path.clone(),
+            field,
             line,
             column,
         });
