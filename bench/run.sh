@@ -122,6 +122,37 @@ j=$(vs_floor "$LOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $LOG 
 row "\`parse --format json\` log" "≤ 3" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
   "payloads after a prefix, 1/3 noise lines"
 
+# the same payloads pretty-printed over many lines, as fixture files and
+# `console.log(JSON.stringify(body, null, 2))` write them (ratios per byte)
+PRETTY="$NDJSON.pretty"
+[[ -s "$PRETTY" ]] || python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    try:
+        print(json.dumps(json.loads(line), indent=2, ensure_ascii=False))
+    except ValueError:
+        print(line)
+' < "$NDJSON" > "$PRETTY"
+j=$(vs_floor "$PRETTY" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $PRETTY > /dev/null")
+row "\`parse --format json\` pretty-printed JSON" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
+  "the NDJSON corpus indented by two spaces, per byte"
+
+# a structured log: each payload as a string field of a JSON log line
+JSONLOG="$NDJSON.jsonlog"
+[[ -s "$JSONLOG" ]] || python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        print(json.dumps({"ts": "2023-12-16T16:48:27.123Z", "level": "info",
+                          "logger": "wx.callback", "msg": "received push", "body": line},
+                         ensure_ascii=False))
+' < "$NDJSON" > "$JSONLOG"
+j=$(vs_floor "$JSONLOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $JSONLOG > /dev/null")
+row "\`parse --format json\` JSON log, payloads in a string field" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
+  "\`{\"level\":…,\"body\":\"{\\\"ToUserName\\\":…}\"}\`, per byte"
+
 # convert --to json over XML; xq on a smaller corpus (it holds everything in memory)
 j=$(vs_floor "$XML" "$NDJSON" "exec $ONE_THREAD $BIN convert --to json < $XML > /dev/null")
 xq_r="-"; xq_note=""
