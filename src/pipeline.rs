@@ -17,7 +17,7 @@ use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{pointer_push, Document, Embedding, Format, Locator, Node, Value};
 use crate::input::{Item, LineStart, ScanOptions, Scanner};
-use crate::lane::{self, Spares};
+use crate::lane::{self, Embedded, Spares, TapeDoc};
 use crate::parse::{json, xml, Limits};
 use crate::report::{Envelope, Report};
 use std::collections::VecDeque;
@@ -56,7 +56,7 @@ pub struct Analyzer<R: Read> {
     out: VecDeque<Report>,
     /// The first document, when it is not a payload: if it turns out to be the
     /// only thing in the input, it is reported `unrecognized`.
-    held: Option<(Document, Vec<Diagnostic>)>,
+    held: Option<Held>,
     skipped: u64,
     done: bool,
 }
@@ -101,8 +101,9 @@ impl<R: Read> Analyzer<R> {
             match self.scanner.next_item()? {
                 None => {
                     self.done = true;
-                    if let Some((doc, notes)) = self.held.take() {
+                    if let Some(held) = self.held.take() {
                         if self.scanner.was_single_document() {
+                            let (doc, notes) = held.into_doc();
                             self.out.push_back(unrecognized(doc, notes));
                         } else {
                             self.skipped += 1;
@@ -110,7 +111,8 @@ impl<R: Read> Analyzer<R> {
                     }
                 }
                 Some(item) => {
-                    if let Some(_held) = self.held.take() {
+                    if let Some(held) = self.held.take() {
+                        held.recycle(self.scanner.spares());
                         self.skipped += 1;
                     }
                     self.item(item);
@@ -123,7 +125,7 @@ impl<R: Read> Analyzer<R> {
         match analyze_item(item, &self.opts, &mut self.out, self.scanner.spares()) {
             Outcome::Reports => {}
             Outcome::Skipped => self.skipped += 1,
-            Outcome::NotPayload(doc, notes) => self.held = Some((doc, notes)),
+            Outcome::NotPayload(held) => self.held = Some(held),
         }
     }
 
@@ -145,7 +147,41 @@ pub(crate) enum Outcome {
     Skipped,
     /// A document that holds no payload: passed over, unless it turns out to be
     /// the only thing in the input (then it is reported `unrecognized`).
-    NotPayload(Document, Vec<Diagnostic>),
+    NotPayload(Held),
+}
+
+/// A document that holds no payload, kept until the input shows whether it
+/// is passed over. Most are passed over, so one the lane read stays on its
+/// tape: its tree is built only to be reported.
+#[derive(Debug)]
+pub(crate) enum Held {
+    Doc(Box<Document>, Vec<Diagnostic>),
+    Tape(Arc<TapeDoc>),
+}
+
+impl Held {
+    /// The line the document starts on.
+    pub(crate) fn line(&self) -> u32 {
+        match self {
+            Held::Doc(d, _) => d.line,
+            Held::Tape(t) => t.line,
+        }
+    }
+
+    /// The document and its notes, as the full pipeline holds them.
+    pub(crate) fn into_doc(self) -> (Document, Vec<Diagnostic>) {
+        match self {
+            Held::Doc(d, notes) => (*d, notes),
+            Held::Tape(t) => (t.to_document(), Vec::new()),
+        }
+    }
+
+    /// Gives a tape back for the next document to be read into.
+    pub(crate) fn recycle(self, spares: &mut Spares) {
+        if let Held::Tape(t) = self {
+            spares.give(t);
+        }
+    }
 }
 
 /// Detects, validates and unwraps what one framed item holds, appending its
@@ -160,12 +196,15 @@ pub(crate) fn analyze_item(
     match item {
         Item::Skipped => return Outcome::Skipped,
         Item::Tape(t) => {
-            let outcome =
-                if lane::analyze(&t, opts, out) || lane::analyze_embedded(&t, opts, out, spares) {
-                    Outcome::Reports
-                } else {
-                    analyze_item(t.to_item(), opts, out, spares)
-                };
+            let outcome = if lane::analyze(&t, opts, out) {
+                Outcome::Reports
+            } else {
+                match lane::analyze_embedded(&t, opts, out, spares) {
+                    Embedded::Reports => Outcome::Reports,
+                    Embedded::Nothing => return Outcome::NotPayload(Held::Tape(t)),
+                    Embedded::Unsure => analyze_item(t.to_item(), opts, out, spares),
+                }
+            };
             spares.give(t);
             return outcome;
         }
@@ -197,7 +236,7 @@ pub(crate) fn analyze_item(
                 }
             }
             if out.len() == before {
-                return Outcome::NotPayload(*doc, notes);
+                return Outcome::NotPayload(Held::Doc(doc, notes));
             }
         }
     }

@@ -365,6 +365,37 @@ fn samples_logged_inside_strings_read_the_same_with_the_lane() {
     }
 }
 
+/// JSON lines that hold no payload (most lines of a structured log) stay on
+/// their tape until the input shows whether they are passed over; alone in
+/// their input, they are reported `unrecognized` as the full pipeline reports
+/// them.
+#[test]
+fn documents_without_payloads_read_the_same_with_the_lane() {
+    let quoted = |l: &str| serde_json::to_string(l).expect("a string prints");
+    let lines = sample_lines();
+    let other = r#"{"ts":"2024-01-02T03:04:05Z","level":"info","msg":"GET /x 200","ms":3,"trace":{"id":"ab","tags":["a","{b}"]}}"#;
+    let mut log = String::new();
+    for l in &lines {
+        log.push_str(other);
+        log.push('\n');
+        log.push_str(&format!("{{\"level\":\"info\",\"body\":{}}}\n", quoted(l)));
+    }
+    let inputs = [
+        log,
+        format!("{other}\n"),
+        format!("{other}\n\n\n"),
+        format!("{other}\n{other}\n"),
+        format!("{other}\n{}\n", lines[0]),
+        format!("{}\n{other}\n", lines[0]),
+        r#"{"a":"{\"b\":1}","c":"<xml><d>1</d></xml>"}"#.to_string(),
+        // Another scheme's encryption is explained, not passed over.
+        format!("{{\"encryptedData\":\"x\",\"iv\":\"y\"}}\n{other}\n"),
+    ];
+    for input in &inputs {
+        same_with_and_without_lane(input.as_bytes());
+    }
+}
+
 /// Each sample with fields no catalogue lists added at its top level: first,
 /// last, several, one a case slip of a listed field, repeated, holding a
 /// repeated key, and (in XML) bare `true`, which the typing pass changes.

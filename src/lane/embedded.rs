@@ -27,18 +27,30 @@ use std::sync::Arc;
 /// with one of them is left to the full pipeline.
 const OTHER_SCHEME_KEYS: [&str; 4] = ["resource", "ciphertext", "encryptedData", "req_info"];
 
+/// What [`analyze_embedded`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Embedded {
+    /// The reports of the payloads found were appended.
+    Reports,
+    /// The document holds no payload, as the full pipeline would find: it is
+    /// passed over (or, alone in its input, reported unrecognized).
+    Nothing,
+    /// The full pipeline must look; nothing was appended.
+    Unsure,
+}
+
 /// Appends the reports of the payloads that `doc`'s string fields hold, as the
-/// full pipeline would report them. False, with `out` as it was, when the full
-/// pipeline must look: `doc` is a payload (a flawed one, as the lane passed it
-/// by), holds none, or holds something the lane cannot settle.
+/// full pipeline would report them. [`Embedded::Unsure`], with `out` as it
+/// was, when the full pipeline must look: `doc` is a payload (a flawed one,
+/// as the lane passed it by), or holds something the lane cannot settle.
 pub fn analyze_embedded(
     doc: &TapeDoc,
     opts: &Options,
     out: &mut VecDeque<Report>,
     spares: &mut Spares,
-) -> bool {
+) -> Embedded {
     if doc.format != Format::Json || doc.embedded.is_some() {
-        return false;
+        return Embedded::Unsure;
     }
     let root = doc.tape.root(&doc.text);
     let top = TapeRoot {
@@ -49,7 +61,7 @@ pub fn analyze_embedded(
         || detect::is_wechat(&top)
         || OTHER_SCHEME_KEYS.iter().any(|k| root.get(k).is_some())
     {
-        return false;
+        return Embedded::Unsure;
     }
     let before = out.len();
     let mut walk = Walk {
@@ -60,13 +72,17 @@ pub fn analyze_embedded(
         out,
         spares,
     };
-    // No report at all (no payload, or an empty `sync_msg` response) is the
-    // full pipeline's to tell apart from a document that holds nothing.
-    if walk.value(root).is_none() || walk.out.len() == before {
+    if walk.value(root).is_none() {
         out.truncate(before);
-        return false;
+        return Embedded::Unsure;
     }
-    true
+    // No report at all (no payload, or only an empty `sync_msg` response) is
+    // what the full pipeline calls a document without a payload too.
+    if out.len() == before {
+        Embedded::Nothing
+    } else {
+        Embedded::Reports
+    }
 }
 
 /// One step down from a container.

@@ -31,7 +31,7 @@ use std::sync::Arc;
 mod embedded;
 mod warnings;
 
-pub use embedded::analyze_embedded;
+pub use embedded::{analyze_embedded, Embedded};
 
 /// `Validator::range`'s millisecond threshold: timestamps above it get a warning.
 const MS_THRESHOLD: u128 = crate::validate::MS_THRESHOLD;
@@ -427,19 +427,21 @@ impl TapeDoc {
     /// a parse less, and the tape reads only documents the parser reads the
     /// same way, with nothing to note (no XML attributes or stray text).
     pub fn to_item(&self) -> Item {
-        Item::Doc(
-            Box::new(Document {
-                source: self.source.clone(),
-                format: self.format,
-                text: Arc::from(self.text.as_str()),
-                line: self.line,
-                column: self.column,
-                root: self.tape.root(&self.text).to_node(),
-                embedded: self.embedded.clone(),
-                lenient: false,
-            }),
-            Vec::new(),
-        )
+        Item::Doc(Box::new(self.to_document()), Vec::new())
+    }
+
+    /// The document of [`TapeDoc::to_item`].
+    pub fn to_document(&self) -> Document {
+        Document {
+            source: self.source.clone(),
+            format: self.format,
+            text: Arc::from(self.text.as_str()),
+            line: self.line,
+            column: self.column,
+            root: self.tape.root(&self.text).to_node(),
+            embedded: self.embedded.clone(),
+            lenient: false,
+        }
     }
 }
 

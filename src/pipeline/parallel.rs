@@ -22,9 +22,7 @@
 //! sequentially (as it is when documents keep running across the cuts). This reads ahead of the payload being reported, so it is for
 //! regular files, not for live streams (`tail -f … | wxmsg`).
 
-use super::{analyze_item, unrecognized, Options, Outcome};
-use crate::diag::Diagnostic;
-use crate::doc::Document;
+use super::{analyze_item, unrecognized, Held, Options, Outcome};
 use crate::input::{Buffered, Item, LineStart, Scanner};
 use crate::report::Report;
 use std::collections::{BTreeMap, VecDeque};
@@ -60,8 +58,8 @@ struct Job {
     chunks: Vec<Arc<Vec<u8>>>,
 }
 
-/// A document without a payload, its notes, and where its line starts.
-type Trailing = (Document, Vec<Diagnostic>, Option<LineStart>);
+/// A document without a payload, and where its line starts.
+type Trailing = (Held, Option<LineStart>);
 
 /// A chunk read and not yet emitted: its sequence number, first line, bytes.
 type ReadChunk = (u64, LineStart, Arc<Vec<u8>>);
@@ -390,8 +388,9 @@ where
     if let Some(e) = read_error {
         return (order.skipped, Err(ParallelError::Read(e)));
     }
-    if let Some((doc, notes, start)) = order.held.take() {
+    if let Some((held, start)) = order.held.take() {
         if order.docs == 1 && !order.other_text {
+            let (doc, notes) = held.into_doc();
             let mut acc = make();
             let line_start = |line| start.filter(|s: &LineStart| s.line <= line);
             work(&mut unrecognized(doc, notes), &line_start, &mut acc);
@@ -489,9 +488,9 @@ fn take_item<B: Buffered, T>(
             }
         }
         Outcome::Skipped => done.skipped += 1,
-        Outcome::NotPayload(doc, notes) => {
-            let start = scanner.line_start(doc.line);
-            done.trailing = Some((doc, notes, start));
+        Outcome::NotPayload(held) => {
+            let start = scanner.line_start(held.line());
+            done.trailing = Some((held, start));
         }
     }
 }
