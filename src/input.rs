@@ -730,7 +730,7 @@ impl<B: Buffered> Scanner<B> {
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
         if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c)?)
-            || format == Format::Xml && self.fast_xml(c)
+            || format == Format::Xml && (self.fast_xml(c) || self.xml_ahead(c)?)
         {
             return Ok(());
         }
@@ -987,17 +987,34 @@ impl<B: Buffered> Scanner<B> {
         // the first `</xml>`. On a long line (many documents) only that much is
         // checked as UTF-8 and offered, so the line is read in linear time; most
         // lines hold one document, and the rest of the line is taken as it is.
-        static CLOSE: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-            std::sync::OnceLock::new();
         let end = if line_end - c <= 4096 {
             line_end
         } else {
-            let close = CLOSE.get_or_init(|| memchr::memmem::Finder::new(b"</xml>"));
-            close
-                .find(&self.buf[c..line_end])
-                .map_or(line_end, |k| c + k + close.needle().len())
+            xml_close(&self.buf[c..line_end]).map_or(line_end, |k| c + k)
         };
         self.tape_at(c, end, Format::Xml)
+    }
+
+    /// [`Scanner::tape_ahead`] for XML over several lines (indented fixture
+    /// files): the lines already buffered are taken, and the text up to the
+    /// first `</xml>` (where a document the tape reads ends) is offered to the
+    /// tape, with no structural scan first. What it does not read is framed by
+    /// the scan as before.
+    fn xml_ahead(&mut self, c: usize) -> io::Result<bool> {
+        if !self.opts.lane || self.declared.is_some() || self.doctype {
+            return Ok(false);
+        }
+        self.read_ahead(c)?;
+        // Only as far as the next `<xml`, which the tape would refuse: a run
+        // of unclosed documents costs no search to the end of the buffer each.
+        let text = &self.buf[c..];
+        let next = xml_open(text.get(1..).unwrap_or_default()).map_or(text.len(), |k| k + 1);
+        let Some(end) = xml_close(&text[..next]).map(|k| c + k) else {
+            return Ok(false);
+        };
+        Ok(self.pending.is_empty()
+            && end - c <= self.opts.max_record
+            && self.tape_at(c, end, Format::Xml))
     }
 
     /// Reads the document at `c` (in `buf[c..end]`) onto a tape of a spare
@@ -1200,6 +1217,20 @@ fn parse_json_any(
 
 /// The encoding an XML declaration names, when it is not UTF-8 (`<?xml
 /// version="1.0" encoding="GBK"?>` → `GBK`).
+/// Where the first `<xml` in `text` starts, if there is one.
+fn xml_open(text: &[u8]) -> Option<usize> {
+    static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    OPEN.get_or_init(|| memchr::memmem::Finder::new(b"<xml"))
+        .find(text)
+}
+
+/// Where the first `</xml>` in `text` ends, if there is one.
+fn xml_close(text: &[u8]) -> Option<usize> {
+    static CLOSE: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let close = CLOSE.get_or_init(|| memchr::memmem::Finder::new(b"</xml>"));
+    close.find(text).map(|k| k + close.needle().len())
+}
+
 fn declared_encoding(decl: &[u8]) -> Option<String> {
     let end = memchr::memmem::find(decl, b"?>")?;
     let decl = &decl[..end];
@@ -1654,6 +1685,30 @@ mod tests {
             ..ScanOptions::default()
         };
         for (input, on_tape) in &cases {
+            let (slow, _) = framed(input.as_bytes(), opts, false);
+            let (fast, tapes) = framed(input.as_bytes(), opts, true);
+            assert_eq!(fast, slow, "{input:?}");
+            assert_eq!(tapes, *on_tape, "{input:?}");
+        }
+        // Indented XML, and what only looks like its end or its start.
+        let xml =
+            "<xml>\n  <ToUserName><![CDATA[gh_1]]></ToUserName>\n  <MsgType>text</MsgType>\n</xml>";
+        let xml_cases: Vec<(String, usize)> = vec![
+            (format!("{xml}\n"), 1),
+            (format!("{xml}\n{xml}\n"), 2),
+            (format!("log: {xml} tail\n"), 1),
+            // Framed by the scan, then read onto the tape.
+            (xml.replace("gh_1", "</xml>"), 1),
+            (xml.replace("gh_1", "<xml>"), 1),
+            (format!("<xml>\n  <A>1</A>\n{xml}\n"), 1),
+            (format!("<?xml version=\"1.0\"?>\n{xml}\n"), 1),
+            (
+                format!("<?xml version=\"1.0\" encoding=\"GBK\"?>\n{xml}\n"),
+                0,
+            ),
+            (format!("{xml}\n{}", &xml[..40]), 1),
+        ];
+        for (input, on_tape) in &xml_cases {
             let (slow, _) = framed(input.as_bytes(), opts, false);
             let (fast, tapes) = framed(input.as_bytes(), opts, true);
             assert_eq!(fast, slow, "{input:?}");

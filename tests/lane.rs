@@ -257,10 +257,33 @@ fn every_sample_reads_the_same_with_the_lane() {
     same_with_and_without_lane(sync.as_bytes());
 }
 
+/// An XML document with a line break and indentation after its root's
+/// start tag and after each element that ends (`</A>`, `<B/>`), as indented
+/// fixture files have them; text and CDATA stay as they are.
+fn indented(x: &str) -> String {
+    let mut out = String::new();
+    let mut last_open = 0;
+    for (i, c) in x.char_indices() {
+        out.push(c);
+        if c == '<' {
+            last_open = i;
+        }
+        let ends = c == '>'
+            && (x[last_open..].starts_with("</")
+                || x[..i].ends_with('/')
+                || x[last_open..].starts_with("<xml>"));
+        if ends && x[i + 1..].starts_with('<') {
+            out.push_str("\n  ");
+        }
+    }
+    out.push('\n');
+    out
+}
+
 /// Every sample pretty-printed over many lines, as fixture files and
-/// `console.log(JSON.stringify(body, null, 2))` write them: read straight onto
-/// the tape from the buffered lines, with the same reports as the full
-/// pipeline's, and nearly all on the lane.
+/// `console.log(JSON.stringify(body, null, 2))` write them, and the XML ones
+/// indented: read straight onto the tape from the buffered lines, with the
+/// same reports as the full pipeline's, and nearly all on the lane.
 #[test]
 fn pretty_printed_samples_read_the_same_with_the_lane() {
     let lines = sample_lines();
@@ -271,7 +294,10 @@ fn pretty_printed_samples_read_the_same_with_the_lane() {
             serde_json::to_string_pretty(&v).expect("a value prints")
         })
         .collect();
+    // XML indented, a line break after each element that ends.
+    let xml: String = xml_sample_lines().iter().map(|x| indented(x)).collect();
     let inputs = [
+        xml,
         pretty.join("\n"),
         pretty.join("\r\n").replace('\n', "\r\n"),
         pretty.iter().map(|p| format!("INFO body: {p}\n")).collect(),
@@ -287,7 +313,8 @@ fn pretty_printed_samples_read_the_same_with_the_lane() {
             lane += usize::from(r.payload_tape.is_some());
             all += 1;
         }
-        assert!(lane * 10 >= all * 9, "{lane} of {all} on the lane");
+        // As on one line, some XML samples nest deeper than the tape reads.
+        assert!(lane * 10 >= all * 8, "{lane} of {all} on the lane");
     }
 }
 
