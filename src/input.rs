@@ -1215,8 +1215,6 @@ fn parse_json_any(
     }
 }
 
-/// The encoding an XML declaration names, when it is not UTF-8 (`<?xml
-/// version="1.0" encoding="GBK"?>` → `GBK`).
 /// Where the first `<xml` in `text` starts, if there is one.
 fn xml_open(text: &[u8]) -> Option<usize> {
     static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
@@ -1231,6 +1229,8 @@ fn xml_close(text: &[u8]) -> Option<usize> {
     close.find(text).map(|k| k + close.needle().len())
 }
 
+/// The encoding an XML declaration names, when it is not UTF-8 (`<?xml
+/// version="1.0" encoding="GBK"?>` → `GBK`).
 fn declared_encoding(decl: &[u8]) -> Option<String> {
     let end = memchr::memmem::find(decl, b"?>")?;
     let decl = &decl[..end];

@@ -477,7 +477,8 @@ fn take_item<B: Buffered, T>(
     work: &impl Work<T>,
 ) {
     done.items += 1;
-    if done.trailing.take().is_some() {
+    if let Some((held, _)) = done.trailing.take() {
+        held.recycle(scanner.spares());
         done.skipped += 1;
     }
     match analyze_item(item, opts, reports, scanner.spares()) {
