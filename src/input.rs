@@ -27,7 +27,8 @@ pub struct ScanOptions {
     /// Largest document (and line) accepted, in bytes.
     pub max_record: usize,
     pub limits: Limits,
-    /// Read strict single-line JSON documents onto a tape ([`Item::Tape`]) for the
+    /// Read strict JSON and simple XML documents (on one line or over several,
+    /// or logged as an escaped literal) onto a tape ([`Item::Tape`]) for the
     /// fast lane ([`crate::lane`]) instead of building their tree here. Only for
     /// consumers that can use a report without a tree (JSON lines, validation).
     pub lane: bool,

@@ -2,8 +2,10 @@
 //!
 //! Most payloads in a log or a fixture tree are valid. For those, building the
 //! owned tree of [`crate::doc`] (a `String` per key and value) costs far more than
-//! checking them. The lane reads a strict JSON line into a tape and asks one
-//! question per candidate type: would [`crate::validate`] find nothing at all
+//! checking them. The scanner reads a strict JSON or simple XML document onto
+//! a tape ([`analyze_embedded`] reads a payload logged inside a string onto one
+//! of its own), and the lane asks one question per candidate type: would
+//! [`crate::validate`] find nothing at all
 //! ([`Verdict::Clean`]), certainly an error or a warning ([`Verdict::Flawed`]), or
 //! can the lane not tell ([`Verdict::Unsure`])? When a clean candidate wins
 //! detection outright, the report is complete without a tree: detection's own
