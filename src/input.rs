@@ -730,8 +730,8 @@ impl<B: Buffered> Scanner<B> {
 
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
-        if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c)?)
-            || format == Format::Xml && (self.fast_xml(c) || self.xml_ahead(c)?)
+        if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c))
+            || format == Format::Xml && (self.fast_xml(c) || self.xml_ahead(c))
         {
             return Ok(());
         }
@@ -943,13 +943,18 @@ impl<B: Buffered> Scanner<B> {
     /// it does not read, a document longer than what is buffered or than the
     /// record limit included, is framed by the scan as before, which reads no
     /// less far than the tape did.
-    fn tape_ahead(&mut self, c: usize) -> io::Result<bool> {
+    ///
+    /// Lines are taken only in one go and within the record limit
+    /// ([`Scanner::read_buffered_lines`]): a line taken on its own could be
+    /// an oversized one, whose finding would then be queued before this
+    /// document's.
+    fn tape_ahead(&mut self, c: usize) -> bool {
         if !self.opts.lane {
-            return Ok(false);
+            return false;
         }
-        self.read_ahead(c)?;
+        self.read_buffered_lines(c);
         let end = self.buf.len().min(c + self.opts.max_record);
-        Ok(self.pending.is_empty() && self.tape_at(c, end, Format::Json))
+        self.pending.is_empty() && self.tape_at(c, end, Format::Json)
     }
 
     /// Queues a document read onto a tape (see [`ScanOptions::lane`]), with the
@@ -999,23 +1004,23 @@ impl<B: Buffered> Scanner<B> {
     /// [`Scanner::tape_ahead`] for XML over several lines (indented fixture
     /// files): the lines already buffered are taken, and the text up to the
     /// first `</xml>` (where a document the tape reads ends) is offered to the
-    /// tape, with no structural scan first. What it does not read is framed by
-    /// the scan as before.
-    fn xml_ahead(&mut self, c: usize) -> io::Result<bool> {
+    /// tape, with no structural scan first, lines taken as there. What it does
+    /// not read is framed by the scan as before.
+    fn xml_ahead(&mut self, c: usize) -> bool {
         if !self.opts.lane || self.declared.is_some() || self.doctype {
-            return Ok(false);
+            return false;
         }
-        self.read_ahead(c)?;
+        self.read_buffered_lines(c);
         // Only as far as the next `<xml`, which the tape would refuse: a run
         // of unclosed documents costs no search to the end of the buffer each.
         let text = &self.buf[c..];
         let next = xml_open(text.get(1..).unwrap_or_default()).map_or(text.len(), |k| k + 1);
         let Some(end) = xml_close(&text[..next]).map(|k| c + k) else {
-            return Ok(false);
+            return false;
         };
-        Ok(self.pending.is_empty()
+        self.pending.is_empty()
             && end - c <= self.opts.max_record
-            && self.tape_at(c, end, Format::Xml))
+            && self.tape_at(c, end, Format::Xml)
     }
 
     /// Reads the document at `c` (in `buf[c..end]`) onto a tape of a spare
@@ -1680,6 +1685,10 @@ mod tests {
             ),
             (format!("{pretty}\n\u{ff}\u{fe} {{\n\"a\":1}}\n"), 2),
             ("{\n\"MsgType\": \"te\u{7}xt\"\n}\n".into(), 0),
+            // A broken document, then a line over the record limit: the
+            // finding on the document comes first (no line is read singly
+            // ahead of the scan, which would queue the long line's finding).
+            (format!("{{\"MsgType\":\"text\" oops}}\n{}\n{pretty}\n", "x".repeat(200)), 1),
         ];
         let opts = ScanOptions {
             max_record: 128,
