@@ -48,7 +48,14 @@ fuzz_target!(|data: &[u8]| {
                     };
                     (text, doc.line, doc.column)
                 }
-                Item::Tape(t) => (t.text.as_bytes(), t.line, t.column),
+                Item::Tape(t) => {
+                    // The same for a tape read from an escaped literal.
+                    let text: &[u8] = match t.embedded {
+                        Some(_) => b"\"",
+                        None => t.text.as_bytes(),
+                    };
+                    (text, t.line, t.column)
+                }
                 _ => continue,
             };
             assert!(line >= 1 && column >= 1);
