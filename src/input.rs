@@ -1688,7 +1688,13 @@ mod tests {
             // A broken document, then a line over the record limit: the
             // finding on the document comes first (no line is read singly
             // ahead of the scan, which would queue the long line's finding).
-            (format!("{{\"MsgType\":\"text\" oops}}\n{}\n{pretty}\n", "x".repeat(200)), 1),
+            (
+                format!(
+                    "{{\"MsgType\":\"text\" oops}}\n{}\n{pretty}\n",
+                    "x".repeat(200)
+                ),
+                1,
+            ),
         ];
         let opts = ScanOptions {
             max_record: 128,
