@@ -223,11 +223,7 @@ impl Document {
 
     /// A [`Locator`] for many offsets of this document.
     pub fn locator(&self) -> Locator<'_> {
-        match &self.embedded {
-            // An embedded document's findings all point at its string field.
-            Some(e) => Locator::fixed(e.line, e.column),
-            None => Locator::new(&self.text, self.line, self.column),
-        }
+        Locator::of(&self.text, self.line, self.column, self.embedded.as_ref())
     }
 }
 
@@ -264,6 +260,15 @@ impl<'a> Locator<'a> {
             line,
             column,
             fixed: false,
+        }
+    }
+
+    /// Offsets of a document's `text`, which begins at `line`:`column`; an
+    /// embedded document's findings all point at its string field instead.
+    pub fn of(text: &'a str, line: u32, column: u32, embedded: Option<&Embedding>) -> Self {
+        match embedded {
+            Some(e) => Locator::fixed(e.line, e.column),
+            None => Locator::new(text, line, column),
         }
     }
 

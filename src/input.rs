@@ -712,17 +712,13 @@ impl<B: Buffered> Scanner<B> {
             self.spares.give(doc);
             return false;
         }
-        d.text.clear();
-        d.text.push_str(text);
-        d.source.clone_from(&self.source);
-        d.format = Format::Json;
-        d.line = line;
-        d.column = column;
-        d.embedded = Some(Embedding {
-            field: String::new(),
-            line,
-            column,
-        });
+        d.hold_embedded(
+            text,
+            &self.source,
+            Format::Json,
+            String::new(),
+            (line, column),
+        );
         self.count_doc(line);
         self.pending.push_back(Item::Tape(doc));
         true

@@ -365,6 +365,14 @@ fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Rep
     )
 }
 
+/// Whether JSON text `t` that failed to parse as `e` is a broken payload (to
+/// report) rather than text that only starts like a document (passed over):
+/// judged by what was read up to the problem.
+pub(crate) fn is_broken_payload(t: &str, e: &crate::parse::ParseError) -> bool {
+    let read = t.as_bytes().get(..=e.pos).unwrap_or(t.as_bytes());
+    crate::input::looks_like_payload(read)
+}
+
 /// Payloads held as JSON or XML text inside string fields of a JSON document,
 /// in document order (so `loc` counts positions on from the last one).
 fn embedded(
@@ -421,8 +429,7 @@ fn embedded(
                 // broken payload anywhere else, never dropped silently.
                 Err(e) => {
                     let xml = t.starts_with("<xml");
-                    let read = t.as_bytes().get(..=e.pos).unwrap_or(t.as_bytes());
-                    if xml || crate::input::looks_like_payload(read) {
+                    if xml || is_broken_payload(t, &e) {
                         let d = Diagnostic::new(
                             e.code,
                             format!("in the string field {path}: {}", e.message),

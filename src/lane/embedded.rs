@@ -13,10 +13,9 @@
 
 use super::{reports, Spares, TapeDoc};
 use crate::detect::{self, TapeRoot};
-use crate::doc::{pointer_push, Embedding, Format, Locator};
-use crate::input::looks_like_payload;
+use crate::doc::{pointer_push, Format, Locator};
 use crate::parse::json;
-use crate::pipeline::Options;
+use crate::pipeline::{is_broken_payload, Options};
 use crate::report::Report;
 use crate::tape::{Kind, View};
 use std::collections::VecDeque;
@@ -159,10 +158,8 @@ impl<'a> Walk<'a, '_> {
             // What the parser refuses and does not look like a payload is
             // passed over, as `pipeline::embedded` does; the rest is its call.
             let passed_over = format == Format::Json
-                && json::parse(t.as_bytes(), json::Mode::Strict, limits).is_err_and(|e| {
-                    let read = t.as_bytes().get(..=e.pos).unwrap_or(t.as_bytes());
-                    !looks_like_payload(read)
-                });
+                && json::parse(t.as_bytes(), json::Mode::Strict, limits)
+                    .is_err_and(|e| !is_broken_payload(t, &e));
             return passed_over.then_some(());
         }
         let top = TapeRoot {
@@ -173,22 +170,12 @@ impl<'a> Walk<'a, '_> {
             self.spares.give(inner);
             return Some(());
         }
-        let (line, column) = self.loc.at(v.pos() as usize);
-        d.text.clear();
-        d.text.push_str(t);
-        d.source.clone_from(&self.outer.source);
-        d.format = format;
-        d.line = line;
-        d.column = column;
+        let at = self.loc.at(v.pos() as usize);
         let field = self.path.iter().fold(String::new(), |p, step| match step {
             Step::Key(k) => pointer_push(&p, k),
             Step::Index(i) => pointer_push(&p, &i.to_string()),
         });
-        d.embedded = Some(Embedding {
-            field,
-            line,
-            column,
-        });
+        d.hold_embedded(t, &self.outer.source, format, field, at);
         reports(&inner, self.opts, self.out)
     }
 }

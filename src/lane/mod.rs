@@ -415,12 +415,34 @@ impl TapeDoc {
         self.locator().at(pos as usize)
     }
 
-    /// A [`Locator`] for many offsets of this document.
+    /// A [`Locator`] for many offsets of this document, as
+    /// [`Document::locator`] has it.
     pub fn locator(&self) -> Locator<'_> {
-        match &self.embedded {
-            Some(e) => Locator::fixed(e.line, e.column),
-            None => Locator::new(&self.text, self.line, self.column),
-        }
+        Locator::of(&self.text, self.line, self.column, self.embedded.as_ref())
+    }
+
+    /// Takes `text`, a payload found in a string of `source` at
+    /// `line`:`column` (the field's JSON Pointer, empty for an escaped literal
+    /// in plain text), as this document, whose tape was read from it.
+    pub fn hold_embedded(
+        &mut self,
+        text: &str,
+        source: &Arc<str>,
+        format: Format,
+        field: String,
+        (line, column): (u32, u32),
+    ) {
+        self.text.clear();
+        self.text.push_str(text);
+        self.source.clone_from(source);
+        self.format = format;
+        self.line = line;
+        self.column = column;
+        self.embedded = Some(Embedding {
+            field,
+            line,
+            column,
+        });
     }
 
     /// The document as the full pipeline takes it: the tree the full parser
