@@ -6,19 +6,21 @@
 //! With a key ([`Options::decrypt`]), encrypted payloads are decrypted and the
 //! payload inside is reported in their place (see `safe_mode`).
 
+mod embedded;
 mod parallel;
 mod safe_mode;
 
+pub(crate) use embedded::{may_hold_document, string_scanner, MAX_STRING_DEPTH};
 pub use parallel::{run_parallel, ParallelError};
 
 use crate::catalog::PlatformId;
 use crate::crypto::{self, DecryptConfig};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{pointer_push, Document, Embedding, Format, Locator, Node, Value};
+use crate::doc::{Document, Format, Node, Value};
 use crate::input::{Item, LineStart, ScanOptions, Scanner};
 use crate::lane::{self, Embedded, Spares, TapeDoc};
-use crate::parse::{json, xml, Limits};
+use crate::parse::ParseError;
 use crate::report::{Envelope, Report};
 use std::collections::VecDeque;
 use std::io::{self, BufReader, Read};
@@ -226,11 +228,10 @@ pub(crate) fn analyze_item(
             }
             if doc.format == Format::Json {
                 let mut found = Vec::new();
-                let mut loc = doc.locator();
-                embedded(&doc, &mut loc, &doc.root, "", opts.scan.limits, &mut found);
+                embedded::find(&doc, opts.scan, &mut found);
                 for inner in found {
                     match inner {
-                        Ok(inner) => analyze_into(out, inner, Vec::new(), opts),
+                        Ok((inner, notes)) => analyze_into(out, inner, notes, opts),
                         Err(broken) => out.push_back(broken),
                     }
                 }
@@ -368,86 +369,7 @@ fn undetected(doc: Document, mut notes: Vec<Diagnostic>, why: Diagnostic) -> Rep
 /// Whether JSON text `t` that failed to parse as `e` is a broken payload (to
 /// report) rather than text that only starts like a document (passed over):
 /// judged by what was read up to the problem.
-pub(crate) fn is_broken_payload(t: &str, e: &crate::parse::ParseError) -> bool {
+pub(crate) fn is_broken_payload(t: &str, e: &ParseError) -> bool {
     let read = t.as_bytes().get(..=e.pos).unwrap_or(t.as_bytes());
     crate::input::looks_like_payload(read)
-}
-
-/// Payloads held as JSON or XML text inside string fields of a JSON document,
-/// in document order (so `loc` counts positions on from the last one).
-fn embedded(
-    outer: &Document,
-    loc: &mut Locator<'_>,
-    node: &Node,
-    path: &str,
-    limits: Limits,
-    found: &mut Vec<Result<Document, Report>>,
-) {
-    match &node.value {
-        Value::Object(members) => {
-            for m in members {
-                let path = pointer_push(path, &m.key);
-                embedded(outer, loc, &m.node, &path, limits, found);
-            }
-        }
-        Value::Array(items) => {
-            for (i, n) in items.iter().enumerate() {
-                let path = pointer_push(path, &i.to_string());
-                embedded(outer, loc, n, &path, limits, found);
-            }
-        }
-        Value::String(s) => {
-            let t = s.trim();
-            let parsed = if t.starts_with('{') {
-                json::parse(t.as_bytes(), json::Mode::Strict, limits)
-                    .map(|(n, _)| (n, Format::Json))
-            } else if t.starts_with("<xml") {
-                xml::parse(t.as_bytes(), limits).map(|(n, _, _)| (n, Format::Xml))
-            } else {
-                return;
-            };
-            let (line, column) = loc.at(node.pos as usize);
-            match parsed {
-                Ok((root, format)) if detect::is_wechat(&root) => {
-                    found.push(Ok(Document {
-                        source: outer.source.clone(),
-                        format,
-                        text: Arc::from(t),
-                        line,
-                        column,
-                        root,
-                        embedded: Some(Embedding {
-                            field: path.to_string(),
-                            line,
-                            column,
-                        }),
-                        lenient: false,
-                    }));
-                }
-                Ok(_) => {}
-                // A payload in the field that cannot be read is reported like a
-                // broken payload anywhere else, never dropped silently.
-                Err(e) => {
-                    let xml = t.starts_with("<xml");
-                    if xml || is_broken_payload(t, &e) {
-                        let d = Diagnostic::new(
-                            e.code,
-                            format!("in the string field {path}: {}", e.message),
-                            line,
-                            column,
-                        )
-                        .with_field(path.to_string());
-                        found.push(Err(Report::unidentified(
-                            outer.source.clone(),
-                            (line, column),
-                            if xml { Format::Xml } else { Format::Json },
-                            vec![d],
-                            None,
-                        )));
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }

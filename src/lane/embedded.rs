@@ -13,11 +13,15 @@
 
 use super::{reports, Spares, TapeDoc};
 use crate::detect::{self, TapeRoot};
+use crate::doc::Embedding;
 use crate::doc::{pointer_push, Format, Locator};
+use crate::input::{Item, Scanner};
 use crate::parse::json;
-use crate::pipeline::{is_broken_payload, Options};
+use crate::pipeline::{
+    is_broken_payload, may_hold_document, string_scanner, Options, MAX_STRING_DEPTH,
+};
 use crate::report::Report;
-use crate::tape::{Kind, View};
+use crate::tape::{Kind, Tape, View};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -64,9 +68,11 @@ pub fn analyze_embedded(
     }
     let before = out.len();
     let mut walk = Walk {
-        outer: doc,
+        source: &doc.source,
         loc: Locator::new(&doc.text, doc.line, doc.column),
+        prefix: "",
         path: Vec::new(),
+        depth: 0,
         opts,
         out,
         spares,
@@ -91,13 +97,20 @@ enum Step<'a> {
     Index(usize),
 }
 
-/// The walk over one outer document, in document order.
+/// The walk over one document, in document order: the outer one, or one
+/// held in a string of it.
 struct Walk<'a, 'o> {
-    outer: &'a TapeDoc,
+    source: &'o Arc<str>,
     loc: Locator<'a>,
+    /// The JSON Pointer of the string that holds the walked document (empty
+    /// for the outer one).
+    prefix: &'o str,
     /// Where the value being walked is: member keys and item indices from
     /// the root, made a JSON Pointer only for a payload found.
     path: Vec<Step<'a>>,
+    /// How many strings deep the walked document is (the outer one is 0), as
+    /// `pipeline::embedded` counts.
+    depth: usize,
     opts: &'o Options,
     out: &'o mut VecDeque<Report>,
     spares: &'o mut Spares,
@@ -127,13 +140,21 @@ impl<'a> Walk<'a, '_> {
     }
 
     /// A string field: a payload in it is read and reported; text that only
-    /// starts like one is the full pipeline's to judge.
+    /// starts like one, or a log line with documents in it, is the full
+    /// pipeline's to judge.
     fn string(&mut self, v: View<'a>) -> Option<()> {
-        // Most strings are no document: tell by their first bytes before
-        // decoding anything.
+        if self.depth + 1 > MAX_STRING_DEPTH {
+            return Some(());
+        }
+        // Most strings are no document and hold none: tell by their raw
+        // bytes before decoding anything (`\u` may be any character).
         let raw = v.raw().trim_start();
         if !(raw.starts_with('{') || raw.starts_with('<') || raw.starts_with('\\')) {
-            return Some(());
+            let escaped_char = v.kind() == Kind::StrEsc && raw.contains("\\u");
+            if !(may_hold_document(raw) || escaped_char) {
+                return Some(());
+            }
+            return self.log_line(v.str()?.trim(), v);
         }
         let decoded = v.str()?;
         let t = decoded.trim();
@@ -142,7 +163,7 @@ impl<'a> Walk<'a, '_> {
         } else if t.starts_with("<xml") {
             Format::Xml
         } else {
-            return Some(());
+            return self.log_line(t, v);
         };
         let limits = self.opts.scan.limits;
         let mut inner = self.spares.take();
@@ -167,15 +188,106 @@ impl<'a> Walk<'a, '_> {
             text: t,
         };
         if !detect::is_wechat(&top) {
+            let walked = match format {
+                Format::Json => self.nested(&d.tape, t, v),
+                Format::Xml => Some(()),
+            };
             self.spares.give(inner);
-            return Some(());
+            return walked;
         }
         let at = self.loc.at(v.pos() as usize);
-        let field = self.path.iter().fold(String::new(), |p, step| match step {
-            Step::Key(k) => pointer_push(&p, k),
-            Step::Index(i) => pointer_push(&p, &i.to_string()),
-        });
-        d.hold_embedded(t, &self.outer.source, format, field, at);
+        d.hold_embedded(t, self.source, format, self.field(), at);
         reports(&inner, self.opts, self.out)
+    }
+
+    /// A string that does not start like a document: framed as a log line,
+    /// as the full pipeline frames it (a container runtime's
+    /// `{"log":"… recv {\"ToUserName\":…}\n"}`), each payload in it read onto
+    /// a tape of its own and reported as standing at the string, `v`.
+    fn log_line(&mut self, t: &str, v: View<'a>) -> Option<()> {
+        if !may_hold_document(t) {
+            return Some(());
+        }
+        let mut scanner = string_scanner(t, self.source, self.opts.scan, true);
+        // The line's documents are read into the walk's spare tapes.
+        std::mem::swap(scanner.spares(), self.spares);
+        let walked = self.log_line_items(&mut scanner, v);
+        std::mem::swap(scanner.spares(), self.spares);
+        walked
+    }
+
+    /// The items `scanner` frames in a string at `v`; `None` at the first
+    /// one the full pipeline must look at.
+    fn log_line_items(&mut self, scanner: &mut Scanner<&[u8]>, v: View<'a>) -> Option<()> {
+        // Reading a string in memory fails on nothing.
+        while let Ok(Some(item)) = scanner.next_item() {
+            match item {
+                Item::Skipped => {}
+                Item::Tape(mut doc) => {
+                    let walked = self.log_line_document(&mut doc, v);
+                    scanner.spares().give(doc);
+                    walked?;
+                }
+                Item::Doc(..) | Item::Broken(_) => return None,
+            }
+        }
+        Some(())
+    }
+
+    /// A document on a tape found in a string at `v`: a payload is reported
+    /// as standing there; any other is passed over unless its strings may
+    /// hold one (the full pipeline walks them).
+    fn log_line_document(&mut self, doc: &mut Arc<TapeDoc>, v: View<'a>) -> Option<()> {
+        let d = Arc::get_mut(doc)?;
+        let top = TapeRoot {
+            tape: &d.tape,
+            text: &d.text,
+        };
+        if !detect::is_wechat(&top) {
+            return match d.format {
+                Format::Json => self.nested(&d.tape, &d.text, v),
+                Format::Xml => Some(()),
+            };
+        }
+        let (line, column) = self.loc.at(v.pos() as usize);
+        (d.line, d.column) = (line, column);
+        d.embedded = Some(Embedding {
+            field: self.field(),
+            line,
+            column,
+        });
+        reports(doc, self.opts, self.out)
+    }
+
+    /// A JSON document on `tape` that is no payload, held in the string at
+    /// `v`: its strings are walked in turn (a structured log line that a
+    /// container logged), as far down as the full pipeline looks.
+    fn nested(&mut self, tape: &Tape, text: &str, v: View<'a>) -> Option<()> {
+        if self.depth + 1 >= MAX_STRING_DEPTH {
+            return Some(());
+        }
+        let (line, column) = self.loc.at(v.pos() as usize);
+        let prefix = self.field();
+        let mut walk = Walk {
+            source: self.source,
+            loc: Locator::fixed(line, column),
+            prefix: &prefix,
+            path: Vec::new(),
+            depth: self.depth + 1,
+            opts: self.opts,
+            out: &mut *self.out,
+            spares: &mut *self.spares,
+        };
+        walk.value(tape.root(text))
+    }
+
+    /// The JSON Pointer of the string being walked.
+    fn field(&self) -> String {
+        self.path
+            .iter()
+            .fold(self.prefix.to_string(), |p, step| match step {
+                Step::Key(k) => pointer_push(&p, k),
+                Step::Index(i) => pointer_push(&p, &i.to_string()),
+            })
     }
 }
