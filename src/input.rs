@@ -13,13 +13,15 @@
 //! so `tail -f` shows each payload as soon as its last line arrives.
 
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{Document, Embedding, Format, Node, Value};
+use crate::doc::{Document, Format, Node};
 use crate::lane::{Spares, TapeDoc};
 use crate::parse::{json, xml, Extent, Limits, ParseError};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
+
+mod escaped;
 
 /// Knobs for framing and parsing.
 #[derive(Clone, Copy, Debug)]
@@ -124,6 +126,9 @@ pub struct Scanner<B: Buffered> {
     doctype: bool,
     /// The line on which [`Scanner::fast_json`] was last tried.
     fast_tried: Option<u32>,
+    /// The line on which escaped text was last decoded (`input::escaped`),
+    /// and how many times: each try may read the rest of the line.
+    escaped_tries: (u32, u32),
     /// The input ended while a candidate still needed more of it.
     ran_out: bool,
     /// Tape documents to read the next ones into.
@@ -201,6 +206,7 @@ impl<B: Buffered> Scanner<B> {
             declared: None,
             doctype: false,
             fast_tried: None,
+            escaped_tries: (0, 0),
             ran_out: false,
             spares: Spares::default(),
             last_col: Cell::new((0, 0, 1)),
@@ -578,10 +584,8 @@ impl<B: Buffered> Scanner<B> {
             self.other_text = true;
         }
         if self.buf[c] == b'{'
-            && c > 0
-            && self.buf[c - 1] == b'"'
-            && self.buf[c + 1..line_end].starts_with(b"\\\"")
-            && self.escaped_candidate(c - 1, line_end)
+            && self.buf.get(c + 1) == Some(&b'\\')
+            && self.escaped_json(c, line_end)
         {
             return Ok(true);
         }
@@ -627,107 +631,11 @@ impl<B: Buffered> Scanner<B> {
         self.pos = line_end;
     }
 
-    /// A payload logged as a JSON string literal in plain text
-    /// (`body="{\"ToUserName\":…}"`): decode the literal once, then parse what it
-    /// holds. Returns false when the quote at `q` does not start such a literal.
-    fn escaped_candidate(&mut self, q: usize, line_end: usize) -> bool {
-        let bytes = &self.buf[q..line_end];
-        let mut i = 1;
-        let end = loop {
-            match bytes.get(i) {
-                Some(b'\\') => i += 2,
-                Some(b'"') => break i,
-                Some(b'\n' | b'\r') | None => return false,
-                Some(_) => i += 1,
-            }
-        };
-        let limits = self.opts.limits;
-        let Ok((lit, _)) = json::parse(&bytes[..=end], json::Mode::Strict, limits) else {
-            return false;
-        };
-        let Value::String(inner) = lit.value else {
-            return false;
-        };
-        let text = inner.trim();
-        let (line, column) = self.line_col(q);
-        if self.opts.lane && self.tape_escaped(text, line, column) {
-            self.covered = line;
-            self.pos = q + end + 1;
-            return true;
-        }
-        match json::parse(text.as_bytes(), json::Mode::Strict, limits) {
-            Ok((root, used)) if used == text.len() => {
-                let doc = Document {
-                    source: self.source.clone(),
-                    format: Format::Json,
-                    text: Arc::from(text),
-                    line,
-                    column,
-                    root,
-                    embedded: Some(Embedding {
-                        field: String::new(),
-                        line,
-                        column,
-                    }),
-                    lenient: false,
-                };
-                self.count_doc(line);
-                self.pending.push_back(Item::Doc(Box::new(doc), Vec::new()));
-            }
-            Ok(_) => return false,
-            Err(e) => {
-                if !looks_like_payload(text.as_bytes()) {
-                    return false;
-                }
-                self.count_doc(line);
-                self.pending.push_back(Item::Broken(Box::new(Broken {
-                    source: self.source.clone(),
-                    format: Format::Json,
-                    line,
-                    column,
-                    diagnostic: Diagnostic::new(
-                        e.code,
-                        format!("in the escaped JSON string: {}", e.message),
-                        line,
-                        column,
-                    ),
-                })));
-            }
-        }
-        self.covered = line;
-        self.pos = q + end + 1;
-        true
-    }
-
-    /// [`Scanner::escaped_candidate`] for the lane: the decoded literal `text`
-    /// (standing at `line`:`column`) read onto a tape and queued, when the tape
-    /// reads all of it; false, with nothing queued, otherwise.
-    fn tape_escaped(&mut self, text: &str, line: u32, column: u32) -> bool {
-        let limits = self.opts.limits;
-        let mut doc = self.spares.take();
-        let Some(d) = Arc::get_mut(&mut doc) else {
-            return false;
-        };
-        if d.tape.read_into(text, limits) != Some(text.len()) {
-            self.spares.give(doc);
-            return false;
-        }
-        d.hold_embedded(
-            text,
-            &self.source,
-            Format::Json,
-            String::new(),
-            (line, column),
-        );
-        self.count_doc(line);
-        self.pending.push_back(Item::Tape(doc));
-        true
-    }
-
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
         if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c))
-            || format == Format::Xml && (self.fast_xml(c) || self.xml_ahead(c))
+            || format == Format::Xml
+                && (self.fast_xml(c) || self.escaped_xml(c) || self.xml_ahead(c))
         {
             return Ok(());
         }
@@ -812,24 +720,7 @@ impl<B: Buffered> Scanner<B> {
         let bytes = &self.buf[c..c + end];
         let parsed = match format {
             Format::Json => parse_json_any(bytes, limits),
-            Format::Xml => xml::parse(bytes, limits).and_then(|(n, e, notes)| {
-                // A root holding only text is no WeChat document: most likely an
-                // unclosed `<xml>` framed up to a `</xml>` somewhere later.
-                if n.members().is_empty() {
-                    if let Some(t) = notes.iter().find(|t| t.code == Code::XmlMixedContent) {
-                        return Err(ParseError::new(
-                            t.pos,
-                            Code::XmlSyntax,
-                            "the <xml> element holds text instead of fields (an unclosed <xml>?)",
-                        ));
-                    }
-                }
-                let notes = notes
-                    .into_iter()
-                    .map(|n| (n.pos, n.code, n.message))
-                    .collect();
-                Ok((n, e, false, notes))
-            }),
+            Format::Xml => read_xml(bytes, limits),
         };
         match parsed {
             Ok((root, used, lenient, notes)) => {
@@ -1036,7 +927,12 @@ impl<B: Buffered> Scanner<B> {
                 }
                 Format::Xml => {
                     let rest = from_utf8(bytes).ok()?;
-                    rest.get(..d.tape.read_xml_into(rest, limits)?)?
+                    let text = rest.get(..d.tape.read_xml_into(rest, limits)?)?;
+                    // Bytes a logger escaped are decoded first (`escaped_xml`).
+                    if d.tape.escaped_text() && escaped::leaves_hold_escaped_bytes(&d.tape, text) {
+                        return None;
+                    }
+                    text
                 }
             };
             d.text.clear();
@@ -1197,10 +1093,7 @@ fn from_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
 
 /// Strict JSON first; the lenient readings only for text copied from docs.
 #[allow(clippy::type_complexity)]
-fn parse_json_any(
-    bytes: &[u8],
-    limits: Limits,
-) -> Result<(crate::doc::Node, usize, bool, Vec<(usize, Code, String)>), ParseError> {
+fn parse_json_any(bytes: &[u8], limits: Limits) -> Result<Parsed, ParseError> {
     match json::parse(bytes, json::Mode::Strict, limits) {
         Ok((n, e)) => Ok((n, e, false, Vec::new())),
         Err(strict) => {
@@ -1215,6 +1108,31 @@ fn parse_json_any(
             Err(strict)
         }
     }
+}
+
+/// A document read: its tree, the bytes it took, whether it was read
+/// leniently, and the parser's notes as (offset, code, message).
+type Parsed = (Node, usize, bool, Vec<(usize, Code, String)>);
+
+/// An XML document, never lenient.
+fn read_xml(bytes: &[u8], limits: Limits) -> Result<Parsed, ParseError> {
+    let (n, e, notes) = xml::parse(bytes, limits)?;
+    // A root holding only text is no WeChat document: most likely an
+    // unclosed `<xml>` framed up to a `</xml>` somewhere later.
+    if n.members().is_empty() {
+        if let Some(t) = notes.iter().find(|t| t.code == Code::XmlMixedContent) {
+            return Err(ParseError::new(
+                t.pos,
+                Code::XmlSyntax,
+                "the <xml> element holds text instead of fields (an unclosed <xml>?)",
+            ));
+        }
+    }
+    let notes = notes
+        .into_iter()
+        .map(|n| (n.pos, n.code, n.message))
+        .collect();
+    Ok((n, e, false, notes))
 }
 
 /// Where the first `<xml` in `text` starts, if there is one.

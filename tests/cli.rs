@@ -179,6 +179,58 @@ fn a_log_yields_every_payload_with_its_line() {
 }
 
 #[test]
+fn container_and_proxy_logs_yield_every_payload_where_it_stands() {
+    let (code, reps) = reports(&["fixtures/logs/docker.log"], None);
+    assert_eq!(code, 0, "{reps:#?}");
+    let got: Vec<(u64, u64, &str, &str, &str)> = reps
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["column"].as_u64().unwrap(),
+                r["type"].as_str().unwrap(),
+                r["format"].as_str().unwrap(),
+                r["embedded_in"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, 8, "event.SCAN", "xml", "/log"),
+            (4, 8, "text", "json", "/log/item"),
+            (5, 8, "text", "json", "/log"),
+        ]
+    );
+    let (code, reps) = reports(&["fixtures/logs/nginx-access.log"], None);
+    assert_eq!(code, 0, "{reps:#?}");
+    let got: Vec<(u64, u64, &str, &str)> = reps
+        .iter()
+        .map(|r| {
+            assert_eq!(r["embedded_in"], "", "{r}");
+            (
+                r["line"].as_u64().unwrap(),
+                r["column"].as_u64().unwrap(),
+                r["type"].as_str().unwrap(),
+                r["platform"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, 168, "event.CLICK", "official-account"),
+            (3, 81, "event.user_enter_tempsession", "miniprogram"),
+            (4, 81, "text", "wecom-kf"),
+        ]
+    );
+    // The escapes are decoded: the XML's line breaks were `\x0A`.
+    assert!(reps
+        .iter()
+        .all(|r| r["diagnostics"] == serde_json::json!([])));
+}
+
+#[test]
 fn broken_payload_among_good_ones_is_reported_and_does_not_hide_the_rest() {
     let input = concat!(
         "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1700000000,\"MsgType\":\"text\",\"Content\":\"a\",\"MsgId\":1}\n",

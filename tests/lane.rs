@@ -816,3 +816,144 @@ proptest! {
         same_with_and_without_lane(xml.as_bytes());
     }
 }
+
+/// `s` as nginx writes a request body by default: `"`, `\` and every byte
+/// outside printable ASCII as `\xHH`.
+fn nginx_escaped(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | 0..=0x1f | 0x7f.. => format!("\\x{b:02X}"),
+            _ => char::from(b).to_string(),
+        })
+        .collect()
+}
+
+/// What a report says of its payload, wherever the payload stood: type,
+/// platform, validity, findings (as a sorted list: an embedded payload's all
+/// stand at one place) and the payload itself.
+fn what_reports_say(input: &[u8]) -> Vec<String> {
+    let mut an = Analyzer::new(input, Arc::<str>::from("input"), Options::default());
+    let mut said = Vec::new();
+    while let Some(r) = an.next_report().expect("reading a slice cannot fail") {
+        let mut out = Vec::new();
+        report_json::write_report(&mut out, &r);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("a report is JSON");
+        let mut findings: Vec<String> = v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| format!("{} {} {}", d["code"], d["field"], d["message"]))
+            .collect();
+        findings.sort();
+        said.push(format!(
+            "{} {} {} {findings:?} {}",
+            v["type"], v["platform"], v["valid"], v["payload"]
+        ));
+    }
+    said
+}
+
+/// Payloads as container runtimes and proxies log them: in a `docker logs`
+/// line's `log` string after a prefix or inside a structured log line, in an
+/// nginx access log's request body escaped `\xHH` (`escape=default`) or
+/// JSON-escaped without quotes (`escape=json`), and XML with its line breaks
+/// escaped. Each reads the same with the lane, and says of its payload what
+/// the payload on its own says.
+#[test]
+fn samples_logged_by_containers_and_proxies_read_as_themselves() {
+    let quoted = |l: &str| serde_json::to_string(l).expect("a string prints");
+    let lines = sample_lines();
+    let xml: Vec<String> = catalog::all_types()
+        .filter(|t| t.formats.contains(&Format::Xml))
+        .filter_map(|t| {
+            let mut out = Vec::new();
+            let node = wxmsg::sample::sample(t, Format::Xml);
+            xml_out::write_xml(&mut out, &node, Some(t), true).ok()?;
+            String::from_utf8(out).ok()
+        })
+        .collect();
+    let docker = |l: &str| {
+        format!(
+            "{{\"log\":{},\"stream\":\"stdout\",\"time\":\"2024-01-02T03:04:05.1Z\"}}\n",
+            quoted(l)
+        )
+    };
+    let nginx = "1.2.3.4 - - [02/Jan/2024:03:04:05 +0800] \"POST /wx HTTP/1.1\" 200 7";
+    type Shape<'a> = (&'a str, Box<dyn Fn(&str) -> String + 'a>);
+    let json_shapes: Vec<Shape> = vec![
+        (
+            "docker, after a prefix",
+            Box::new(|l: &str| docker(&format!("2024-01-02 INFO [wx] recv {{id}}: {l}\n"))),
+        ),
+        (
+            "docker, in a structured line",
+            Box::new(|l: &str| docker(&format!("{{\"level\":\"info\",\"body\":{}}}\n", quoted(l)))),
+        ),
+        (
+            "nginx escape=default",
+            Box::new(|l: &str| format!("{nginx} \"{}\" \"-\"\n", nginx_escaped(l))),
+        ),
+        (
+            "nginx escape=json",
+            Box::new(|l: &str| {
+                let q = quoted(l);
+                format!("{nginx} {} rt=0.004\n", &q[1..q.len() - 1])
+            }),
+        ),
+    ];
+    let xml_shapes: Vec<Shape> = vec![
+        (
+            "docker, after a prefix",
+            Box::new(|x: &str| docker(&format!("INFO body: {x}\n"))),
+        ),
+        (
+            "nginx escape=default",
+            Box::new(|x: &str| format!("{nginx} \"{}\" \"-\"\n", nginx_escaped(x))),
+        ),
+        (
+            "logfmt, quoted",
+            Box::new(|x: &str| format!("level=info msg={} route=/wx\n", quoted(x))),
+        ),
+    ];
+    for (samples, shapes, lane_share) in [(&lines, &json_shapes, 8), (&xml, &xml_shapes, 0)] {
+        let plain: String = samples.iter().map(|s| format!("{s}\n\n")).collect();
+        // Blank lines keep pretty XML samples apart.
+        let expected = what_reports_say(plain.as_bytes());
+        assert!(expected.len() >= samples.len());
+        for (name, shape) in shapes {
+            let logged: String = samples.iter().map(|s| shape(s)).collect();
+            same_with_and_without_lane(logged.as_bytes());
+            assert_eq!(
+                what_reports_say(logged.as_bytes()),
+                expected,
+                "{name}: {logged}"
+            );
+            // Most JSON payloads stay on the lane in every shape.
+            let reports = lane_reports(logged.as_bytes());
+            let (lane, all) = (on_lane(&reports), reports.len());
+            assert!(
+                lane * 10 >= all * lane_share,
+                "{name}: {lane} of {all} on the lane"
+            );
+        }
+    }
+    // Two strings deep is found; three is further than anything looks.
+    let two = docker(&format!("{{\"body\":{}}}", quoted(&lines[0])));
+    let three = docker(&format!(
+        "{{\"a\":{}}}",
+        quoted(&format!("{{\"body\":{}}}", quoted(&lines[0])))
+    ));
+    for (input, found) in [(two, true), (three, false)] {
+        same_with_and_without_lane(input.as_bytes());
+        let said = what_reports_say(input.as_bytes());
+        assert_eq!(
+            said.iter().any(|r| !r.starts_with("null")),
+            found,
+            "{input}"
+        );
+    }
+    // Docker's XML stays on the lane too.
+    let docker_xml: String = xml.iter().map(|x| docker(&format!("INFO {x}\n"))).collect();
+    let reports = lane_reports(docker_xml.as_bytes());
+    assert!(on_lane(&reports) * 10 >= reports.len() * 8);
+}

@@ -1,7 +1,7 @@
 //! Framing: any bytes through the scanner, off the fast lane and on it. Every
 //! document it yields must have offsets inside its text, and a line and column
 //! that point at that text in the input (at the quote of a payload logged as an
-//! escaped string).
+//! escaped string, at the `{` or `<xml` of other escaped text).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use wxmsg::input::{Item, ScanOptions, Scanner};
@@ -40,18 +40,19 @@ fuzz_target!(|data: &[u8]| {
             let (text, line, column) = match &item {
                 Item::Doc(doc, _) => {
                     assert!((doc.root.pos as usize) <= doc.text.len());
-                    // A payload logged as an escaped string is the string's
-                    // content, unescaped: its position is the opening quote.
+                    // A payload logged as escaped text is that text decoded:
+                    // its position is the opening quote of a literal, or the
+                    // document's first byte, which is never escaped.
                     let text: &[u8] = match doc.embedded {
-                        Some(_) => b"\"",
+                        Some(_) => escaped_start(data, doc.line, doc.column),
                         None => doc.text.as_bytes(),
                     };
                     (text, doc.line, doc.column)
                 }
                 Item::Tape(t) => {
-                    // The same for a tape read from an escaped literal.
+                    // The same for a tape read from escaped text.
                     let text: &[u8] = match t.embedded {
-                        Some(_) => b"\"",
+                        Some(_) => escaped_start(data, t.line, t.column),
                         None => t.text.as_bytes(),
                     };
                     (text, t.line, t.column)
@@ -67,3 +68,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// What escaped text at `line`:`column` of `data` must start with: `{` or
+/// `<xml` when it starts with `{` or `<`, the quote of a literal otherwise.
+fn escaped_start(data: &[u8], line: u32, column: u32) -> &'static [u8] {
+    let rest = offset_of(data, line, column).and_then(|at| data.get(at..));
+    match rest.and_then(|r| r.first()) {
+        Some(b'{') => b"{",
+        Some(b'<') => b"<xml",
+        _ => b"\"",
+    }
+}

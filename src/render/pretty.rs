@@ -281,7 +281,8 @@ impl Printer<'_> {
         }
         if let Some(e) = r.embedding() {
             if e.field.is_empty() {
-                out.push_str(", from an escaped JSON string");
+                // A literal in plain text, or text a logger or proxy escaped.
+                out.push_str(", from escaped text");
             } else {
                 out.push_str(", embedded in ");
                 push_bounded(out, &e.field, self.limit);
@@ -1357,6 +1358,10 @@ x.xml:1:1  miniprogram|official-account · text  (xml)  ✔ valid
             render(&r),
             "e.log:1:1  wecom-kf · ?  (json, via sync_msg, embedded in /body, lenient)  ✔ valid\n\n"
         );
+        if let Some(e) = r.doc.as_mut().and_then(|d| d.embedded.as_mut()) {
+            e.field.clear();
+        }
+        assert!(render(&r).contains("(json, via sync_msg, from escaped text, lenient)"));
         r.envelope = Some(Envelope::Push);
         r.doc = None;
         assert!(render(&r).contains("(json, encrypted push envelope)"));

@@ -61,6 +61,9 @@ pub struct Entry {
     pub key_plain: bool,
     /// For JSON strings with escapes: an escape decodes to a backslash (`\\`
     /// or `\u005C`). Noted while reading, so no check has to scan the text again.
+    ///
+    /// For XML text: the text holds a backslash (checked while reading it);
+    /// on the root, that some element's text does ([`Tape::escaped_text`]).
     pub backslash: bool,
     /// What the XML source said about the value ([`XmlForm::None`] for JSON).
     pub form: XmlForm,
@@ -174,6 +177,14 @@ impl Tape {
         self.verbatim = r.verbatim;
         self.root_keys = r.root_keys;
         used
+    }
+
+    /// XML only: the text of some element holds a backslash, as text a
+    /// logger escaped byte by byte (`\xE4\xBD\xA0`) does. Noted while
+    /// reading, so that the scanner looks at the document again
+    /// (`input::escaped`) only then.
+    pub fn escaped_text(&self) -> bool {
+        self.entries.first().is_some_and(|e| e.backslash)
     }
 
     /// The root value.
@@ -829,11 +840,9 @@ impl<'t> View<'t> {
     pub fn has_backslash(&self) -> bool {
         match self.kind() {
             Kind::StrEsc => self.entry().backslash,
-            // XML text is taken as written; a JSON `Str` never holds one.
-            // A plain one was scanned for backslashes when it was read.
-            Kind::Str if self.form() != XmlForm::None => {
-                !self.is_plain() && memchr::memchr(b'\\', self.raw().as_bytes()).is_some()
-            }
+            // XML text is taken as written, and was looked through for
+            // backslashes when it was read; a JSON `Str` never holds one.
+            Kind::Str if self.form() != XmlForm::None => self.entry().backslash,
             _ => false,
         }
     }

@@ -172,6 +172,12 @@ fn children(
             }
             _ => {
                 let (entry, after) = leaf(text, i, entry, content)?;
+                if entry.backslash {
+                    // Noted on the root, for `Tape::escaped_text`.
+                    if let Some(root) = entries.first_mut() {
+                        root.backslash = true;
+                    }
+                }
                 entries.push(entry);
                 after
             }
@@ -273,6 +279,8 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
         let end = entry.key_end as usize;
         return Some((entry, end + 2));
     };
+    // See `Entry::backslash`.
+    let mut escaped = false;
     let name = b.get(at + 1..entry.key_end as usize)?;
     let content_start = i;
     let close_at;
@@ -286,7 +294,10 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
             k - body
         } else {
             let len = cdata_end(b.get(body..)?)?;
-            entry.plain = checked_text(b.get(body..body + len)?)?;
+            let body_text = b.get(body..body + len)?;
+            let (plain, stop) = checked_text(body_text)?;
+            entry.plain = plain;
+            escaped = backslash_from(body_text, stop);
             len
         };
         entry.kind = Kind::Str;
@@ -310,7 +321,9 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
                 if memchr::memchr(b'&', content).is_some() || cdata_end(content).is_some() {
                     return None;
                 }
-                checked_text(content)?
+                let (plain, stop) = checked_text(content)?;
+                escaped = backslash_from(content, stop);
+                plain
             };
             // Cut at `>` and `<`: always on character boundaries.
             let content = text.get(i..i + len)?;
@@ -337,7 +350,19 @@ fn leaf(text: &str, at: usize, mut entry: Entry, content: Option<usize>) -> Opti
     {
         return None;
     }
+    entry.backslash = escaped;
     Some((entry, close_at + 3 + name.len()))
+}
+
+/// Whether text `s` holds a backslash, given where its first quote,
+/// backslash or control character is ([`checked_text`]): most text holds
+/// none of them.
+fn backslash_from(s: &[u8], stop: usize) -> bool {
+    match s.get(stop) {
+        None => false,
+        Some(b'\\') => true,
+        Some(_) => memchr::memchr(b'\\', s.get(stop + 1..).unwrap_or_default()).is_some(),
+    }
 }
 
 /// Where the first `]]>` in `s` starts. Brackets are rare in element text, so
@@ -357,13 +382,14 @@ fn cdata_end(s: &[u8]) -> Option<usize> {
 /// Checks that every character of element text is an XML character (no control
 /// characters but tab, LF and CR; not U+FFFE / U+FFFF); `None` when one is not.
 /// Otherwise tells whether the text is printable ASCII that JSON needs no escape
-/// for (written into JSON as it is).
-fn checked_text(s: &[u8]) -> Option<bool> {
+/// for (written into JSON as it is), and where its first quote, backslash or
+/// control character is (its length when none).
+fn checked_text(s: &[u8]) -> Option<(bool, usize)> {
     // Usually one word-at-a-time pass: no quote, backslash, control or
     // non-ASCII byte at all.
     let (stop, unusual, _) = scan_string(s, 0);
     if stop == s.len() && !unusual {
-        return Some(true);
+        return Some((true, stop));
     }
     // The scan stops at the first control character, if any: none before it.
     let controls = s
@@ -376,7 +402,7 @@ fn checked_text(s: &[u8]) -> Option<bool> {
     if controls || non_chars {
         return None;
     }
-    Some(false)
+    Some((false, stop))
 }
 
 #[cfg(test)]
@@ -418,6 +444,33 @@ mod tests {
                 (m.key(), m.pos(), m.form()),
                 (f.key.as_str(), f.node.pos, f.node.xml)
             );
+        }
+    }
+
+    #[test]
+    fn backslashes_in_text_are_noted_while_reading() {
+        let leaves = [
+            "plain",
+            r"C:\temp",
+            r"\xE4\xBD\xA0",
+            r#"say "hi" \ bye"#,
+            r"你好\n",
+            "你好",
+            "a ] b",
+            r"a ] \ b",
+        ];
+        for leaf in leaves {
+            for t in [
+                format!("<xml><A><![CDATA[{leaf}]]></A><B>1</B></xml>"),
+                format!("<xml><B>1</B><A>{leaf}</A></xml>"),
+            ] {
+                let (tape, _) = read(&t).unwrap();
+                let root = tape.root(&t);
+                let a = root.children().find(|m| m.key() == "A").unwrap();
+                let held = leaf.contains('\\');
+                assert_eq!(a.has_backslash(), held, "{t}");
+                assert_eq!(tape.escaped_text(), held, "{t}");
+            }
         }
     }
 
@@ -533,7 +586,7 @@ mod tests {
             let (full, _, _) = xml::parse(t.as_bytes(), Limits::default()).unwrap();
             same_as_full(tape.root(&t), &full, &t);
             let a = tape.root(&t).children().next().unwrap();
-            let general = checked_text(a.raw().as_bytes()) == Some(true);
+            let general = checked_text(a.raw().as_bytes()).is_some_and(|(plain, _)| plain);
             assert_eq!(a.is_plain(), general && a.kind() != Kind::Null, "{t}");
         }
         for t in [
