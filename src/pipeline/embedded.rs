@@ -40,7 +40,7 @@ pub(super) fn find(outer: &Document, scan: ScanOptions, found: &mut Vec<Found>) 
 /// Whether text held in a string field may hold a document the walk would
 /// look at: any `{` or `<` in it.
 pub(crate) fn may_hold_document(s: &str) -> bool {
-    memchr::memchr2(b'{', b'<', s.as_bytes()).is_some()
+    crate::scan::has_brace_or_angle(s.as_bytes())
 }
 
 /// A scanner that frames `text`, a string field's, as a log line, with `scan`'s
