@@ -656,11 +656,16 @@ impl<B: Buffered> Scanner<B> {
                         break Err(None);
                     }
                     let before = self.buf.len();
+                    let queued = self.pending.len();
                     let got = self.read_line()?;
                     // A long document is re-scanned once per buffer fill rather
                     // than once per line.
                     if got {
                         self.read_ahead(c)?;
+                    }
+                    if self.pending.len() > queued {
+                        self.interrupted(c, queued, format);
+                        return Ok(());
                     }
                     if !got || self.buf.len() == before {
                         self.ran_out |= !got;
@@ -678,6 +683,35 @@ impl<B: Buffered> Scanner<B> {
             Err(at) => self.incomplete(c, at, format),
         }
         Ok(())
+    }
+
+    /// A line over the record limit, skipped (its finding queued from
+    /// `queued` on), came before the candidate at `c` ended: the text around
+    /// the gap is not one document. The candidate is reported (or passed
+    /// over) as cut off there, ahead of the skipped line's finding.
+    fn interrupted(&mut self, c: usize, queued: usize, format: Format) {
+        let skipped: Vec<Item> = self.pending.drain(queued..).collect();
+        let gap = skipped.iter().find_map(|item| match item {
+            Item::Broken(b) => Some(b.line),
+            _ => None,
+        });
+        let line = gap.unwrap_or(self.buf_line);
+        let at = self
+            .starts
+            .get(line.saturating_sub(self.buf_line) as usize)
+            .copied()
+            .unwrap_or(self.buf.len())
+            .max(c);
+        let err = ParseError::new(
+            at - c,
+            Code::Truncated,
+            format!(
+                "the document runs into line {line}, which is over the {} byte record limit and was skipped",
+                self.opts.max_record
+            ),
+        );
+        self.broken_or_skip(c, format, err);
+        self.pending.extend(skipped);
     }
 
     /// The structural scan found a whole candidate: parse it for real.
@@ -1676,6 +1710,59 @@ mod tests {
             matches!(&got[0], Item::Broken(b) if b.diagnostic.code == Code::RecordTooLarge && b.line == 1)
         );
         assert!(matches!(&got[1], Item::Doc(d, _) if d.line == 2));
+    }
+
+    /// A document is never read across a line that was skipped for its size:
+    /// the text around the gap is no document (it was read as one, with a
+    /// blank line for the gap).
+    #[test]
+    fn oversized_line_inside_a_document_cuts_it_off() {
+        let big = format!("  \"note\": \"{}\",\n", "x".repeat(1000));
+        for lane in [false, true] {
+            let opts = ScanOptions {
+                max_record: 256,
+                lane,
+                ..ScanOptions::default()
+            };
+            for (open, tail) in [
+                (
+                    "{\n  \"ToUserName\": \"gh_1\",\n",
+                    "  \"MsgType\": \"text\"\n}\n",
+                ),
+                (
+                    "{\n  // copied\n  \"ToUserName\": \"gh_1\",\n",
+                    "  \"MsgType\": \"text\"\n}\n",
+                ),
+                (
+                    "<xml>\n<ToUserName>gh_1</ToUserName>\n",
+                    "<MsgType>text</MsgType>\n</xml>\n",
+                ),
+            ] {
+                let input = format!("{open}{big}{tail}{{\"MsgType\":\"text\"}}\n");
+                let got = Scanner::new(input.as_bytes(), "t", opts)
+                    .collect_items()
+                    .unwrap();
+                let gap = 1 + open.matches('\n').count() as u32;
+                let shape: Vec<(Code, u32, u32)> = got
+                    .iter()
+                    .filter_map(|i| match i {
+                        Item::Broken(b) => Some((b.diagnostic.code, b.line, b.diagnostic.line)),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(
+                    shape,
+                    [(Code::Truncated, 1, gap), (Code::RecordTooLarge, gap, gap)],
+                    "{input}"
+                );
+                // The payload after it is read as before.
+                assert!(got.iter().any(|i| match i {
+                    Item::Doc(d, _) => d.line == gap + 3,
+                    Item::Tape(t) => t.line == gap + 3,
+                    _ => false,
+                }));
+            }
+        }
     }
 
     #[test]
