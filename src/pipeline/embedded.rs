@@ -15,7 +15,7 @@
 //! only place in the input a position can name.
 
 use crate::detect;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::doc::{pointer_push, Document, Embedding, Format, Locator, Node, Value};
 use crate::input::{Item, ScanOptions, Scanner};
 use crate::parse::{json, xml};
@@ -216,8 +216,16 @@ impl Walk<'_, '_> {
     /// The report of a payload in the string field `path` that could not be read.
     fn broken(&mut self, d: Diagnostic, format: Format, path: &str) {
         let (line, column) = (d.line, d.column);
+        // A string may be one entry of a log that keeps a payload's lines
+        // apart (a container's): say why it ended there.
+        let why = match d.code {
+            Code::Truncated => {
+                "; the string ends there: a payload spread over several log entries is not joined"
+            }
+            _ => "",
+        };
         let d = Diagnostic {
-            message: format!("in the string field {path}: {}", d.message).into(),
+            message: format!("in the string field {path}: {}{why}", d.message).into(),
             ..d
         }
         .with_field(path.to_string());
