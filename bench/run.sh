@@ -153,6 +153,22 @@ j=$(vs_floor "$JSONLOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $
 row "\`parse --format json\` JSON log, payloads in a string field" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
   "\`{\"level\":…,\"body\":\"{\\\"ToUserName\\\":…}\"}\`, per byte"
 
+# a container runtime's log (`docker logs`): each line the application wrote,
+# a prefix and the payload, is the string `log` of a JSON line
+DOCKERLOG="$NDJSON.dockerlog"
+[[ -s "$DOCKERLOG" ]] || python3 -c '
+import json, sys
+for i, line in enumerate(sys.stdin):
+    line = line.strip()
+    if line:
+        print(json.dumps({"log": "2023-12-16 16:48:27.%03d INFO [wx.callback] received payload: %s\n" % (i % 1000, line),
+                          "stream": "stdout", "time": "2023-12-16T08:48:27.%09dZ" % i},
+                         ensure_ascii=False, separators=(",", ":")))
+' < "$NDJSON" > "$DOCKERLOG"
+j=$(vs_floor "$DOCKERLOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $DOCKERLOG > /dev/null")
+row "\`parse --format json\` container log, payloads after a prefix in a string field" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
+  "\`{\"log\":\"… received payload: {\\\"ToUserName\\\":…}\\n\",\"stream\":…}\`, per byte"
+
 # convert --to json over XML; xq on a smaller corpus (it holds everything in memory)
 j=$(vs_floor "$XML" "$NDJSON" "exec $ONE_THREAD $BIN convert --to json < $XML > /dev/null")
 xq_r="-"; xq_note=""
