@@ -101,15 +101,16 @@ impl Walk<'_, '_> {
             return;
         }
         let t = s.trim();
+        let ends_line = s.ends_with('\n');
         if t.starts_with('{') || t.starts_with("<xml") {
-            self.whole(t, at, path, depth);
+            self.whole(t, at, path, depth, ends_line);
         } else if may_hold_document(t) {
-            self.log_line(t, at, path, depth);
+            self.log_line(t, at, path, depth, ends_line);
         }
     }
 
     /// A string whose whole text starts like a document, `depth` strings deep.
-    fn whole(&mut self, t: &str, at: (u32, u32), path: &str, depth: usize) {
+    fn whole(&mut self, t: &str, at: (u32, u32), path: &str, depth: usize, ends_line: bool) {
         let limits = self.scan.limits;
         let parsed = if t.starts_with('{') {
             json::parse(t.as_bytes(), json::Mode::Strict, limits).map(|(n, _)| (n, Format::Json))
@@ -127,7 +128,8 @@ impl Walk<'_, '_> {
                 let xml = t.starts_with("<xml");
                 if xml || super::is_broken_payload(t, &e) {
                     let format = if xml { Format::Xml } else { Format::Json };
-                    self.broken(Diagnostic::new(e.code, e.message, at.0, at.1), format, path);
+                    let d = Diagnostic::new(e.code, e.message, at.0, at.1);
+                    self.broken(d, format, path, ends_line);
                 }
             }
         }
@@ -135,7 +137,7 @@ impl Walk<'_, '_> {
 
     /// A string that holds a log line, `depth` strings deep: framed as one,
     /// every document in it standing at the string field.
-    fn log_line(&mut self, t: &str, at: (u32, u32), path: &str, depth: usize) {
+    fn log_line(&mut self, t: &str, at: (u32, u32), path: &str, depth: usize, ends_line: bool) {
         let mut scanner = string_scanner(t, &self.outer.source, self.scan, false);
         // Reading a string in memory fails on nothing.
         while let Ok(Some(item)) = scanner.next_item() {
@@ -163,7 +165,7 @@ impl Walk<'_, '_> {
                         column: at.1,
                         ..b.diagnostic
                     };
-                    self.broken(d, b.format, path);
+                    self.broken(d, b.format, path, ends_line);
                 }
                 Item::Tape(_) | Item::Skipped => {}
             }
@@ -214,12 +216,14 @@ impl Walk<'_, '_> {
     }
 
     /// The report of a payload in the string field `path` that could not be read.
-    fn broken(&mut self, d: Diagnostic, format: Format, path: &str) {
+    /// `ends_line`: the string ends with a line break, as an entry of a log
+    /// that keeps each line apart (a container's) does.
+    fn broken(&mut self, d: Diagnostic, format: Format, path: &str, ends_line: bool) {
         let (line, column) = (d.line, d.column);
-        // A string may be one entry of a log that keeps a payload's lines
-        // apart (a container's): say why it ended there.
+        // A payload an application printed over several lines reaches such
+        // a log one line an entry: say why it ended there.
         let why = match d.code {
-            Code::Truncated => {
+            Code::Truncated if ends_line => {
                 "; the string ends there: a payload spread over several log entries is not joined"
             }
             _ => "",
