@@ -689,6 +689,8 @@ impl<B: Buffered> Scanner<B> {
     /// `queued` on), came before the candidate at `c` ended: the text around
     /// the gap is not one document. The candidate is reported (or passed
     /// over) as cut off there, ahead of the skipped line's finding.
+    #[cold]
+    #[inline(never)]
     fn interrupted(&mut self, c: usize, queued: usize, format: Format) {
         let skipped: Vec<Item> = self.pending.drain(queued..).collect();
         let gap = skipped.iter().find_map(|item| match item {

@@ -38,6 +38,7 @@ impl<B: Buffered> Scanner<B> {
     /// A `{` at `c` followed by an escaped quote: a payload logged as escaped
     /// JSON, inside a string literal or bare. False, with nothing done, when
     /// it is no such payload.
+    #[inline(never)]
     pub(super) fn escaped_json(&mut self, c: usize, line_end: usize) -> bool {
         let after = &self.buf[c + 1..line_end];
         let json_quote = after.starts_with(b"\\\"");
@@ -137,6 +138,7 @@ impl<B: Buffered> Scanner<B> {
     /// between its elements (`>\x0A<`, `>\n<`) or escaped UTF-8 bytes in it
     /// (`\xE4\xBD\xA0`): read as the text those escapes stand for. False, with
     /// nothing done, for any other document, which is read as it stands.
+    #[inline(never)]
     pub(super) fn escaped_xml(&mut self, c: usize) -> bool {
         let line_end = self.line_end(self.line_index(c));
         let line = &self.buf[c..line_end];
