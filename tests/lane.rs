@@ -157,12 +157,18 @@ fn sample_lines() -> Vec<String> {
 
 /// Every catalogue type's XML sample as one line.
 fn xml_sample_lines() -> Vec<String> {
+    xml_samples(false)
+}
+
+/// Every catalogue type's XML sample, on one line or (`pretty`) one element a
+/// line.
+fn xml_samples(pretty: bool) -> Vec<String> {
     catalog::all_types()
         .filter(|t| t.formats.contains(&Format::Xml))
         .filter_map(|t| {
             let mut out = Vec::new();
             let node = wxmsg::sample::sample(t, Format::Xml);
-            xml_out::write_xml(&mut out, &node, Some(t), false).ok()?;
+            xml_out::write_xml(&mut out, &node, Some(t), pretty).ok()?;
             String::from_utf8(out).ok()
         })
         .collect()
@@ -863,15 +869,7 @@ fn what_reports_say(input: &[u8]) -> Vec<String> {
 fn samples_logged_by_containers_and_proxies_read_as_themselves() {
     let quoted = |l: &str| serde_json::to_string(l).expect("a string prints");
     let lines = sample_lines();
-    let xml: Vec<String> = catalog::all_types()
-        .filter(|t| t.formats.contains(&Format::Xml))
-        .filter_map(|t| {
-            let mut out = Vec::new();
-            let node = wxmsg::sample::sample(t, Format::Xml);
-            xml_out::write_xml(&mut out, &node, Some(t), true).ok()?;
-            String::from_utf8(out).ok()
-        })
-        .collect();
+    let xml = xml_samples(true);
     let docker = |l: &str| {
         format!(
             "{{\"log\":{},\"stream\":\"stdout\",\"time\":\"2024-01-02T03:04:05.1Z\"}}\n",
