@@ -197,22 +197,22 @@ fn container_and_proxy_logs_yield_every_payload_where_it_stands() {
             .map(|&(l, c, a, b)| (l, c, a.to_string(), b.to_string()))
             .collect()
     };
-    assert_eq!(
-        where_("fixtures/logs/docker.log", "type", "embedded_in"),
-        owned(&[
-            (2, 8, "event.SCAN", "/log"),
-            (4, 8, "text", "/log/item"),
-            (5, 8, "text", "/log"),
-        ])
-    );
-    assert_eq!(
-        where_("fixtures/logs/nginx-access.log", "type", "platform"),
-        owned(&[
-            (2, 168, "event.CLICK", "official-account"),
-            (3, 81, "event.user_enter_tempsession", "miniprogram"),
-            (4, 81, "text", "wecom-kf"),
-        ])
-    );
+    let docker: &[(u64, u64, &str, &str)] = &[
+        (2, 8, "event.SCAN", "/log"),
+        (4, 8, "text", "/log/item"),
+        (5, 8, "text", "/log"),
+    ];
+    let nginx: &[(u64, u64, &str, &str)] = &[
+        (2, 168, "event.CLICK", "official-account"),
+        (3, 81, "event.user_enter_tempsession", "miniprogram"),
+        (4, 81, "text", "wecom-kf"),
+    ];
+    for (file, a, b, want) in [
+        ("fixtures/logs/docker.log", "type", "embedded_in", docker),
+        ("fixtures/logs/nginx-access.log", "type", "platform", nginx),
+    ] {
+        assert_eq!(where_(file, a, b), owned(want), "{file}");
+    }
     // Read from escaped text (embedded_in ""), escapes decoded: the XML's
     // line breaks were `\x0A`, and nothing is left to find.
     let (_, reps) = reports(&["fixtures/logs/nginx-access.log"], None);
