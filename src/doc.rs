@@ -187,8 +187,9 @@ impl Node {
 /// How a document was found inside another one (a JSON string field holding a payload).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Embedding {
-    /// JSON-Pointer-like path of the string field in the outer JSON document;
-    /// empty when the string stood in plain text (`body="{\"ToUserName\":…}"`).
+    /// JSON-Pointer-like path of the string field in the outer JSON document
+    /// (through a JSON document held in a string: `/log/body`); empty for
+    /// escaped text in plain text (`body="{\"ToUserName\":…}"`, nginx's `\xHH`).
     pub field: String,
     /// Line and column of that string in the source.
     pub line: u32,
@@ -216,6 +217,43 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document read from text that is not in the source as it stands: a
+    /// string field's value (`field`, its JSON Pointer) or escaped text
+    /// (`field` empty), at `at` in the source, where all its findings point.
+    pub fn embedded(
+        source: Arc<str>,
+        format: Format,
+        text: &str,
+        root: Node,
+        field: String,
+        at: (u32, u32),
+    ) -> Document {
+        let mut doc = Document {
+            source,
+            format,
+            text: Arc::from(text),
+            line: at.0,
+            column: at.1,
+            root,
+            embedded: None,
+            lenient: false,
+        };
+        doc.embed_at(field, at);
+        doc
+    }
+
+    /// Makes this document one found in the string field `field` (empty for
+    /// escaped text) at `line`:`column`, as [`Document::embedded`] makes one.
+    pub fn embed_at(&mut self, field: String, (line, column): (u32, u32)) {
+        self.line = line;
+        self.column = column;
+        self.embedded = Some(Embedding {
+            field,
+            line,
+            column,
+        });
+    }
+
     /// Line and column (both 1-based, column counted in characters) of a byte offset.
     pub fn line_col(&self, pos: u32) -> (u32, u32) {
         self.locator().at(pos as usize)

@@ -3,9 +3,10 @@
 //!
 //! A payload can sit anywhere: alone in a file, one per line (NDJSON), several in
 //! one line, inside a log line after a prefix, as pretty-printed JSON/XML
-//! spanning many lines, or escaped by a logger or proxy (`escaped`). The scanner reads line by line, looks for candidate starts
-//! (`{` and `<xml`), asks a cheap structural scan ([`crate::parse::Extent`]) how many
-//! more lines the candidate needs, and only then runs the real parser once.
+//! spanning many lines, or escaped by a logger or proxy (`escaped`). The
+//! scanner reads line by line, looks for candidate starts (`{` and `<xml`),
+//! asks a cheap structural scan ([`crate::parse::Extent`]) how many more lines
+//! the candidate needs, and only then runs the real parser once.
 //!
 //! Guarantees: memory is bounded by the record limit (an oversized line is skipped
 //! without being buffered); a broken document never hides what follows it (scanning

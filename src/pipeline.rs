@@ -2,7 +2,8 @@
 //!
 //! Besides plain payloads it unpacks what wraps them: a WeCom `sync_msg` response
 //! becomes one report per `msg_list` entry, and a structured-log JSON line that
-//! carries a payload in a string field (`"body":"<xml>…</xml>"`) yields that payload.
+//! carries a payload in a string field (`"body":"<xml>…</xml>"`), or a whole log
+//! line there (a container's `"log"`), yields that payload (`embedded`).
 //! With a key ([`Options::decrypt`]), encrypted payloads are decrypted and the
 //! payload inside is reported in their place (see `safe_mode`).
 

@@ -15,7 +15,7 @@
 
 use super::{from_utf8, looks_like_payload, read_xml, Broken, Buffered, Item, Scanner};
 use crate::diag::Diagnostic;
-use crate::doc::{Document, Embedding, Format, Value};
+use crate::doc::{Document, Format, Value};
 use crate::parse::json;
 use crate::tape::{Kind, Tape};
 use std::sync::Arc;
@@ -212,20 +212,14 @@ impl<B: Buffered> Scanner<B> {
         notes: Vec<Diagnostic>,
         (line, column): (u32, u32),
     ) {
-        let doc = Document {
-            source: self.source.clone(),
+        let doc = Document::embedded(
+            self.source.clone(),
             format,
-            text: Arc::from(text),
-            line,
-            column,
+            text,
             root,
-            embedded: Some(Embedding {
-                field: String::new(),
-                line,
-                column,
-            }),
-            lenient: false,
-        };
+            String::new(),
+            (line, column),
+        );
         self.count_doc(line);
         self.pending.push_back(Item::Doc(Box::new(doc), notes));
     }

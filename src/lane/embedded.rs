@@ -13,7 +13,6 @@
 
 use super::{reports, Spares, TapeDoc};
 use crate::detect::{self, TapeRoot};
-use crate::doc::Embedding;
 use crate::doc::{pointer_push, Format, Locator};
 use crate::input::{Item, Scanner};
 use crate::parse::json;
@@ -139,9 +138,10 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    /// A string field: a payload in it is read and reported; text that only
-    /// starts like one, or a log line with documents in it, is the full
-    /// pipeline's to judge.
+    /// A string field: a payload in it, or in the log line it holds, is read
+    /// and reported; a JSON document in it that is no payload is walked in
+    /// turn; text that only starts like a document is the full pipeline's to
+    /// judge.
     fn string(&mut self, v: View<'a>) -> Option<()> {
         if self.depth + 1 > MAX_STRING_DEPTH {
             return Some(());
@@ -235,8 +235,8 @@ impl<'a> Walk<'a, '_> {
     }
 
     /// A document on a tape found in a string at `v`: a payload is reported
-    /// as standing there; any other is passed over unless its strings may
-    /// hold one (the full pipeline walks them).
+    /// as standing there; the strings of any other JSON document are walked
+    /// in turn, as the full pipeline walks them.
     fn log_line_document(&mut self, doc: &mut Arc<TapeDoc>, v: View<'a>) -> Option<()> {
         let d = Arc::get_mut(doc)?;
         let top = TapeRoot {
@@ -249,13 +249,7 @@ impl<'a> Walk<'a, '_> {
                 Format::Xml => Some(()),
             };
         }
-        let (line, column) = self.loc.at(v.pos() as usize);
-        (d.line, d.column) = (line, column);
-        d.embedded = Some(Embedding {
-            field: self.field(),
-            line,
-            column,
-        });
+        d.embed_at(self.field(), self.loc.at(v.pos() as usize));
         reports(doc, self.opts, self.out)
     }
 

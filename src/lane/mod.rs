@@ -436,6 +436,12 @@ impl TapeDoc {
         self.text.push_str(text);
         self.source.clone_from(source);
         self.format = format;
+        self.embed_at(field, (line, column));
+    }
+
+    /// Makes this document one found in the string field `field` (empty for
+    /// escaped text) at `line`:`column`, where all its findings point.
+    pub fn embed_at(&mut self, field: String, (line, column): (u32, u32)) {
         self.line = line;
         self.column = column;
         self.embedded = Some(Embedding {

@@ -16,7 +16,7 @@
 
 use crate::detect;
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{pointer_push, Document, Embedding, Format, Locator, Node, Value};
+use crate::doc::{pointer_push, Document, Format, Locator, Node, Value};
 use crate::input::{Item, ScanOptions, Scanner};
 use crate::parse::{json, xml};
 use crate::report::Report;
@@ -119,7 +119,14 @@ impl Walk<'_, '_> {
         };
         match parsed {
             Ok((root, format)) => {
-                let doc = self.embed(t, format, root, at, path);
+                let doc = Document::embedded(
+                    self.outer.source.clone(),
+                    format,
+                    t,
+                    root,
+                    path.to_string(),
+                    at,
+                );
                 self.document(doc, Vec::new(), at, path, depth);
             }
             // A payload in the field that cannot be read is reported like a
@@ -151,12 +158,7 @@ impl Walk<'_, '_> {
                             ..n
                         })
                         .collect();
-                    (doc.line, doc.column) = at;
-                    doc.embedded = Some(Embedding {
-                        field: path.to_string(),
-                        line: at.0,
-                        column: at.1,
-                    });
+                    doc.embed_at(path.to_string(), at);
                     self.document(*doc, notes, at, path, depth);
                 }
                 Item::Broken(b) => {
@@ -187,31 +189,6 @@ impl Walk<'_, '_> {
         } else if doc.format == Format::Json {
             let mut loc = Locator::fixed(at.0, at.1);
             self.node(&mut loc, &doc.root, path, depth);
-        }
-    }
-
-    /// A document standing at the string field `path` at `at`.
-    fn embed(
-        &self,
-        text: &str,
-        format: Format,
-        root: Node,
-        at: (u32, u32),
-        path: &str,
-    ) -> Document {
-        Document {
-            source: self.outer.source.clone(),
-            format,
-            text: text.into(),
-            line: at.0,
-            column: at.1,
-            root,
-            embedded: Some(Embedding {
-                field: path.to_string(),
-                line: at.0,
-                column: at.1,
-            }),
-            lenient: false,
         }
     }
 
