@@ -196,6 +196,17 @@ pub struct Embedding {
     pub column: u32,
 }
 
+impl Embedding {
+    /// The string field `field` (empty for escaped text) at `line`:`column`.
+    pub fn at(field: String, (line, column): (u32, u32)) -> Embedding {
+        Embedding {
+            field,
+            line,
+            column,
+        }
+    }
+}
+
 /// A parsed document plus everything needed to point back into its source.
 #[derive(Clone, Debug)]
 pub struct Document {
@@ -244,14 +255,9 @@ impl Document {
 
     /// Makes this document one found in the string field `field` (empty for
     /// escaped text) at `line`:`column`, as [`Document::embedded`] makes one.
-    pub fn embed_at(&mut self, field: String, (line, column): (u32, u32)) {
-        self.line = line;
-        self.column = column;
-        self.embedded = Some(Embedding {
-            field,
-            line,
-            column,
-        });
+    pub fn embed_at(&mut self, field: String, at: (u32, u32)) {
+        (self.line, self.column) = at;
+        self.embedded = Some(Embedding::at(field, at));
     }
 
     /// Line and column (both 1-based, column counted in characters) of a byte offset.

@@ -441,14 +441,9 @@ impl TapeDoc {
 
     /// Makes this document one found in the string field `field` (empty for
     /// escaped text) at `line`:`column`, where all its findings point.
-    pub fn embed_at(&mut self, field: String, (line, column): (u32, u32)) {
-        self.line = line;
-        self.column = column;
-        self.embedded = Some(Embedding {
-            field,
-            line,
-            column,
-        });
+    pub fn embed_at(&mut self, field: String, at: (u32, u32)) {
+        (self.line, self.column) = at;
+        self.embedded = Some(Embedding::at(field, at));
     }
 
     /// The document as the full pipeline takes it: the tree the full parser

@@ -9,10 +9,9 @@ use crate::catalog::PlatformId;
 use crate::crypto::{self, DecryptConfig, Opened, Verification};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{pointer_push, Document, Embedding, Format, Node};
+use crate::doc::{pointer_push, Document, Format, Node};
 use crate::parse::{json, xml, Limits};
 use crate::report::{Envelope, Report};
-use std::sync::Arc;
 
 /// The report for an encrypted payload when a key is configured.
 pub(super) fn decrypted_report(
@@ -183,20 +182,14 @@ fn inner_report(
         Some(e) if !e.field.is_empty() => pointer_push(&e.field, "Encrypt"),
         _ => "/Encrypt".to_string(),
     };
-    let doc = Document {
-        source: outer.source.clone(),
-        format: inner.format,
-        text: Arc::from(inner.text),
-        line: at.0,
-        column: at.1,
-        root: inner.root,
-        embedded: Some(Embedding {
-            field,
-            line: at.0,
-            column: at.1,
-        }),
-        lenient: false,
-    };
+    let doc = Document::embedded(
+        outer.source.clone(),
+        inner.format,
+        &inner.text,
+        inner.root,
+        field,
+        at,
+    );
     let mut notes = outer_notes;
     notes.extend(
         inner
