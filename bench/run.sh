@@ -122,10 +122,18 @@ j=$(vs_floor "$LOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $LOG 
 row "\`parse --format json\` log" "≤ 3" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
   "payloads after a prefix, 1/3 noise lines"
 
+# `parse --format json` over a corpus made from the NDJSON one by the Python
+# filter $2 (stdin to stdout), cached as $NDJSON.$1; ratios per byte.
+derived_row() { # suffix filter label note
+  local f="$NDJSON.$1" j
+  [[ -s "$f" ]] || python3 -c "$2" < "$NDJSON" > "$f"
+  j=$(vs_floor "$f" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $f > /dev/null")
+  row "\`parse --format json\` $3" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" "$4"
+}
+
 # the same payloads pretty-printed over many lines, as fixture files and
-# `console.log(JSON.stringify(body, null, 2))` write them (ratios per byte)
-PRETTY="$NDJSON.pretty"
-[[ -s "$PRETTY" ]] || python3 -c '
+# `console.log(JSON.stringify(body, null, 2))` write them
+derived_row pretty '
 import json, sys
 for line in sys.stdin:
     line = line.strip()
@@ -133,14 +141,10 @@ for line in sys.stdin:
         print(json.dumps(json.loads(line), indent=2, ensure_ascii=False))
     except ValueError:
         print(line)
-' < "$NDJSON" > "$PRETTY"
-j=$(vs_floor "$PRETTY" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $PRETTY > /dev/null")
-row "\`parse --format json\` pretty-printed JSON" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
-  "the NDJSON corpus indented by two spaces, per byte"
+' "pretty-printed JSON" "the NDJSON corpus indented by two spaces, per byte"
 
 # a structured log: each payload as a string field of a JSON log line
-JSONLOG="$NDJSON.jsonlog"
-[[ -s "$JSONLOG" ]] || python3 -c '
+derived_row jsonlog '
 import json, sys
 for line in sys.stdin:
     line = line.strip()
@@ -148,15 +152,12 @@ for line in sys.stdin:
         print(json.dumps({"ts": "2023-12-16T16:48:27.123Z", "level": "info",
                           "logger": "wx.callback", "msg": "received push", "body": line},
                          ensure_ascii=False))
-' < "$NDJSON" > "$JSONLOG"
-j=$(vs_floor "$JSONLOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $JSONLOG > /dev/null")
-row "\`parse --format json\` JSON log, payloads in a string field" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
+' "JSON log, payloads in a string field" \
   "\`{\"level\":…,\"body\":\"{\\\"ToUserName\\\":…}\"}\`, per byte"
 
 # a container runtime's log (`docker logs`): each line the application wrote,
 # a prefix and the payload, is the string `log` of a JSON line
-DOCKERLOG="$NDJSON.dockerlog"
-[[ -s "$DOCKERLOG" ]] || python3 -c '
+derived_row dockerlog '
 import json, sys
 for i, line in enumerate(sys.stdin):
     line = line.strip()
@@ -164,9 +165,7 @@ for i, line in enumerate(sys.stdin):
         print(json.dumps({"log": "2023-12-16 16:48:27.%03d INFO [wx.callback] received payload: %s\n" % (i % 1000, line),
                           "stream": "stdout", "time": "2023-12-16T08:48:27.%09dZ" % i},
                          ensure_ascii=False, separators=(",", ":")))
-' < "$NDJSON" > "$DOCKERLOG"
-j=$(vs_floor "$DOCKERLOG" "$NDJSON" "exec $ONE_THREAD $BIN parse --format json < $DOCKERLOG > /dev/null")
-row "\`parse --format json\` container log, payloads after a prefix in a string field" "(not a target row)" "$(fmt "$(echo "$j" | field ratio)")" "$(mib "$(echo "$j" | field rss_kib)")" "-" "-" "-" \
+' "container log, payloads after a prefix in a string field" \
   "\`{\"log\":\"… received payload: {\\\"ToUserName\\\":…}\\n\",\"stream\":…}\`, per byte"
 
 # convert --to json over XML; xq on a smaller corpus (it holds everything in memory)
