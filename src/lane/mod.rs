@@ -25,7 +25,7 @@ use crate::input::Item;
 use crate::pipeline::{LanePayload, Options};
 use crate::render::json_out;
 use crate::report::{Envelope, Report, TapePayload};
-use crate::tape::{Kind, Tape, View};
+use crate::tape::{Entry, Kind, Tape, View};
 use crate::validate::fits_number;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -507,6 +507,7 @@ fn object(
     let mut seen = 0u64;
     let mut next = 0;
     for m in obj.children() {
+        let e = m.entry();
         match field_of(fields, &m, &mut next) {
             Some((i, f)) => {
                 if i >= 64 {
@@ -516,7 +517,9 @@ fn object(
                     return Verdict::Flawed;
                 }
                 seen |= 1 << i;
-                v = v.and(value(f, m));
+                if !clean_at_sight(f, e) {
+                    v = v.and(value(f, m));
+                }
             }
             // An unknown field is a warning; inside it only duplicates are looked for.
             None if report_unknown => return Verdict::Flawed,
@@ -572,6 +575,26 @@ fn has_duplicates(obj: View<'_>) -> bool {
         b |= bb;
     }
     false
+}
+
+/// The usual members, which [`value`] would find clean, told from the entry
+/// alone with no call: a JSON string without escapes on a string field, or
+/// JSON digits short enough for any range on an integer field, neither with
+/// codes to look up.
+#[inline(always)]
+fn clean_at_sight(f: &Field, e: &Entry) -> bool {
+    if e.form != XmlForm::None || !f.codes.is_empty() {
+        return false;
+    }
+    match (f.ty, e.kind) {
+        (Ty::String, Kind::Str) => true,
+        // `in_range`'s own first test.
+        (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
+            let len = e.end.wrapping_sub(e.start);
+            e.plain && (len <= 11 || (f.ty != Ty::Timestamp && len <= 19))
+        }
+        _ => false,
+    }
 }
 
 /// Mirrors `Validator::value` for JSON values: clean only on the canonical type.
@@ -887,6 +910,45 @@ mod tests {
             }
             assert!(!taken, "{text}");
         }
+    }
+
+    #[test]
+    fn members_clean_at_sight_are_those_the_value_check_finds_clean() {
+        let values = [
+            r#""text""#,
+            r#""a\nb""#,
+            r#""\u005c""#,
+            "0",
+            "1702716507",
+            "99999999999",
+            "100000000000",
+            "100000000001",
+            "1702716507000",
+            "9999999999999999999",
+            "18446744073709551616",
+            "-1",
+            "1.5",
+            "1e3",
+            "true",
+            "null",
+            "{}",
+            "[]",
+        ];
+        let mut checked = 0;
+        let fields = crate::catalog::all_types()
+            .flat_map(|t| t.fields.iter().copied().flatten())
+            .flat_map(|f| std::iter::once(f).chain(f.children));
+        for f in fields {
+            for v in values {
+                let d = doc(&format!(r#"{{"k":{v}}}"#));
+                let m = d.tape.root(&d.text).children().next().expect("a member");
+                if clean_at_sight(f, m.entry()) {
+                    checked += 1;
+                    assert_eq!(value(f, m), Verdict::Clean, "{} {v}", f.name);
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub struct Entry {
     /// [`key_hash`] of the key (0 when there is no key).
     pub key_hash: u64,
     /// For strings: printable ASCII only (no DEL), so JSON output copies the raw
-    /// text as it is.
+    /// text as it is. For numbers: digits alone (a JSON number without sign,
+    /// fraction or exponent; XML text that is only digits).
     pub plain: bool,
     /// The same for the key.
     pub key_plain: bool,
@@ -323,7 +324,9 @@ impl Reader<'_> {
                 }
                 b'-' | b'0'..=b'9' => {
                     entry.kind = Kind::Number;
-                    entry.end = at(self.number()?);
+                    let (end, digits) = self.number()?;
+                    entry.end = at(end);
+                    entry.plain = digits;
                     self.entries.push(entry);
                 }
                 c => {
@@ -488,14 +491,17 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads a number; returns the offset after it.
+    /// Reads a number; returns the offset after it, and whether it is digits
+    /// alone (no sign, fraction or exponent).
     #[inline(always)]
-    fn number(&mut self) -> Option<usize> {
+    fn number(&mut self) -> Option<(usize, bool)> {
         let b = self.b;
         let mut i = self.i;
-        if b.get(i) == Some(&b'-') {
+        let negative = b.get(i) == Some(&b'-');
+        if negative {
             i += 1;
         }
+        let int_end;
         match *b.get(i)? {
             b'0' => {
                 i += 1;
@@ -506,6 +512,7 @@ impl Reader<'_> {
             b'1'..=b'9' => i = scan_digits(b, i),
             _ => return None,
         }
+        int_end = i;
         if b.get(i) == Some(&b'.') {
             let d = scan_digits(b, i + 1);
             if d == i + 1 {
@@ -527,7 +534,7 @@ impl Reader<'_> {
         // The end of the text may cut a number short; the full parser decides.
         b.get(i)?;
         self.i = i;
-        Some(i)
+        Some((i, !negative && int_end == i))
     }
 }
 
@@ -705,7 +712,8 @@ static NO_ENTRY: Entry = Entry {
 };
 
 impl<'t> View<'t> {
-    fn entry(&self) -> &'t Entry {
+    /// The entry itself, for a caller that reads several of its fields.
+    pub(crate) fn entry(&self) -> &'t Entry {
         self.entries.get(self.i).unwrap_or(&NO_ENTRY)
     }
 
@@ -1028,6 +1036,29 @@ mod tests {
         // XML is never copied as JSON.
         tape.read_xml_into("<xml><a>1</a></xml>", Limits::default());
         assert_eq!((tape.spaced, tape.verbatim), (true, false));
+    }
+
+    #[test]
+    fn numbers_of_digits_alone_are_noted_while_reading() {
+        for (number, digits) in [
+            ("0", true),
+            ("7", true),
+            ("1702716507", true),
+            ("18446744073709551616", true),
+            ("-1", false),
+            ("-0", false),
+            ("1.5", false),
+            ("10.0", false),
+            ("1e5", false),
+            ("1E+5", false),
+            ("0.1e-2", false),
+        ] {
+            for text in [format!("[{number}]"), format!(r#"{{"a":{number}}}"#)] {
+                let (tape, _) = read(&text).expect("strict JSON");
+                let e = &tape.entries[1];
+                assert_eq!((e.kind, e.plain), (Kind::Number, digits), "{text}");
+            }
+        }
     }
 
     #[test]
