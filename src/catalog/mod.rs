@@ -300,6 +300,9 @@ pub struct Field {
     pub any_text: bool,
     /// [`key_hash`] of the name, so lookups compare one integer per field.
     pub hash: u64,
+    /// [`Required::of`] the children, so checking an object field's value
+    /// does not count them again.
+    pub children_required: Required,
 }
 
 /// A cheap hash of a key, computed at compile time for catalogue names and
@@ -405,6 +408,7 @@ impl Field {
             children: &[],
             any_text: false,
             hash: key_hash(name),
+            children_required: Required::of(&[]),
         }
     }
 
@@ -426,6 +430,7 @@ impl Field {
 
     pub const fn children(mut self, children: &'static [Field]) -> Field {
         self.children = children;
+        self.children_required = Required::of(&[children]);
         self
     }
 
@@ -537,21 +542,29 @@ pub struct Required {
 
 impl Required {
     /// Built without a branch per field (a search for the first required one
-    /// mispredicted on every object).
-    pub fn of(groups: &[&[Field]]) -> Required {
+    /// mispredicted on every object); at compile time for the children of an
+    /// object field ([`Field::children_required`]).
+    pub const fn of(groups: &[&[Field]]) -> Required {
         let mut r = Required {
             first: 0,
             beyond: false,
             fields: 0,
         };
-        for f in groups.iter().flat_map(|g| g.iter()) {
-            let always = f.req == Req::Always;
-            if r.fields < 64 {
-                r.first |= u64::from(always) << r.fields;
-            } else {
-                r.beyond |= always;
+        let mut g = 0;
+        while g < groups.len() {
+            let group = groups[g];
+            let mut i = 0;
+            while i < group.len() {
+                let always = matches!(group[i].req, Req::Always);
+                if r.fields < 64 {
+                    r.first |= (always as u64) << r.fields;
+                } else {
+                    r.beyond |= always;
+                }
+                r.fields += 1;
+                i += 1;
             }
-            r.fields += 1;
+            g += 1;
         }
         r
     }
@@ -762,6 +775,21 @@ mod tests {
         for other in ["", "event", "text", "event.SCAN", "scan", "SCAN "] {
             assert!(lookup_event(other).is_none(), "{other}");
         }
+    }
+
+    #[test]
+    fn object_fields_know_which_children_they_require() {
+        let mut with_children = 0;
+        for f in all_types().flat_map(|t| t.fields.iter().copied().flatten()) {
+            for f in std::iter::once(f).chain(f.children) {
+                let want = Required::of(&[f.children]);
+                assert_eq!(f.children_required, want, "{}", f.name);
+                let always = f.children.iter().filter(|c| c.req == Req::Always).count();
+                assert_eq!(want.first.count_ones() as usize, always, "{}", f.name);
+                with_children += usize::from(!f.children.is_empty());
+            }
+        }
+        assert!(with_children > 10, "{with_children}");
     }
 
     #[test]

@@ -543,8 +543,13 @@ fn object(
 
 /// [`object`] for an object field's value (or an item of an object array).
 fn children(obj: View<'_>, field: &'static Field, report_unknown: bool) -> Verdict {
-    let required = Required::of(std::slice::from_ref(&field.children));
-    object(obj, field.children, required, report_unknown, &mut 0)
+    object(
+        obj,
+        field.children,
+        field.children_required,
+        report_unknown,
+        &mut 0,
+    )
 }
 
 /// A value the catalogue does not describe: only duplicate keys inside it count.

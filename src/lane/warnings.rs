@@ -247,8 +247,7 @@ fn tally_child(f: &'static Field, o: View<'_>, t: &mut Tally) -> Result<(), Stop
     if has_duplicates(o) {
         return Err(Stop::Error);
     }
-    let required = Required::of(std::slice::from_ref(&f.children));
-    tally(o, f.children, required, t)
+    tally(o, f.children, f.children_required, t)
 }
 
 /// A value `Validator::children` checks against its field's listed children.
