@@ -583,20 +583,25 @@ fn has_duplicates(obj: View<'_>) -> bool {
 }
 
 /// The usual members, which [`value`] would find clean, told from the entry
-/// alone with no call: a JSON string without escapes on a string field, or
-/// JSON digits short enough for any range on an integer field, neither with
-/// codes to look up.
+/// alone with no call: text on a string field (JSON text without escapes, or
+/// XML text without a backslash, or an empty element), or JSON digits short
+/// enough for any range on an integer field, neither with codes to look up.
 #[inline(always)]
 fn clean_at_sight(f: &Field, e: &Entry) -> bool {
-    if e.form != XmlForm::None || !f.codes.is_empty() {
+    if !f.codes.is_empty() {
         return false;
     }
     match (f.ty, e.kind) {
-        (Ty::String, Kind::Str) => true,
-        // `in_range`'s own first test.
+        // A JSON `Str` has no escapes, so never a backslash either.
+        (Ty::String, Kind::Str) => !e.backslash,
+        (Ty::String, Kind::Null) => e.form != XmlForm::None,
+        // JSON digits alone, within `in_range`'s own first test (XML text is
+        // `plain` when it is printable, digits or not).
         (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
             let len = e.end.wrapping_sub(e.start);
-            e.plain && (len <= 11 || (f.ty != Ty::Timestamp && len <= 19))
+            e.plain
+                && e.form == XmlForm::None
+                && (len <= 11 || (f.ty != Ty::Timestamp && len <= 19))
         }
         _ => false,
     }
@@ -807,6 +812,16 @@ mod tests {
         }
     }
 
+    fn xml_doc(text: &str) -> TapeDoc {
+        let (tape, _) = Tape::read_xml(text, Limits::default()).expect("the tape reads it");
+        TapeDoc {
+            format: Format::Xml,
+            tape,
+            text: text.into(),
+            ..TapeDoc::default()
+        }
+    }
+
     /// The full pipeline's report on one JSON line, without the lane.
     fn full_report(text: &str) -> Report {
         let mut opts = Options::default();
@@ -939,21 +954,39 @@ mod tests {
             "{}",
             "[]",
         ];
-        let mut checked = 0;
+        let xml_values = [
+            "text",
+            "<![CDATA[text]]>",
+            r"<![CDATA[a\u0041]]>",
+            r"a\u0041",
+            "",
+            "1702716507",
+            "<![CDATA[1702716507]]>",
+            "0001702716507",
+            "1702716507000",
+            "99999999999999999999",
+            " 12 ",
+            "-1",
+            "1.5",
+            "<a>1</a>",
+        ];
+        let json = values.map(|v| doc(&format!(r#"{{"k":{v}}}"#)));
+        let xml = xml_values.map(|v| xml_doc(&format!("<xml><k>{v}</k></xml>")));
+        let (mut checked, mut checked_xml) = (0, 0);
         let fields = crate::catalog::all_types()
             .flat_map(|t| t.fields.iter().copied().flatten())
             .flat_map(|f| std::iter::once(f).chain(f.children));
         for f in fields {
-            for v in values {
-                let d = doc(&format!(r#"{{"k":{v}}}"#));
+            for d in json.iter().chain(&xml) {
                 let m = d.tape.root(&d.text).children().next().expect("a member");
                 if clean_at_sight(f, m.entry()) {
                     checked += 1;
-                    assert_eq!(value(f, m), Verdict::Clean, "{} {v}", f.name);
+                    checked_xml += usize::from(d.format == Format::Xml);
+                    assert_eq!(value(f, m), Verdict::Clean, "{} {}", f.name, d.text);
                 }
             }
         }
-        assert!(checked > 100, "{checked}");
+        assert!(checked > 100 && checked_xml > 50, "{checked} {checked_xml}");
     }
 
     #[test]

@@ -55,8 +55,9 @@ pub struct Entry {
     /// [`key_hash`] of the key (0 when there is no key).
     pub key_hash: u64,
     /// For strings: printable ASCII only (no DEL), so JSON output copies the raw
-    /// text as it is. For numbers: digits alone (a JSON number without sign,
-    /// fraction or exponent; XML text that is only digits).
+    /// text as it is. For JSON numbers: digits alone (no sign, fraction or
+    /// exponent). For XML text, a number's too: printable ASCII without `"`
+    /// or `\`.
     pub plain: bool,
     /// The same for the key.
     pub key_plain: bool,
