@@ -1050,7 +1050,7 @@ pub(crate) fn is_numeric_text(s: &str) -> bool {
 }
 
 /// True when `s` holds a backslash, `u` and four hex digits.
-fn has_u_escape(s: &str) -> bool {
+pub(crate) fn has_u_escape(s: &str) -> bool {
     let b = s.as_bytes();
     // Most text has no backslash at all: memchr answers that at memory speed.
     memchr::memchr_iter(b'\\', b).any(|i| {

@@ -26,7 +26,7 @@ use crate::pipeline::{LanePayload, Options};
 use crate::render::json_out;
 use crate::report::{Envelope, Report, TapePayload};
 use crate::tape::{Entry, Kind, Tape, View};
-use crate::validate::fits_number;
+use crate::validate::{self, fits_number};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -772,16 +772,20 @@ fn text(field: &'static Field, m: View<'_>) -> Verdict {
     }
 }
 
-/// Decoded text holding a backslash may hold literal `\uXXXX`: the validator's call.
+/// Decoded text holding a literal `\uXXXX` gets an info finding: the
+/// validator's to write. Text with a backslash but no such sequence (a
+/// Windows path, a regular expression) is clean.
 fn escapes(m: View<'_>) -> Verdict {
     // The usual case first, without a call: JSON text without escapes.
     if m.kind() == Kind::Str && m.form() == XmlForm::None {
         return Verdict::Clean;
     }
-    if m.has_backslash() {
-        Verdict::Unsure
-    } else {
-        Verdict::Clean
+    if !m.has_backslash() {
+        return Verdict::Clean;
+    }
+    match m.str() {
+        Some(text) if !validate::has_u_escape(&text) => Verdict::Clean,
+        _ => Verdict::Unsure,
     }
 }
 
@@ -830,6 +834,34 @@ mod tests {
         match an.next_report() {
             Ok(Some(r)) => r,
             other => panic!("no report for {text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn text_with_a_backslash_is_clean_unless_it_holds_a_literal_escape() {
+        const HEAD: &str = r#""ToUserName":"gh_1","FromUserName":"o1","CreateTime":1702716507,"MsgType":"text","MsgId":1"#;
+        const XML_HEAD: &str = "<ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1702716507</CreateTime><MsgType><![CDATA[text]]></MsgType><MsgId>1</MsgId>";
+        // (the text as decoded, as JSON writes it; clean)
+        for (content, json, clean) in [
+            (r"D:\下载\发票.pdf", r"D:\\下载\\发票.pdf", true),
+            (r"a\nb \x41 \\", r"a\\nb \\x41 \\\\", true),
+            (r"\u4e2d", r"\\u4e2d", false),
+            (r"x\\u0041", r"x\\\\u0041", false),
+            (r"\u4e2d", r"\u005cu4e2d", false),
+        ] {
+            let json = format!(r#"{{{HEAD},"Content":"{json}"}}"#);
+            let xml = format!("<xml>{XML_HEAD}<Content><![CDATA[{content}]]></Content></xml>");
+            for (text, d) in [(&json, doc(&json)), (&xml, xml_doc(&xml))] {
+                let mut out = VecDeque::new();
+                let taken = analyze(&Arc::new(d), &Options::default(), &mut out);
+                assert_eq!(taken, clean, "{text}");
+                let full = full_report(text);
+                let escaped = full.diagnostics.iter().any(|d| d.code == Code::EscapedText);
+                assert_eq!(escaped, !clean, "{text}");
+                if let Some(lane) = out.front() {
+                    assert_eq!(lane.diagnostics, full.diagnostics, "{text}");
+                }
+            }
         }
     }
 
