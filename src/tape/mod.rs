@@ -502,7 +502,6 @@ impl Reader<'_> {
         if negative {
             i += 1;
         }
-        let int_end;
         match *b.get(i)? {
             b'0' => {
                 i += 1;
@@ -513,7 +512,7 @@ impl Reader<'_> {
             b'1'..=b'9' => i = scan_digits(b, i),
             _ => return None,
         }
-        int_end = i;
+        let int_end = i;
         if b.get(i) == Some(&b'.') {
             let d = scan_digits(b, i + 1);
             if d == i + 1 {
