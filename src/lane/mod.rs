@@ -595,13 +595,11 @@ fn clean_at_sight(f: &Field, e: &Entry) -> bool {
         // A JSON `Str` has no escapes, so never a backslash either.
         (Ty::String, Kind::Str) => !e.backslash,
         (Ty::String, Kind::Null) => e.form != XmlForm::None,
-        // JSON digits alone, within `in_range`'s own first test (XML text is
-        // `plain` when it is printable, digits or not).
+        // JSON digits alone (XML text is `plain` when it is printable,
+        // digits or not).
         (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
-            let len = e.end.wrapping_sub(e.start);
-            e.plain
-                && e.form == XmlForm::None
-                && (len <= 11 || (f.ty != Ty::Timestamp && len <= 19))
+            let len = e.end.wrapping_sub(e.start) as usize;
+            e.plain && e.form == XmlForm::None && short_enough(f.ty, len)
         }
         _ => false,
     }
@@ -724,12 +722,18 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
     }
 }
 
+/// Whether `len` digits are inside every range of type `ty`, whatever they
+/// are: up to 11 digits for every type (the smallest limit is 10^11), up to
+/// 19 inside `u64` (message ids are mostly 16 to 19 digits).
+#[inline(always)]
+fn short_enough(ty: Ty, len: usize) -> bool {
+    len <= 11 || (ty != Ty::Timestamp && len <= 19)
+}
+
 /// Mirrors `Validator::range` for an unsigned integer lexeme (JSON grammar: no
 /// leading zeros): ids and integers up to `u64::MAX`, timestamps in seconds.
 fn in_range(ty: Ty, digits: &str) -> Verdict {
-    // Up to 11 digits is inside every range (the smallest limit is 10^11), and
-    // up to 19 inside `u64` (message ids are mostly 16 to 19 digits).
-    if digits.len() <= 11 || (ty != Ty::Timestamp && digits.len() <= 19) {
+    if short_enough(ty, digits.len()) {
         return Verdict::Clean;
     }
     let Some(n) = digits_value(digits) else {
