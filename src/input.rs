@@ -713,7 +713,7 @@ impl<B: Buffered> Scanner<B> {
                 self.opts.max_record
             ),
         );
-        self.broken_or_skip(c, format, err);
+        self.broken_or_skip(c, format, err, None);
         self.pending.extend(skipped);
     }
 
@@ -730,7 +730,7 @@ impl<B: Buffered> Scanner<B> {
                 Code::DoctypeRefused,
                 "a DOCTYPE precedes this document; DOCTYPE and entity declarations are refused (billion laughs, XXE), WeChat never sends them",
             );
-            self.broken_or_skip(c, format, err);
+            self.broken_or_skip(c, format, err, Some(c + end));
             return;
         }
         if let Some(enc) = &declared {
@@ -744,7 +744,7 @@ impl<B: Buffered> Scanner<B> {
                         "the document declares encoding=\"{enc}\" and is not UTF-8; WeChat sends UTF-8 (convert with `iconv -f {enc} -t UTF-8`)"
                     ),
                 );
-                self.broken_or_skip(c, format, err);
+                self.broken_or_skip(c, format, err, Some(c + end));
                 return;
             }
         }
@@ -766,13 +766,14 @@ impl<B: Buffered> Scanner<B> {
                         c,
                         format,
                         ParseError::new(0, Code::InvalidUtf8, "the document is not valid UTF-8"),
+                        Some(c + end),
                     );
                     return;
                 };
                 let text = Arc::from(text);
                 self.accept(c, used, format, text, root, lenient, notes, declared);
             }
-            Err(e) => self.broken_or_skip(c, format, e),
+            Err(e) => self.broken_or_skip(c, format, e, Some(c + end)),
         }
     }
 
@@ -1047,7 +1048,13 @@ impl<B: Buffered> Scanner<B> {
                 })
             }
         };
-        self.broken_or_skip(c, format, err);
+        // Where the structural scan stopped at the start of another document
+        // (`<xml>` inside an unclosed one, `{` where a `,` or `}` belongs), that
+        // document is the next candidate: the broken one must not hide it.
+        let next = at
+            .map(|at| c + at)
+            .filter(|&n| n > c && next_document_starts(&self.buf[n..], format));
+        self.broken_or_skip(c, format, err, next);
     }
 
     /// Passes over the candidate at `c`, which was never a payload: the scan
@@ -1057,9 +1064,18 @@ impl<B: Buffered> Scanner<B> {
         self.pos = c + 1;
     }
 
-    /// Reports a payload-like failure (and resumes at the next line), or passes
-    /// over a candidate that was never a payload.
-    fn broken_or_skip(&mut self, c: usize, format: Format, mut err: ParseError) {
+    /// Reports a payload-like failure, or passes over a candidate that was never
+    /// a payload. The scan resumes at `resume` when the broken document is known
+    /// to end there on its own line (its brackets or tags balance; another
+    /// document starts there), so a payload after it on that line is still
+    /// found; else at the next line.
+    fn broken_or_skip(
+        &mut self,
+        c: usize,
+        format: Format,
+        mut err: ParseError,
+        mut resume: Option<usize>,
+    ) {
         // A syntax error at the very start of a later line means the document
         // stopped at the end of the line before (a log line cut short), and the
         // next record was read as its continuation: say so, and point there.
@@ -1076,6 +1092,8 @@ impl<B: Buffered> Scanner<B> {
                     end -= 1;
                 }
                 let (l, _) = self.line_col(end.max(c));
+                // The next line is a record of its own, not the rest of this one.
+                resume = None;
                 err = ParseError::new(
                     end - c,
                     Code::Truncated,
@@ -1112,7 +1130,25 @@ impl<B: Buffered> Scanner<B> {
             column,
             diagnostic: Diagnostic::new(err.code, err.message, el, ec),
         })));
-        self.resume_after_line_of(c);
+        // Only on the line the document starts on: across lines, brackets or
+        // tags that balance may be another record's (`</xml>` in a JSON string
+        // on the next line), and the next line is where the next record starts.
+        let line = self.line_index(c);
+        match resume.filter(|&r| r > c && r < self.buf.len() && self.line_index(r) == line) {
+            Some(r) => {
+                self.pos = r;
+                self.covered = self.line_of(r.saturating_sub(1).max(c));
+            }
+            None => self.resume_after_line_of(c),
+        }
+    }
+}
+
+/// Whether `text` starts a document of `format`: `{` for JSON, `<xml` for XML.
+fn next_document_starts(text: &[u8], format: Format) -> bool {
+    match format {
+        Format::Json => text.first() == Some(&b'{'),
+        Format::Xml => is_xml_start(text),
     }
 }
 
