@@ -145,6 +145,10 @@ pub struct Scanner<B: Buffered> {
     left_out: Vec<(usize, u64)>,
     /// Where the lines of the latest documents start (see [`Scanner::line_start`]).
     line_starts: VecDeque<LineStart>,
+    /// Findings of lines over the record limit that were read ahead of the
+    /// documents before them, by line: each is queued once the scan reaches its
+    /// line, so the reports keep the input's order.
+    deferred: VecDeque<(u32, Item)>,
 }
 
 /// A line of the input and the byte offset where it starts, counted from the
@@ -214,6 +218,7 @@ impl<B: Buffered> Scanner<B> {
             buf_offset: 0,
             left_out: Vec::new(),
             line_starts: VecDeque::new(),
+            deferred: VecDeque::new(),
         }
     }
 
@@ -559,6 +564,21 @@ impl<B: Buffered> Scanner<B> {
 
     /// Does one unit of work; false when the input is exhausted.
     fn step(&mut self) -> io::Result<bool> {
+        if let Some(&(line, _)) = self.deferred.front() {
+            let scanned_to = if self.pos < self.buf.len() {
+                self.line_of(self.pos)
+            } else {
+                self.buf_line + self.starts.len() as u32
+            };
+            if scanned_to >= line {
+                while self.deferred.front().is_some_and(|&(l, _)| l <= scanned_to) {
+                    if let Some((_, item)) = self.deferred.pop_front() {
+                        self.pending.push_back(item);
+                    }
+                }
+                return Ok(true);
+            }
+        }
         if self.pos >= self.buf.len() {
             self.compact();
             if !self.read_line()? {
@@ -679,6 +699,17 @@ impl<B: Buffered> Scanner<B> {
                 }
             }
         };
+        // A skipped line read ahead of an earlier document stands in the buffer
+        // as a blank line: a verdict reached past it is about text around a gap,
+        // which is not one document, as when the scan reads into the gap itself.
+        let reach = match outcome {
+            Ok(end) | Err(Some(end)) => (c + end + 1).min(self.buf.len()),
+            Err(None) => self.buf.len(),
+        };
+        if let Some(line) = self.gap_within(c, reach) {
+            self.runs_into_gap(c, line, format);
+            return Ok(());
+        }
         match outcome {
             Ok(end) => self.complete(c, end, format),
             Err(at) => self.incomplete(c, at, format),
@@ -705,16 +736,96 @@ impl<B: Buffered> Scanner<B> {
             .copied()
             .unwrap_or(self.buf.len())
             .max(c);
-        let err = ParseError::new(
-            at - c,
-            Code::Truncated,
-            format!(
-                "the document runs into line {line}, which is over the {} byte record limit and was skipped",
-                self.opts.max_record
+        // Lines are read ahead in bulk, past a document's end: one that ended
+        // before the skipped line is whole, and the lines after it come first.
+        let before_gap = &self.buf[c..at];
+        let ext = match format {
+            Format::Json => json::extent(
+                before_gap,
+                json::Mode::LenientInline,
+                self.opts.limits.max_depth,
             ),
-        );
+            Format::Xml => xml::extent(before_gap),
+        };
+        self.defer(skipped);
+        // A verdict past a line skipped earlier (read ahead of an earlier
+        // document) is about text around that gap, as in `candidate`.
+        let reach = match ext {
+            Extent::Complete(end) | Extent::NotDocument(end) => c + end + 1,
+            Extent::NeedMore => at + 1,
+        };
+        if let Some(first) = self.gap_within(c, reach.min(self.buf.len())) {
+            return self.runs_into_gap(c, first, format);
+        }
+        match ext {
+            Extent::Complete(end) => self.complete(c, end, format),
+            Extent::NotDocument(end) => self.incomplete(c, Some(end), format),
+            Extent::NeedMore => self.runs_into_gap(c, line, format),
+        }
+    }
+
+    /// Reports (or passes over) the candidate at `c` as cut off by the skipped
+    /// line `line`, over the record limit.
+    fn runs_into_gap(&mut self, c: usize, line: u32, format: Format) {
+        let at = self
+            .starts
+            .get(line.saturating_sub(self.buf_line) as usize)
+            .copied()
+            .unwrap_or(self.buf.len())
+            .max(c);
+        // A flaw before the gap is the document's own (a line cut short before
+        // the next record): the parser names it, wherever the gap was found.
+        let before = &self.buf[c..at];
+        let limits = self.opts.limits;
+        let flaw = match format {
+            // A flaw only strict reading sees (a `//` comment copied from a doc
+            // page) is not one: such documents are read leniently.
+            Format::Json => json::parse(before, json::Mode::Strict, limits)
+                .err()
+                .filter(|e| {
+                    e.code != Code::JsonSyntax
+                        || [json::Mode::Lenient, json::Mode::LenientInline]
+                            .into_iter()
+                            .all(|mode| {
+                                json::parse(before, mode, limits)
+                                    .err()
+                                    .is_some_and(|e| e.code != Code::Truncated)
+                            })
+                }),
+            Format::Xml => xml::parse(before, limits).err(),
+        };
+        let err = flaw.filter(|e| e.code != Code::Truncated).unwrap_or_else(|| {
+            ParseError::new(
+                at - c,
+                Code::Truncated,
+                format!(
+                    "the document runs into line {line}, which is over the {} byte record limit and was skipped",
+                    self.opts.max_record
+                ),
+            )
+        });
         self.broken_or_skip(c, format, err, None);
-        self.pending.extend(skipped);
+    }
+
+    /// Holds findings of skipped lines until the scan reaches them.
+    fn defer(&mut self, skipped: Vec<Item>) {
+        for item in skipped {
+            let line = match &item {
+                Item::Broken(b) => b.line,
+                _ => self.buf_line,
+            };
+            self.deferred.push_back((line, item));
+        }
+    }
+
+    /// The first skipped line (over the record limit, its finding held back)
+    /// inside the text from `c` to `end`: a document there is not whole.
+    fn gap_within(&self, c: usize, end: usize) -> Option<u32> {
+        let (first, last) = (self.line_of(c), self.line_of(end.saturating_sub(1).max(c)));
+        self.deferred
+            .iter()
+            .map(|&(line, _)| line)
+            .find(|&line| line > first && line <= last)
     }
 
     /// The structural scan found a whole candidate: parse it for real.
@@ -879,7 +990,8 @@ impl<B: Buffered> Scanner<B> {
         }
         self.read_buffered_lines(c);
         let end = self.buf.len().min(c + self.opts.max_record);
-        self.pending.is_empty() && self.tape_at(c, end, Format::Json)
+        // The tape would read a skipped line's place as a blank line.
+        self.pending.is_empty() && self.deferred.is_empty() && self.tape_at(c, end, Format::Json)
     }
 
     /// Queues a document read onto a tape (see [`ScanOptions::lane`]), with the
@@ -944,6 +1056,7 @@ impl<B: Buffered> Scanner<B> {
             return false;
         };
         self.pending.is_empty()
+            && self.deferred.is_empty()
             && end - c <= self.opts.max_record
             && self.tape_at(c, end, Format::Xml)
     }
@@ -1754,6 +1867,40 @@ mod tests {
     /// A document is never read across a line that was skipped for its size:
     /// the text around the gap is no document (it was read as one, with a
     /// blank line for the gap).
+    /// Lines are read ahead of a document in bulk: one that ends before a line
+    /// over the record limit is whole, and what comes between them is reported
+    /// before that line's finding.
+    #[test]
+    fn a_document_ending_before_an_oversized_line_is_whole() {
+        let input = format!(
+            "{{\n\"ToUserName\":\"gh_1\",\n\"MsgType\":\"text\"}}\n{{\"MsgType\":\"text\"}}\n{}\n{{\"MsgType\":\"image\"}}\n",
+            "x".repeat(3_000)
+        );
+        for lane in [false, true] {
+            let opts = ScanOptions {
+                max_record: 2_000,
+                lane,
+                ..ScanOptions::default()
+            };
+            let got: Vec<(&str, u32)> = Scanner::new(input.as_bytes(), "t", opts)
+                .collect_items()
+                .unwrap()
+                .iter()
+                .map(|i| match i {
+                    Item::Doc(d, _) => ("doc", d.line),
+                    Item::Tape(t) => ("doc", t.line),
+                    Item::Broken(b) => (b.diagnostic.code.as_str(), b.line),
+                    Item::Skipped => ("skipped", 0),
+                })
+                .collect();
+            assert_eq!(
+                got,
+                [("doc", 1), ("doc", 4), ("record-too-large", 5), ("doc", 6)],
+                "lane {lane}"
+            );
+        }
+    }
+
     #[test]
     fn oversized_line_inside_a_document_cuts_it_off() {
         let big = format!("  \"note\": \"{}\",\n", "x".repeat(1000));

@@ -197,6 +197,37 @@ fn a_line_over_the_record_limit_is_not_cut() {
     same(&input, &opts);
 }
 
+/// Lines over the record limit (but far shorter than a chunk) among documents
+/// over several lines, some left open: wherever the cuts fall, and however far
+/// ahead a document's scan read, each document and each skipped line is
+/// reported as one reader reading line by line reports it.
+#[test]
+fn lines_over_the_record_limit_among_documents_over_several_lines() {
+    let mut opts = Options::default();
+    opts.scan.max_record = 2_000;
+    let mut input = String::new();
+    for i in 0..6_000 {
+        let v: serde_json::Value = serde_json::from_str(&kf_text(i)).unwrap();
+        input.push_str(&serde_json::to_string_pretty(&v).unwrap());
+        input.push('\n');
+        if i % 13 == 0 {
+            input.push_str(&format!("INFO {}\n", "x".repeat(2_500 + i % 700)));
+        }
+        if i % 17 == 0 {
+            input.push_str("<xml>\n<ToUserName>gh_1</ToUserName>\n");
+        }
+        if i % 19 == 0 {
+            input.push_str("INFO {\"ToUserName\":\"gh_1\",\"MsgType\":\"text\"\n");
+        }
+        if i % 23 == 0 {
+            input.push_str(&oa_xml(i).replace("><", ">\n<"));
+            input.push('\n');
+        }
+    }
+    assert!(input.len() > 1 << 20);
+    same(input.as_bytes(), &opts);
+}
+
 /// Lines longer than a chunk, each holding thousands of payloads between log
 /// text (a batch logged on one line), among ordinary lines: every payload is
 /// reported, with its column, as one sequential reader reports it.
