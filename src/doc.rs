@@ -105,35 +105,40 @@ pub fn is_integer_lexeme(s: &str) -> bool {
     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// True for lexemes a JSON number would accept *and* that are written canonically
-/// enough to be read as a number from bare XML text: `-?(0|[1-9]\d*)(\.\d+)?`.
-/// Exponents, `+`, leading zeros and trailing dots stay strings (`054`, `29.`).
+/// True for bare XML text that is read as a number: a JSON number lexeme,
+/// `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`, so that JSON→XML→JSON keeps every
+/// number a number. Leading zeros, `+`, and a dot without digits on both
+/// sides stay strings (`054`, `+1`, `29.`, `.5`): JSON has no such numbers.
 pub fn is_canonical_number(s: &str) -> bool {
     let b = s.as_bytes();
-    let mut i = 0;
-    if b.first() == Some(&b'-') {
-        i = 1;
-    }
-    let int_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let int_start = usize::from(b.first() == Some(&b'-'));
+    let mut i = digits(int_start);
     let int_len = i - int_start;
-    if int_len == 0 || (int_len > 1 && b[int_start] == b'0') {
+    if int_len == 0 || (int_len > 1 && b.get(int_start) == Some(&b'0')) {
         return false;
     }
-    if i == b.len() {
-        return true;
+    if b.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return false;
+        }
+        i = end;
     }
-    if b[i] != b'.' {
-        return false;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+        let end = digits(i + 1 + sign);
+        if end == i + 1 + sign {
+            return false;
+        }
+        i = end;
     }
-    i += 1;
-    let frac_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    i == b.len() && i > frac_start
+    i == b.len()
 }
 
 impl Node {
@@ -400,11 +405,28 @@ mod tests {
 
     #[test]
     fn canonical_numbers() {
-        for ok in ["0", "12", "-3", "119.385040", "0.5", "4363689963896700987"] {
+        for ok in [
+            "0",
+            "12",
+            "-3",
+            "119.385040",
+            "0.5",
+            "4363689963896700987",
+            "1e5",
+            "3.1e1",
+            "31.2E+1",
+            "-0.5e-0",
+        ] {
             assert!(is_canonical_number(ok), "{ok}");
+            // Exactly the JSON number lexemes.
+            assert!(
+                serde_json::from_str::<serde_json::Number>(ok).is_ok(),
+                "{ok}"
+            );
         }
         for bad in [
-            "", "-", "054", "29.", ".5", "1e5", "+1", "1.2.3", "0x10", " 1",
+            "", "-", "054", "29.", ".5", "+1", "1.2.3", "0x10", " 1", "1e", "1e+", "1.e5", "1E5x",
+            "-e5", "Infinity", "NaN",
         ] {
             assert!(!is_canonical_number(bad), "{bad}");
         }

@@ -916,7 +916,9 @@ mod tests {
             ("119.385040", true),
             ("054", false),
             (" 1", false),
-            ("1e5", false),
+            ("1e5", true),
+            ("3.1E+1", true),
+            ("29.", false),
             ("true", false),
         ] {
             let node = leaf(bare);

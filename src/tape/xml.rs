@@ -8,7 +8,7 @@
 //! elements, odd characters — returns `None` and the document goes to
 //! [`crate::parse::xml`], which reads all of XML and explains its problems.
 //! Everything is entered as the full reader's tree would have it: CDATA as a
-//! string, bare text as a number when it is written canonically
+//! string, bare text as a number when it is a JSON number lexeme
 //! ([`is_canonical_number`]) and as a string otherwise, an empty element as
 //! null, a container as an object of its children, or as an array when its
 //! children are all `<item>`s.
