@@ -130,20 +130,34 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
                 node.value = Value::Object(Vec::new());
                 node.xml = XmlForm::Nested;
             }
-            // An object whose only children are repeated `<item>`s (its other
-            // members absent) reads as an `<item>` list; when the catalogue says
-            // it is an object with an `item` member, rebuild that object.
-            if node.xml == XmlForm::Items && f.child("item").is_some() {
-                if let Value::Array(items) = std::mem::replace(&mut node.value, Value::Null) {
+            // An object whose only children are `<item>`s (its other members
+            // absent) reads as an `<item>` list; when the catalogue says it is an
+            // object with an `item` member, rebuild that object. An `item` list
+            // written as one element of `<item>`s (WeCom's `merged_msg`) is that
+            // one child; one written as repeated elements is all of them.
+            let item = f.child("item");
+            if node.xml == XmlForm::Items && item.is_some() {
+                if let Value::Array(mut items) = std::mem::replace(&mut node.value, Value::Null) {
                     let pos = items.first().map_or(node.pos, |i| i.pos);
+                    let value = match items.pop() {
+                        Some(one)
+                            if items.is_empty() && item.is_some_and(|i| i.xml == Xml::Items) =>
+                        {
+                            one
+                        }
+                        last => {
+                            items.extend(last);
+                            Node {
+                                pos,
+                                xml: XmlForm::Siblings,
+                                value: Value::Array(items),
+                            }
+                        }
+                    };
                     node.value = Value::Object(vec![Member {
                         key: "item".to_string(),
                         key_pos: pos,
-                        node: Node {
-                            pos,
-                            xml: XmlForm::Siblings,
-                            value: Value::Array(items),
-                        },
+                        node: value,
                     }]);
                     node.xml = XmlForm::Nested;
                 }

@@ -554,6 +554,37 @@ fn help_shows_examples() {
     }
 }
 
+/// Round trips that once changed a value: a number with an exponent, and an
+/// `item` list written as one element of `<item>`s (WeCom's `merged_msg`) as
+/// the only member its object has left, with one element and with two.
+#[test]
+fn exponents_and_a_lone_item_list_round_trip_through_xml() {
+    let merged: Value =
+        serde_json::from_slice(&std::fs::read("fixtures/wecom-kf/merged_msg.json").unwrap())
+            .unwrap();
+    let mut inputs = vec![serde_json::json!({
+        "ToUserName": "gh_1", "FromUserName": "o1", "CreateTime": 1727323209,
+        "MsgType": "event", "Event": "LOCATION", "Latitude": 3.1e1,
+        "Longitude": 121.475470, "Precision": 65.0, "Extra": [1e3, -0.5E-2]
+    })];
+    for n in [1, 2] {
+        let mut m = merged.clone();
+        let inner = m["merged_msg"].as_object_mut().unwrap();
+        inner.remove("title");
+        let items = inner["item"].as_array_mut().unwrap();
+        items.truncate(n);
+        inputs.push(m);
+    }
+    for input in inputs {
+        let text = serde_json::to_vec(&input).unwrap();
+        let (c1, xml) = convert(&["--to", "xml"], &text);
+        let (c2, back) = convert(&["--to", "json"], &xml);
+        assert_eq!((c1, c2), (0, 0));
+        let back: Value = serde_json::from_slice(&back).unwrap();
+        assert_eq!(back, input, "{}", String::from_utf8_lossy(&xml));
+    }
+}
+
 /// Fuzz regression: a document exactly at the depth limit must convert to XML and
 /// back (XML depth counts containers, as JSON's does).
 #[test]
