@@ -437,6 +437,24 @@ mod tests {
         s.prop_map(move |s| Value::Object(members(vec![(k.to_owned(), Value::String(s))])))
     }
 
+    /// [`value`] with what XML cannot carry as it is: empty arrays and objects,
+    /// and objects whose keys are `item`.
+    fn lossy_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            number().prop_map(Value::Number),
+            Just(Value::Null),
+            Just(Value::Array(Vec::new())),
+            Just(Value::Object(Vec::new())),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            let item_key = prop_oneof![Just("item".to_owned()), key()];
+            prop_oneof![
+                vec((item_key, inner.clone()), 1..4).prop_map(|kv| Value::Object(members(kv))),
+                vec(inner, 1..4).prop_map(|v| Value::Array(v.into_iter().map(node).collect())),
+            ]
+        })
+    }
+
     /// A WeChat-shaped payload: unknown fields of every kind, plus optional known
     /// fields whose XML needs the catalogue (booleans, arrays of one).
     fn payload() -> impl Strategy<Value = Node> {
@@ -510,6 +528,21 @@ mod tests {
             prop_assert!(notes.is_empty(), "{:?}", notes);
             apply_catalog(&mut back, &TD);
             prop_assert_eq!(strip(&back), strip(&root), "{}", String::from_utf8_lossy(&xml));
+        }
+
+        #[test]
+        fn a_loss_is_named_exactly_when_xml_does_not_read_back_the_same(
+            kv in vec((key(), lossy_value()), 1..5),
+        ) {
+            let root = node(Value::Object(members(kv)));
+            let mut xml = Vec::new();
+            write_xml(&mut xml, &root, Some(&TD), false).unwrap();
+            let (mut back, _, _) = parse(&xml, Limits::default())
+                .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            apply_catalog(&mut back, &TD);
+            let same = strip(&back) == strip(&root);
+            let loss = crate::render::xml_out::reads_back(&root, Some(&TD), &xml);
+            prop_assert_eq!(loss.is_none(), same, "{:?} in {}", loss, String::from_utf8_lossy(&xml));
         }
 
         #[test]

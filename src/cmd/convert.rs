@@ -1,6 +1,6 @@
 //! `wxmsg convert`: payloads between WeChat XML and typed JSON, losslessly.
 
-use super::{error_line, for_each_rendered, Rendered, Status};
+use super::{error_line, for_each_rendered, warning_line, Rendered, Status, Stderr};
 use crate::cli::{ConvertArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
@@ -27,10 +27,10 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         let Some(doc) = &r.doc else {
             rd.failed = true;
             for d in &r.diagnostics {
-                rd.errors.push(format!(
+                rd.errors.push(Stderr::Error(format!(
                     "{}:{}:{}: {}[{}]: {}",
                     r.source, d.line, d.column, d.severity, d.code, d.message
-                ));
+                )));
             }
             return;
         };
@@ -42,11 +42,20 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                     // Nothing of an unconvertible payload goes out.
                     rd.out.truncate(start);
                     rd.failed = true;
-                    rd.errors.push(format!(
+                    rd.errors.push(Stderr::Error(format!(
                         "{}:{}:{}: cannot write {} as XML: {}",
                         r.source, r.line, r.column, e.field, e.message
-                    ));
+                    )));
                     return;
+                }
+                // Written all the same (WeChat's XML has no other form), but not
+                // silently: the JSON this XML gives back differs there.
+                let xml = rd.out.get(start..).unwrap_or_default();
+                if let Some(loss) = xml_out::reads_back(&doc.root, r.type_def, xml) {
+                    rd.errors.push(Stderr::Warning(format!(
+                        "{}:{}:{}: {loss}",
+                        r.source, r.line, r.column
+                    )));
                 }
             }
         }
@@ -64,7 +73,10 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                 out.flush()?;
             }
             for e in &rd.errors {
-                error_line(e);
+                match e {
+                    Stderr::Error(e) => error_line(e),
+                    Stderr::Warning(w) => warning_line(w),
+                }
             }
             out.write_all(&rd.out)?;
             if drained {

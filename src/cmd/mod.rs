@@ -38,13 +38,29 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Writes `wxmsg: error: …` to stderr, red when stderr is a terminal.
 pub fn error_line(msg: &str) {
+    stderr_line("error", "1;31", msg);
+}
+
+/// [`error_line`] for a warning.
+pub fn warning_line(msg: &str) {
+    stderr_line("warning", "1;33", msg);
+}
+
+fn stderr_line(label: &str, sgr: &str, msg: &str) {
     let msg = wxmsg::render::sanitize::escape(msg);
     let mut err = io::stderr().lock();
     let _ = if use_color(ColorChoice::Auto, io::stderr().is_terminal()) {
-        writeln!(err, "wxmsg: \x1b[1;31merror\x1b[0m: {msg}")
+        writeln!(err, "wxmsg: \x1b[{sgr}m{label}\x1b[0m: {msg}")
     } else {
-        writeln!(err, "wxmsg: error: {msg}")
+        writeln!(err, "wxmsg: {label}: {msg}")
     };
+}
+
+/// A line a command writes to stderr in its place among the payloads.
+#[derive(Debug)]
+pub enum Stderr {
+    Error(String),
+    Warning(String),
 }
 
 /// The colour decision for one stream: `--color` wins, then `NO_COLOR` (any
@@ -90,7 +106,7 @@ pub fn inputs(input: &InputArgs) -> Vec<String> {
 #[derive(Default)]
 pub struct Rendered {
     pub out: Vec<u8>,
-    pub errors: Vec<String>,
+    pub errors: Vec<Stderr>,
     pub failed: bool,
     summary: Summary,
 }

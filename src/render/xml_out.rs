@@ -241,6 +241,100 @@ impl<'a> Writer<'_, 'a> {
     }
 }
 
+/// A value that written as XML reads back as something else: XML has one form
+/// for an empty array, an empty object and `null` (an empty element), and an
+/// object of `item`s looks like a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XmlLoss {
+    /// JSON Pointer of the value (empty for the root).
+    pub field: String,
+    /// What the value is (`an empty array`).
+    pub was: String,
+    /// What the XML reads back as (`null`).
+    pub reads_as: String,
+}
+
+impl fmt::Display for XmlLoss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.field.is_empty() {
+            "the document"
+        } else {
+            &self.field
+        };
+        write!(
+            f,
+            "{at}: {} reads back from XML as {}; XML cannot tell them apart",
+            self.was, self.reads_as
+        )
+    }
+}
+
+/// Reads `xml`, which [`write_xml`] wrote for `root`, back as `wxmsg convert
+/// --to json` reads XML (the catalogue of `td` typing what XML cannot say) and
+/// names the first value that comes back different, if any.
+pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Option<XmlLoss> {
+    let mut back = match crate::parse::xml::parse(xml, crate::parse::Limits::default()) {
+        Ok((node, _, _)) => node,
+        Err(e) => {
+            return Some(XmlLoss {
+                field: String::new(),
+                was: "the document".to_string(),
+                reads_as: format!("nothing: {}", e.message),
+            })
+        }
+    };
+    if let Some(td) = td {
+        crate::typing::apply_catalog(&mut back, td);
+    }
+    first_difference(root, &back, "")
+}
+
+/// The first value of `a` (in document order) that `b` does not hold alike.
+fn first_difference(a: &Node, b: &Node, at: &str) -> Option<XmlLoss> {
+    let loss = || {
+        Some(XmlLoss {
+            field: at.to_string(),
+            was: describe(&a.value),
+            reads_as: describe(&b.value),
+        })
+    };
+    match (&a.value, &b.value) {
+        (Value::Object(x), Value::Object(y)) => {
+            if x.len() != y.len() || x.iter().zip(y).any(|(m, n)| m.key != n.key) {
+                return loss();
+            }
+            x.iter()
+                .zip(y)
+                .find_map(|(m, n)| first_difference(&m.node, &n.node, &pointer_push(at, &m.key)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            if x.len() != y.len() {
+                return loss();
+            }
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (m, n))| first_difference(m, n, &pointer_push(at, &i.to_string())))
+        }
+        (x, y) if x == y => None,
+        _ => loss(),
+    }
+}
+
+/// A value in a few words, for [`XmlLoss`].
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(_) => "a string".to_string(),
+        Value::Array(items) if items.is_empty() => "an empty array".to_string(),
+        Value::Array(items) => format!("an array of {}", items.len()),
+        Value::Object(members) if members.is_empty() => "an empty object".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    }
+}
+
 /// Writes a string's content: CDATA sections, with `]]>` split across two sections
 /// and every `\r` written outside CDATA as `&#13;` (XML end-of-line handling would
 /// otherwise turn `\r\n` into `\n` in other readers). At least one CDATA section is
