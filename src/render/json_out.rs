@@ -283,7 +283,7 @@ fn special_lanes(v: u8x16) -> u32 {
 }
 
 /// C1 controls, bidi controls and the Unicode line/paragraph separators.
-fn terminal_unsafe(c: char) -> bool {
+pub(crate) fn terminal_unsafe(c: char) -> bool {
     matches!(c,
         '\u{80}'..='\u{9F}'
         | '\u{61C}'

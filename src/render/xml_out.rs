@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use super::json_out;
 use crate::catalog::{Field, TypeDef, Xml};
 use crate::doc::{pointer_push, Member, Node, Value, XmlForm};
 use crate::parse::xml::{first_invalid_char, is_name};
@@ -336,20 +337,38 @@ fn describe(v: &Value) -> String {
 }
 
 /// Writes a string's content: CDATA sections, with `]]>` split across two sections
-/// and every `\r` written outside CDATA as `&#13;` (XML end-of-line handling would
-/// otherwise turn `\r\n` into `\n` in other readers). At least one CDATA section is
-/// always written, so the reader sees a string even for `""` or `"\r"`.
+/// and some characters written outside CDATA as character references: every `\r`
+/// as `&#13;` (XML end-of-line handling would otherwise turn `\r\n` into `\n` in
+/// other readers), and DEL, C1 controls, bidi controls and U+2028/U+2029 as
+/// `&#xHHHH;`, as the JSON writer escapes them, so XML on a terminal cannot drive
+/// it and still reads back the same. At least one CDATA section is always written,
+/// so the reader sees a string even for `""` or `"\r"`.
 fn write_text(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b == b'\r') {
-        out.extend_from_slice(b"<![CDATA[]]>");
-    }
-    for (i, piece) in s.split('\r').enumerate() {
-        if i > 0 {
+    let referenced = |c: char| c == '\r' || c == '\u{7f}' || json_out::terminal_unsafe(c);
+    let mut rest = s;
+    let mut wrote_cdata = false;
+    loop {
+        let (run, special) = match rest.char_indices().find(|&(_, c)| referenced(c)) {
+            Some((i, c)) => (rest.get(..i).unwrap_or_default(), Some(c)),
+            None => (rest, None),
+        };
+        if !run.is_empty() || (!wrote_cdata && special.is_none()) {
+            write_cdata(out, run);
+            wrote_cdata = true;
+        }
+        let Some(c) = special else {
+            break;
+        };
+        if !wrote_cdata {
+            out.extend_from_slice(b"<![CDATA[]]>");
+            wrote_cdata = true;
+        }
+        if c == '\r' {
             out.extend_from_slice(b"&#13;");
+        } else {
+            out.extend_from_slice(format!("&#x{:X};", c as u32).as_bytes());
         }
-        if !piece.is_empty() {
-            write_cdata(out, piece);
-        }
+        rest = rest.get(run.len() + c.len_utf8()..).unwrap_or_default();
     }
 }
 
@@ -487,6 +506,22 @@ mod tests {
              <Info><Count>1</Count></Info>\
              <PicList><item><PicMd5Sum><![CDATA[x]]></PicMd5Sum></item></PicList></xml>"
         );
+    }
+
+    /// Characters that could drive a terminal go out as character references,
+    /// never as they are, and read back as the same string.
+    #[test]
+    fn terminal_unsafe_characters_are_written_as_references() {
+        let text = "a\u{202e}b\u{9b}c\u{7f}d\u{2028}e\u{2067}\u{61c} 中文 👨\u{200d}👩";
+        let root = obj(vec![("Content", s(text)), ("Only", s("\u{202e}"))]);
+        let xml = render(&root, None, false).unwrap();
+        assert_eq!(
+            xml,
+            "<xml><Content><![CDATA[a]]>&#x202E;<![CDATA[b]]>&#x9B;<![CDATA[c]]>&#x7F;\
+             <![CDATA[d]]>&#x2028;<![CDATA[e]]>&#x2067;&#x61C;<![CDATA[ 中文 👨\u{200d}👩]]></Content>\
+             <Only><![CDATA[]]>&#x202E;</Only></xml>"
+        );
+        assert_eq!(reads_back(&root, None, xml.as_bytes()), None);
     }
 
     #[test]
