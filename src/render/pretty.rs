@@ -330,7 +330,7 @@ impl Printer<'_> {
             out.push(':');
         }
         out.push(' ');
-        push_bounded(out, &d.message, limit);
+        push_message(out, &d.message, limit);
         out.push('\n');
     }
 }
@@ -346,6 +346,20 @@ fn envelope_text(e: Envelope) -> &'static str {
 
 /// Escaped payload text cut to `limit` columns (none: shown whole), with its cut
 /// marker attached (for header and diagnostic parts).
+/// A finding's message, escaped as messages are ([`sanitize::escape_message`])
+/// and cut like [`push_bounded`] cuts.
+fn push_message(out: &mut String, s: &str, limit: Option<usize>) {
+    let text = sanitize::escape_message(s);
+    let (kept, left) = match limit {
+        Some(m) => sanitize::truncate(&text, m),
+        None => (std::borrow::Cow::Borrowed(&*text), None),
+    };
+    out.push_str(&kept);
+    if let Some(n) = left {
+        push_more_bytes(out, n);
+    }
+}
+
 fn push_bounded(out: &mut String, s: &str, limit: Option<usize>) {
     let (_, left) = sanitize::push_escaped(out, s, limit, false);
     if let Some(n) = left {
@@ -1291,7 +1305,7 @@ bad.json:3:7  wecom-kf · event.enter_session  进入会话事件 · user entere
   error[missing-field] 1:1 /msgid: required field msgid is missing
   error[type-mismatch] 1:40 /origin: expected integer, found string
   warning[unknown-field] 1:45 /Foo: Foo is not a field of this type
-  info[escaped-text] 1:50 a string holds \\\\u escapes
+  info[escaped-text] 1:50 a string holds \\u escapes
 
 ";
         assert_eq!(render(&r), expected);

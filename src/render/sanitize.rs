@@ -47,6 +47,25 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape`] for wxmsg's own messages about a payload, which quote payload text
+/// the way Rust's `{:?}` does (`found string "\u{1b}"` for an ESC): a backslash
+/// there is the message's own escape, so it is kept single, where [`escape`] would
+/// double it and make the message say the value holds a backslash. Anything a
+/// message holds raw is still escaped.
+pub fn escape_message(s: &str) -> Cow<'_, str> {
+    if is_plain_ascii(s) || !s.chars().any(|c| c != '\\' && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, piece) in s.split('\\').enumerate() {
+        if i > 0 {
+            out.push('\\');
+        }
+        out.push_str(&escape(piece));
+    }
+    Cow::Owned(out)
+}
+
 /// Cuts `s` (already escaped) to at most `max_width` display columns, never inside a
 /// grapheme cluster. Returns the kept prefix and, when something was cut, how many
 /// bytes of `s` were left out (for a `… (1,234 more bytes)` marker).
@@ -836,6 +855,19 @@ mod tests {
         // Joiners outside emoji.
         assert_eq!(escape("a\u{200d}b"), "a\\u{200d}b");
         assert_eq!(escape("\u{fe0f}"), "\\u{fe0f}");
+    }
+
+    #[test]
+    fn messages_keep_their_own_escapes_and_escape_what_they_hold_raw() {
+        // `{:?}` of an ESC, and of the text `\u{1b}`: told apart by the message.
+        assert_eq!(escape_message(r#"found "\u{1b}""#), r#"found "\u{1b}""#);
+        assert_eq!(escape_message(r#"found "\\u{1b}""#), r#"found "\\u{1b}""#);
+        // Raw controls and bidi characters are escaped all the same.
+        assert_eq!(
+            escape_message("name \u{202e}x\u{1b} at \\"),
+            "name \\u{202e}x\\x1b at \\"
+        );
+        assert!(matches!(escape_message("plain \\ text"), Cow::Borrowed(_)));
     }
 
     #[test]

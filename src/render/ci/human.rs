@@ -195,7 +195,7 @@ fn finding(
     out.write_all(b"]")?;
     off(out)?;
     out.write_all(b" ")?;
-    out.write_all(sanitize::escape(&d.text).as_bytes())?;
+    out.write_all(sanitize::escape_message(&d.text).as_bytes())?;
     out.write_all(b"\n")?;
     // A finding about the whole file (`no-payload`) has no place to point at.
     if let Some(Snippet { shown, caret, .. }) = snippet {

@@ -244,7 +244,7 @@ pub fn finding_line(path: &str, f: &Finding) -> String {
         crate::render::sanitize::escape(path),
         f.line,
         f.column,
-        crate::render::sanitize::escape(&headline(f))
+        crate::render::sanitize::escape_message(&headline(f))
     )
 }
 
