@@ -14,7 +14,7 @@ mod safe_mode;
 pub(crate) use embedded::{may_hold_document, string_scanner, MAX_STRING_DEPTH};
 pub use parallel::{run_parallel, ParallelError};
 
-use crate::catalog::PlatformId;
+use crate::catalog::{self, PlatformId};
 use crate::crypto::{self, DecryptConfig};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
@@ -336,12 +336,21 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
 /// A lone document with no WeChat keys.
 fn unrecognized(doc: Document, notes: Vec<Diagnostic>) -> Report {
     let (line, column) = doc.line_col(doc.root.pos);
-    let d = Diagnostic::new(
-        Code::Unrecognized,
-        "no WeChat payload keys (ToUserName, MsgType, msgtype, Event, Encrypt, …) in this document",
-        line,
-        column,
-    );
+    // One payload key is not enough (a `sync_msg` request body has `open_kfid`):
+    // say which one there is, not that there is none.
+    let lone = doc
+        .root
+        .members()
+        .iter()
+        .find(|m| catalog::is_signature_key(&m.key));
+    let message = match lone {
+        Some(m) => format!(
+            "{:?} is the only WeChat payload key in this document, and it has no message type (MsgType, msgtype, Event, Encrypt or msg_list)",
+            m.key
+        ),
+        None => "no WeChat payload keys (ToUserName, MsgType, msgtype, Event, Encrypt, …) in this document".to_string(),
+    };
+    let d = Diagnostic::new(Code::Unrecognized, message, line, column);
     undetected(doc, notes, d)
 }
 

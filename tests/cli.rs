@@ -611,6 +611,34 @@ fn values_xml_cannot_carry_are_converted_with_a_warning() {
     assert_eq!((out.status.code(), out.stderr.len()), (Some(0), 0));
 }
 
+/// Messages say what the document has: one payload key is named, not denied,
+/// and a type that fits several platforms is not called one platform's.
+#[test]
+fn messages_name_what_the_document_has() {
+    let (_, reps) = reports(&[], Some(r#"{"ToUserName":"gh_1"}"#));
+    assert_eq!(
+        reps[0]["diagnostics"][0]["message"],
+        "\"ToUserName\" is the only WeChat payload key in this document, and it has no message type (MsgType, msgtype, Event, Encrypt or msg_list)"
+    );
+    let out = wxmsg()
+        .args(["validate", "--format", "json", "--platform", "wecom-kf"])
+        .arg("fixtures/official-account/text.xml")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = v["files"][0]["payloads"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "platform-mismatch")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        ["`text` fits miniprogram and official-account; --platform requires wecom-kf"]
+    );
+}
+
 /// Fuzz regression: a document exactly at the depth limit must convert to XML and
 /// back (XML depth counts containers, as JSON's does).
 #[test]

@@ -808,6 +808,11 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
     }
     let names: Vec<&str> = allowed.iter().map(|p| p.as_str()).collect();
     let what = match (&r.type_id, r.type_def) {
+        // Ambiguous between platforms: naming the first would be wrong.
+        (Some(t), Some(_)) if r.candidates.iter().count() > 1 => {
+            let fits: Vec<&str> = r.candidates.iter().map(|p| p.as_str()).collect();
+            format!("`{t}` fits {}", fits.join(" and "))
+        }
         (Some(t), Some(td)) => format!("`{t}` is a {} payload", td.platform),
         (Some(t), None) => format!("`{t}` is not a type of"),
         (None, _) => "the payload's type is not known to".to_string(),
