@@ -730,12 +730,7 @@ impl<B: Buffered> Scanner<B> {
             _ => None,
         });
         let line = gap.unwrap_or(self.buf_line);
-        let at = self
-            .starts
-            .get(line.saturating_sub(self.buf_line) as usize)
-            .copied()
-            .unwrap_or(self.buf.len())
-            .max(c);
+        let at = self.line_start_from(line, c);
         // Lines are read ahead in bulk, past a document's end: one that ended
         // before the skipped line is whole, and the lines after it come first.
         let before_gap = &self.buf[c..at];
@@ -767,12 +762,7 @@ impl<B: Buffered> Scanner<B> {
     /// Reports (or passes over) the candidate at `c` as cut off by the skipped
     /// line `line`, over the record limit.
     fn runs_into_gap(&mut self, c: usize, line: u32, format: Format) {
-        let at = self
-            .starts
-            .get(line.saturating_sub(self.buf_line) as usize)
-            .copied()
-            .unwrap_or(self.buf.len())
-            .max(c);
+        let at = self.line_start_from(line, c);
         // A flaw before the gap is the document's own (a line cut short before
         // the next record): the parser names it, wherever the gap was found.
         let before = &self.buf[c..at];
@@ -805,6 +795,16 @@ impl<B: Buffered> Scanner<B> {
             )
         });
         self.broken_or_skip(c, format, err, None);
+    }
+
+    /// Where buffered line `line` starts (the end of the buffer when it is
+    /// not buffered), but not before `c`.
+    fn line_start_from(&self, line: u32, c: usize) -> usize {
+        self.starts
+            .get(line.saturating_sub(self.buf_line) as usize)
+            .copied()
+            .unwrap_or(self.buf.len())
+            .max(c)
     }
 
     /// Holds findings of skipped lines until the scan reaches them.
