@@ -47,7 +47,8 @@ pub fn warning_line(msg: &str) {
 }
 
 fn stderr_line(label: &str, sgr: &str, msg: &str) {
-    let msg = wxmsg::render::sanitize::escape(msg);
+    // A message's own escapes stay single, as in the human formats.
+    let msg = wxmsg::render::sanitize::escape_message(msg);
     let mut err = io::stderr().lock();
     let _ = if use_color(ColorChoice::Auto, io::stderr().is_terminal()) {
         writeln!(err, "wxmsg: \x1b[{sgr}m{label}\x1b[0m: {msg}")

@@ -301,12 +301,29 @@ fn first_difference(a: &Node, b: &Node, at: &str) -> Option<XmlLoss> {
     };
     match (&a.value, &b.value) {
         (Value::Object(x), Value::Object(y)) => {
-            if x.len() != y.len() || x.iter().zip(y).any(|(m, n)| m.key != n.key) {
-                return loss();
+            // Member by member, so a key written twice (as sibling elements,
+            // which read back as one array) is named where it comes back changed.
+            for (m, n) in x.iter().zip(y) {
+                let here = pointer_push(at, &m.key);
+                if m.key != n.key {
+                    return Some(XmlLoss {
+                        field: here,
+                        was: describe(&m.node.value),
+                        reads_as: format!("the member {:?}", n.key),
+                    });
+                }
+                if let Some(loss) = first_difference(&m.node, &n.node, &here) {
+                    return Some(loss);
+                }
             }
-            x.iter()
-                .zip(y)
-                .find_map(|(m, n)| first_difference(&m.node, &n.node, &pointer_push(at, &m.key)))
+            if x.len() != y.len() {
+                return Some(XmlLoss {
+                    field: at.to_string(),
+                    was: format!("an object of {} members", x.len()),
+                    reads_as: format!("one of {}", y.len()),
+                });
+            }
+            None
         }
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
@@ -522,6 +539,38 @@ mod tests {
              <Only><![CDATA[]]>&#x202E;</Only></xml>"
         );
         assert_eq!(reads_back(&root, None, xml.as_bytes()), None);
+    }
+
+    /// A loss is named where it comes back changed: a key written twice comes
+    /// back as one array, an empty array as `null`.
+    #[test]
+    fn losses_are_named_at_the_member_that_changes() {
+        let cases = [
+            (
+                obj(vec![
+                    ("A", s("x")),
+                    ("Content", s("a")),
+                    ("Content", s("b")),
+                ]),
+                "/Content: a string reads back from XML as an array of 2",
+            ),
+            (
+                obj(vec![("A", obj(vec![("B", n(Value::Array(Vec::new())))]))]),
+                "/A/B: an empty array reads back from XML as null",
+            ),
+            (
+                obj(vec![("E", obj(vec![("item", s("x"))]))]),
+                "/E: an object reads back from XML as an array of 1",
+            ),
+        ];
+        for (root, message) in cases {
+            let xml = render(&root, None, false).unwrap();
+            let loss = reads_back(&root, None, xml.as_bytes()).expect(message);
+            assert_eq!(
+                loss.to_string(),
+                format!("{message}; XML cannot tell them apart")
+            );
+        }
     }
 
     #[test]
