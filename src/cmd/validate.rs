@@ -15,7 +15,7 @@
 //! a FIFO, `<(cmd)`) cannot be read again, so when it must be (the human format,
 //! `--platform`) it is copied to the spool as it streams.
 
-use super::{error_line, threads, use_color, Status, PARALLEL_MIN_BYTES};
+use super::{error_line, threads, use_color, warning_line, Status, PARALLEL_MIN_BYTES};
 use crate::cli::ColorChoice;
 use anyhow::Result;
 use std::convert::Infallible;
@@ -31,7 +31,6 @@ use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelErro
 use wxmsg::render::ci::{
     self, Batch, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore,
 };
-use wxmsg::render::sanitize;
 use wxmsg::report::Report;
 
 const EXAMPLES: &str = "\
@@ -829,15 +828,4 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
         r.column,
     ));
     r.diagnostics.sort_by_key(|d| (d.line, d.column));
-}
-
-/// Writes `wxmsg: warning: …` to stderr.
-fn warning_line(msg: &str) {
-    let msg = sanitize::escape(msg);
-    let mut err = io::stderr().lock();
-    let _ = if use_color(ColorChoice::Auto, io::stderr().is_terminal()) {
-        writeln!(err, "wxmsg: \x1b[1;33mwarning\x1b[0m: {msg}")
-    } else {
-        writeln!(err, "wxmsg: warning: {msg}")
-    };
 }
