@@ -564,18 +564,20 @@ impl<B: Buffered> Scanner<B> {
 
     /// Does one unit of work; false when the input is exhausted.
     fn step(&mut self) -> io::Result<bool> {
-        if let Some(&(line, _)) = self.deferred.front() {
+        if !self.deferred.is_empty() {
             let scanned_to = if self.pos < self.buf.len() {
                 self.line_of(self.pos)
             } else {
                 self.buf_line + self.starts.len() as u32
             };
-            if scanned_to >= line {
-                while self.deferred.front().is_some_and(|&(l, _)| l <= scanned_to) {
-                    if let Some((_, item)) = self.deferred.pop_front() {
-                        self.pending.push_back(item);
-                    }
-                }
+            let due = self
+                .deferred
+                .iter()
+                .take_while(|&&(l, _)| l <= scanned_to)
+                .count();
+            if due > 0 {
+                self.pending
+                    .extend(self.deferred.drain(..due).map(|(_, item)| item));
                 return Ok(true);
             }
         }
@@ -662,14 +664,7 @@ impl<B: Buffered> Scanner<B> {
         }
         // Find the extent, reading more lines as long as the text stays plausible.
         let outcome = loop {
-            let text = &self.buf[c..];
-            let ext = match format {
-                Format::Json => {
-                    json::extent(text, json::Mode::LenientInline, self.opts.limits.max_depth)
-                }
-                Format::Xml => xml::extent(text),
-            };
-            match ext {
+            match self.extent(&self.buf[c..], format) {
                 Extent::Complete(end) => break Ok(end),
                 Extent::NotDocument(at) => break Err(Some(at)),
                 Extent::NeedMore => {
@@ -733,15 +728,7 @@ impl<B: Buffered> Scanner<B> {
         let at = self.line_start_from(line, c);
         // Lines are read ahead in bulk, past a document's end: one that ended
         // before the skipped line is whole, and the lines after it come first.
-        let before_gap = &self.buf[c..at];
-        let ext = match format {
-            Format::Json => json::extent(
-                before_gap,
-                json::Mode::LenientInline,
-                self.opts.limits.max_depth,
-            ),
-            Format::Xml => xml::extent(before_gap),
-        };
+        let ext = self.extent(&self.buf[c..at], format);
         self.defer(skipped);
         // A verdict past a line skipped earlier (read ahead of an earlier
         // document) is about text around that gap, as in `candidate`.
@@ -795,6 +782,17 @@ impl<B: Buffered> Scanner<B> {
             )
         });
         self.broken_or_skip(c, format, err, None);
+    }
+
+    /// How far `text`, a candidate of `format`, plausibly runs (the structural
+    /// scan the candidate loop frames documents with).
+    fn extent(&self, text: &[u8], format: Format) -> Extent {
+        match format {
+            Format::Json => {
+                json::extent(text, json::Mode::LenientInline, self.opts.limits.max_depth)
+            }
+            Format::Xml => xml::extent(text),
+        }
     }
 
     /// Where buffered line `line` starts (the end of the buffer when it is
@@ -1864,9 +1862,6 @@ mod tests {
         assert!(matches!(&got[1], Item::Doc(d, _) if d.line == 2));
     }
 
-    /// A document is never read across a line that was skipped for its size:
-    /// the text around the gap is no document (it was read as one, with a
-    /// blank line for the gap).
     /// Lines are read ahead of a document in bulk: one that ends before a line
     /// over the record limit is whole, and what comes between them is reported
     /// before that line's finding.
@@ -1901,6 +1896,9 @@ mod tests {
         }
     }
 
+    /// A document is never read across a line that was skipped for its size:
+    /// the text around the gap is no document (it was read as one, with a
+    /// blank line for the gap).
     #[test]
     fn oversized_line_inside_a_document_cuts_it_off() {
         let big = format!("  \"note\": \"{}\",\n", "x".repeat(1000));
