@@ -137,22 +137,18 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
             // one child; one written as repeated elements is all of them.
             let item = f.child("item");
             if node.xml == XmlForm::Items && item.is_some() {
-                if let Value::Array(mut items) = std::mem::replace(&mut node.value, Value::Null) {
+                if let Value::Array(items) = std::mem::replace(&mut node.value, Value::Null) {
                     let pos = items.first().map_or(node.pos, |i| i.pos);
-                    let value = match items.pop() {
-                        Some(one)
-                            if items.is_empty() && item.is_some_and(|i| i.xml == Xml::Items) =>
-                        {
-                            one
-                        }
-                        last => {
-                            items.extend(last);
-                            Node {
-                                pos,
-                                xml: XmlForm::Siblings,
-                                value: Value::Array(items),
-                            }
-                        }
+                    let one_element = item.is_some_and(|i| i.xml == Xml::Items);
+                    let siblings = |items: Vec<Node>| Node {
+                        pos,
+                        xml: XmlForm::Siblings,
+                        value: Value::Array(items),
+                    };
+                    let value = match <[Node; 1]>::try_from(items) {
+                        Ok([one]) if one_element => one,
+                        Ok(one) => siblings(one.into()),
+                        Err(items) => siblings(items),
                     };
                     node.value = Value::Object(vec![Member {
                         key: "item".to_string(),
