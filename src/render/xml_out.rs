@@ -287,55 +287,53 @@ pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Opti
     if let Some(td) = td {
         crate::typing::apply_catalog(&mut back, td);
     }
-    first_difference(root, &back, "")
+    first_difference(root, &back)
 }
 
 /// The first value of `a` (in document order) that `b` does not hold alike.
-fn first_difference(a: &Node, b: &Node, at: &str) -> Option<XmlLoss> {
-    let loss = || {
+fn first_difference(a: &Node, b: &Node) -> Option<XmlLoss> {
+    // The field is built on the way back up, only for a loss: comparing
+    // allocates nothing per value (as the writer's own error path).
+    let loss = |was: String, reads_as: String| {
         Some(XmlLoss {
-            field: at.to_string(),
-            was: describe(&a.value),
-            reads_as: describe(&b.value),
+            field: String::new(),
+            was,
+            reads_as,
         })
+    };
+    let under = |step: &str, mut loss: XmlLoss| {
+        loss.field = pointer_push("", step) + &loss.field;
+        loss
     };
     match (&a.value, &b.value) {
         (Value::Object(x), Value::Object(y)) => {
             // Member by member, so a key written twice (as sibling elements,
             // which read back as one array) is named where it comes back changed.
             for (m, n) in x.iter().zip(y) {
-                let here = pointer_push(at, &m.key);
-                if m.key != n.key {
-                    return Some(XmlLoss {
-                        field: here,
-                        was: describe(&m.node.value),
-                        reads_as: format!("the member {:?}", n.key),
-                    });
-                }
-                if let Some(loss) = first_difference(&m.node, &n.node, &here) {
-                    return Some(loss);
+                let found = if m.key != n.key {
+                    loss(describe(&m.node.value), format!("the member {:?}", n.key))
+                } else {
+                    first_difference(&m.node, &n.node)
+                };
+                if let Some(l) = found {
+                    return Some(under(&m.key, l));
                 }
             }
             if x.len() != y.len() {
-                return Some(XmlLoss {
-                    field: at.to_string(),
-                    was: format!("an object of {} members", x.len()),
-                    reads_as: format!("one of {}", y.len()),
-                });
+                return loss(
+                    format!("an object of {} members", x.len()),
+                    format!("one of {}", y.len()),
+                );
             }
             None
         }
-        (Value::Array(x), Value::Array(y)) => {
-            if x.len() != y.len() {
-                return loss();
-            }
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .find_map(|(i, (m, n))| first_difference(m, n, &pointer_push(at, &i.to_string())))
-        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (m, n))| Some(under(&i.to_string(), first_difference(m, n)?))),
         (x, y) if x == y => None,
-        _ => loss(),
+        (x, y) => loss(describe(x), describe(y)),
     }
 }
 
