@@ -585,14 +585,11 @@ fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
     d
 }
 
-/// For a `sync_msg` response with errcode 0: its `msg_list` entries (objects).
+/// For a `sync_msg` response: the entries of its `msg_list`, each a payload
+/// of its own whatever the response's errcode says.
 pub fn sync_entries(root: &Node) -> Option<&[Node]> {
-    let ok = root
-        .get("errcode")
-        .and_then(Node::scalar_text)
-        .is_none_or(|t| t == "0");
     match root.get("msg_list").map(|n| &n.value) {
-        Some(Value::Array(items)) if ok => Some(items),
+        Some(Value::Array(items)) => Some(items),
         _ => None,
     }
 }

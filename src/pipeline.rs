@@ -270,26 +270,42 @@ fn analyze_into(
             return;
         }
     }
-    if det.type_id.as_deref() == Some("sync_msg") && detect::sync_entries(&doc.root).is_some() {
-        // The response itself is not reported, so its entries can be moved out
-        // rather than copied.
-        for entry in take_sync_entries(&mut doc.root) {
-            let sub = Document {
-                source: doc.source.clone(),
-                format: doc.format,
-                text: doc.text.clone(),
-                line: doc.line,
-                column: doc.column,
-                root: entry,
-                embedded: doc.embedded.clone(),
-                lenient: doc.lenient,
+    if det.type_id.as_deref() == Some("sync_msg") {
+        if let Some(entries) = detect::sync_entries(&doc.root) {
+            // Each entry is a payload of its own. The response is reported too
+            // when it has something to say itself: a finding (a failed errcode,
+            // a boolean has_more) or no entry to stand for it.
+            let own = !det.diagnostics.is_empty() || !notes.is_empty() || entries.is_empty();
+            let entries = if own {
+                entries.to_vec()
+            } else {
+                // The response is not reported: its entries move out.
+                take_sync_entries(&mut doc.root)
             };
-            let d = detect::detect(&sub, &sub.root, only);
-            let mut r = report(sub, d, Vec::new());
-            r.envelope = Some(Envelope::SyncMsg);
-            out.push_back(r);
+            let subs: Vec<Document> = entries
+                .into_iter()
+                .map(|entry| Document {
+                    source: doc.source.clone(),
+                    format: doc.format,
+                    text: doc.text.clone(),
+                    line: doc.line,
+                    column: doc.column,
+                    root: entry,
+                    embedded: doc.embedded.clone(),
+                    lenient: doc.lenient,
+                })
+                .collect();
+            if own {
+                out.push_back(report(doc, det, notes));
+            }
+            for sub in subs {
+                let d = detect::detect(&sub, &sub.root, only);
+                let mut r = report(sub, d, Vec::new());
+                r.envelope = Some(Envelope::SyncMsg);
+                out.push_back(r);
+            }
+            return;
         }
-        return;
     }
     out.push_back(report(doc, det, notes));
 }

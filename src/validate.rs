@@ -561,6 +561,8 @@ impl Validator<'_> {
         for (i, item) in items.iter().enumerate() {
             let ipath = path.index(i);
             match &item.value {
+                // A payload of its own is checked where it is reported.
+                Value::Object(_) if field.payloads => {}
                 Value::Object(members) => self.children(field, item, members, &ipath),
                 _ => {
                     self.at(Code::TypeMismatch, item.pos, &ipath, || {

@@ -305,6 +305,75 @@ fn sync_msg_response_is_one_report_per_entry_and_errcode_is_reported() {
         .any(|d| d["code"] == "sync-errcode"));
 }
 
+/// The response's own fields are checked whatever its list holds: a response
+/// with something to say (a finding, or no entry to stand for it) is reported
+/// itself, before its entries, and each entry is checked as its own type.
+#[test]
+fn sync_msg_response_fields_are_checked_and_an_empty_list_is_reported() {
+    let item = r#"{"msgid":"m1","open_kfid":"wk1","external_userid":"wm1","send_time":1615478585,"origin":3,"msgtype":"text","text":{"content":"hi"}}"#;
+    let codes = |r: &Value| -> Vec<String> {
+        r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["code"].as_str().unwrap(),
+                    d["field"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    // A boolean has_more, a string errcode, no errmsg, an unknown key.
+    let odd = format!(r#"{{"errcode":"0","has_more":true,"zz":1,"msg_list":[{item}]}}"#);
+    let (code, reps) = reports(&[], Some(&odd));
+    assert_eq!(code, 1);
+    assert_eq!(reps.len(), 2, "{reps:?}");
+    assert_eq!(reps[0]["type"], "sync_msg");
+    let found = codes(&reps[0]);
+    for want in [
+        "type-mismatch /errcode",
+        "type-mismatch /has_more",
+        "missing-field /errmsg",
+        "unknown-field /zz",
+    ] {
+        assert!(found.iter().any(|c| c == want), "{want}: {found:?}");
+    }
+    assert!(!found.iter().any(|c| c.contains("/msg_list/")), "{found:?}");
+    assert_eq!(
+        (reps[1]["type"].as_str(), reps[1]["valid"].as_bool()),
+        (Some("text"), Some(true))
+    );
+    assert_eq!(reps[1]["envelope"], "sync_msg");
+    // A clean response stands for its entries alone.
+    let clean = format!(
+        r#"{{"errcode":0,"errmsg":"ok","next_cursor":"c","has_more":0,"msg_list":[{item}]}}"#
+    );
+    let (code, reps) = reports(&[], Some(&clean));
+    assert_eq!((code, reps.len()), (0, 1));
+    assert_eq!(reps[0]["type"], "text");
+    // An empty list is a valid response, not "no payload".
+    let empty = r#"{"errcode":0,"errmsg":"ok","next_cursor":"c","has_more":1,"msg_list":[]}"#;
+    let (code, reps) = reports(&[], Some(empty));
+    assert_eq!((code, reps.len()), (0, 1));
+    assert_eq!(
+        (reps[0]["type"].as_str(), reps[0]["valid"].as_bool()),
+        (Some("sync_msg"), Some(true))
+    );
+    let out = wxmsg().arg("validate").write_stdin(empty).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // A failed response: its errcode is reported, and its entries are still
+    // checked as their own types (no unknown `text` in a listed item).
+    let failed = format!(
+        r#"{{"errcode":95000,"errmsg":"bad","next_cursor":"","has_more":0,"msg_list":[{item}]}}"#
+    );
+    let (code, reps) = reports(&[], Some(&failed));
+    assert_eq!((code, reps.len()), (1, 2));
+    assert_eq!(codes(&reps[0]), ["sync-errcode /errcode"]);
+    assert_eq!(reps[1]["valid"], true);
+}
+
 #[test]
 fn ids_beyond_2_53_and_decimals_are_kept_exactly() {
     let input = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision></xml>";

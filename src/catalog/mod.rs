@@ -303,6 +303,11 @@ pub struct Field {
     /// [`Required::of`] the children, so checking an object field's value
     /// does not count them again.
     pub children_required: Required,
+    /// On a [`Ty::ObjectArray`]: each item is a payload of its own (a
+    /// `sync_msg` response's `msg_list`), detected, validated and reported
+    /// apart, so checking the array only checks that each item is an object;
+    /// [`Field::children`] then only describe the items.
+    pub payloads: bool,
 }
 
 /// A cheap hash of a key, computed at compile time for catalogue names and
@@ -409,7 +414,14 @@ impl Field {
             any_text: false,
             hash: key_hash(name),
             children_required: Required::of(&[]),
+            payloads: false,
         }
+    }
+
+    /// See [`Field::payloads`].
+    pub const fn payloads(mut self) -> Field {
+        self.payloads = true;
+        self
     }
 
     /// See [`Field::any_text`].

@@ -775,7 +775,7 @@ const AGENT_ID: &[Field] = &[text(
 .variants(&[Ty::Integer])];
 
 /// Item fields as listed inside `msg_list`: each item is validated against its
-/// own type, so here they are only described.
+/// own type ([`Field::payloads`]), so here they are only described.
 const SYNC_ITEM: &[Field] = &[
     text("msgid", Req::Optional, MSGID_ZH, MSGID_EN),
     text("open_kfid", Req::Optional, OPEN_KFID_ZH, OPEN_KFID_EN),
@@ -835,7 +835,8 @@ const SYNC_MSG: &[Field] = &[
         "消息列表",
         "messages and events",
     )
-    .children(SYNC_ITEM),
+    .children(SYNC_ITEM)
+    .payloads(),
 ];
 
 /// A message item (customer or servicer).

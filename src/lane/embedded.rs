@@ -80,8 +80,8 @@ pub fn analyze_embedded(
         out.truncate(before);
         return Embedded::Unsure;
     }
-    // No report at all (no payload, or only an empty `sync_msg` response) is
-    // what the full pipeline calls a document without a payload too.
+    // No report at all (no payload) is what the full pipeline calls a
+    // document without a payload too.
     if out.len() == before {
         Embedded::Nothing
     } else {

@@ -164,21 +164,10 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         out.push_back(with_payload(payload_report(doc, root, at, d, opts)?, 0));
         return Some(());
     }
-    // A `sync_msg` response with errcode 0 stands for its entries (as in
-    // `pipeline::analyze_into`); any other is the full pipeline's to report.
-    let ok = match root.get("errcode") {
-        Some(e) => match e.kind() {
-            Kind::Number => e.raw() == "0",
-            Kind::Str | Kind::StrEsc => e.str().is_some_and(|t| t == "0"),
-            Kind::True | Kind::False => false,
-            Kind::Null | Kind::Object | Kind::Array => true,
-        },
-        None => true,
-    };
-    let list = root.get("msg_list").filter(|l| l.kind() == Kind::Array)?;
-    if !ok {
-        return None;
-    }
+    // A `sync_msg` response stands for its entries when it has nothing to say
+    // itself (as in `pipeline::analyze_into`); any other is the full
+    // pipeline's to report.
+    let list = clean_sync_list(root)?;
     // Entries come in text order: each one's line and column are counted on
     // from the last one's, not from the start of the document.
     let mut loc = doc.locator();
@@ -196,6 +185,35 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         out.push_back(with_payload(r, entry.index()));
     }
     Some(())
+}
+
+/// The `msg_list` of a `sync_msg` response whose own fields the validator
+/// would find nothing in: each key once, each of the catalogue's, `errcode`
+/// 0 and a string `errmsg` (both always there), a string `next_cursor` and
+/// `has_more` 0 or 1 when there, and at least one entry. Anything else is for
+/// the full pipeline, which reports the response.
+fn clean_sync_list(root: View<'_>) -> Option<View<'_>> {
+    let mut list = None;
+    let mut seen = 0u8;
+    for m in root.children() {
+        let (bit, ok) = match m.key() {
+            "errcode" => (1, m.kind() == Kind::Number && m.raw() == "0"),
+            "errmsg" => (2, m.kind() == Kind::Str),
+            "next_cursor" => (4, m.kind() == Kind::Str),
+            "has_more" => (8, m.kind() == Kind::Number && matches!(m.raw(), "0" | "1")),
+            "msg_list" => (16, m.kind() == Kind::Array && m.children().next().is_some()),
+            _ => return None,
+        };
+        if !ok || seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        if bit == 16 {
+            list = Some(m);
+        }
+    }
+    // errcode, errmsg and msg_list: the catalogue's `Always` fields.
+    (seen & 19 == 19).then_some(list).flatten()
 }
 
 /// The report for one payload object `root` of `doc`, when the lane can tell.
@@ -642,6 +660,8 @@ fn value(field: &'static Field, m: View<'_>) -> Verdict {
         (Ty::ObjectArray, Kind::Array) => m
             .children()
             .map(|item| match item.kind() {
+                // A payload of its own: checked where it is reported.
+                Kind::Object if field.payloads => Verdict::Clean,
                 Kind::Object => children(item, field, !field.children.is_empty()),
                 _ => Verdict::Flawed,
             })

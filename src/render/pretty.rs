@@ -402,9 +402,10 @@ impl Ctx {
     }
 
     /// Context for the members below a field (its object, or its array's items).
+    /// Items that are payloads of their own are annotated in their own reports.
     fn below(field: Option<&'static Field>) -> Ctx {
         match field {
-            Some(f) if !f.children.is_empty() => Ctx::Fields(f.children),
+            Some(f) if !f.children.is_empty() && !f.payloads => Ctx::Fields(f.children),
             _ => Ctx::Unknown,
         }
     }
