@@ -492,3 +492,13 @@ fn schemas_reject_what_wxmsg_rejects_and_allow_what_it_only_warns_about() {
     item["origin"] = Value::from(7);
     assert!(validator(kf).is_valid(&item));
 }
+
+/// Samples show what the catalogue documents: WeCom's servicer status event
+/// carries no `external_userid` (catalogue §5.6, seed 001), though one is
+/// accepted when a push has it.
+#[test]
+fn samples_leave_out_the_fields_the_docs_say_an_event_does_not_carry() {
+    let sample = ok(&["sample", "wecom-kf", "event.servicer_status_change"], None);
+    assert!(!sample.contains("external_userid"), "{sample}");
+    assert!(sample.contains("servicer_userid"), "{sample}");
+}
