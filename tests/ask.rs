@@ -498,7 +498,10 @@ fn schemas_reject_what_wxmsg_rejects_and_allow_what_it_only_warns_about() {
 /// accepted when a push has it.
 #[test]
 fn samples_leave_out_the_fields_the_docs_say_an_event_does_not_carry() {
-    let sample = ok(&["sample", "wecom-kf", "event.servicer_status_change"], None);
+    let sample = ok(
+        &["sample", "wecom-kf", "event.servicer_status_change"],
+        None,
+    );
     assert!(!sample.contains("external_userid"), "{sample}");
     assert!(sample.contains("servicer_userid"), "{sample}");
 }

@@ -374,6 +374,26 @@ fn sync_msg_response_fields_are_checked_and_an_empty_list_is_reported() {
     assert_eq!(reps[1]["valid"], true);
 }
 
+/// A mass send that failed review says so as `err(<code>)`, a documented
+/// status (the docs' own sample has `err(30003)`), decoded, not unknown.
+#[test]
+fn mass_send_review_failures_are_documented_statuses() {
+    let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[FromUser]]></FromUserName><CreateTime>123456789</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[MASSSENDJOBFINISH]]></Event><MsgID>1000001625</MsgID><Status><![CDATA[err(30003)]]></Status><TotalCount>0</TotalCount><FilterCount>0</FilterCount><SentCount>0</SentCount><ErrorCount>0</ErrorCount></xml>";
+    let out = wxmsg()
+        .args(["validate", "--strict", "-"])
+        .write_stdin(xml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = wxmsg()
+        .args(["parse", "--color", "never", "-"])
+        .write_stdin(xml.replace("30003", "20013"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("review failed: copyright"), "{text}");
+}
+
 #[test]
 fn ids_beyond_2_53_and_decimals_are_kept_exactly() {
     let input = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision></xml>";

@@ -593,6 +593,45 @@ const MASS_FINISH: &[Field] = &[
     cdata("Status", Req::Always, "群发的结果", "mass-send result").codes(&[
         code("send success", "发送成功", "sent"),
         code("send fail", "发送失败", "failed"),
+        // Review failures, `err(<code>)`, as the docs list them.
+        code(
+            "err(10001)",
+            "审核失败：涉嫌广告",
+            "review failed: advertising",
+        ),
+        code(
+            "err(20001)",
+            "审核失败：涉嫌政治",
+            "review failed: politics",
+        ),
+        code(
+            "err(20002)",
+            "审核失败：涉嫌色情",
+            "review failed: pornography",
+        ),
+        code("err(20004)", "审核失败：涉嫌社会", "review failed: society"),
+        code(
+            "err(20006)",
+            "审核失败：涉嫌违法犯罪",
+            "review failed: crime",
+        ),
+        code("err(20008)", "审核失败：涉嫌欺诈", "review failed: fraud"),
+        code(
+            "err(20013)",
+            "审核失败：涉嫌版权",
+            "review failed: copyright",
+        ),
+        code("err(21000)", "审核失败：涉嫌其他", "review failed: other"),
+        code(
+            "err(22000)",
+            "审核失败：涉嫌互推（互相宣传）",
+            "review failed: mutual promotion",
+        ),
+        code(
+            "err(30003)",
+            "审核失败（文档示例中的代码）",
+            "review failed (the code in the docs' sample)",
+        ),
     ]),
     plain(
         "TotalCount",
