@@ -394,6 +394,19 @@ fn mass_send_review_failures_are_documented_statuses() {
     assert!(text.contains("review failed: copyright"), "{text}");
 }
 
+/// WeCom's envelope adds AgentID, written as CDATA or bare: either way the
+/// envelope is WeCom's, not a tie with the platforms that have no AgentID.
+#[test]
+fn a_wecom_envelope_with_a_bare_agent_id_is_wecom() {
+    for agent in ["<![CDATA[218]]>", "1"] {
+        let xml = format!("<xml><ToUserName><![CDATA[ww12345678910]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS]]></Encrypt><AgentID>{agent}</AgentID></xml>");
+        let (_, reps) = reports(&[], Some(&xml));
+        assert_eq!(reps.len(), 1, "{reps:?}");
+        assert_eq!(reps[0]["platform"], "wecom-kf", "{agent}: {reps:?}");
+        assert_eq!(reps[0]["type"], "encrypted");
+    }
+}
+
 #[test]
 fn ids_beyond_2_53_and_decimals_are_kept_exactly() {
     let input = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision></xml>";

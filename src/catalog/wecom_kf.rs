@@ -906,7 +906,11 @@ pub(super) const PLATFORM: Platform = Platform {
     zh: "企业微信·微信客服",
     en: "WeCom WeChat Customer Service (kf)",
     formats: BOTH,
-    markers: &[],
+    // WeCom's callback envelope adds AgentID beside Encrypt (catalogue §1):
+    // it settles an envelope that fits the other platforms as well, as when
+    // a bare `<AgentID>1</AgentID>` is the documented integer variant here and
+    // an unknown field there.
+    markers: &["AgentID"],
     types: &[
         message(
             "text",
