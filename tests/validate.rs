@@ -1107,3 +1107,28 @@ fn large_file_through_the_cli() {
         );
     }
 }
+
+/// Payload text quoted in a finding's message (an unknown event name with a
+/// bidi override and a C1 CSI) reaches no report format raw: SARIF escapes it
+/// as the human, GitHub and JUnit formats do, and JSON as `\uXXXX`.
+#[test]
+fn no_report_format_carries_bidi_or_c1_characters_raw() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("bidi.json");
+    fs::write(
+        &path,
+        "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o1\",\"CreateTime\":1,\"MsgType\":\"event\",\"Event\":\"\\u202eSCAN\\u009b\",\"MsgId\":1}\n",
+    )
+    .unwrap();
+    for format in ["human", "json", "github", "junit", "sarif"] {
+        let (_, out) = output(&["--format", format, path.to_str().unwrap()]);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("SCAN"), "{format}: {text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}')),
+            "{format}: {text}"
+        );
+    }
+}

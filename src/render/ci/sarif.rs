@@ -12,6 +12,7 @@
 
 use super::{CiOptions, FileResult};
 use crate::diag::{Code, Severity};
+use crate::render::sanitize;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -74,7 +75,10 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], _o: &CiOptions) -> io::R
                 "ruleId": d.code.as_str(),
                 "ruleIndex": index,
                 "level": level(d.severity),
-                "message": { "text": d.text },
+                // Escaped as every other format escapes messages: payload text
+                // in a message (a type name, a key) must not carry raw
+                // controls or bidi characters into a CI log or a viewer.
+                "message": { "text": sanitize::escape_message(&d.text) },
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri },
