@@ -323,7 +323,11 @@ impl Printer<'_> {
         // Paths and messages carry input (keys, parser snippets, unknown values):
         // escaped (T14) and, unless `full`, cut like values (with twice the room, as
         // messages are sentences) so one hostile key cannot make a line of megabytes.
-        let limit = self.limit.map(|w| w.saturating_mul(2));
+        // Never below the longest of the tool's own messages, whose ends (a
+        // documentation link, a hint) are the point of them.
+        let limit = self
+            .limit
+            .map(|w| w.saturating_mul(2).max(MESSAGE_COLUMNS_MIN));
         if let Some(f) = &d.field {
             out.push(' ');
             push_bounded(out, f, limit);
@@ -344,8 +348,10 @@ fn envelope_text(e: Envelope) -> &'static str {
     }
 }
 
-/// Escaped payload text cut to `limit` columns (none: shown whole), with its cut
-/// marker attached (for header and diagnostic parts).
+/// Columns a finding's message always has before it is cut: more than any of
+/// the tool's own messages takes, with a quoted excerpt or two in it.
+const MESSAGE_COLUMNS_MIN: usize = 1024;
+
 /// A finding's message, escaped as messages are ([`sanitize::escape_message`])
 /// and cut like [`push_bounded`] cuts.
 fn push_message(out: &mut String, s: &str, limit: Option<usize>) {
@@ -360,6 +366,8 @@ fn push_message(out: &mut String, s: &str, limit: Option<usize>) {
     }
 }
 
+/// Escaped payload text cut to `limit` columns (none: shown whole), with its cut
+/// marker attached (for header and diagnostic parts).
 fn push_bounded(out: &mut String, s: &str, limit: Option<usize>) {
     let (_, left) = sanitize::push_escaped(out, s, limit, false);
     if let Some(n) = left {
@@ -1508,6 +1516,22 @@ t.json:1:1  ? · ?  (json)  ✔ valid
         assert!(out.contains("\"一二三四五六七八\"\n"));
         assert!(out.contains(&format!("\"{big}\"\n")));
         assert!(!out.contains("more bytes"));
+    }
+
+    /// The tool's own sentences are shown whole (their ends hold links and
+    /// hints); only a message swollen by quoted input is cut.
+    #[test]
+    fn messages_are_cut_only_past_what_the_tool_itself_writes() {
+        let own = format!("{} See https://example.com/docs", "word ".repeat(100));
+        let flood = "k".repeat(100_000);
+        let mut r = report("t.json", "{}", Format::Json, Some(obj(vec![])));
+        r.diagnostics = vec![
+            Diagnostic::new(Code::UnsupportedScheme, own.clone(), 1, 1),
+            Diagnostic::new(Code::UnknownField, flood, 1, 1),
+        ];
+        let out = render(&r);
+        assert!(out.contains(&own), "{out}");
+        assert!(out.contains("(98,976 more bytes)"), "{out}");
     }
 
     #[test]
