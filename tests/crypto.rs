@@ -921,6 +921,74 @@ fn cli_convert_converts_the_decrypted_payload() {
     assert!(stdout_of(&out).contains("\"Event\":\"LOCATION\""));
 }
 
+/// A safe-mode failure is a payload that could not be converted: an error on
+/// stderr at the `Encrypt` field, nothing on stdout for it (never the
+/// ciphertext envelope as if it were the payload), exit 1; the payloads
+/// around it are still converted.
+#[test]
+fn cli_convert_refuses_what_safe_mode_refuses() {
+    let v1 = case("v1-");
+    let plain = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":"hi","MsgId":1}"#;
+    let input = format!("{plain}\n{}\n{plain}\n", v1.body.as_deref().unwrap());
+    let wrong_nonce = format!(
+        "msg_signature={}&timestamp={}&nonce=1",
+        v1.msg_signature.as_deref().unwrap(),
+        v1.timestamp
+    );
+    let a43 = "A".repeat(43);
+    let runs: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--aes-key", "short"], "bad-aes-key"),
+        (vec!["--aes-key", &a43], "bad-padding"),
+        (
+            vec!["--aes-key", V1_KEY, "--receiver-id", "wx_other_appid"],
+            "receiver-mismatch",
+        ),
+        (
+            vec![
+                "--aes-key",
+                V1_KEY,
+                "--token",
+                &v1.token,
+                "--query",
+                &wrong_nonce,
+            ],
+            "signature-mismatch",
+        ),
+    ];
+    for to in ["json", "xml"] {
+        for (args, code) in &runs {
+            let out = wxmsg()
+                .args(["convert", "--to", to])
+                .args(args)
+                .write_stdin(input.clone())
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (stdout_of(&out), stderr_of(&out));
+            assert_eq!(out.status.code(), Some(1), "{to} {code}: {stderr}");
+            assert!(!stdout.contains("Encrypt"), "{to} {code}: {stdout}");
+            assert_eq!(stdout.lines().count(), 2, "{to} {code}: {stdout}");
+            let line = format!(
+                ":2:{}: error[{code}]: ",
+                v1.body.as_deref().unwrap().find("<Encrypt>").unwrap() + 1
+            );
+            assert!(
+                stderr.starts_with("wxmsg: error: ") && stderr.contains(&line),
+                "{to} {code}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{to} {code}: {stderr}");
+        }
+    }
+    // The right key and receiver: the payload inside, exit 0.
+    let out = wxmsg()
+        .args(["convert", "--to", "json", "--aes-key", V1_KEY])
+        .args(["--receiver-id", &v1.receiver_id])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains(r#""Content":"hello""#));
+}
+
 #[test]
 fn cli_encrypt_then_decrypt_is_the_identity() {
     let mut files: Vec<PathBuf> = Vec::new();

@@ -325,6 +325,7 @@ fn payload_report(
         diagnostics,
         doc: None,
         payload_tape: None,
+        undecrypted: false,
     })
 }
 
