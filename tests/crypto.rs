@@ -1235,6 +1235,60 @@ fn cli_decrypt_reads_every_envelope_of_a_log() {
     assert_eq!(stdout_of(&out), format!("{0}\n{0}\n", c.expected));
 }
 
+/// A bare value is one record: over `--max-record-bytes` (the limit given, not
+/// twice it) it is `record-too-large`, never cut and then blamed on the
+/// base64 or the key; at the limit it decrypts.
+#[test]
+fn cli_decrypt_a_bare_value_over_the_record_limit_is_record_too_large() {
+    let c = case("v2-");
+    let len = c.encrypt.len();
+    let decrypt = |max: usize, stdin: String| {
+        wxmsg()
+            .args(["decrypt", "-q", "--aes-key", &c.key])
+            .args(["--max-record-bytes", &max.to_string()])
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    for max in [21, len / 2, len - 1] {
+        let out = decrypt(max, format!("{}\n", c.encrypt));
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{max}: {err}");
+        assert!(out.stdout.is_empty(), "{max}");
+        assert!(
+            err.contains("record-too-large")
+                && err.contains(&format!("over the {max} byte record limit")),
+            "{max}: {err}"
+        );
+        assert!(!err.contains("bad-") && !err.contains("wrong key"), "{err}");
+    }
+    // Exactly at the limit, with its line end (LF or CRLF): decrypted.
+    for end in ["", "\n", "\r\n"] {
+        let out = decrypt(len, format!("{}{end}", c.encrypt));
+        assert!(out.status.success(), "{end:?}: {}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
+    }
+    // Wrapped over lines, the line breaks are part of the value.
+    let (a, b) = c.encrypt.split_at(40);
+    let out = decrypt(len, format!("{a}\n{b}\n"));
+    assert!(stderr_of(&out).contains("record-too-large"));
+    let out = decrypt(len + 1, format!("{a}\n{b}\n"));
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // A word and then a log longer than the limit: every envelope is read,
+    // not only those within the first record's worth of bytes.
+    let v6 = case("v6-json-secure");
+    let body = v6.body.as_deref().unwrap().replace('\n', "");
+    let log = format!("started\n{body}\n{body}\n{body}\n");
+    let out = wxmsg()
+        .args(["decrypt", "-q", "--aes-key", &v6.key])
+        .args(["--max-record-bytes", &(body.len() + 10).to_string()])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{0}\n{0}\n{0}\n", v6.expected));
+}
+
 #[test]
 fn cli_decrypt_tells_a_wrapped_value_from_a_log_that_starts_with_a_word() {
     let c = case("v2-");
