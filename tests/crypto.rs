@@ -639,6 +639,59 @@ fn cli_key_from_the_environment() {
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
 
+/// `WXMSG_AES_KEY=` (set but empty, as a withheld CI secret expands) is no
+/// key at all, for every command; an explicit empty `--aes-key` is still a
+/// bad key.
+#[test]
+fn cli_an_empty_key_variable_is_no_key() {
+    let fixture = "fixtures/miniprogram/encrypted.json";
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["validate", fixture])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout_of(&out));
+    let reps = |args: &[&str]| {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", "")
+            .args(["parse", "--format", "json"])
+            .args(args)
+            .arg(fixture)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
+        (out.status.code(), r["diagnostics"].to_string())
+    };
+    let (code, diags) = reps(&[]);
+    assert_eq!(code, Some(0), "{diags}");
+    assert!(diags.contains("\"encrypted\"") && !diags.contains("bad-aes-key"));
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["convert", "--to", "json", fixture])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // decrypt and encrypt need a key: without one it is a usage error.
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["decrypt", fixture])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("no key"), "{}", stderr_of(&out));
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["encrypt", "--receiver-id", "wx1"])
+        .write_stdin("{\"ToUserName\":\"gh_1\"}")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    // An empty flag is a key of 0 characters, as before.
+    let (code, diags) = reps(&["--aes-key", ""]);
+    assert_eq!(code, Some(1));
+    assert!(diags.contains("bad-aes-key"), "{diags}");
+}
+
 #[test]
 fn cli_help_never_shows_the_key_from_the_environment() {
     let secret = "Zz9".repeat(14) + "Q";

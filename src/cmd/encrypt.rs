@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(
         long,
         value_name = "KEY",
-        env = "WXMSG_AES_KEY",
+        env = crate::cli::KEY_ENV,
         hide_env_values = true
     )]
     pub aes_key: String,
