@@ -1193,6 +1193,40 @@ fn cli_encrypt_reproduces_the_reply_vectors() {
     );
 }
 
+/// `--timestamp` is written as a JSON number only when it is one: `0123` is a
+/// string (not the invalid `"TimeStamp":0123`), and the reply still verifies.
+#[test]
+fn cli_encrypt_reply_timestamp_is_valid_json_and_round_trips() {
+    let c = case("v6-json-reply");
+    for (ts, json) in [
+        ("0123", r#""0123""#),
+        ("0", "0"),
+        ("1714112445", "1714112445"),
+        ("soon", r#""soon""#),
+    ] {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["encrypt", "--reply", "--receiver-id", &c.receiver_id])
+            .args(["--token", &c.token, "--timestamp", ts, "--nonce", &c.nonce])
+            .write_stdin(c.expected.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{ts}: {}", stderr_of(&out));
+        let env = stdout_of(&out);
+        let v: Value = serde_json::from_str(&env).unwrap_or_else(|e| panic!("{ts}: {e}: {env}"));
+        assert_eq!(v["TimeStamp"].to_string(), json, "{ts}");
+        let dec = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["decrypt", "--token", &c.token])
+            .write_stdin(env)
+            .output()
+            .unwrap();
+        assert!(dec.status.success(), "{ts}: {}", stderr_of(&dec));
+        assert_eq!(stdout_of(&dec), format!("{}\n", c.expected), "{ts}");
+        assert!(stderr_of(&dec).contains("signature verified"), "{ts}");
+    }
+}
+
 #[test]
 fn cli_encrypt_bare_reproduces_the_chinese_vector_and_an_echostr() {
     let c = case("v3a-");
