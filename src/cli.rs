@@ -95,6 +95,10 @@ pub struct InputArgs {
 
 const SAFE_MODE: &str = "Safe mode";
 
+/// The environment variable that holds the EncodingAESKey (an empty value
+/// counts as unset: see `main`).
+pub const KEY_ENV: &str = "WXMSG_AES_KEY";
+
 /// Safe mode (安全模式): what it takes to verify and decrypt encrypted payloads.
 ///
 /// Every option carries its own `help_heading`: a `next_help_heading` on the
@@ -107,7 +111,7 @@ pub struct KeyArgs {
     #[arg(
         long,
         value_name = "KEY",
-        env = "WXMSG_AES_KEY",
+        env = KEY_ENV,
         hide_env_values = true,
         help_heading = SAFE_MODE
     )]

@@ -344,6 +344,7 @@ fn report(mut doc: Document, det: Detection, notes: Vec<Diagnostic>) -> Report {
         type_def: det.type_def,
         envelope: det.envelope,
         payload_tape: None,
+        undecrypted: false,
         diagnostics,
         doc: Some(Box::new(doc)),
     }

@@ -61,6 +61,11 @@ pub struct Report {
     /// The payload on the fast lane's tape ([`crate::lane`]), in place of `doc`:
     /// it reads, and is written out, as the tree `doc` would be.
     pub payload_tape: Option<TapePayload>,
+    /// A key was given but the payload inside this encrypted envelope could
+    /// not be obtained (a wrong key or signature, another receiver, a bad
+    /// ciphertext or an unreadable plaintext): the reason is among the error
+    /// `diagnostics`, and `doc` is the envelope itself, not a payload.
+    pub undecrypted: bool,
 }
 
 /// A payload the fast lane checked, still on its tape.
@@ -126,6 +131,7 @@ impl Report {
             diagnostics,
             doc: doc.map(Box::new),
             payload_tape: None,
+            undecrypted: false,
         }
     }
 

@@ -639,6 +639,59 @@ fn cli_key_from_the_environment() {
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
 
+/// `WXMSG_AES_KEY=` (set but empty, as a withheld CI secret expands) is no
+/// key at all, for every command; an explicit empty `--aes-key` is still a
+/// bad key.
+#[test]
+fn cli_an_empty_key_variable_is_no_key() {
+    let fixture = "fixtures/miniprogram/encrypted.json";
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["validate", fixture])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout_of(&out));
+    let reps = |args: &[&str]| {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", "")
+            .args(["parse", "--format", "json"])
+            .args(args)
+            .arg(fixture)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
+        (out.status.code(), r["diagnostics"].to_string())
+    };
+    let (code, diags) = reps(&[]);
+    assert_eq!(code, Some(0), "{diags}");
+    assert!(diags.contains("\"encrypted\"") && !diags.contains("bad-aes-key"));
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["convert", "--to", "json", fixture])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // decrypt and encrypt need a key: without one it is a usage error.
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["decrypt", fixture])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("no key"), "{}", stderr_of(&out));
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", "")
+        .args(["encrypt", "--receiver-id", "wx1"])
+        .write_stdin("{\"ToUserName\":\"gh_1\"}")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    // An empty flag is a key of 0 characters, as before.
+    let (code, diags) = reps(&["--aes-key", ""]);
+    assert_eq!(code, Some(1));
+    assert!(diags.contains("bad-aes-key"), "{diags}");
+}
+
 #[test]
 fn cli_help_never_shows_the_key_from_the_environment() {
     let secret = "Zz9".repeat(14) + "Q";
@@ -921,6 +974,74 @@ fn cli_convert_converts_the_decrypted_payload() {
     assert!(stdout_of(&out).contains("\"Event\":\"LOCATION\""));
 }
 
+/// A safe-mode failure is a payload that could not be converted: an error on
+/// stderr at the `Encrypt` field, nothing on stdout for it (never the
+/// ciphertext envelope as if it were the payload), exit 1; the payloads
+/// around it are still converted.
+#[test]
+fn cli_convert_refuses_what_safe_mode_refuses() {
+    let v1 = case("v1-");
+    let plain = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":"hi","MsgId":1}"#;
+    let input = format!("{plain}\n{}\n{plain}\n", v1.body.as_deref().unwrap());
+    let wrong_nonce = format!(
+        "msg_signature={}&timestamp={}&nonce=1",
+        v1.msg_signature.as_deref().unwrap(),
+        v1.timestamp
+    );
+    let a43 = "A".repeat(43);
+    let runs: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--aes-key", "short"], "bad-aes-key"),
+        (vec!["--aes-key", &a43], "bad-padding"),
+        (
+            vec!["--aes-key", V1_KEY, "--receiver-id", "wx_other_appid"],
+            "receiver-mismatch",
+        ),
+        (
+            vec![
+                "--aes-key",
+                V1_KEY,
+                "--token",
+                &v1.token,
+                "--query",
+                &wrong_nonce,
+            ],
+            "signature-mismatch",
+        ),
+    ];
+    for to in ["json", "xml"] {
+        for (args, code) in &runs {
+            let out = wxmsg()
+                .args(["convert", "--to", to])
+                .args(args)
+                .write_stdin(input.clone())
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (stdout_of(&out), stderr_of(&out));
+            assert_eq!(out.status.code(), Some(1), "{to} {code}: {stderr}");
+            assert!(!stdout.contains("Encrypt"), "{to} {code}: {stdout}");
+            assert_eq!(stdout.lines().count(), 2, "{to} {code}: {stdout}");
+            let line = format!(
+                ":2:{}: error[{code}]: ",
+                v1.body.as_deref().unwrap().find("<Encrypt>").unwrap() + 1
+            );
+            assert!(
+                stderr.starts_with("wxmsg: error: ") && stderr.contains(&line),
+                "{to} {code}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{to} {code}: {stderr}");
+        }
+    }
+    // The right key and receiver: the payload inside, exit 0.
+    let out = wxmsg()
+        .args(["convert", "--to", "json", "--aes-key", V1_KEY])
+        .args(["--receiver-id", &v1.receiver_id])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains(r#""Content":"hello""#));
+}
+
 #[test]
 fn cli_encrypt_then_decrypt_is_the_identity() {
     let mut files: Vec<PathBuf> = Vec::new();
@@ -1072,6 +1193,40 @@ fn cli_encrypt_reproduces_the_reply_vectors() {
     );
 }
 
+/// `--timestamp` is written as a JSON number only when it is one: `0123` is a
+/// string (not the invalid `"TimeStamp":0123`), and the reply still verifies.
+#[test]
+fn cli_encrypt_reply_timestamp_is_valid_json_and_round_trips() {
+    let c = case("v6-json-reply");
+    for (ts, json) in [
+        ("0123", r#""0123""#),
+        ("0", "0"),
+        ("1714112445", "1714112445"),
+        ("soon", r#""soon""#),
+    ] {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["encrypt", "--reply", "--receiver-id", &c.receiver_id])
+            .args(["--token", &c.token, "--timestamp", ts, "--nonce", &c.nonce])
+            .write_stdin(c.expected.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{ts}: {}", stderr_of(&out));
+        let env = stdout_of(&out);
+        let v: Value = serde_json::from_str(&env).unwrap_or_else(|e| panic!("{ts}: {e}: {env}"));
+        assert_eq!(v["TimeStamp"].to_string(), json, "{ts}");
+        let dec = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["decrypt", "--token", &c.token])
+            .write_stdin(env)
+            .output()
+            .unwrap();
+        assert!(dec.status.success(), "{ts}: {}", stderr_of(&dec));
+        assert_eq!(stdout_of(&dec), format!("{}\n", c.expected), "{ts}");
+        assert!(stderr_of(&dec).contains("signature verified"), "{ts}");
+    }
+}
+
 #[test]
 fn cli_encrypt_bare_reproduces_the_chinese_vector_and_an_echostr() {
     let c = case("v3a-");
@@ -1165,6 +1320,60 @@ fn cli_decrypt_reads_every_envelope_of_a_log() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), format!("{0}\n{0}\n", c.expected));
+}
+
+/// A bare value is one record: over `--max-record-bytes` (the limit given, not
+/// twice it) it is `record-too-large`, never cut and then blamed on the
+/// base64 or the key; at the limit it decrypts.
+#[test]
+fn cli_decrypt_a_bare_value_over_the_record_limit_is_record_too_large() {
+    let c = case("v2-");
+    let len = c.encrypt.len();
+    let decrypt = |max: usize, stdin: String| {
+        wxmsg()
+            .args(["decrypt", "-q", "--aes-key", &c.key])
+            .args(["--max-record-bytes", &max.to_string()])
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    for max in [21, len / 2, len - 1] {
+        let out = decrypt(max, format!("{}\n", c.encrypt));
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{max}: {err}");
+        assert!(out.stdout.is_empty(), "{max}");
+        assert!(
+            err.contains("record-too-large")
+                && err.contains(&format!("over the {max} byte record limit")),
+            "{max}: {err}"
+        );
+        assert!(!err.contains("bad-") && !err.contains("wrong key"), "{err}");
+    }
+    // Exactly at the limit, with its line end (LF or CRLF): decrypted.
+    for end in ["", "\n", "\r\n"] {
+        let out = decrypt(len, format!("{}{end}", c.encrypt));
+        assert!(out.status.success(), "{end:?}: {}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
+    }
+    // Wrapped over lines, the line breaks are part of the value.
+    let (a, b) = c.encrypt.split_at(40);
+    let out = decrypt(len, format!("{a}\n{b}\n"));
+    assert!(stderr_of(&out).contains("record-too-large"));
+    let out = decrypt(len + 1, format!("{a}\n{b}\n"));
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // A word and then a log longer than the limit: every envelope is read,
+    // not only those within the first record's worth of bytes.
+    let v6 = case("v6-json-secure");
+    let body = v6.body.as_deref().unwrap().replace('\n', "");
+    let log = format!("started\n{body}\n{body}\n{body}\n");
+    let out = wxmsg()
+        .args(["decrypt", "-q", "--aes-key", &v6.key])
+        .args(["--max-record-bytes", &(body.len() + 10).to_string()])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{0}\n{0}\n{0}\n", v6.expected));
 }
 
 #[test]

@@ -4,6 +4,7 @@ use super::{error_line, for_each_rendered, warning_line, Rendered, Status, Stder
 use crate::cli::{ConvertArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
+use wxmsg::diag::{Diagnostic, Severity};
 use wxmsg::pipeline::LanePayload;
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
@@ -18,6 +19,12 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     };
     let (to, pretty) = (a.to, a.pretty);
     let render = |r: &Report, rd: &mut Rendered| {
+        if r.undecrypted {
+            // Safe mode failed (wrong key or signature, another receiver, …):
+            // the envelope is not the payload, so nothing of it goes out.
+            failure(r, rd, |d| d.severity == Severity::Error);
+            return;
+        }
         if let (None, Some(tape)) = (&r.doc, &r.payload_tape) {
             // The fast lane checked the payload on its tape.
             tape.write_json(&mut rd.out, pretty);
@@ -25,13 +32,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
             return;
         }
         let Some(doc) = &r.doc else {
-            rd.failed = true;
-            for d in &r.diagnostics {
-                rd.errors.push(Stderr::Error(format!(
-                    "{}:{}:{}: {}[{}]: {}",
-                    r.source, d.line, d.column, d.severity, d.code, d.message
-                )));
-            }
+            failure(r, rd, |_| true);
             return;
         };
         let start = rd.out.len();
@@ -87,10 +88,22 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     )?;
     out.flush()?;
     // Conversion succeeds even for payloads with validation findings; only
-    // unreadable or unconvertible documents make it fail.
+    // unreadable, undecryptable or unconvertible documents make it fail.
     Ok(match status {
         Status::Trouble => Status::Trouble,
         _ if failed => Status::Findings,
         _ => Status::Ok,
     })
+}
+
+/// A payload that cannot be converted: nothing goes out for it, its findings
+/// (those `shown` picks) go to stderr, and the run fails.
+fn failure(r: &Report, rd: &mut Rendered, shown: impl Fn(&Diagnostic) -> bool) {
+    rd.failed = true;
+    for d in r.diagnostics.iter().filter(|d| shown(d)) {
+        rd.errors.push(Stderr::Error(format!(
+            "{}:{}:{}: {}[{}]: {}",
+            r.source, d.line, d.column, d.severity, d.code, d.message
+        )));
+    }
 }

@@ -157,17 +157,38 @@ impl<W: Write> Run<W> {
         if bare || token {
             // Read the rest: a lone token is a value even if it is not valid
             // base64 (so the error can name the bad character); a token followed
-            // by more text is just the first line of something else.
+            // by more text is just the first line of something else. The value
+            // is one record: up to the limit, and a line end after it, is read;
+            // a byte more means it is over the limit.
             let mut all = first;
-            if let Err(e) = reader.take(self.max as u64).read_to_end(&mut all) {
+            let cap = self.max as u64 + VALUE_SLACK;
+            let room = cap.saturating_sub((all.len() - line_start) as u64);
+            if let Err(e) = reader.by_ref().take(room).read_to_end(&mut all) {
                 error_line(&format!("error reading `{path}`: {e}"));
                 self.trouble = true;
                 return Ok(());
             }
-            let rest = all[line_start..].trim_ascii();
-            let alone = rest.len() == line_len;
+            let read = &all[line_start..];
+            let more = read.len() as u64 >= cap;
+            let rest = read.trim_ascii();
+            let alone = !more && rest.len() == line_len;
             if !(alone || (bare && is_bare_text(rest))) {
-                return self.envelopes(path, &name, io::Cursor::new(all));
+                // Whatever was not read yet follows.
+                return self.envelopes(path, &name, io::Cursor::new(all).chain(reader));
+            }
+            if more || rest.len() > self.max {
+                let size = if more {
+                    String::new()
+                } else {
+                    format!("{} bytes, ", rest.len())
+                };
+                error_line(&format!(
+                    "{name}: {}: the value is {size}over the {} byte record limit (--max-record-bytes); not decrypted",
+                    Code::RecordTooLarge,
+                    self.max
+                ));
+                self.failed = true;
+                return Ok(());
             }
             return match String::from_utf8(all) {
                 Ok(text) => self.text(&name, &text),
@@ -318,6 +339,10 @@ impl<W: Write> Run<W> {
         let _ = writeln!(io::stderr(), "wxmsg: {}", sanitize::escape(msg));
     }
 }
+
+/// Bytes read past the record limit for a bare value: its line end (`\r\n`)
+/// and one more, which tells a value over the limit from one at it.
+const VALUE_SLACK: u64 = 3;
 
 /// True when the first line is a bare base64 value (possibly percent-encoded, or
 /// with a `+` turned into a space by a URL decoder) or a query / URL carrying

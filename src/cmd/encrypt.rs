@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(
         long,
         value_name = "KEY",
-        env = "WXMSG_AES_KEY",
+        env = crate::cli::KEY_ENV,
         hide_env_values = true
     )]
     pub aes_key: String,
@@ -233,8 +233,10 @@ fn push_envelope(out: &mut String, h: &Header, encrypt: &str) {
 }
 
 fn reply_envelope(out: &mut String, xml: bool, encrypt: &str, sig: &str, ts: &str, nonce: &str) {
-    // TimeStamp is a number in both formats when it looks like one (catalog §7.2).
-    let numeric = !ts.is_empty() && ts.bytes().all(|b| b.is_ascii_digit());
+    // TimeStamp is a number in both formats when it is one (catalog §7.2);
+    // anything else (`0123` too, which JSON has no number for) is text, which
+    // signs and verifies the same.
+    let numeric = is_json_integer(ts);
     if xml {
         out.push_str("<xml>");
         xml_cdata(out, "Encrypt", encrypt);
@@ -263,6 +265,16 @@ fn reply_envelope(out: &mut String, xml: bool, encrypt: &str, sig: &str, ts: &st
     }
 }
 
+/// True for a canonical non-negative JSON integer: `0`, or digits without a
+/// leading zero.
+fn is_json_integer(s: &str) -> bool {
+    match s.as_bytes() {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
 /// `<name><![CDATA[text]]></name>`, splitting any `]]>` in the text.
 fn xml_cdata(out: &mut String, name: &str, text: &str) {
     out.push_str(&format!("<{name}><![CDATA["));
@@ -285,4 +297,36 @@ fn json_member(out: &mut String, name: &str, n: &Node) {
 fn json_string(out: &mut String, s: &str) {
     // Serialising a &str cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_integers_are_written_as_numbers() {
+        for ts in ["0", "7", "1409659813"] {
+            assert!(is_json_integer(ts), "{ts}");
+        }
+        for ts in ["", "00", "0123", "-1", "+1", "1.5", "1e3", "12a", " 1"] {
+            assert!(!is_json_integer(ts), "{ts}");
+        }
+    }
+
+    #[test]
+    fn a_timestamp_with_a_leading_zero_is_a_json_string() {
+        let mut out = String::new();
+        reply_envelope(&mut out, false, "E", "S", "0123", "N");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["TimeStamp"], "0123");
+        let mut out = String::new();
+        reply_envelope(&mut out, false, "E", "S", "1409659813", "N");
+        assert!(out.contains(r#""TimeStamp":1409659813,"#), "{out}");
+        let mut out = String::new();
+        reply_envelope(&mut out, true, "E", "S", "0123", "N");
+        assert!(
+            out.contains("<TimeStamp><![CDATA[0123]]></TimeStamp>"),
+            "{out}"
+        );
+    }
 }

@@ -343,6 +343,7 @@ fn payload_report(
         diagnostics,
         doc: None,
         payload_tape: None,
+        undecrypted: false,
     })
 }
 

@@ -208,7 +208,8 @@ fn inner_report(
 
 /// The envelope's own report, with `extra` findings instead of the "how to
 /// decrypt" note and the envelope's validation (which says nothing once a key
-/// was tried).
+/// was tried). It is marked [`Report::undecrypted`]: there is no payload in it
+/// to show or convert.
 fn outer_report(
     doc: Document,
     det: Detection,
@@ -225,7 +226,9 @@ fn outer_report(
             .collect(),
         ..det
     };
-    report(doc, det, notes)
+    let mut r = report(doc, det, notes);
+    r.undecrypted = true;
+    r
 }
 
 /// Where the `Encrypt` field is in the source (the document start if absent).

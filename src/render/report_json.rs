@@ -461,6 +461,7 @@ mod tests {
             type_def: None,
             envelope: None,
             payload_tape: None,
+            undecrypted: false,
             diagnostics: vec![
                 Diagnostic::new(Code::MissingField, "no \"MsgId\"", 3, 7).with_field("/MsgId")
             ],
