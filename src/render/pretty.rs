@@ -323,18 +323,16 @@ impl Printer<'_> {
         // Paths and messages carry input (keys, parser snippets, unknown values):
         // escaped (T14) and, unless `full`, cut like values (with twice the room, as
         // messages are sentences) so one hostile key cannot make a line of megabytes.
-        // Never below the longest of the tool's own messages, whose ends (a
-        // documentation link, a hint) are the point of them.
-        let limit = self
-            .limit
-            .map(|w| w.saturating_mul(2).max(MESSAGE_COLUMNS_MIN));
+        let limit = self.limit.map(|w| w.saturating_mul(2));
         if let Some(f) = &d.field {
             out.push(' ');
             push_bounded(out, f, limit);
             out.push(':');
         }
         out.push(' ');
-        push_message(out, &d.message, limit);
+        // A message never below the longest of the tool's own, whose ends (a
+        // documentation link, a hint) are the point of them.
+        push_message(out, &d.message, limit.map(|l| l.max(MESSAGE_COLUMNS_MIN)));
         out.push('\n');
     }
 }
@@ -349,8 +347,9 @@ fn envelope_text(e: Envelope) -> &'static str {
 }
 
 /// Columns a finding's message always has before it is cut: more than any of
-/// the tool's own messages takes, with a quoted excerpt or two in it.
-const MESSAGE_COLUMNS_MIN: usize = 1024;
+/// the tool's own messages takes (`unsupported-scheme`'s, about 360), with a
+/// quoted excerpt or two in it.
+const MESSAGE_COLUMNS_MIN: usize = 640;
 
 /// A finding's message, escaped as messages are ([`sanitize::escape_message`])
 /// and cut like [`push_bounded`] cuts.
@@ -1531,7 +1530,7 @@ t.json:1:1  ? · ?  (json)  ✔ valid
         ];
         let out = render(&r);
         assert!(out.contains(&own), "{out}");
-        assert!(out.contains("(98,976 more bytes)"), "{out}");
+        assert!(out.contains("(99,360 more bytes)"), "{out}");
     }
 
     #[test]
