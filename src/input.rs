@@ -1162,9 +1162,18 @@ impl<B: Buffered> Scanner<B> {
         // Where the structural scan stopped at the start of another document
         // (`<xml>` inside an unclosed one, `{` where a `,` or `}` belongs), that
         // document is the next candidate: the broken one must not hide it.
-        let next = at
-            .map(|at| c + at)
-            .filter(|&n| n > c && next_document_starts(&self.buf[n..], format));
+        let next = if err.code == Code::TooDeep && format == Format::Json {
+            // The structural scan stops at the depth limit, at a `{` that is
+            // no new document but the rest of this one: its end is where its
+            // brackets balance, counted without a limit (when buffered).
+            match json::extent(&self.buf[c..], json::Mode::LenientInline, usize::MAX) {
+                Extent::Complete(end) => Some(c + end),
+                _ => None,
+            }
+        } else {
+            at.map(|at| c + at)
+                .filter(|&n| n > c && next_document_starts(&self.buf[n..], format))
+        };
         self.broken_or_skip(c, format, err, next);
     }
 
@@ -1244,8 +1253,19 @@ impl<B: Buffered> Scanner<B> {
         // Only on the line the document starts on: across lines, brackets or
         // tags that balance may be another record's (`</xml>` in a JSON string
         // on the next line), and the next line is where the next record starts.
+        // Except past a limit: the document was read well-formed up to it and
+        // framed whole, so nothing inside it (a nested object that looks like
+        // a payload) may be taken for a record of its own.
         let line = self.line_index(c);
-        match resume.filter(|&r| r > c && r < self.buf.len() && self.line_index(r) == line) {
+        let whole = matches!(err.code, Code::TooDeep | Code::TooManyFields);
+        match resume.filter(|&r| {
+            r > c
+                && if whole {
+                    r <= self.buf.len()
+                } else {
+                    r < self.buf.len() && self.line_index(r) == line
+                }
+        }) {
             Some(r) => {
                 self.pos = r;
                 self.covered = self.line_of(r.saturating_sub(1).max(c));
