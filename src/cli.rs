@@ -78,15 +78,15 @@ pub struct InputArgs {
     pub platform: Vec<PlatformId>,
 
     /// Largest document or line accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = at_least_one)]
     pub max_record_bytes: usize,
 
     /// Deepest nesting of objects, arrays or XML elements accepted.
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = at_least_one)]
     pub max_depth: usize,
 
     /// Most object members, array items or XML elements accepted in one document.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = at_least_one)]
     pub max_fields: usize,
 
     #[command(flatten)]
@@ -94,6 +94,16 @@ pub struct InputArgs {
 }
 
 const SAFE_MODE: &str = "Safe mode";
+
+/// A limit of at least 1: a payload is an object, one level deep with one
+/// field at least, so a limit of 0 would pass every payload over unseen.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (a payload is an object with fields)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 /// The environment variable that holds the EncodingAESKey (an empty value
 /// counts as unset: see `main`).

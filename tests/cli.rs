@@ -795,3 +795,18 @@ fn convert_errors_come_between_the_payloads_around_them() {
         .collect();
     assert_eq!(order, ["p1", "p2", "error", "p3"], "{text}");
 }
+
+/// A limit of 0 would pass every payload over unseen: it is a usage error.
+#[test]
+fn limits_of_zero_are_usage_errors() {
+    for flag in ["--max-depth", "--max-fields", "--max-record-bytes"] {
+        let out = wxmsg()
+            .args(["parse", flag, "0", "-"])
+            .write_stdin("{}")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("must be at least 1"), "{flag}: {err}");
+    }
+}
