@@ -388,6 +388,22 @@ fn samples_logged_inside_strings_read_the_same_with_the_lane() {
     }
 }
 
+/// A payload written as an object of a structured log line (not as a string)
+/// is the full pipeline's to report: the lane hands the line over, and the
+/// reports are the same either way.
+#[test]
+fn payload_objects_in_log_lines_read_the_same_with_the_lane() {
+    let lines = sample_lines();
+    let mut log = String::new();
+    for l in lines.iter().take(40) {
+        log.push_str(&format!("{{\"level\":30,\"body\":{l},\"msg\":\"recv\"}}\n"));
+        log.push_str(&format!(
+            "{{\"level\":30,\"items\":[{l},{{\"a\":1}}],\"x\":\"{{}}\"}}\n"
+        ));
+    }
+    same_with_and_without_lane(log.as_bytes());
+}
+
 /// JSON lines that hold no payload (most lines of a structured log) stay on
 /// their tape until the input shows whether they are passed over; alone in
 /// their input, they are reported `unrecognized` as the full pipeline reports

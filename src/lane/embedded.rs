@@ -119,6 +119,11 @@ impl<'a> Walk<'a, '_> {
     /// Walks `v` and what it holds; `None` when the full pipeline must look.
     fn value(&mut self, v: View<'a>) -> Option<()> {
         match v.kind() {
+            // A payload written as an object of the line (not the root, which
+            // is no payload): the full pipeline reports it.
+            Kind::Object if self.depth == 0 && !self.path.is_empty() && detect::is_wechat(&v) => {
+                None
+            }
             Kind::Object | Kind::Array => {
                 let object = v.kind() == Kind::Object;
                 for (i, child) in v.children().enumerate() {

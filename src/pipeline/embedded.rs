@@ -9,7 +9,9 @@
 //!   escaped literal or an `<xml>` document in it is found as it would be in a
 //!   text log;
 //! - a field holding a JSON document that is no payload either (a structured
-//!   logger's line inside a container's): its strings are walked in turn.
+//!   logger's line inside a container's): its strings are walked in turn;
+//! - a member that is itself a payload object, as a structured logger writes
+//!   a request body it was handed as an object (`{"level":30,"body":{…}}`).
 //!
 //! Every finding of such a payload points at the outermost string field, the
 //! only place in the input a position can name.
@@ -72,6 +74,24 @@ impl Walk<'_, '_> {
     /// from `loc`.
     fn node(&mut self, loc: &mut Locator<'_>, node: &Node, path: &str, depth: usize) {
         match &node.value {
+            // A payload a structured logger wrote as an object of the line
+            // (pino's `{body: req.body}`, zap's `zap.Any`), not as a string:
+            // found where it stands, findings pointing at its `{`.
+            Value::Object(_) if depth == 0 && !path.is_empty() && detect::is_wechat(node) => {
+                let at = loc.at(node.pos as usize);
+                let mut doc = Document {
+                    source: self.outer.source.clone(),
+                    format: Format::Json,
+                    text: self.outer.text.clone(),
+                    line: self.outer.line,
+                    column: self.outer.column,
+                    root: node.clone(),
+                    embedded: None,
+                    lenient: self.outer.lenient,
+                };
+                doc.embed_at(path.to_string(), at);
+                self.found.push(Ok((doc, Vec::new())));
+            }
             Value::Object(members) => {
                 for m in members {
                     let path = pointer_push(path, &m.key);
