@@ -215,13 +215,35 @@ impl Validator<'_> {
                 }
             }
         }
+        let mut forms: Vec<&'static Field> = Vec::new();
+        let mut form_found = false;
         for (i, f) in groups.iter().flat_map(|g| g.iter()).enumerate() {
             let marked = seen & 1u64.checked_shl(i as u32).unwrap_or(0) != 0;
-            if f.req == Req::Always && !marked && !members.iter().any(|m| m.key == f.name) {
+            let present = || marked || members.iter().any(|m| m.key == f.name);
+            if f.req == Req::Always && !present() {
                 self.at(Code::MissingField, obj.pos, &path.key(f.name), || {
                     format!("missing required field {} ({})", f.name, f.en)
                 });
             }
+            if f.req.is_form() {
+                form_found |= present();
+                forms.push(f);
+            }
+        }
+        // The same content in either form's shape: one of them must be there.
+        if let (Some(first), false) = (forms.first(), form_found) {
+            self.at(Code::MissingField, obj.pos, &path.key(first.name), || {
+                let each: Vec<String> = forms
+                    .iter()
+                    .map(|f| match f.req {
+                        Req::Cond(c) => {
+                            format!("{} ({})", f.name, c.split(':').next().unwrap_or(c))
+                        }
+                        _ => f.name.to_string(),
+                    })
+                    .collect();
+                format!("missing its content, in either form: {}", each.join(" or "))
+            });
         }
     }
 

@@ -407,6 +407,31 @@ fn a_wecom_envelope_with_a_bare_agent_id_is_wecom() {
     }
 }
 
+/// A subscribe-message event carries its entries in one of two shapes (the
+/// XML wrapper, or JSON's top-level `List`): with neither, it is missing them.
+#[test]
+fn a_subscribe_event_without_its_entries_is_missing_them() {
+    let head = r#""ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"event","Event":"subscribe_msg_popup_event""#;
+    let list = r#""List":[{"TemplateId":"t1","SubscribeStatusString":"accept","PopupScene":"0"}]"#;
+    for (input, valid) in [
+        (format!("{{{head}}}"), false),
+        (format!("{{{head},{list}}}"), true),
+        (
+            format!("{{{head},\"SubscribeMsgPopupEvent\":{{{list}}}}}"),
+            true,
+        ),
+    ] {
+        let (_, reps) = reports(&["--platform", "miniprogram"], Some(&input));
+        assert_eq!(reps[0]["valid"], valid, "{input}: {reps:?}");
+        if !valid {
+            assert_eq!(reps[0]["diagnostics"][0]["code"], "missing-field");
+        }
+    }
+    let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event></xml>";
+    let (_, reps) = reports(&["--platform", "miniprogram"], Some(xml));
+    assert_eq!(reps[0]["valid"], false, "{reps:?}");
+}
+
 #[test]
 fn ids_beyond_2_53_and_decimals_are_kept_exactly() {
     let input = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision></xml>";

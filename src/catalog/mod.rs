@@ -264,9 +264,39 @@ pub enum Xml {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Req {
     Always,
-    /// Present only under a condition (stated in English).
+    /// Present only under a condition (stated in English). A condition that
+    /// names a form (`XML form`, `JSON form: …`) makes the field one of its
+    /// object's form alternatives: each form carries the same content in its
+    /// own shape, and at least one of them must be there ([`Req::is_form`]).
     Cond(&'static str),
     Optional,
+}
+
+impl Req {
+    /// Whether this is a form alternative: a condition that starts by naming
+    /// the form (`XML form`, `JSON form: top-level; …`).
+    pub const fn is_form(&self) -> bool {
+        match self {
+            Req::Cond(c) => starts_with(c, "XML form") || starts_with(c, "JSON form"),
+            _ => false,
+        }
+    }
+}
+
+/// `str::starts_with`, usable in constants.
+const fn starts_with(s: &str, prefix: &str) -> bool {
+    let (s, p) = (s.as_bytes(), prefix.as_bytes());
+    if s.len() < p.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < p.len() {
+        if s[i] != p[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// One value of an enumerated field and what it means.
@@ -550,9 +580,18 @@ pub struct Required {
     pub beyond: bool,
     /// How many fields the groups hold.
     pub fields: usize,
+    /// Bit `i`: the `i`th field (of the first 64) is a form alternative
+    /// ([`Req::is_form`]); when any is, one of them must be present.
+    pub forms: u64,
 }
 
 impl Required {
+    /// Whether fields `seen` (bits of their positions) lack every form
+    /// alternative of an object that has some.
+    pub const fn lacks_form(&self, seen: u64) -> bool {
+        self.forms != 0 && self.forms & seen == 0
+    }
+
     /// Built without a branch per field (a search for the first required one
     /// mispredicted on every object); at compile time for the children of an
     /// object field ([`Field::children_required`]).
@@ -561,6 +600,7 @@ impl Required {
             first: 0,
             beyond: false,
             fields: 0,
+            forms: 0,
         };
         let mut g = 0;
         while g < groups.len() {
@@ -570,6 +610,7 @@ impl Required {
                 let always = matches!(group[i].req, Req::Always);
                 if r.fields < 64 {
                     r.first |= (always as u64) << r.fields;
+                    r.forms |= (group[i].req.is_form() as u64) << r.fields;
                 } else {
                     r.beyond |= always;
                 }

@@ -549,7 +549,7 @@ fn object(
         }
     }
     *seen_out = seen;
-    if required.beyond || required.first & !seen != 0 {
+    if required.beyond || required.first & !seen != 0 || required.lacks_form(seen) {
         // Past the 64th field the bit set cannot say; let the validator look.
         return if required.fields > 64 {
             Verdict::Unsure
