@@ -127,9 +127,9 @@ pub struct Scanner<B: Buffered> {
     doctype: bool,
     /// The line on which [`Scanner::fast_json`] was last tried.
     fast_tried: Option<u32>,
-    /// The line on which escaped text was last decoded (`input::escaped`),
-    /// and how many times: each try may read the rest of the line.
-    escaped_tries: (u32, u32),
+    /// Bytes of escaped text read by tries to decode it (`input::escaped`):
+    /// the work a line of escaped candidates costs, which tests bound.
+    escaped_work: u64,
     /// The input ended while a candidate still needed more of it.
     ran_out: bool,
     /// Tape documents to read the next ones into.
@@ -211,7 +211,7 @@ impl<B: Buffered> Scanner<B> {
             declared: None,
             doctype: false,
             fast_tried: None,
-            escaped_tries: (0, 0),
+            escaped_work: 0,
             ran_out: false,
             spares: Spares::default(),
             last_col: Cell::new((0, 0, 1)),
