@@ -607,7 +607,7 @@ impl<B: Buffered> Scanner<B> {
             self.other_text = true;
         }
         if self.buf[c] == b'{'
-            && self.buf.get(c + 1) == Some(&b'\\')
+            && matches!(self.buf.get(c + 1), Some(b'\\' | b' '))
             && self.escaped_json(c, line_end)
         {
             return Ok(true);

@@ -34,12 +34,13 @@ const FIRST_READ: usize = 256;
 const READ_SLACK: usize = 8;
 
 impl<B: Buffered> Scanner<B> {
-    /// A `{` at `c` followed by an escaped quote: a payload logged as escaped
-    /// JSON, inside a string literal or bare. False, with nothing done, when
-    /// it is no such payload.
+    /// A `{` at `c` followed by an escaped quote, or by escaped blanks then
+    /// one (a pretty-printed body, `{\n  \"…`, `{\x0A  \x22…`): a payload
+    /// logged as escaped JSON, inside a string literal or bare. False, with
+    /// nothing done, when it is no such payload.
     #[inline(never)]
     pub(super) fn escaped_json(&mut self, c: usize, line_end: usize) -> bool {
-        let after = &self.buf[c + 1..line_end];
+        let after = skip_escaped_blanks(&self.buf[c + 1..line_end]);
         let json_quote = after.starts_with(b"\\\"");
         if !json_quote && !after.starts_with(b"\\x22") {
             return false;
@@ -357,6 +358,20 @@ fn hex_byte(h: &[u8]) -> Option<u8> {
     u8::from_str_radix(s, 16).ok()
 }
 
+/// `raw` after the blanks at its start, escaped (`\n`, `\r`, `\t`, `\x0A`,
+/// `\x0D`, `\x09`, `\x20`) or spaces: where a pretty-printed document's
+/// first key starts after its `{`.
+fn skip_escaped_blanks(mut raw: &[u8]) -> &[u8] {
+    loop {
+        raw = match raw {
+            [b' ', rest @ ..] | [b'\\', b'n' | b'r' | b't', rest @ ..] => rest,
+            [b'\\', b'x', b'0', b'a' | b'A' | b'd' | b'D' | b'9', rest @ ..]
+            | [b'\\', b'x', b'2', b'0', rest @ ..] => rest,
+            _ => return raw,
+        };
+    }
+}
+
 /// Decodes escaped text at the start of `raw` for a try: up to `limit`
 /// decoded bytes at first, then on, twice as far each time, while the JSON
 /// document the text starts still runs on there. As a string literal's
@@ -650,6 +665,18 @@ mod tests {
             };
             let (small, big) = (work_of(2000), work_of(8000));
             assert!(big <= 5 * small, "{flood}: {small} then {big}");
+        }
+    }
+
+    #[test]
+    fn escaped_blanks_may_open_a_pretty_printed_document() {
+        assert_eq!(skip_escaped_blanks(br#"\n  \"a"#), br#"\"a"#);
+        assert_eq!(skip_escaped_blanks(br"\x0A\x20\x09\x0d\x22a"), br"\x22a");
+        assert_eq!(skip_escaped_blanks(br"\x41"), br"\x41");
+        let body = "{\\n  \\\"MsgType\\\": \\\"text\\\",\\n  \\\"Content\\\": \\\"a\\\"\\n}";
+        for line in [format!("INFO body=\"{body}\"\n"), format!("INFO {body}\n")] {
+            let (items, _) = scan(&line);
+            assert_eq!(docs(&items), 1, "{line}");
         }
     }
 
