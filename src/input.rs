@@ -1065,6 +1065,8 @@ impl<B: Buffered> Scanner<B> {
     fn tape_at(&mut self, c: usize, end: usize, format: Format) -> bool {
         let limits = self.opts.limits;
         let bytes = &self.buf[c..end];
+        // Inside a string literal (`body="<xml>…"`): see `escaped_xml`.
+        let quoted = c > 0 && self.buf[c - 1] == b'"';
         let mut doc = self.spares.take();
         let used = Arc::get_mut(&mut doc).and_then(|d| {
             let text = match format {
@@ -1078,7 +1080,9 @@ impl<B: Buffered> Scanner<B> {
                     let rest = from_utf8(bytes).ok()?;
                     let text = rest.get(..d.tape.read_xml_into(rest, limits)?)?;
                     // Bytes a logger escaped are decoded first (`escaped_xml`).
-                    if d.tape.escaped_text() && escaped::leaves_hold_escaped_bytes(&d.tape, text) {
+                    if d.tape.escaped_text()
+                        && escaped::leaves_hold_escaped_bytes(&d.tape, text, quoted)
+                    {
                         return None;
                     }
                     text

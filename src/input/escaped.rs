@@ -196,7 +196,9 @@ impl<B: Buffered> Scanner<B> {
         let Some(end) = super::xml_close(line) else {
             return false;
         };
-        if !escapes_between_elements(&line[..end]) {
+        // Inside a string literal (`body="<xml>…"`), as JSON writes one.
+        let quoted = c > 0 && self.buf[c - 1] == b'"';
+        if !escapes_between_elements(&line[..end], quoted) {
             return false;
         }
         let raw = &self.buf[c..c + end];
@@ -299,9 +301,11 @@ impl<B: Buffered> Scanner<B> {
 
 /// Whether `raw`, an `<xml>` document on one line, shows that a logger escaped
 /// it: escaped line breaks or tabs after `<xml>` or an end tag, up to the next
-/// tag (`</A>\x0A<B>`, `<xml>\n  <A>`), or an escaped byte that is not ASCII.
-/// A payload holds neither as it stands.
-fn escapes_between_elements(raw: &[u8]) -> bool {
+/// tag (`</A>\x0A<B>`, `<xml>\n  <A>`), or an escaped byte that is not ASCII;
+/// in a string literal (`quoted`), also an escaped character that is not
+/// ASCII (`\u626b`, as JSON writers that keep to ASCII write one). A payload
+/// holds none of them as it stands.
+fn escapes_between_elements(raw: &[u8], quoted: bool) -> bool {
     let between_tags = memchr::memchr_iter(b'>', raw).any(|i| {
         let tag = memchr::memrchr(b'<', raw.get(..i).unwrap_or_default())
             .and_then(|k| raw.get(k..i))
@@ -324,28 +328,35 @@ fn escapes_between_elements(raw: &[u8]) -> bool {
         }
         escaped && rest.first() == Some(&b'<')
     });
-    between_tags || escaped_high_byte(raw)
+    between_tags || escaped_non_ascii(raw, quoted)
 }
 
 /// Whether an element's text on an XML `tape` of `text` holds an escaped
-/// byte that is not ASCII (`\xE4`): then the document is no plain one for
-/// the tape (see [`Scanner::escaped_xml`]). The reader noted which text
-/// holds a backslash at all.
-pub(super) fn leaves_hold_escaped_bytes(tape: &Tape, text: &str) -> bool {
+/// byte that is not ASCII (`\xE4`), or in a string literal (`quoted`) an
+/// escaped character that is not ASCII (`\u626b`): then the document is no
+/// plain one for the tape (see [`Scanner::escaped_xml`]). The reader noted
+/// which text holds a backslash at all.
+pub(super) fn leaves_hold_escaped_bytes(tape: &Tape, text: &str, quoted: bool) -> bool {
     tape.entries
         .iter()
         .filter(|e| e.kind == Kind::Str && e.backslash)
         .any(|e| {
             let leaf = text.as_bytes().get(e.start as usize..e.end as usize);
-            escaped_high_byte(leaf.unwrap_or_default())
+            escaped_non_ascii(leaf.unwrap_or_default(), quoted)
         })
 }
 
-/// Whether `raw` holds an escaped byte that is not ASCII (`\xE4`).
-fn escaped_high_byte(raw: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', raw).any(|i| {
-        raw.get(i + 1) == Some(&b'x')
-            && hex_byte(raw.get(i + 2..i + 4).unwrap_or_default()).is_some_and(|b| b >= 0x80)
+/// Whether `raw` holds an escaped byte that is not ASCII (`\xE4`), or with
+/// `unicode` an escaped character that is not ASCII (`\u626b`).
+fn escaped_non_ascii(raw: &[u8], unicode: bool) -> bool {
+    memchr::memchr_iter(b'\\', raw).any(|i| match raw.get(i + 1) {
+        Some(b'x') => {
+            hex_byte(raw.get(i + 2..i + 4).unwrap_or_default()).is_some_and(|b| b >= 0x80)
+        }
+        Some(b'u') if unicode => {
+            unicode_escape(raw.get(i..).unwrap_or_default()).is_some_and(|(c, _)| !c.is_ascii())
+        }
+        _ => false,
     })
 }
 
@@ -683,14 +694,36 @@ mod tests {
     #[test]
     fn escaped_xml_is_told_by_escapes_a_payload_never_holds() {
         assert!(escapes_between_elements(
-            br"<xml><A>1</A>\x0A<B>2</B></xml>"
+            br"<xml><A>1</A>\x0A<B>2</B></xml>",
+            false
         ));
-        assert!(escapes_between_elements(br"<xml><A>1</A>\n<B>2</B></xml>"));
-        assert!(escapes_between_elements(br"<xml>\r\n  <A>1</A></xml>"));
         assert!(escapes_between_elements(
-            br"<xml><A><![CDATA[\xE4\xBD\xA0]]></A></xml>"
+            br"<xml><A>1</A>\n<B>2</B></xml>",
+            false
         ));
-        assert!(!escapes_between_elements(br"<xml><A>C:\x41\temp</A></xml>"));
-        assert!(!escapes_between_elements(br"<xml><A>1</A><B>\n</B></xml>"));
+        assert!(escapes_between_elements(
+            br"<xml>\r\n  <A>1</A></xml>",
+            false
+        ));
+        assert!(escapes_between_elements(
+            br"<xml><A><![CDATA[\xE4\xBD\xA0]]></A></xml>",
+            false
+        ));
+        assert!(!escapes_between_elements(
+            br"<xml><A>C:\x41\temp</A></xml>",
+            false
+        ));
+        assert!(!escapes_between_elements(
+            br"<xml><A>1</A><B>\n</B></xml>",
+            false
+        ));
+        // `\u` escapes of characters that are not ASCII, in a string literal.
+        let u = br"<xml><A><![CDATA[\u626b\u7801]]></A></xml>";
+        assert!(escapes_between_elements(u, true));
+        assert!(!escapes_between_elements(u, false));
+        assert!(!escapes_between_elements(
+            br"<xml><A>\u0041</A></xml>",
+            true
+        ));
     }
 }
