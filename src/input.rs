@@ -882,6 +882,8 @@ impl<B: Buffered> Scanner<B> {
                 let text = Arc::from(text);
                 self.accept(c, used, format, text, root, lenient, notes, declared);
             }
+            // Bytes a logger wrote `\xHH` (Python's `repr`) are decoded first.
+            Err(e) if format == Format::Json && self.python_bytes_json(c, end, &e) => {}
             Err(e) => self.broken_or_skip(c, format, e, Some(c + end)),
         }
     }

@@ -14,13 +14,13 @@
 //! points at where it starts, as for a payload in a JSON string field.
 
 use super::{from_utf8, looks_like_payload, read_xml, Broken, Buffered, Item, Scanner};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::doc::{Document, Format};
 use crate::parse::json;
 use crate::tape::{Kind, Tape};
 use std::sync::Arc;
 
-use crate::parse::Extent;
+use crate::parse::{Extent, ParseError};
 
 /// How many decoded bytes a try at escaped text reads first. A try reads on,
 /// twice as far each time, only while the document it starts still runs on,
@@ -180,6 +180,38 @@ impl<B: Buffered> Scanner<B> {
         self.covered = line;
         self.pos = c + unescape(&self.buf[c..line_end], used).1.max(1);
         true
+    }
+
+    /// The JSON document `buf[c..c + end]`, which does not parse as it stands
+    /// (`error`), read as Python writes bytes (`repr`, `%r` of a request
+    /// body: `b'{"ToUserName":…,"Content":"\xe4\xbd\xa0"}'`): its `\xHH`,
+    /// `\\`, `\'`, `\n`, `\r`, `\t` decoded once. Queued as read from
+    /// escaped text when that is a JSON document, all of it, in UTF-8; else
+    /// false, with nothing done, and the error stands.
+    pub(super) fn python_bytes_json(&mut self, c: usize, end: usize, error: &ParseError) -> bool {
+        let raw = &self.buf[c..c + end];
+        let escaped_byte = error.code == Code::JsonSyntax
+            && raw.get(error.pos..error.pos + 2) == Some(b"\\x".as_slice());
+        if !escaped_byte {
+            return false;
+        }
+        self.escaped_work += raw.len() as u64;
+        let Some(decoded) = unescape_bytes_repr(raw) else {
+            return false;
+        };
+        let Ok(text) = from_utf8(&decoded) else {
+            return false;
+        };
+        match json::parse(text.as_bytes(), json::Mode::Strict, self.opts.limits) {
+            Ok((root, used)) if used == text.len() => {
+                let at = self.line_col(c);
+                self.queue_escaped(text, Format::Json, root, Vec::new(), at);
+                self.covered = at.0;
+                self.pos = c + end;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// An `<xml>` document at `c`, on one line, with escaped line breaks
@@ -531,6 +563,31 @@ fn unescape_into(raw: &[u8], out: &mut Vec<u8>, i: &mut usize, limit: usize) {
     }
 }
 
+/// Decodes `raw` as Python writes bytes in a `repr` (`\xHH`, `\\`, `\'`,
+/// `\n`, `\r`, `\t`); `None` at any other escape, which such text never
+/// holds.
+fn unescape_bytes_repr(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', raw.get(i..).unwrap_or_default()) {
+        out.extend_from_slice(raw.get(i..i + k).unwrap_or_default());
+        i += k;
+        let (b, len) = match raw.get(i + 1)? {
+            b'\\' => (b'\\', 2),
+            b'\'' => (b'\'', 2),
+            b'n' => (b'\n', 2),
+            b'r' => (b'\r', 2),
+            b't' => (b'\t', 2),
+            b'x' => (hex_byte(raw.get(i + 2..i + 4)?)?, 4),
+            _ => return None,
+        };
+        out.push(b);
+        i += len;
+    }
+    out.extend_from_slice(raw.get(i..).unwrap_or_default());
+    Some(out)
+}
+
 /// The bytes one escape at the start of `esc` (which starts with `\`) stands
 /// for, and its length.
 fn escape(esc: &[u8]) -> (Decoded, usize) {
@@ -689,6 +746,18 @@ mod tests {
             let (items, _) = scan(&line);
             assert_eq!(docs(&items), 1, "{line}");
         }
+    }
+
+    #[test]
+    fn python_bytes_repr_is_decoded_as_python_writes_it() {
+        assert_eq!(
+            unescape_bytes_repr(br#"{"a":"\xe4\xbd\xa0\\"x\'\n"}"#).unwrap(),
+            "{\"a\":\"你\\\"x'\n\"}".as_bytes()
+        );
+        // JSON's own escapes are written `\\u`, `\\"` in a repr.
+        assert_eq!(unescape_bytes_repr(br#"{"a":"\u4f60"}"#), None);
+        assert_eq!(unescape_bytes_repr(br#"{"a":"\"\xe4"}"#), None);
+        assert_eq!(unescape_bytes_repr(br"\x4"), None);
     }
 
     #[test]
