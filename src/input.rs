@@ -127,9 +127,9 @@ pub struct Scanner<B: Buffered> {
     doctype: bool,
     /// The line on which [`Scanner::fast_json`] was last tried.
     fast_tried: Option<u32>,
-    /// The line on which escaped text was last decoded (`input::escaped`),
-    /// and how many times: each try may read the rest of the line.
-    escaped_tries: (u32, u32),
+    /// Bytes of escaped text read by tries to decode it (`input::escaped`):
+    /// the work a line of escaped candidates costs, which tests bound.
+    escaped_work: u64,
     /// The input ended while a candidate still needed more of it.
     ran_out: bool,
     /// Tape documents to read the next ones into.
@@ -211,7 +211,7 @@ impl<B: Buffered> Scanner<B> {
             declared: None,
             doctype: false,
             fast_tried: None,
-            escaped_tries: (0, 0),
+            escaped_work: 0,
             ran_out: false,
             spares: Spares::default(),
             last_col: Cell::new((0, 0, 1)),
@@ -607,7 +607,7 @@ impl<B: Buffered> Scanner<B> {
             self.other_text = true;
         }
         if self.buf[c] == b'{'
-            && self.buf.get(c + 1) == Some(&b'\\')
+            && matches!(self.buf.get(c + 1), Some(b'\\' | b' '))
             && self.escaped_json(c, line_end)
         {
             return Ok(true);
@@ -882,6 +882,8 @@ impl<B: Buffered> Scanner<B> {
                 let text = Arc::from(text);
                 self.accept(c, used, format, text, root, lenient, notes, declared);
             }
+            // Bytes a logger wrote `\xHH` (Python's `repr`) are decoded first.
+            Err(e) if format == Format::Json && self.python_bytes_json(c, end, &e) => {}
             Err(e) => self.broken_or_skip(c, format, e, Some(c + end)),
         }
     }
@@ -1065,6 +1067,8 @@ impl<B: Buffered> Scanner<B> {
     fn tape_at(&mut self, c: usize, end: usize, format: Format) -> bool {
         let limits = self.opts.limits;
         let bytes = &self.buf[c..end];
+        // Inside a string literal (`body="<xml>…"`): see `escaped_xml`.
+        let quoted = c > 0 && self.buf[c - 1] == b'"';
         let mut doc = self.spares.take();
         let used = Arc::get_mut(&mut doc).and_then(|d| {
             let text = match format {
@@ -1078,7 +1082,9 @@ impl<B: Buffered> Scanner<B> {
                     let rest = from_utf8(bytes).ok()?;
                     let text = rest.get(..d.tape.read_xml_into(rest, limits)?)?;
                     // Bytes a logger escaped are decoded first (`escaped_xml`).
-                    if d.tape.escaped_text() && escaped::leaves_hold_escaped_bytes(&d.tape, text) {
+                    if d.tape.escaped_text()
+                        && escaped::leaves_hold_escaped_bytes(&d.tape, text, quoted)
+                    {
                         return None;
                     }
                     text

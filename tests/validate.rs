@@ -608,6 +608,21 @@ fn a_directory_without_matching_files_warns() {
     assert!(r.stderr.contains("warning: no *.json"), "{}", r.stderr);
 }
 
+/// The no-payload message counts what `parse` counts as skipped: documents
+/// that are no payload (several on one line each count) and lines with none.
+#[test]
+fn no_payload_message_counts_lines_or_documents() {
+    let dir = tree(&[("one-line.json", "INFO a {\"k\":1} {\"k\":2} {\"k\":3}\n")]);
+    let (code, v) = json(&[dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    let d = &v["files"][0]["diagnostics"][0];
+    assert_eq!(d["code"], "no-payload");
+    assert_eq!(
+        d["message"],
+        "no WeChat payload found: 3 lines or documents without one passed over"
+    );
+}
+
 #[test]
 fn empty_files_and_files_without_a_payload_fail() {
     let dir = tree(&[

@@ -587,7 +587,7 @@ struct Pass {
     collector: Collector,
     /// Every payload could be of a `--platform` platform (see `check`).
     all_fit: bool,
-    /// Lines passed over because they hold no payload.
+    /// Lines with no document and documents with no payload, passed over.
     skipped: u64,
     /// The input holds something besides ASCII whitespace.
     any_text: bool,
@@ -781,8 +781,15 @@ fn check(
         let message = if !any_text {
             "no WeChat payload found: the file is empty".to_string()
         } else if skipped > 0 {
-            let lines = if skipped == 1 { "line" } else { "lines" };
-            format!("no WeChat payload found: {skipped} {lines} without one passed over")
+            // Counted as `parse` counts them (`· N skipped`): each line with no
+            // document, and each document that is no payload (several may share
+            // a line).
+            let what = if skipped == 1 {
+                "line or document"
+            } else {
+                "lines or documents"
+            };
+            format!("no WeChat payload found: {skipped} {what} without one passed over")
         } else {
             "no WeChat payload found".to_string()
         };

@@ -14,35 +14,35 @@
 //! points at where it starts, as for a payload in a JSON string field.
 
 use super::{from_utf8, looks_like_payload, read_xml, Broken, Buffered, Item, Scanner};
-use crate::diag::Diagnostic;
-use crate::doc::{Document, Format, Value};
+use crate::diag::{Code, Diagnostic};
+use crate::doc::{Document, Format};
 use crate::parse::json;
 use crate::tape::{Kind, Tape};
 use std::sync::Arc;
 
-/// How many times one line's escaped text is decoded: each try may read the
-/// rest of the line, so a line of `{\"` stays linear.
-const TRIES_PER_LINE: u32 = 16;
+use crate::parse::{Extent, ParseError};
+
+/// How many decoded bytes a try at escaped text reads first. A try reads on,
+/// twice as far each time, only while the document it starts still runs on,
+/// so it costs about as much as the document or the text up to its problem,
+/// never the rest of a long line: a line of `{\"` candidates, or of thousands
+/// of escaped payloads, is read in linear time, and none of them is left out.
+const FIRST_READ: usize = 256;
+
+/// A structural verdict this close to the end of a partial read may be about
+/// where the read stopped (an escape or a character cut in two): read on.
+const READ_SLACK: usize = 8;
 
 impl<B: Buffered> Scanner<B> {
-    /// Whether escaped text at `c` may be decoded: counted against the line's
-    /// tries.
-    fn may_try_escaped(&mut self, c: usize) -> bool {
-        let line = self.line_of(c);
-        let (last, tries) = self.escaped_tries;
-        let tries = if last == line { tries } else { 0 };
-        self.escaped_tries = (line, tries + 1);
-        tries < TRIES_PER_LINE
-    }
-
-    /// A `{` at `c` followed by an escaped quote: a payload logged as escaped
-    /// JSON, inside a string literal or bare. False, with nothing done, when
-    /// it is no such payload.
+    /// A `{` at `c` followed by an escaped quote, or by escaped blanks then
+    /// one (a pretty-printed body, `{\n  \"…`, `{\x0A  \x22…`): a payload
+    /// logged as escaped JSON, inside a string literal or bare. False, with
+    /// nothing done, when it is no such payload.
     #[inline(never)]
     pub(super) fn escaped_json(&mut self, c: usize, line_end: usize) -> bool {
-        let after = &self.buf[c + 1..line_end];
+        let after = skip_escaped_blanks(&self.buf[c + 1..line_end]);
         let json_quote = after.starts_with(b"\\\"");
-        if !json_quote && !after.starts_with(b"\\x22") || !self.may_try_escaped(c) {
+        if !json_quote && !after.starts_with(b"\\x22") {
             return false;
         }
         if json_quote && c > 0 && self.buf[c - 1] == b'"' && self.escaped_literal(c - 1, line_end) {
@@ -53,25 +53,60 @@ impl<B: Buffered> Scanner<B> {
 
     /// A payload logged as a JSON string literal in plain text
     /// (`body="{\"ToUserName\":…}"`): decode the literal once, then parse what it
-    /// holds. Returns false when the quote at `q` does not start such a literal.
+    /// holds. Returns false when the quote at `q` does not start such a literal
+    /// (one that holds a document and at most blanks after it).
     fn escaped_literal(&mut self, q: usize, line_end: usize) -> bool {
-        let bytes = &self.buf[q..line_end];
-        let mut i = 1;
-        let end = loop {
-            match bytes.get(i) {
-                Some(b'\\') => i += 2,
-                Some(b'"') => break i,
-                Some(b'\n' | b'\r') | None => return false,
-                Some(_) => i += 1,
+        let max_depth = self.opts.limits.max_depth;
+        let raw = &self.buf[q + 1..line_end];
+        let Some((decoded, read, closed)) = frame(raw, true, max_depth, &mut self.escaped_work)
+        else {
+            return false;
+        };
+        let whole = if closed {
+            Some((decoded, read))
+        } else {
+            match json::extent(&decoded, json::Mode::LenientInline, max_depth) {
+                // The document ends inside the read: the literal must close after
+                // blanks.
+                Extent::Complete(end) => decoded
+                    .get(end..)
+                    .unwrap_or_default()
+                    .iter()
+                    .all(u8::is_ascii_whitespace)
+                    .then(|| blanks_to_quote(raw.get(read..).unwrap_or_default()))
+                    .flatten()
+                    .map(|k| (decoded, read + k)),
+                // Not a document as far as it was read: judged by the text before
+                // its problem, the whole literal decoded only for a report.
+                _ => {
+                    let limits = self.opts.limits;
+                    let read = match json::extent(&decoded, json::Mode::LenientInline, max_depth) {
+                        Extent::NotDocument(at) => decoded.get(..=at).unwrap_or(&decoded),
+                        _ => &decoded,
+                    };
+                    let payload_like = match json::parse(read, json::Mode::Strict, limits) {
+                        Err(e) => looks_like_payload(read.get(..=e.pos).unwrap_or(read)),
+                        Ok(_) => false,
+                    };
+                    if !payload_like {
+                        return false;
+                    }
+                    self.escaped_work += raw.len() as u64;
+                    unescape_literal(raw, usize::MAX)
+                        .filter(|&(_, _, closed)| closed)
+                        .map(|(d, r, _)| (d, r))
+                }
             }
         };
+        let Some((decoded, end)) = whole else {
+            return false;
+        };
+        // `end` is the closing quote's offset after `q + 1`.
+        let end = end + 1;
+        let Ok(inner) = from_utf8(&decoded) else {
+            return false;
+        };
         let limits = self.opts.limits;
-        let Ok((lit, _)) = json::parse(&bytes[..=end], json::Mode::Strict, limits) else {
-            return false;
-        };
-        let Value::String(inner) = lit.value else {
-            return false;
-        };
         let text = inner.trim();
         let (line, column) = self.line_col(q);
         if self.opts.lane && self.tape_escaped(text, line, column, true).is_some() {
@@ -100,9 +135,21 @@ impl<B: Buffered> Scanner<B> {
     /// `{\x22ToUserName\x22:…}`), up to the first quote that is not escaped or
     /// the end of the line; what follows the document is left to the scan.
     fn bare_escaped_json(&mut self, c: usize, line_end: usize) -> bool {
-        let (decoded, _) = unescape(&self.buf[c..line_end], usize::MAX);
-        let Ok(text) = from_utf8(&decoded) else {
+        let max_depth = self.opts.limits.max_depth;
+        let raw = &self.buf[c..line_end];
+        let Some((decoded, _, ended)) = frame(raw, false, max_depth, &mut self.escaped_work) else {
             return false;
+        };
+        let text = match from_utf8(&decoded) {
+            Ok(text) => text,
+            // A character cut where the read stopped: the text before it.
+            Err(e) if !ended && e.error_len().is_none() => {
+                match from_utf8(decoded.get(..e.valid_up_to()).unwrap_or_default()) {
+                    Ok(text) => text,
+                    Err(_) => return false,
+                }
+            }
+            Err(_) => return false,
         };
         let (line, column) = self.line_col(c);
         let limits = self.opts.limits;
@@ -125,13 +172,46 @@ impl<B: Buffered> Scanner<B> {
                         return false;
                     }
                     self.queue_escaped_broken(Format::Json, &e.message, e.code, (line, column));
-                    text.len()
+                    // The rest of the escaped text goes with the broken payload.
+                    usize::MAX
                 }
             },
         };
         self.covered = line;
         self.pos = c + unescape(&self.buf[c..line_end], used).1.max(1);
         true
+    }
+
+    /// The JSON document `buf[c..c + end]`, which does not parse as it stands
+    /// (`error`), read as Python writes bytes (`repr`, `%r` of a request
+    /// body: `b'{"ToUserName":…,"Content":"\xe4\xbd\xa0"}'`): its `\xHH`,
+    /// `\\`, `\'`, `\n`, `\r`, `\t` decoded once. Queued as read from
+    /// escaped text when that is a JSON document, all of it, in UTF-8; else
+    /// false, with nothing done, and the error stands.
+    pub(super) fn python_bytes_json(&mut self, c: usize, end: usize, error: &ParseError) -> bool {
+        let raw = &self.buf[c..c + end];
+        let escaped_byte = error.code == Code::JsonSyntax
+            && raw.get(error.pos..error.pos + 2) == Some(b"\\x".as_slice());
+        if !escaped_byte {
+            return false;
+        }
+        self.escaped_work += raw.len() as u64;
+        let Some(decoded) = unescape_bytes_repr(raw) else {
+            return false;
+        };
+        let Ok(text) = from_utf8(&decoded) else {
+            return false;
+        };
+        match json::parse(text.as_bytes(), json::Mode::Strict, self.opts.limits) {
+            Ok((root, used)) if used == text.len() => {
+                let at = self.line_col(c);
+                self.queue_escaped(text, Format::Json, root, Vec::new(), at);
+                self.covered = at.0;
+                self.pos = c + end;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// An `<xml>` document at `c`, on one line, with escaped line breaks
@@ -148,7 +228,9 @@ impl<B: Buffered> Scanner<B> {
         let Some(end) = super::xml_close(line) else {
             return false;
         };
-        if !escapes_between_elements(&line[..end]) || !self.may_try_escaped(c) {
+        // Inside a string literal (`body="<xml>…"`), as JSON writes one.
+        let quoted = c > 0 && self.buf[c - 1] == b'"';
+        if !escapes_between_elements(&line[..end], quoted) {
             return false;
         }
         let raw = &self.buf[c..c + end];
@@ -251,9 +333,11 @@ impl<B: Buffered> Scanner<B> {
 
 /// Whether `raw`, an `<xml>` document on one line, shows that a logger escaped
 /// it: escaped line breaks or tabs after `<xml>` or an end tag, up to the next
-/// tag (`</A>\x0A<B>`, `<xml>\n  <A>`), or an escaped byte that is not ASCII.
-/// A payload holds neither as it stands.
-fn escapes_between_elements(raw: &[u8]) -> bool {
+/// tag (`</A>\x0A<B>`, `<xml>\n  <A>`), or an escaped byte that is not ASCII;
+/// in a string literal (`quoted`), also an escaped character that is not
+/// ASCII (`\u626b`, as JSON writers that keep to ASCII write one). A payload
+/// holds none of them as it stands.
+fn escapes_between_elements(raw: &[u8], quoted: bool) -> bool {
     let between_tags = memchr::memchr_iter(b'>', raw).any(|i| {
         let tag = memchr::memrchr(b'<', raw.get(..i).unwrap_or_default())
             .and_then(|k| raw.get(k..i))
@@ -276,28 +360,35 @@ fn escapes_between_elements(raw: &[u8]) -> bool {
         }
         escaped && rest.first() == Some(&b'<')
     });
-    between_tags || escaped_high_byte(raw)
+    between_tags || escaped_non_ascii(raw, quoted)
 }
 
 /// Whether an element's text on an XML `tape` of `text` holds an escaped
-/// byte that is not ASCII (`\xE4`): then the document is no plain one for
-/// the tape (see [`Scanner::escaped_xml`]). The reader noted which text
-/// holds a backslash at all.
-pub(super) fn leaves_hold_escaped_bytes(tape: &Tape, text: &str) -> bool {
+/// byte that is not ASCII (`\xE4`), or in a string literal (`quoted`) an
+/// escaped character that is not ASCII (`\u626b`): then the document is no
+/// plain one for the tape (see [`Scanner::escaped_xml`]). The reader noted
+/// which text holds a backslash at all.
+pub(super) fn leaves_hold_escaped_bytes(tape: &Tape, text: &str, quoted: bool) -> bool {
     tape.entries
         .iter()
         .filter(|e| e.kind == Kind::Str && e.backslash)
         .any(|e| {
             let leaf = text.as_bytes().get(e.start as usize..e.end as usize);
-            escaped_high_byte(leaf.unwrap_or_default())
+            escaped_non_ascii(leaf.unwrap_or_default(), quoted)
         })
 }
 
-/// Whether `raw` holds an escaped byte that is not ASCII (`\xE4`).
-fn escaped_high_byte(raw: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', raw).any(|i| {
-        raw.get(i + 1) == Some(&b'x')
-            && hex_byte(raw.get(i + 2..i + 4).unwrap_or_default()).is_some_and(|b| b >= 0x80)
+/// Whether `raw` holds an escaped byte that is not ASCII (`\xE4`), or with
+/// `unicode` an escaped character that is not ASCII (`\u626b`).
+fn escaped_non_ascii(raw: &[u8], unicode: bool) -> bool {
+    memchr::memchr_iter(b'\\', raw).any(|i| match raw.get(i + 1) {
+        Some(b'x') => {
+            hex_byte(raw.get(i + 2..i + 4).unwrap_or_default()).is_some_and(|b| b >= 0x80)
+        }
+        Some(b'u') if unicode => {
+            unicode_escape(raw.get(i..).unwrap_or_default()).is_some_and(|(c, _)| !c.is_ascii())
+        }
+        _ => false,
     })
 }
 
@@ -310,6 +401,129 @@ fn hex_byte(h: &[u8]) -> Option<u8> {
     u8::from_str_radix(s, 16).ok()
 }
 
+/// `raw` after the blanks at its start, escaped (`\n`, `\r`, `\t`, `\x0A`,
+/// `\x0D`, `\x09`, `\x20`) or spaces: where a pretty-printed document's
+/// first key starts after its `{`.
+fn skip_escaped_blanks(mut raw: &[u8]) -> &[u8] {
+    loop {
+        raw = match raw {
+            [b' ', rest @ ..] | [b'\\', b'n' | b'r' | b't', rest @ ..] => rest,
+            [b'\\', b'x', b'0', b'a' | b'A' | b'd' | b'D' | b'9', rest @ ..]
+            | [b'\\', b'x', b'2', b'0', rest @ ..] => rest,
+            _ => return raw,
+        };
+    }
+}
+
+/// Decodes escaped text at the start of `raw` for a try: up to `limit`
+/// decoded bytes at first, then on, twice as far each time, while the JSON
+/// document the text starts still runs on there. As a string literal's
+/// content (`literal`, see [`unescape_literal`]) or as bare escaped text (see
+/// [`unescape`]). Returns the decoded bytes, how many bytes of `raw` they
+/// took, and whether the escaped text ended there (at its quote or line end);
+/// `None` when `literal` and the text is no string literal's content. The
+/// bytes of `raw` read are added to `work`.
+fn frame(
+    raw: &[u8],
+    literal: bool,
+    max_depth: usize,
+    work: &mut u64,
+) -> Option<(Vec<u8>, usize, bool)> {
+    let mut limit = FIRST_READ;
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let before = i;
+        let ended = if literal {
+            unescape_literal_into(raw, &mut out, &mut i, limit)?
+        } else {
+            unescape_into(raw, &mut out, &mut i, limit);
+            raw.get(i).is_none_or(|b| matches!(b, b'"' | b'\n' | b'\r'))
+        };
+        *work += (i - before) as u64;
+        let more = !ended
+            && match json::extent(&out, json::Mode::LenientInline, max_depth) {
+                Extent::NeedMore => true,
+                Extent::NotDocument(at) => at + READ_SLACK >= out.len(),
+                Extent::Complete(_) => false,
+            };
+        if !more {
+            return Some((out, i, ended));
+        }
+        limit = limit.saturating_mul(2);
+    }
+}
+
+/// The content of a JSON string literal at the start of `raw` (after its
+/// opening quote) decoded as JSON reads it, up to its closing quote or until
+/// `limit` bytes are decoded: the bytes, how many bytes of `raw` they took,
+/// and whether the closing quote was reached. `None` when this is no string
+/// literal's content: an escape JSON does not know (`\x22`, `\'`), a control
+/// character, or no closing quote before the end of the line.
+fn unescape_literal(raw: &[u8], limit: usize) -> Option<(Vec<u8>, usize, bool)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let closed = unescape_literal_into(raw, &mut out, &mut i, limit)?;
+    Some((out, i, closed))
+}
+
+/// [`unescape_literal`] on from `raw[*i]`, onto `out`, until `out` holds
+/// `limit` bytes: whether the closing quote was reached.
+fn unescape_literal_into(
+    raw: &[u8],
+    out: &mut Vec<u8>,
+    i: &mut usize,
+    limit: usize,
+) -> Option<bool> {
+    while out.len() < limit {
+        let rest = raw.get(*i..).unwrap_or_default();
+        // A run of plain bytes is copied at once.
+        let run = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(rest.len())
+            .min(limit - out.len());
+        out.extend_from_slice(rest.get(..run).unwrap_or_default());
+        *i += run;
+        if out.len() >= limit {
+            break;
+        }
+        match *raw.get(*i)? {
+            b'"' => return Some(true),
+            b'\\' => {
+                let esc = raw.get(*i..).unwrap_or_default();
+                let json_escape = matches!(
+                    esc.get(1),
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' | b'u')
+                );
+                let (bytes, len) = escape(esc);
+                // `len` 1: a `\u` escape that names no character.
+                if !json_escape || len == 1 {
+                    return None;
+                }
+                out.extend_from_slice(bytes.as_slice());
+                *i += len;
+            }
+            _ => return None,
+        }
+    }
+    Some(false)
+}
+
+/// Where the string literal whose rest is `raw` closes, when only blanks
+/// (spaces, escaped line breaks and tabs) come before its closing quote.
+fn blanks_to_quote(raw: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        match raw.get(i..)? {
+            [b'"', ..] => return Some(i),
+            [b' ', ..] => i += 1,
+            [b'\\', b'n' | b'r' | b't', ..] => i += 2,
+            _ => return None,
+        }
+    }
+}
+
 /// Decodes the escapes of `raw` that loggers write (`\"`, `\\`, `\/`, `\'`,
 /// `\n`, `\r`, `\t`, `\b`, `\f`, `\xHH` bytes, `\uXXXX` characters with
 /// surrogate pairs), up to the first unescaped `"` or line break, or until
@@ -318,24 +532,60 @@ fn hex_byte(h: &[u8]) -> Option<u8> {
 fn unescape(raw: &[u8], limit: usize) -> (Vec<u8>, usize) {
     let mut out = Vec::with_capacity(raw.len().min(limit));
     let mut i = 0;
+    unescape_into(raw, &mut out, &mut i, limit);
+    (out, i)
+}
+
+/// [`unescape`] on from `raw[*i]`, onto `out`, until `out` holds `limit`
+/// bytes.
+fn unescape_into(raw: &[u8], out: &mut Vec<u8>, i: &mut usize, limit: usize) {
     while out.len() < limit {
-        let Some(&b) = raw.get(i) else {
+        let rest = raw.get(*i..).unwrap_or_default();
+        // A run of plain bytes is copied at once.
+        let run = rest
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | b'\n' | b'\r'))
+            .unwrap_or(rest.len())
+            .min(limit - out.len());
+        out.extend_from_slice(rest.get(..run).unwrap_or_default());
+        *i += run;
+        if out.len() >= limit {
             break;
-        };
-        match b {
-            b'"' | b'\n' | b'\r' => break,
-            b'\\' => {
-                let (bytes, len) = escape(raw.get(i..).unwrap_or_default());
+        }
+        match raw.get(*i) {
+            Some(b'\\') => {
+                let (bytes, len) = escape(raw.get(*i..).unwrap_or_default());
                 out.extend_from_slice(bytes.as_slice());
-                i += len;
+                *i += len;
             }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+            _ => break,
         }
     }
-    (out, i)
+}
+
+/// Decodes `raw` as Python writes bytes in a `repr` (`\xHH`, `\\`, `\'`,
+/// `\n`, `\r`, `\t`); `None` at any other escape, which such text never
+/// holds.
+fn unescape_bytes_repr(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', raw.get(i..).unwrap_or_default()) {
+        out.extend_from_slice(raw.get(i..i + k).unwrap_or_default());
+        i += k;
+        let (b, len) = match raw.get(i + 1)? {
+            b'\\' => (b'\\', 2),
+            b'\'' => (b'\'', 2),
+            b'n' => (b'\n', 2),
+            b'r' => (b'\r', 2),
+            b't' => (b'\t', 2),
+            b'x' => (hex_byte(raw.get(i + 2..i + 4)?)?, 4),
+            _ => return None,
+        };
+        out.push(b);
+        i += len;
+    }
+    out.extend_from_slice(raw.get(i..).unwrap_or_default());
+    Some(out)
 }
 
 /// The bytes one escape at the start of `esc` (which starts with `\`) stands
@@ -440,17 +690,109 @@ mod tests {
         assert_eq!(d, br"\ud800 \x4");
     }
 
+    /// The items of `input` and the bytes of escaped text its tries read.
+    fn scan(input: &str) -> (Vec<Item>, u64) {
+        let mut sc = Scanner::new(input.as_bytes(), "t", super::super::ScanOptions::default());
+        let mut items = Vec::new();
+        while let Some(item) = sc.next_item().unwrap() {
+            items.push(item);
+        }
+        (items, sc.escaped_work)
+    }
+
+    fn docs(items: &[Item]) -> usize {
+        items.iter().filter(|i| matches!(i, Item::Doc(..))).count()
+    }
+
+    /// Thousands of escaped payloads on one line are all read, each about
+    /// once; a line of escaped candidates that are none costs work in
+    /// proportion to its length, and the payload after them is still read.
+    #[test]
+    fn a_line_of_escaped_candidates_is_read_whole_in_linear_time() {
+        let kf = r#"{"msgid":"m1","open_kfid":"wk1","external_userid":"wm1","send_time":1736908245,"origin":3,"msgtype":"text","text":{"content":"你好"}}"#;
+        let literal = format!("\"{}\"", kf.replace('"', "\\\""));
+        let nginx = kf.replace('"', "\\x22");
+        for one in [literal, nginx] {
+            let line = format!("INFO {}\n", vec![one.as_str(); 5000].join(" "));
+            let (items, work) = scan(&line);
+            assert_eq!(docs(&items), 5000);
+            assert!(work <= 2 * line.len() as u64, "{work} for {}", line.len());
+        }
+        let payload = kf.replace('"', "\\\"");
+        for flood in [
+            r#""{\""#,
+            r#"{\"a\":["#,
+            r#"{\x22a\x22:\x22"#,
+            r#"{\"a\":\"{\""#,
+        ] {
+            let work_of = |n: usize| {
+                let line = format!("INFO {} body=\"{payload}\"\n", flood.repeat(n));
+                let (items, work) = scan(&line);
+                assert_eq!(docs(&items), 1, "{flood}");
+                work
+            };
+            let (small, big) = (work_of(2000), work_of(8000));
+            assert!(big <= 5 * small, "{flood}: {small} then {big}");
+        }
+    }
+
+    #[test]
+    fn escaped_blanks_may_open_a_pretty_printed_document() {
+        assert_eq!(skip_escaped_blanks(br#"\n  \"a"#), br#"\"a"#);
+        assert_eq!(skip_escaped_blanks(br"\x0A\x20\x09\x0d\x22a"), br"\x22a");
+        assert_eq!(skip_escaped_blanks(br"\x41"), br"\x41");
+        let body = "{\\n  \\\"MsgType\\\": \\\"text\\\",\\n  \\\"Content\\\": \\\"a\\\"\\n}";
+        for line in [format!("INFO body=\"{body}\"\n"), format!("INFO {body}\n")] {
+            let (items, _) = scan(&line);
+            assert_eq!(docs(&items), 1, "{line}");
+        }
+    }
+
+    #[test]
+    fn python_bytes_repr_is_decoded_as_python_writes_it() {
+        assert_eq!(
+            unescape_bytes_repr(br#"{"a":"\xe4\xbd\xa0\\"x\'\n"}"#).unwrap(),
+            "{\"a\":\"你\\\"x'\n\"}".as_bytes()
+        );
+        // JSON's own escapes are written `\\u`, `\\"` in a repr.
+        assert_eq!(unescape_bytes_repr(br#"{"a":"\u4f60"}"#), None);
+        assert_eq!(unescape_bytes_repr(br#"{"a":"\"\xe4"}"#), None);
+        assert_eq!(unescape_bytes_repr(br"\x4"), None);
+    }
+
     #[test]
     fn escaped_xml_is_told_by_escapes_a_payload_never_holds() {
         assert!(escapes_between_elements(
-            br"<xml><A>1</A>\x0A<B>2</B></xml>"
+            br"<xml><A>1</A>\x0A<B>2</B></xml>",
+            false
         ));
-        assert!(escapes_between_elements(br"<xml><A>1</A>\n<B>2</B></xml>"));
-        assert!(escapes_between_elements(br"<xml>\r\n  <A>1</A></xml>"));
         assert!(escapes_between_elements(
-            br"<xml><A><![CDATA[\xE4\xBD\xA0]]></A></xml>"
+            br"<xml><A>1</A>\n<B>2</B></xml>",
+            false
         ));
-        assert!(!escapes_between_elements(br"<xml><A>C:\x41\temp</A></xml>"));
-        assert!(!escapes_between_elements(br"<xml><A>1</A><B>\n</B></xml>"));
+        assert!(escapes_between_elements(
+            br"<xml>\r\n  <A>1</A></xml>",
+            false
+        ));
+        assert!(escapes_between_elements(
+            br"<xml><A><![CDATA[\xE4\xBD\xA0]]></A></xml>",
+            false
+        ));
+        assert!(!escapes_between_elements(
+            br"<xml><A>C:\x41\temp</A></xml>",
+            false
+        ));
+        assert!(!escapes_between_elements(
+            br"<xml><A>1</A><B>\n</B></xml>",
+            false
+        ));
+        // `\u` escapes of characters that are not ASCII, in a string literal.
+        let u = br"<xml><A><![CDATA[\u626b\u7801]]></A></xml>";
+        assert!(escapes_between_elements(u, true));
+        assert!(!escapes_between_elements(u, false));
+        assert!(!escapes_between_elements(
+            br"<xml><A>\u0041</A></xml>",
+            true
+        ));
     }
 }
