@@ -852,7 +852,20 @@ pub fn extent(text: &[u8], mode: Mode, max_depth: usize) -> Extent {
                 Ok(end) => i = end,
                 Err(e) => return e,
             },
-            b':' | b',' | b'-' | b'+' | b'.' | b'0'..=b'9' | b'e' | b'E' => i += 1,
+            b',' => {
+                // In an object a key follows (or, leniently, the closing
+                // brace): a `{` there is no member of this document but,
+                // at most, the start of another (a line of `{"a":1, {"a":1,`
+                // is not one document 64 levels deep).
+                let d = depth.saturating_sub(1);
+                want_key = kinds
+                    .get(d / 64)
+                    .is_some_and(|word| word & (1u64 << (d % 64)) == 0)
+                    && depth > 0
+                    && depth <= TRACKED;
+                i += 1;
+            }
+            b':' | b'-' | b'+' | b'.' | b'0'..=b'9' | b'e' | b'E' => i += 1,
             // The letters of `true`, `false` and `null`.
             b't' | b'r' | b'u' | b'f' | b'a' | b'l' | b's' | b'n' => i += 1,
             _ => return Extent::NotDocument(i),
@@ -1474,6 +1487,16 @@ mod tests {
             assert_eq!(extent(b"{\"a\":\"b\\", mode, 64), Extent::NeedMore);
             assert_eq!(extent(b"{\"a\":[1,{", mode, 64), Extent::NeedMore);
             assert_eq!(extent(b"", mode, 64), Extent::NeedMore);
+            // After a comma in an object only a key (or the brace) may come:
+            // `{"a":1, {"a":1,` is no document 64 levels deep.
+            assert_eq!(
+                extent(b"{\"a\":1, {\"a\":1,", mode, 64),
+                Extent::NotDocument(8)
+            );
+            assert_eq!(
+                extent(b"{\"a\":1,\n \"b\":[1,{}],}", mode, 64),
+                Extent::Complete(21)
+            );
             // Log-like garbage is rejected at once.
             assert_eq!(extent(b"{request_id} ok", mode, 64), Extent::NotDocument(1));
             assert_eq!(extent(b"{ 42 }", mode, 64), Extent::NotDocument(2));
