@@ -193,16 +193,27 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
 /// `has_more` 0 or 1 when there, and at least one entry. Anything else is for
 /// the full pipeline, which reports the response.
 fn clean_sync_list(root: View<'_>) -> Option<View<'_>> {
+    /// The response's keys, with their hashes: bit `i` of `seen` is key `i`.
+    const KEYS: [(u64, &str); 5] = [
+        (key_hash("errcode"), "errcode"),
+        (key_hash("errmsg"), "errmsg"),
+        (key_hash("next_cursor"), "next_cursor"),
+        (key_hash("has_more"), "has_more"),
+        (key_hash("msg_list"), "msg_list"),
+    ];
     let mut list = None;
     let mut seen = 0u8;
     for m in root.children() {
-        let (bit, ok) = match m.key() {
-            "errcode" => (1, m.kind() == Kind::Number && m.raw() == "0"),
-            "errmsg" => (2, m.kind() == Kind::Str),
-            "next_cursor" => (4, m.kind() == Kind::Str),
-            "has_more" => (8, m.kind() == Kind::Number && matches!(m.raw(), "0" | "1")),
-            "msg_list" => (16, m.kind() == Kind::Array && m.children().next().is_some()),
-            _ => return None,
+        let h = m.key_hash();
+        let i = KEYS
+            .iter()
+            .position(|&(kh, k)| kh == h && m.key_is(kh, k))?;
+        let bit = 1u8 << i;
+        let ok = match i {
+            0 => m.kind() == Kind::Number && m.raw() == "0",
+            1 | 2 => m.kind() == Kind::Str,
+            3 => m.kind() == Kind::Number && matches!(m.raw(), "0" | "1"),
+            _ => m.kind() == Kind::Array && m.children().next().is_some(),
         };
         if !ok || seen & bit != 0 {
             return None;
