@@ -388,6 +388,29 @@ fn samples_logged_inside_strings_read_the_same_with_the_lane() {
     }
 }
 
+/// A `sync_msg` response with something to say itself (an unknown key, an
+/// empty list, a boolean `has_more`, a failed errcode, a missing field) is
+/// reported before its entries the same with the lane as without.
+#[test]
+fn sync_responses_with_findings_of_their_own_read_the_same_with_the_lane() {
+    let item = r#"{"msgid":"m1","open_kfid":"wk1","external_userid":"wm1","send_time":1615478585,"origin":3,"msgtype":"text","text":{"content":"hi"}}"#;
+    let mut input = String::new();
+    for head in [
+        r#""NewField":1,"errcode":0,"errmsg":"ok","next_cursor":"c","has_more":0"#,
+        r#""errcode":0,"errmsg":"ok","next_cursor":"c","has_more":true"#,
+        r#""errcode":0,"errmsg":"ok","has_more":1"#,
+        r#""errcode":0,"next_cursor":"c","has_more":0"#,
+        r#""errcode":"0","errmsg":"ok","next_cursor":"c","has_more":0"#,
+        r#""errcode":95000,"errmsg":"bad","next_cursor":"","has_more":0"#,
+        r#""errcode":0,"errmsg":"ok","next_cursor":"c","has_more":0,"errmsg":"ok""#,
+    ] {
+        for list in ["", item] {
+            input.push_str(&format!("{{{head},\"msg_list\":[{list}]}}\n"));
+        }
+    }
+    same_with_and_without_lane(input.as_bytes());
+}
+
 /// A payload written as an object of a structured log line (not as a string)
 /// is the full pipeline's to report: the lane hands the line over, and the
 /// reports are the same either way.

@@ -165,9 +165,22 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         return Some(());
     }
     // A `sync_msg` response stands for its entries when it has nothing to say
-    // itself (as in `pipeline::analyze_into`); any other is the full
-    // pipeline's to report.
-    let list = clean_sync_list(root)?;
+    // itself (as in `pipeline::analyze_into`). Otherwise it is reported
+    // first, when the lane can tell its findings (an unknown key, an empty
+    // list); a failed errcode is the full pipeline's to report.
+    let list = root.get("msg_list").filter(|l| l.kind() == Kind::Array)?;
+    if clean_sync_list(root).is_none() {
+        if root
+            .get("errcode")
+            .is_some_and(|e| e.kind() == Kind::Number && e.raw() != "0")
+        {
+            return None;
+        }
+        let r = payload_report(doc, root, doc.line_col(root.pos()), d, opts)?;
+        if !r.diagnostics.is_empty() || list.children().next().is_none() {
+            out.push_back(with_payload(r, 0));
+        }
+    }
     // Entries come in text order: each one's line and column are counted on
     // from the last one's, not from the start of the document.
     let mut loc = doc.locator();
@@ -711,6 +724,8 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
         (Ty::ObjectArray, Kind::Array, XmlForm::Items) if !field.children.is_empty() => m
             .children()
             .map(|item| match (item.kind(), item.form()) {
+                // A payload of its own: checked where it is reported.
+                (Kind::Object, XmlForm::Nested) if field.payloads => Verdict::Clean,
                 (Kind::Object, XmlForm::Nested) => children(item, field, true),
                 _ => Verdict::Unsure,
             })

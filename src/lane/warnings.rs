@@ -263,7 +263,8 @@ enum Nested<'t> {
 /// ones reported. (A single object where an array belongs is a variant: not
 /// here.)
 fn nested<'t>(f: &'static Field, m: View<'t>) -> Option<Nested<'t>> {
-    if f.children.is_empty() {
+    // Items that are payloads of their own are checked where they are reported.
+    if f.children.is_empty() || f.payloads {
         return None;
     }
     match (f.ty, m.kind(), m.form()) {
