@@ -16,11 +16,9 @@
 use super::{from_utf8, looks_like_payload, read_xml, Broken, Buffered, Item, Scanner};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{Document, Format};
-use crate::parse::json;
+use crate::parse::{json, Extent, ParseError};
 use crate::tape::{Kind, Tape};
 use std::sync::Arc;
-
-use crate::parse::{Extent, ParseError};
 
 /// How many decoded bytes a try at escaped text reads first. A try reads on,
 /// twice as far each time, only while the document it starts still runs on,
@@ -65,7 +63,8 @@ impl<B: Buffered> Scanner<B> {
         let whole = if closed {
             Some((decoded, read))
         } else {
-            match json::extent(&decoded, json::Mode::LenientInline, max_depth) {
+            let extent = json::extent(&decoded, json::Mode::LenientInline, max_depth);
+            match extent {
                 // The document ends inside the read: the literal must close after
                 // blanks.
                 Extent::Complete(end) => decoded
@@ -80,7 +79,7 @@ impl<B: Buffered> Scanner<B> {
                 // its problem, the whole literal decoded only for a report.
                 _ => {
                     let limits = self.opts.limits;
-                    let read = match json::extent(&decoded, json::Mode::LenientInline, max_depth) {
+                    let read = match extent {
                         Extent::NotDocument(at) => decoded.get(..=at).unwrap_or(&decoded),
                         _ => &decoded,
                     };
