@@ -233,6 +233,22 @@ pub struct Document {
 }
 
 impl Document {
+    /// A payload that is part of this document (a `sync_msg` entry, an object
+    /// of a structured log line): the same source and text, so its findings
+    /// are located in this document's text, with `root` as its tree.
+    pub fn part(&self, root: Node) -> Document {
+        Document {
+            source: self.source.clone(),
+            format: self.format,
+            text: self.text.clone(),
+            line: self.line,
+            column: self.column,
+            root,
+            embedded: self.embedded.clone(),
+            lenient: self.lenient,
+        }
+    }
+
     /// A document read from text that is not in the source as it stands: a
     /// string field's value (`field`, its JSON Pointer) or escaped text
     /// (`field` empty), at `at` in the source, where all its findings point.

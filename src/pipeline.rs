@@ -282,19 +282,7 @@ fn analyze_into(
                 // The response is not reported: its entries move out.
                 take_sync_entries(&mut doc.root)
             };
-            let subs: Vec<Document> = entries
-                .into_iter()
-                .map(|entry| Document {
-                    source: doc.source.clone(),
-                    format: doc.format,
-                    text: doc.text.clone(),
-                    line: doc.line,
-                    column: doc.column,
-                    root: entry,
-                    embedded: doc.embedded.clone(),
-                    lenient: doc.lenient,
-                })
-                .collect();
+            let subs: Vec<Document> = entries.into_iter().map(|e| doc.part(e)).collect();
             if own {
                 out.push_back(report(doc, det, notes));
             }

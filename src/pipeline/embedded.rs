@@ -79,16 +79,7 @@ impl Walk<'_, '_> {
             // found where it stands, findings pointing at its `{`.
             Value::Object(_) if depth == 0 && !path.is_empty() && detect::is_wechat(node) => {
                 let at = loc.at(node.pos as usize);
-                let mut doc = Document {
-                    source: self.outer.source.clone(),
-                    format: Format::Json,
-                    text: self.outer.text.clone(),
-                    line: self.outer.line,
-                    column: self.outer.column,
-                    root: node.clone(),
-                    embedded: None,
-                    lenient: self.outer.lenient,
-                };
+                let mut doc = self.outer.part(node.clone());
                 doc.embed_at(path.to_string(), at);
                 self.found.push(Ok((doc, Vec::new())));
             }
