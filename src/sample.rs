@@ -117,10 +117,8 @@ fn include(f: &Field, siblings: &[&'static Field]) -> When {
         Req::Cond(c) => {
             if NOT_SHOWN.iter().any(|s| c.contains(s)) {
                 When::Never
-            } else if c == "XML form" {
-                When::Only(Format::Xml)
-            } else if c.starts_with("JSON form") {
-                When::Only(Format::Json)
+            } else if let Some(format) = f.req.form() {
+                When::Only(format)
             } else {
                 sibling_condition(c, siblings).unwrap_or(When::Always)
             }

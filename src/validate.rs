@@ -225,7 +225,7 @@ impl Validator<'_> {
                     format!("missing required field {} ({})", f.name, f.en)
                 });
             }
-            if f.req.is_form() {
+            if f.req.form().is_some() {
                 form_found |= present();
                 forms.push(f);
             }

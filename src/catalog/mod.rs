@@ -267,18 +267,19 @@ pub enum Req {
     /// Present only under a condition (stated in English). A condition that
     /// names a form (`XML form`, `JSON form: …`) makes the field one of its
     /// object's form alternatives: each form carries the same content in its
-    /// own shape, and at least one of them must be there ([`Req::is_form`]).
+    /// own shape, and at least one of them must be there ([`Req::form`]).
     Cond(&'static str),
     Optional,
 }
 
 impl Req {
-    /// Whether this is a form alternative: a condition that starts by naming
-    /// the form (`XML form`, `JSON form: top-level; …`).
-    pub const fn is_form(&self) -> bool {
+    /// The form this is an alternative of: a condition that starts by naming
+    /// it (`XML form`, `JSON form: top-level; …`).
+    pub const fn form(&self) -> Option<Format> {
         match self {
-            Req::Cond(c) => starts_with(c, "XML form") || starts_with(c, "JSON form"),
-            _ => false,
+            Req::Cond(c) if starts_with(c, "XML form") => Some(Format::Xml),
+            Req::Cond(c) if starts_with(c, "JSON form") => Some(Format::Json),
+            _ => None,
         }
     }
 }
@@ -581,15 +582,16 @@ pub struct Required {
     /// How many fields the groups hold.
     pub fields: usize,
     /// Bit `i`: the `i`th field (of the first 64) is a form alternative
-    /// ([`Req::is_form`]); when any is, one of them must be present.
+    /// ([`Req::form`]); when any is, one of them must be present.
     pub forms: u64,
 }
 
 impl Required {
-    /// Whether fields `seen` (bits of their positions) lack every form
-    /// alternative of an object that has some.
-    pub const fn lacks_form(&self, seen: u64) -> bool {
-        self.forms != 0 && self.forms & seen == 0
+    /// Whether fields `seen` (bits of their positions) may lack a field the
+    /// object requires: an always-present one, every form alternative of an
+    /// object that has some, or one past the 64th (which the bits cannot say).
+    pub const fn may_lack(&self, seen: u64) -> bool {
+        self.beyond || self.first & !seen != 0 || (self.forms != 0 && self.forms & seen == 0)
     }
 
     /// Built without a branch per field (a search for the first required one
@@ -610,7 +612,7 @@ impl Required {
                 let always = matches!(group[i].req, Req::Always);
                 if r.fields < 64 {
                     r.first |= (always as u64) << r.fields;
-                    r.forms |= (group[i].req.is_form() as u64) << r.fields;
+                    r.forms |= (group[i].req.form().is_some() as u64) << r.fields;
                 } else {
                     r.beyond |= always;
                 }

@@ -165,21 +165,19 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         return Some(());
     }
     // A `sync_msg` response stands for its entries when it has nothing to say
-    // itself (as in `pipeline::analyze_into`). Otherwise it is reported
-    // first, when the lane can tell its findings (an unknown key, an empty
-    // list); a failed errcode is the full pipeline's to report.
+    // itself (as in `pipeline::analyze_into`): it is checked as its type, and
+    // reported first when the lane can tell its findings (an unknown key, an
+    // empty list); a failed errcode is the full pipeline's to report.
     let list = root.get("msg_list").filter(|l| l.kind() == Kind::Array)?;
-    if clean_sync_list(root).is_none() {
-        if root
-            .get("errcode")
-            .is_some_and(|e| e.kind() == Kind::Number && e.raw() != "0")
-        {
-            return None;
-        }
-        let r = payload_report(doc, root, doc.line_col(root.pos()), d, opts)?;
-        if !r.diagnostics.is_empty() || list.children().next().is_none() {
-            out.push_back(with_payload(r, 0));
-        }
+    if root
+        .get("errcode")
+        .is_some_and(|e| e.kind() == Kind::Number && e.raw() != "0")
+    {
+        return None;
+    }
+    let r = payload_report(doc, root, doc.line_col(root.pos()), d, opts)?;
+    if !r.diagnostics.is_empty() || list.children().next().is_none() {
+        out.push_back(with_payload(r, 0));
     }
     // Entries come in text order: each one's line and column are counted on
     // from the last one's, not from the start of the document.
@@ -198,46 +196,6 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         out.push_back(with_payload(r, entry.index()));
     }
     Some(())
-}
-
-/// The `msg_list` of a `sync_msg` response whose own fields the validator
-/// would find nothing in: each key once, each of the catalogue's, `errcode`
-/// 0 and a string `errmsg` (both always there), a string `next_cursor` and
-/// `has_more` 0 or 1 when there, and at least one entry. Anything else is for
-/// the full pipeline, which reports the response.
-fn clean_sync_list(root: View<'_>) -> Option<View<'_>> {
-    /// The response's keys, with their hashes: bit `i` of `seen` is key `i`.
-    const KEYS: [(u64, &str); 5] = [
-        (key_hash("errcode"), "errcode"),
-        (key_hash("errmsg"), "errmsg"),
-        (key_hash("next_cursor"), "next_cursor"),
-        (key_hash("has_more"), "has_more"),
-        (key_hash("msg_list"), "msg_list"),
-    ];
-    let mut list = None;
-    let mut seen = 0u8;
-    for m in root.children() {
-        let h = m.key_hash();
-        let i = KEYS
-            .iter()
-            .position(|&(kh, k)| kh == h && m.key_is(kh, k))?;
-        let bit = 1u8 << i;
-        let ok = match i {
-            0 => m.kind() == Kind::Number && m.raw() == "0",
-            1 | 2 => m.kind() == Kind::Str,
-            3 => m.kind() == Kind::Number && matches!(m.raw(), "0" | "1"),
-            _ => m.kind() == Kind::Array && m.children().next().is_some(),
-        };
-        if !ok || seen & bit != 0 {
-            return None;
-        }
-        seen |= bit;
-        if bit == 16 {
-            list = Some(m);
-        }
-    }
-    // errcode, errmsg and msg_list: the catalogue's `Always` fields.
-    (seen & 19 == 19).then_some(list).flatten()
 }
 
 /// The report for one payload object `root` of `doc`, when the lane can tell.
@@ -573,7 +531,7 @@ fn object(
         }
     }
     *seen_out = seen;
-    if required.beyond || required.first & !seen != 0 || required.lacks_form(seen) {
+    if required.may_lack(seen) {
         // Past the 64th field the bit set cannot say; let the validator look.
         return if required.fields > 64 {
             Verdict::Unsure

@@ -219,7 +219,7 @@ fn tally(
             },
         }
     }
-    if required.beyond || required.first & !seen != 0 || required.lacks_form(seen) {
+    if required.may_lack(seen) {
         // A required field missing is an error; past the 64th field the bit
         // set cannot say.
         return Err(if required.fields <= 64 {
