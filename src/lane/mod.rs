@@ -169,10 +169,13 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
     // reported first when the lane can tell its findings (an unknown key, an
     // empty list); a failed errcode is the full pipeline's to report.
     let list = root.get("msg_list").filter(|l| l.kind() == Kind::Array)?;
-    if root
-        .get("errcode")
-        .is_some_and(|e| e.kind() == Kind::Number && e.raw() != "0")
-    {
+    // Any errcode but 0, as a number or (XML) as text, is `sync-errcode`.
+    let failed = root.get("errcode").is_some_and(|e| match e.kind() {
+        Kind::Number => e.raw() != "0",
+        Kind::Str | Kind::StrEsc => e.str().is_none_or(|t| t != "0"),
+        _ => true,
+    });
+    if failed {
         return None;
     }
     let r = payload_report(doc, root, doc.line_col(root.pos()), d, opts)?;
