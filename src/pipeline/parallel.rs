@@ -571,40 +571,70 @@ fn read_chunk(
     mut buf: Vec<u8>,
     max_record: usize,
 ) -> io::Result<Chunk> {
-    buf.clear();
-    buf.append(carry);
+    // The buffer keeps the length of the chunk it last held: those bytes are
+    // written over, and only growth beyond them is zeroed. Clearing it and
+    // reading into spare capacity would zero the whole chunk again on every
+    // read, as `read_to_end` does for a reader without its own `read_buf`.
+    let mut filled = carry.len();
+    if buf.len() < filled {
+        buf.resize(filled, 0);
+    }
+    if let Some(head) = buf.get_mut(..filled) {
+        head.copy_from_slice(carry);
+    }
+    carry.clear();
     let mut at_end = false;
     loop {
-        let have = buf.len();
-        if have >= CHUNK_BYTES {
-            if let Some(cut) = cut_point(&buf) {
-                carry.extend_from_slice(buf.get(cut..).unwrap_or_default());
+        if filled >= CHUNK_BYTES {
+            if let Some(cut) = cut_point(buf.get(..filled).unwrap_or_default()) {
+                carry.extend_from_slice(buf.get(cut..filled).unwrap_or_default());
                 buf.truncate(cut);
                 return Ok(Chunk::Lines(buf));
             }
-            if have > max_record.saturating_add(CHUNK_BYTES) {
+            if filled > max_record.saturating_add(CHUNK_BYTES) {
+                buf.truncate(filled);
                 *carry = buf;
                 return Ok(Chunk::LongLine);
             }
         }
         if at_end {
+            buf.truncate(filled);
             return Ok(if buf.is_empty() {
                 Chunk::End
             } else {
                 Chunk::Lines(buf)
             });
         }
-        // Read into spare capacity: `read_to_end` does not zero it first.
-        let want = CHUNK_BYTES.max(have / 2);
-        buf.reserve(want);
-        let n = match reader.by_ref().take(want as u64).read_to_end(&mut buf) {
+        let want = CHUNK_BYTES.max(filled / 2);
+        if buf.len() < filled + want {
+            buf.resize(filled + want, 0);
+        }
+        let n = match fill(
+            reader,
+            buf.get_mut(filled..filled + want).unwrap_or_default(),
+        ) {
             Ok(n) => n,
             Err(e) => {
-                buf.truncate(have);
+                buf.truncate(filled);
                 *carry = buf;
                 return Err(e);
             }
         };
+        filled += n;
         at_end = n < want;
     }
+}
+
+/// Reads into `dst` until it is full or the input ends; returns how much was read.
+fn fill(reader: &mut impl Read, dst: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while let Some(rest) = dst.get_mut(got..).filter(|r| !r.is_empty()) {
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
