@@ -295,6 +295,9 @@ fn cli_output_is_the_same_on_one_and_two_threads() {
         &["parse", "--color", "never", file][..],
         &["convert", "--to", "json", file][..],
         &["convert", "--to", "xml", file][..],
+        // Thousands of findings: quoted on every core too.
+        &["validate", file][..],
+        &["validate", "--color", "always", file][..],
     ] {
         let run = |threads: &str| {
             assert_cmd::Command::cargo_bin("wxmsg")
@@ -310,4 +313,34 @@ fn cli_output_is_the_same_on_one_and_two_threads() {
         assert!(one.stderr == two.stderr, "{args:?}: stderr differs");
         assert!(!one.stdout.is_empty());
     }
+}
+
+/// The human format quotes standard input redirected from a file by reading
+/// the file again, on every core: each reader at its own offset.
+#[test]
+fn validate_quotes_redirected_stdin_the_same_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.ndjson");
+    // Every third line is broken: over ten thousand findings.
+    let input = lines(40_000, |i| match i % 3 {
+        0 => format!("{{\"MsgType\":\"text\",\"Content\":\"broken {i}"),
+        _ => kf_text(i),
+    });
+    std::fs::write(&path, &input).unwrap();
+    let run = |threads: &str| {
+        let stdin = std::fs::File::open(&path).unwrap();
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("wxmsg"))
+            .env("WXMSG_THREADS", threads)
+            .arg("validate")
+            .stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert_eq!(one.status.code(), Some(1));
+    assert_eq!(two.status.code(), Some(1));
+    assert!(one.stdout == two.stdout, "stdout differs");
+    let text = String::from_utf8(one.stdout).unwrap();
+    assert!(text.matches("error[").count() > 10_000);
+    assert!(text.contains("  40000 | {\"MsgType\":\"text\",\"Content\":\"broken 39999"));
 }

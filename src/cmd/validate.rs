@@ -209,6 +209,7 @@ pub fn run(a: Args) -> Result<Status> {
         verbose: a.verbose,
         quiet: a.quiet,
         color: a.format == CiFormat::Human && use_color(a.color, io::stdout().is_terminal()),
+        threads: threads(),
     };
     let ctx = Ctx {
         opts: &opts,
@@ -216,7 +217,7 @@ pub fn run(a: Args) -> Result<Status> {
         format: a.format.into(),
         co,
         store: SpoolStore::new(),
-        threads: threads(),
+        threads: co.threads,
     };
     let outcomes = check_all(&inputs, &ctx)?;
     let mut files = Vec::with_capacity(outcomes.len());
@@ -548,37 +549,60 @@ impl StdinFile {
 
 impl Reopen for StdinFile {
     fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>> {
-        let mut f = &self.file;
-        f.seek(SeekFrom::Start(self.start))?;
         Ok(Box::new(FromOffset {
-            file: f,
+            file: &self.file,
             start: self.start,
+            pos: 0,
         }))
     }
 }
 
 /// A file read from byte `start` on, as if it began there: standard input
-/// redirected from a file that was partly read before wxmsg started.
+/// redirected from a file that was partly read before wxmsg started. Each
+/// reader keeps its own position and reads at it, so several can read the one
+/// descriptor at once (the human format quotes on several threads).
 struct FromOffset<'f> {
     file: &'f File,
     start: u64,
+    /// Where the next read starts, from `start`.
+    pos: u64,
 }
 
 impl Read for FromOffset<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.file.read(buf)
+        let n = read_at(self.file, buf, self.start.saturating_add(self.pos))?;
+        self.pos += n as u64;
+        Ok(n)
     }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, at)
+}
+
+/// Only Unix reads standard input again (see [`StdinFile::open`]).
+#[cfg(not(unix))]
+fn read_at(mut file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    file.seek(SeekFrom::Start(at))?;
+    file.read(buf)
 }
 
 impl Seek for FromOffset<'_> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let to = match to {
-            SeekFrom::Start(n) => SeekFrom::Start(self.start.saturating_add(n)),
-            other => other,
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self
+                .file
+                .metadata()?
+                .len()
+                .saturating_sub(self.start)
+                .checked_add_signed(d),
         };
-        let at = self.file.seek(to)?;
-        at.checked_sub(self.start)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))
+        self.pos = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
     }
 }
 

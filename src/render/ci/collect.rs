@@ -296,7 +296,7 @@ mod tests {
                     strict,
                     verbose,
                     quiet,
-                    color: false,
+                    ..CiOptions::default()
                 };
                 let mut one = Collector::new("in", format, &options, &store);
                 for r in &reports {

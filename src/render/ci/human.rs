@@ -19,6 +19,8 @@ use crate::render::sanitize;
 use std::io::{self, Write};
 use unicode_segmentation::UnicodeSegmentation;
 
+mod blocks;
+
 /// Display columns of source shown left of the caret before the line is cut.
 const BEFORE_COLS: usize = 50;
 /// Display columns of source shown from the caret on.
@@ -39,10 +41,11 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
         if f.findings.is_empty() {
             continue;
         }
-        // The source is opened at the first finding that quotes it. When it cannot
-        // be read again (it vanished since it was checked), findings go unquoted.
-        let mut lines: Option<LineCursor<'_>> = None;
-        let mut opened = false;
+        if blocks::worth_it(f, o) {
+            blocks::write_file(out, f, o, &mut first)?;
+            continue;
+        }
+        let mut quoter = Quoter::new(f);
         let mut group: Vec<Finding> = Vec::new();
         let mut it = f.findings.iter().peekable();
         while let Some(next) = it.next() {
@@ -53,36 +56,11 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
                     continue;
                 }
             }
-            let windows = if group.iter().any(|d| !d.whole_file) {
-                if !opened {
-                    opened = true;
-                    lines = f
-                        .source
-                        .as_deref()
-                        .and_then(|s| s.reopen().ok())
-                        .map(LineCursor::new);
-                }
-                quote(&mut lines, &group)
-            } else {
-                Vec::new()
-            };
-            for d in group.drain(..) {
+            if let Some(d) = group.first() {
                 first.get_or_insert(d.code);
-                let col0 = col0(d.column);
-                // One window per distinct column, in column order.
-                let w = (!d.whole_file)
-                    .then(|| windows.binary_search_by_key(&col0, |w| w.col0).ok())
-                    .flatten()
-                    .and_then(|i| windows.get(i));
-                let mut snip =
-                    w.map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right));
-                if let (Some(s), Some(w), Some(source)) = (&snip, w, f.source.as_deref()) {
-                    if s.reached_cut {
-                        snip = wider(source, &d, col0, w).or(snip);
-                    }
-                }
-                finding(out, &f.path, &d, snip, o)?;
             }
+            quoter.group(out, &group, o)?;
+            group.clear();
         }
     }
     if let Some(code) = first {
@@ -100,6 +78,88 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
         writeln!(out, "{}, {}", passed, paint(&failed, RED, o))
     } else {
         writeln!(out, "{}, {}", paint(&passed, GREEN, o), failed)
+    }
+}
+
+/// Writes the findings of one file, group by group, quoting the lines they
+/// point at from the file read again.
+struct Quoter<'f> {
+    file: &'f FileResult,
+    /// The source, opened at the first finding that quotes it. `None` once
+    /// opened when it cannot be read again (it vanished since it was checked):
+    /// findings from there on go unquoted.
+    lines: Option<LineCursor<'f>>,
+    opened: bool,
+}
+
+impl<'f> Quoter<'f> {
+    fn new(file: &'f FileResult) -> Self {
+        Quoter {
+            file,
+            lines: None,
+            opened: false,
+        }
+    }
+
+    /// A quoter that quotes nothing, as after a failed read.
+    fn unquoting(file: &'f FileResult) -> Self {
+        Quoter {
+            file,
+            lines: None,
+            opened: true,
+        }
+    }
+
+    /// Quoting has stopped: the source could not be opened or read.
+    fn stopped(&self) -> bool {
+        self.opened && self.lines.is_none()
+    }
+
+    /// Writes `group` (findings on one line, in order).
+    fn group(&mut self, out: &mut dyn Write, group: &[Finding], o: &CiOptions) -> io::Result<()> {
+        let f = self.file;
+        let windows = if group.iter().any(|d| !d.whole_file) {
+            if !self.opened {
+                self.opened = true;
+                self.lines = f
+                    .source
+                    .as_deref()
+                    .and_then(|s| s.reopen().ok())
+                    .map(LineCursor::new);
+            }
+            quote(&mut self.lines, group)
+        } else {
+            Vec::new()
+        };
+        for d in group {
+            let col0 = col0(d.column);
+            // One window per distinct column, in column order.
+            let w = (!d.whole_file)
+                .then(|| windows.binary_search_by_key(&col0, |w| w.col0).ok())
+                .flatten()
+                .and_then(|i| windows.get(i));
+            let mut snip = w.map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right));
+            if let (Some(s), Some(w), Some(source)) = (&snip, w, f.source.as_deref()) {
+                if s.reached_cut {
+                    snip = wider(source, d, col0, w).or(snip);
+                }
+            }
+            finding(out, &f.path, d, snip, o)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `findings` (whole groups, in order) group by group.
+    fn groups(
+        &mut self,
+        out: &mut dyn Write,
+        findings: &[Finding],
+        o: &CiOptions,
+    ) -> io::Result<()> {
+        for group in findings.chunk_by(|a, b| a.line == b.line) {
+            self.group(out, group, o)?;
+        }
+        Ok(())
     }
 }
 

@@ -163,6 +163,9 @@ pub struct CiOptions {
     pub quiet: bool,
     /// Paint the human format with ANSI colours.
     pub color: bool,
+    /// Threads the human format may quote a file's lines on (0 and 1: the
+    /// calling thread alone). The output is the same whatever the number.
+    pub threads: usize,
 }
 
 impl CiOptions {

@@ -37,7 +37,7 @@ impl<T: Read + Seek> ReadSeek for T {}
 
 /// An input that can be read again from its start, for the human format's source
 /// snippets (and `--platform`'s second look).
-pub trait Reopen: Send {
+pub trait Reopen: Send + Sync {
     /// A reader positioned at the first byte of the input.
     fn reopen(&self) -> io::Result<Box<dyn ReadSeek + '_>>;
 }
