@@ -1147,3 +1147,40 @@ fn no_report_format_carries_bidi_or_c1_characters_raw() {
         );
     }
 }
+
+/// A message quotes a value the way Rust's `{:?}` does, so a backslash in the
+/// value shows as `\\` in the message. Every format shows that one escape as it
+/// is, not doubled again (which would say the value holds two backslashes).
+#[test]
+fn every_format_quotes_a_backslash_in_a_value_alike() {
+    let input = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":"a","MsgId":"x\\y"}"#;
+    let quoted = r#"found string "x\\y""#;
+    for format in ["human", "github", "junit", "sarif"] {
+        let r = run(&["--format", format], Some(input));
+        assert_eq!(r.code, 1, "{format}");
+        let shown = if format == "junit" {
+            // The failure's message attribute, with XML's escapes resolved.
+            r.stdout.replace("&quot;", "\"")
+        } else if format == "sarif" {
+            let v: Value = serde_json::from_str(&r.stdout).unwrap();
+            v.to_string()
+                .replace(r#"\\"#, r#"\"#)
+                .replace(r#"\""#, "\"")
+        } else {
+            r.stdout.clone()
+        };
+        // The message's line (the human format's snippet quotes the source
+        // below it, where backslashes are doubled on purpose).
+        let message = shown.lines().find(|l| l.contains("found string"));
+        assert!(
+            message.is_some_and(|l| l.contains(quoted)),
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            !shown.contains(r#"found string "x\\\\y""#),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+}

@@ -8,7 +8,7 @@
 //!
 //! Errors are `::error`, warnings `::warning`, info findings (`--verbose`) `::notice`.
 //! The closing count follows as an ordinary log line. Text from the payload is made
-//! inert with [`sanitize::escape`] and then encoded the way the Actions toolkit
+//! inert with [`sanitize::escape_message`] (paths with [`sanitize::escape`]) and then encoded the way the Actions toolkit
 //! encodes command values (`%`, CR and LF; in properties also `:` and `,`).
 
 use super::{CiOptions, FileResult, Totals};
@@ -40,9 +40,10 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
     writeln!(out, "{}", Totals::of(files, o.strict))
 }
 
-/// A command's message, as the Actions toolkit's `escapeData` encodes it.
+/// A command's message, as the Actions toolkit's `escapeData` encodes it. The
+/// message's own escapes (its quoted values) stay single, as in every format.
 fn data(s: &str) -> String {
-    encode(&sanitize::escape(s), false)
+    encode(&sanitize::escape_message(s), false)
 }
 
 /// A command property value (`file=…`), as the toolkit's `escapeProperty` encodes it.

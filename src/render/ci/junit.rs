@@ -14,7 +14,9 @@
 //! A failing file's `<failure>` lists every shown finding, one per line; a passing
 //! file with warnings lists them in `<system-out>`. XML 1.0 cannot carry control
 //! characters at all, so every payload-derived string is escaped with
-//! [`sanitize::escape`] and any character XML still forbids is written as `\u{…}`.
+//! [`sanitize::escape`] (messages with [`sanitize::escape_message`], which keeps
+//! their own escapes single) and any character XML still forbids is written as
+//! `\u{…}`.
 
 use super::{finding_line, headline, CiOptions, FileResult, Totals};
 use crate::render::sanitize;
@@ -75,7 +77,7 @@ fn testcase<W: Write>(w: &mut Writer<W>, f: &FileResult, o: &CiOptions) -> io::R
             Some(d) => (headline(d), d.code.as_str()),
             None => ("the file failed".to_string(), "failure"),
         };
-        let message = xml_safe(sanitize::escape(&message));
+        let message = xml_safe(sanitize::escape_message(&message));
         let mut failure = BytesStart::new("failure");
         failure.push_attribute(("message", message.as_ref()));
         failure.push_attribute(("type", kind));
