@@ -39,6 +39,10 @@ pub struct Options {
     pub decrypt: Option<DecryptConfig>,
     /// What the fast lane ([`ScanOptions::lane`]) gives a report of its payload.
     pub lane_payload: LanePayload,
+    /// A `sync_msg` response is one payload, reported whole, not one report
+    /// per `msg_list` entry: for `convert`, which writes each payload out and
+    /// must not drop the response's own fields (`next_cursor`, `has_more`).
+    pub whole_responses: bool,
 }
 
 /// How a fast-lane report carries its payload.
@@ -270,7 +274,7 @@ fn analyze_into(
             return;
         }
     }
-    if det.type_id.as_deref() == Some("sync_msg") {
+    if det.type_id.as_deref() == Some("sync_msg") && !opts.whole_responses {
         if let Some(entries) = detect::sync_entries(&doc.root) {
             // Each entry is a payload of its own. The response is reported too
             // when it has something to say itself: a finding (a failed errcode,

@@ -282,9 +282,9 @@ fn item_type(item: &Value) -> String {
 }
 
 /// Asserts the reports are of `td`, valid and clean. A `sync_msg` response is
-/// reported per `msg_list` entry, and `convert` writes those entries out one by
-/// one, so after conversion (`whole` false) they stand alone.
-fn assert_valid_as(reports: &[Value], td: &TypeDef, what: &str, whole: bool) {
+/// reported per `msg_list` entry (`convert` writes it out whole, so converted it
+/// is reported the same way).
+fn assert_valid_as(reports: &[Value], td: &TypeDef, what: &str) {
     assert!(!reports.is_empty(), "{what}: no report");
     let p = td.platform.as_str();
     if td.id == "sync_msg" {
@@ -295,8 +295,7 @@ fn assert_valid_as(reports: &[Value], td: &TypeDef, what: &str, whole: bool) {
             .collect();
         assert_eq!(types, ["text", "event.enter_session"], "{what}");
         for r in reports {
-            let envelope = if whole { "sync_msg" } else { "" };
-            assert_eq!(r["envelope"].as_str().unwrap_or(""), envelope, "{what}");
+            assert_eq!(r["envelope"], "sync_msg", "{what}");
         }
     } else {
         assert_eq!(reports.len(), 1, "{what}: {reports:?}");
@@ -328,18 +327,13 @@ fn every_sample_is_valid_round_trips_and_passes_its_schema() {
             let what = format!("{p} {} ({form})", td.id);
             let text = ok(&["sample", p, td.id, "--to", form.as_str()], None);
 
-            assert_valid_as(&parse_reports(p, &text), td, &what, true);
+            assert_valid_as(&parse_reports(p, &text), td, &what);
 
             // JSON form of the sample (converted when the sample is XML).
             let json_text = convert(p, "json", &text);
             // JSON→XML→JSON is the identity.
             let xml = convert(p, "xml", &json_text);
-            assert_valid_as(
-                &parse_reports(p, &xml),
-                td,
-                &format!("{what} as XML"),
-                false,
-            );
+            assert_valid_as(&parse_reports(p, &xml), td, &format!("{what} as XML"));
             let back = convert(p, "json", &xml);
             assert_eq!(back, json_text, "{what}: JSON→XML→JSON changed the payload");
             if form == Format::Xml {

@@ -835,3 +835,74 @@ fn limits_of_zero_are_usage_errors() {
         assert!(err.contains("must be at least 1"), "{flag}: {err}");
     }
 }
+
+/// A `sync_msg` response is one payload to `convert`: its own fields
+/// (`next_cursor` is what the next call needs) go out with its entries, and the
+/// round trip through XML gives it back as it was.
+#[test]
+fn convert_keeps_a_sync_msg_response_whole() {
+    let sample = wxmsg()
+        .args(["sample", "wecom-kf", "sync_msg", "--to", "json"])
+        .output()
+        .unwrap()
+        .stdout;
+    let original: Value = serde_json::from_slice(&sample).unwrap();
+    assert!(original["msg_list"].as_array().unwrap().len() > 1);
+    let (code, json) = convert(&["--to", "json"], &sample);
+    assert_eq!(code, 0);
+    let lines: Vec<&[u8]> = json
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", String::from_utf8_lossy(&json));
+    assert_eq!(serde_json::from_slice::<Value>(lines[0]).unwrap(), original);
+    let (code, xml) = convert(&["--to", "xml"], &sample);
+    assert_eq!(code, 0);
+    let (code, back) = convert(&["--to", "json"], &xml);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_slice::<Value>(&back).unwrap(), original);
+}
+
+/// `-o` naming one of the inputs would empty it before it is read: refused,
+/// and the file is left as it was, whatever path or redirection names it.
+#[test]
+fn convert_refuses_to_write_over_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.json");
+    let text = std::fs::read("fixtures/miniprogram/text.json").unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let file = path.to_str().unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    for (args, stdin) in [
+        (vec!["convert", "--to", "xml", "-o", file, file], false),
+        (
+            vec![
+                "convert",
+                "--to",
+                "json",
+                "-o",
+                link.to_str().unwrap(),
+                file,
+            ],
+            false,
+        ),
+        (vec!["convert", "--to", "json", "-o", file], true),
+    ] {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("wxmsg"));
+        c.args(&args);
+        if stdin {
+            c.stdin(std::fs::File::open(&path).unwrap());
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is also an input"), "{args:?}: {err}");
+        assert_eq!(std::fs::read(&path).unwrap(), text, "{args:?}");
+    }
+    // Another file is written as usual.
+    let other = dir.path().join("out.xml");
+    let (code, _) = convert(&["--to", "xml", "-o", other.to_str().unwrap(), file], b"");
+    assert_eq!(code, 0);
+    assert!(std::fs::read(&other).unwrap().starts_with(b"<xml>"));
+}

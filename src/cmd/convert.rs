@@ -1,15 +1,25 @@
 //! `wxmsg convert`: payloads between WeChat XML and typed JSON, losslessly.
 
 use super::{error_line, for_each_rendered, warning_line, Rendered, Status, Stderr};
-use crate::cli::{ConvertArgs, Target};
+use crate::cli::{ConvertArgs, InputArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
+use std::path::Path;
 use wxmsg::diag::{Diagnostic, Severity};
 use wxmsg::pipeline::LanePayload;
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
 
 pub fn run(a: ConvertArgs) -> Result<Status> {
+    if let Some(path) = &a.output {
+        // Creating the output empties it: as an input too, it would be read
+        // empty and its payloads lost.
+        if let Some(input) = same_file_as_input(Path::new(path), &a.input) {
+            anyhow::bail!(
+                "`-o {path}` is also an input ({input}): writing it would empty it before it is read; write elsewhere, then move the file"
+            );
+        }
+    }
     let mut out: Box<dyn Write> = match &a.output {
         Some(path) => Box::new(io::BufWriter::new(
             std::fs::File::create(path)
@@ -62,30 +72,33 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         }
         rd.out.push(b'\n');
     };
+    let mut opts = super::options(&a.input);
+    // To JSON, valid payloads are written from the lane's tape.
+    if to == Target::Json {
+        opts.scan.lane = true;
+        opts.lane_payload = LanePayload::Tape;
+    }
+    // A `sync_msg` response goes out whole, its own fields with its entries.
+    opts.whole_responses = true;
     let mut failed = false;
-    let (_summary, status) = for_each_rendered(
-        &a.input,
-        (to == Target::Json).then_some(LanePayload::Tape),
-        render,
-        |rd, drained| {
-            failed |= rd.failed;
-            if !rd.errors.is_empty() {
-                // The payloads before go out first: stderr lines keep their place.
-                out.flush()?;
+    let (_summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
+        failed |= rd.failed;
+        if !rd.errors.is_empty() {
+            // The payloads before go out first: stderr lines keep their place.
+            out.flush()?;
+        }
+        for e in &rd.errors {
+            match e {
+                Stderr::Error(e) => error_line(e),
+                Stderr::Warning(w) => warning_line(w),
             }
-            for e in &rd.errors {
-                match e {
-                    Stderr::Error(e) => error_line(e),
-                    Stderr::Warning(w) => warning_line(w),
-                }
-            }
-            out.write_all(&rd.out)?;
-            if drained {
-                out.flush()?;
-            }
-            Ok(())
-        },
-    )?;
+        }
+        out.write_all(&rd.out)?;
+        if drained {
+            out.flush()?;
+        }
+        Ok(())
+    })?;
     out.flush()?;
     // Conversion succeeds even for payloads with validation findings; only
     // unreadable, undecryptable or unconvertible documents make it fail.
@@ -106,4 +119,47 @@ fn failure(r: &Report, rd: &mut Rendered, shown: impl Fn(&Diagnostic) -> bool) {
             r.source, d.line, d.column, d.severity, d.code, d.message
         )));
     }
+}
+
+/// The input (its name as given, `-` for stdin) that is the file at `output`,
+/// if one is: the same file by device and inode, whatever path names it.
+fn same_file_as_input(output: &Path, input: &InputArgs) -> Option<String> {
+    let out = std::fs::metadata(output).ok()?;
+    let name = super::inputs(input).into_iter().find(|name| {
+        let meta = if name == "-" {
+            stdin_metadata()
+        } else {
+            std::fs::metadata(name).ok()
+        };
+        meta.is_some_and(|m| same_file(&m, &out))
+    })?;
+    Some(if name == "-" {
+        "standard input".to_string()
+    } else {
+        name
+    })
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// What standard input is, when it is a file (`< out.json`).
+#[cfg(unix)]
+fn stdin_metadata() -> Option<std::fs::Metadata> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    std::fs::File::from(fd).metadata().ok()
+}
+
+#[cfg(not(unix))]
+fn stdin_metadata() -> Option<std::fs::Metadata> {
+    None
 }

@@ -17,7 +17,7 @@ use crate::cli::{ColorChoice, InputArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
-use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError};
+use wxmsg::pipeline::{run_parallel, Analyzer, Options, ParallelError};
 use wxmsg::report::{Report, Summary};
 
 /// How a run ended.
@@ -141,15 +141,10 @@ fn threads() -> usize {
 /// status 2, but the other inputs are still read.
 pub fn for_each_rendered(
     input: &InputArgs,
-    lane: Option<LanePayload>,
+    opts: &Options,
     render: impl Fn(&Report, &mut Rendered) + Sync,
     mut write: impl FnMut(&mut Rendered, bool) -> Result<()>,
 ) -> Result<(Summary, Status)> {
-    let mut opts = options(input);
-    if let Some(payload) = lane {
-        opts.scan.lane = true;
-        opts.lane_payload = payload;
-    }
     let mut summary = Summary::default();
     let mut status = Status::Ok;
     let threads = threads();
@@ -188,7 +183,7 @@ pub fn for_each_rendered(
             // Rendering needs no line starts (see `validate`).
             let work = |r: &mut Report, _: &dyn Fn(u32) -> _, acc: &mut Rendered| work(r, acc);
             let (skipped, result) =
-                run_parallel(reader, name, &opts, threads, make, work, |mut acc| {
+                run_parallel(reader, name, opts, threads, make, work, |mut acc| {
                     summary.merge(&acc.summary);
                     let written = write(&mut acc, false);
                     acc.out.clear();

@@ -28,8 +28,10 @@ pub fn run(a: ParseArgs) -> Result<Status> {
     };
     // Valid payloads take the fast lane: JSON lines and the annotated tables
     // read them off the tape.
-    let lane = Some(LanePayload::Tape);
-    let (summary, status) = for_each_rendered(&a.input, lane, render, |rd, drained| {
+    let mut opts = super::options(&a.input);
+    opts.scan.lane = true;
+    opts.lane_payload = LanePayload::Tape;
+    let (summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
         out.write_all(&rd.out)?;
         // Flush whenever the input has nothing more buffered, so live streams
         // (`tail -f app.log | wxmsg parse`) show each payload at once.

@@ -179,6 +179,10 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         return None;
     }
     let r = payload_report(doc, root, doc.line_col(root.pos()), d, opts)?;
+    if opts.whole_responses {
+        out.push_back(with_payload(r, 0));
+        return Some(());
+    }
     if !r.diagnostics.is_empty() || list.children().next().is_none() {
         out.push_back(with_payload(r, 0));
     }
