@@ -906,3 +906,57 @@ fn convert_refuses_to_write_over_its_input() {
     assert_eq!(code, 0);
     assert!(std::fs::read(&other).unwrap().starts_with(b"<xml>"));
 }
+
+/// An empty list of a field WeChat's XML writes as repeated elements goes out as
+/// one empty element, which reads back as the empty list: the key is kept, and
+/// the round trip needs no warning.
+#[test]
+fn convert_keeps_empty_lists_of_repeated_elements() {
+    let mut popup: Value = serde_json::from_slice(
+        &wxmsg()
+            .args([
+                "sample",
+                "miniprogram",
+                "event.subscribe_msg_popup_event",
+                "--to",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    popup["List"] = Value::Array(Vec::new());
+    let mut publish: Value = serde_json::from_slice(
+        &wxmsg()
+            .args([
+                "sample",
+                "official-account",
+                "event.PUBLISHJOBFINISH",
+                "--to",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    publish["PublishEventInfo"]["article_detail"]["item"] = Value::Array(Vec::new());
+    for payload in [popup, publish] {
+        let text = payload.to_string();
+        let out = wxmsg()
+            .args(["convert", "--to", "xml"])
+            .write_stdin(text.clone())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (code, back) = convert(&["--to", "json"], &out.stdout);
+        assert_eq!(code, 0);
+        assert_eq!(serde_json::from_slice::<Value>(&back).unwrap(), payload);
+    }
+}

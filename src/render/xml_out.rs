@@ -133,7 +133,9 @@ impl<'a> Writer<'_, 'a> {
             let siblings =
                 field.is_some_and(|f| f.xml == Xml::Siblings) || m.node.xml == XmlForm::Siblings;
             match &m.node.value {
-                Value::Array(items) if siblings => {
+                // An empty list of siblings is one empty element, which reads
+                // back as the empty list: no element at all would drop the key.
+                Value::Array(items) if siblings && !items.is_empty() => {
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Seg::Index(i));
                         self.element(&m.key, item, Ctx::below(field), depth)?;
@@ -609,11 +611,12 @@ mod tests {
         assert!(render(&root, None, false)
             .unwrap()
             .contains("<List><item><TemplateId>"));
-        // An empty sibling array writes nothing.
+        // An empty sibling array is one empty element (it reads back as the
+        // empty array; nothing at all would drop the key).
         let root = obj(vec![("Popup", obj(vec![("List", list(&[]))]))]);
         assert_eq!(
             render(&root, Some(&TD), false).unwrap(),
-            "<xml><Popup></Popup></xml>"
+            "<xml><Popup><List></List></Popup></xml>"
         );
         // The node's own XmlForm::Siblings decides when the catalogue is silent.
         let mut arr = n(Value::Array(vec![s("1"), n(Value::Null)]));
