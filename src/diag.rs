@@ -117,6 +117,15 @@ codes! {
     Decrypted = "decrypted", Info, "the payload was decrypted from a safe-mode envelope";
 }
 
+impl Code {
+    /// The finding says part of the input is left out of the payload (an XML
+    /// attribute, text beside child elements): whatever writes the payload out
+    /// (`convert`) has to say so too.
+    pub fn drops_input(self) -> bool {
+        matches!(self, Code::XmlAttribute | Code::XmlMixedContent)
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -960,3 +960,31 @@ fn convert_keeps_empty_lists_of_repeated_elements() {
         assert_eq!(serde_json::from_slice::<Value>(&back).unwrap(), payload);
     }
 }
+
+/// What the payload leaves out of XML input (attributes, text beside child
+/// elements) is said on stderr by `convert` too, never dropped silently; the
+/// conversion itself still succeeds.
+#[test]
+fn convert_warns_about_what_it_leaves_out() {
+    let xml = "<xml><ToUserName>gh_1</ToUserName><FromUserName>o</FromUserName>\
+               <CreateTime>1</CreateTime><MsgType>text</MsgType>\
+               <Content lang=\"z\u{202e}h\">hi <br/>there</Content><MsgId>1</MsgId></xml>";
+    let out = wxmsg()
+        .args(["convert", "--to", "json"])
+        .write_stdin(xml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("<stdin>:1:") && err.contains("[xml-attribute]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[xml-mixed-content]") && err.contains("hi there"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{202e}'), "raw bidi control on stderr: {err:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["MsgId"], 1);
+}

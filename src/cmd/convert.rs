@@ -29,6 +29,13 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     };
     let (to, pretty) = (a.to, a.pretty);
     let render = |r: &Report, rd: &mut Rendered| {
+        // What the payload leaves out of the input is not dropped silently.
+        for d in r.diagnostics.iter().filter(|d| d.code.drops_input()) {
+            rd.errors.push(Stderr::Warning(format!(
+                "{}:{}:{}: {}[{}]: {}",
+                r.source, d.line, d.column, d.severity, d.code, d.message
+            )));
+        }
         if r.undecrypted {
             // Safe mode failed (wrong key or signature, another receiver, …):
             // the envelope is not the payload, so nothing of it goes out.
