@@ -984,7 +984,10 @@ fn convert_warns_about_what_it_leaves_out() {
         err.contains("[xml-mixed-content]") && err.contains("hi there"),
         "{err}"
     );
-    assert!(!err.contains('\u{202e}'), "raw bidi control on stderr: {err:?}");
+    assert!(
+        !err.contains('\u{202e}'),
+        "raw bidi control on stderr: {err:?}"
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["MsgId"], 1);
 }

@@ -69,7 +69,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                 // Written all the same (WeChat's XML has no other form), but not
                 // silently: the JSON this XML gives back differs there.
                 let xml = rd.out.get(start..).unwrap_or_default();
-                if let Some(loss) = xml_out::reads_back(&doc.root, r.type_def, xml) {
+                for loss in xml_out::reads_back(&doc.root, r.type_def, xml) {
                     rd.errors.push(Stderr::Warning(format!(
                         "{}:{}:{}: {loss}",
                         r.source, r.line, r.column

@@ -233,15 +233,23 @@ impl<'a> Writer<'_, 'a> {
     }
 
     fn error(&self, message: String) -> XmlWriteError {
-        let mut field = String::new();
-        for seg in &self.path {
-            field = match seg {
-                Seg::Key(k) => pointer_push(&field, k),
-                Seg::Index(i) => pointer_push(&field, &i.to_string()),
-            };
+        XmlWriteError {
+            field: pointer(&self.path),
+            message,
         }
-        XmlWriteError { field, message }
     }
+}
+
+/// The JSON Pointer of a path of segments.
+fn pointer(path: &[Seg<'_>]) -> String {
+    let mut field = String::new();
+    for seg in path {
+        field = match seg {
+            Seg::Key(k) => pointer_push(&field, k),
+            Seg::Index(i) => pointer_push(&field, &i.to_string()),
+        };
+    }
+    field
 }
 
 /// A value that written as XML reads back as something else: XML has one form
@@ -272,70 +280,78 @@ impl fmt::Display for XmlLoss {
     }
 }
 
+/// At most this many losses are named per document: a payload of many empty
+/// lists says enough with the first few.
+pub const MAX_LOSSES: usize = 8;
+
 /// Reads `xml`, which [`write_xml`] wrote for `root`, back as `wxmsg convert
 /// --to json` reads XML (the catalogue of `td` typing what XML cannot say) and
-/// names the first value that comes back different, if any.
-pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Option<XmlLoss> {
+/// names the values that come back different, in document order (at most
+/// [`MAX_LOSSES`]); none when the round trip is the identity.
+pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<XmlLoss> {
     let mut back = match crate::parse::xml::parse(xml, crate::parse::Limits::default()) {
         Ok((node, _, _)) => node,
         Err(e) => {
-            return Some(XmlLoss {
+            return vec![XmlLoss {
                 field: String::new(),
                 was: "the document".to_string(),
                 reads_as: format!("nothing: {}", e.message),
-            })
+            }]
         }
     };
     if let Some(td) = td {
         crate::typing::apply_catalog(&mut back, td);
     }
-    first_difference(root, &back)
+    let mut losses = Vec::new();
+    differences(root, &back, &mut Vec::new(), &mut losses);
+    losses
 }
 
-/// The first value of `a` (in document order) that `b` does not hold alike.
-fn first_difference(a: &Node, b: &Node) -> Option<XmlLoss> {
-    // The field is built on the way back up, only for a loss: comparing
-    // allocates nothing per value (as the writer's own error path).
-    let loss = |was: String, reads_as: String| {
-        Some(XmlLoss {
-            field: String::new(),
-            was,
-            reads_as,
-        })
-    };
-    let under = |step: &str, mut loss: XmlLoss| {
-        loss.field = pointer_push("", step) + &loss.field;
-        loss
+/// Appends to `out` the values of `a` (in document order) that `b` does not
+/// hold alike, each named by its path from the root (`path`, which it leaves
+/// as it found it). Within an object whose keys stop lining up (a member
+/// written twice, dropped or renamed), the first such member is the last
+/// named: past it, members cannot be paired. The path becomes text only for a
+/// loss: comparing allocates nothing per value.
+fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec<XmlLoss>) {
+    if out.len() >= MAX_LOSSES {
+        return;
+    }
+    let loss = |path: &[Seg<'_>], was: String, reads_as: String| XmlLoss {
+        field: pointer(path),
+        was,
+        reads_as,
     };
     match (&a.value, &b.value) {
         (Value::Object(x), Value::Object(y)) => {
-            // Member by member, so a key written twice (as sibling elements,
-            // which read back as one array) is named where it comes back changed.
+            let before = out.len();
             for (m, n) in x.iter().zip(y) {
-                let found = if m.key != n.key {
-                    loss(describe(&m.node.value), format!("the member {:?}", n.key))
-                } else {
-                    first_difference(&m.node, &n.node)
-                };
-                if let Some(l) = found {
-                    return Some(under(&m.key, l));
+                path.push(Seg::Key(&m.key));
+                if m.key != n.key {
+                    let was = describe(&m.node.value);
+                    out.push(loss(path, was, format!("the member {:?}", n.key)));
+                    path.pop();
+                    return;
                 }
+                differences(&m.node, &n.node, path, out);
+                path.pop();
             }
-            if x.len() != y.len() {
-                return loss(
-                    format!("an object of {} members", x.len()),
-                    format!("one of {}", y.len()),
-                );
+            // A count that differs is named when no member explains it (a key
+            // written twice comes back as one member holding both).
+            if x.len() != y.len() && out.len() == before {
+                let was = format!("an object of {} members", x.len());
+                out.push(loss(path, was, format!("one of {}", y.len())));
             }
-            None
         }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (m, n))| Some(under(&i.to_string(), first_difference(m, n)?))),
-        (x, y) if x == y => None,
-        (x, y) => loss(describe(x), describe(y)),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (m, n)) in x.iter().zip(y).enumerate() {
+                path.push(Seg::Index(i));
+                differences(m, n, path, out);
+                path.pop();
+            }
+        }
+        (x, y) if x == y => {}
+        (x, y) => out.push(loss(path, describe(x), describe(y))),
     }
 }
 
@@ -538,7 +554,7 @@ mod tests {
              <![CDATA[d]]>&#x2028;<![CDATA[e]]>&#x2067;&#x61C;<![CDATA[ 中文 👨\u{200d}👩]]></Content>\
              <Only><![CDATA[]]>&#x202E;</Only></xml>"
         );
-        assert_eq!(reads_back(&root, None, xml.as_bytes()), None);
+        assert_eq!(reads_back(&root, None, xml.as_bytes()), Vec::new());
     }
 
     /// A loss is named where it comes back changed: a key written twice comes
@@ -565,11 +581,9 @@ mod tests {
         ];
         for (root, message) in cases {
             let xml = render(&root, None, false).unwrap();
-            let loss = reads_back(&root, None, xml.as_bytes()).expect(message);
-            assert_eq!(
-                loss.to_string(),
-                format!("{message}; XML cannot tell them apart")
-            );
+            let losses = reads_back(&root, None, xml.as_bytes());
+            let named: Vec<String> = losses.iter().map(|l| l.to_string()).collect();
+            assert_eq!(named, [format!("{message}; XML cannot tell them apart")]);
         }
     }
 
@@ -626,6 +640,32 @@ mod tests {
             render(&root, None, false).unwrap(),
             "<xml><Tag><![CDATA[1]]></Tag><Tag/></xml>"
         );
+    }
+
+    /// Every value that comes back changed is named, in document order, up
+    /// to [`MAX_LOSSES`].
+    #[test]
+    fn every_loss_is_named_up_to_the_cap() {
+        let empty = || n(Value::Array(Vec::new()));
+        let root = obj(vec![
+            ("A", empty()),
+            ("B", s("x")),
+            ("C", obj(vec![("x", obj(vec![])), ("y", empty())])),
+        ]);
+        let xml = render(&root, None, false).unwrap();
+        let fields: Vec<String> = reads_back(&root, None, xml.as_bytes())
+            .into_iter()
+            .map(|l| l.field)
+            .collect();
+        assert_eq!(fields, ["/A", "/C/x", "/C/y"]);
+        let many = obj((0..20).map(|_| ("K", empty())).collect());
+        let xml = render(&many, None, false).unwrap();
+        // Twenty `K`s read back as one member: the keys stop lining up there.
+        assert_eq!(reads_back(&many, None, xml.as_bytes()).len(), 1);
+        let keys: Vec<String> = (0..20).map(|i| format!("K{i}")).collect();
+        let many = obj(keys.iter().map(|k| (k.as_str(), empty())).collect());
+        let xml = render(&many, None, false).unwrap();
+        assert_eq!(reads_back(&many, None, xml.as_bytes()).len(), MAX_LOSSES);
     }
 
     #[test]
