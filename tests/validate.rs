@@ -1184,3 +1184,30 @@ fn every_format_quotes_a_backslash_in_a_value_alike() {
         );
     }
 }
+
+/// A flood of combining marks is one column but megabytes: the human format's
+/// snippets cut it, on either side of the caret, as every value is cut, rather
+/// than quote it whole (or read the line again and again to find its end).
+#[test]
+fn human_snippets_cut_floods_of_combining_marks() {
+    let flood = format!("e{}", "\u{301}".repeat(200_000));
+    let payload = |content: &str| {
+        format!(
+            r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":true,"MsgType":"text","Content":"{content}","MsgId":1,"Title":"{content}"}}"#
+        )
+    };
+    // Findings before and after the flood, on one line of several payloads.
+    let line = [payload(&flood), payload("x"), payload(&flood)].join(" ");
+    let r = run(
+        &["--color", "never", "--platform", "miniprogram"],
+        Some(&line),
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.matches("type-mismatch").count() >= 3,
+        "{}",
+        r.stdout
+    );
+    let longest = r.stdout.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 1000, "a line of {longest} characters");
+}

@@ -87,8 +87,9 @@ pub fn truncate(s: &str, max_width: usize) -> (Cow<'_, str>, Option<usize>) {
     (Cow::Borrowed(s), None)
 }
 
-/// Longest grapheme cluster shown as is by [`escape_truncated`], in bytes.
-const MAX_CLUSTER_BYTES: usize = 128;
+/// Longest grapheme cluster shown as is by [`escape_truncated`] (and the human
+/// format's snippets), in bytes.
+pub(crate) const MAX_CLUSTER_BYTES: usize = 128;
 
 /// [`escape`] and [`truncate`] in one pass over raw payload text: stops escaping once
 /// `max_width` columns are filled (a 1 MB `Content` costs only what is shown), never

@@ -15,6 +15,7 @@
 use super::source::{LineCursor, Window};
 use super::{CiOptions, FileResult, Finding, Reopen, Totals};
 use crate::diag::Severity;
+use crate::input::LineStart;
 use crate::render::sanitize;
 use std::io::{self, Write};
 use unicode_segmentation::UnicodeSegmentation;
@@ -131,19 +132,48 @@ impl<'f> Quoter<'f> {
         } else {
             Vec::new()
         };
-        for d in group {
-            let col0 = col0(d.column);
-            // One window per distinct column, in column order.
-            let w = (!d.whole_file)
-                .then(|| windows.binary_search_by_key(&col0, |w| w.col0).ok())
+        // One window per distinct column, in column order.
+        let window = |d: &Finding| {
+            (!d.whole_file)
+                .then(|| {
+                    windows
+                        .binary_search_by_key(&col0(d.column), |w| w.col0)
+                        .ok()
+                })
                 .flatten()
-                .and_then(|i| windows.get(i));
-            let mut snip = w.map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right));
-            if let (Some(s), Some(w), Some(source)) = (&snip, w, f.source.as_deref()) {
-                if s.reached_cut {
-                    snip = wider(source, d, col0, w).or(snip);
+                .and_then(|i| windows.get(i))
+        };
+        let mut snips: Vec<Option<Snippet>> = group
+            .iter()
+            .map(|d| window(d).map(|w| snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right)))
+            .collect();
+        // Snippets that reached where a window was cut are read again from
+        // wider windows, every column of the line in one read per width.
+        let mut cut: Vec<usize> = group
+            .iter()
+            .zip(&snips)
+            .filter(|(_, s)| s.as_ref().is_some_and(|s| s.reached_cut))
+            .map(|(d, _)| col0(d.column))
+            .collect();
+        cut.dedup();
+        if let (Some(source), Some(first)) = (f.source.as_deref(), group.first()) {
+            if !cut.is_empty() {
+                let size = windows
+                    .iter()
+                    .filter(|w| cut.contains(&w.col0))
+                    .map(|w| w.before.chars().count().max(w.after.chars().count()))
+                    .max()
+                    .unwrap_or(1);
+                let anchor = group.iter().filter_map(|d| d.anchor).max_by_key(|a| a.line);
+                let wide = wider(source, anchor, first.line, cut, size);
+                for (d, snip) in group.iter().zip(&mut snips) {
+                    if let Some((_, s)) = wide.iter().find(|(c, _)| *c == col0(d.column)) {
+                        *snip = Some(s.clone());
+                    }
                 }
             }
+        }
+        for (d, snip) in group.iter().zip(snips) {
             finding(out, &f.path, d, snip, o)?;
         }
         Ok(())
@@ -197,24 +227,52 @@ fn quote(lines: &mut Option<LineCursor<'_>>, group: &[Finding]) -> Vec<Window> {
     }
 }
 
-/// The snippet of line `line` at `col0` from windows wider than `w`, doubled until
-/// the snippet no longer reaches where a window was cut (then it is the snippet of
-/// the whole line). Only lines with enormous grapheme clusters get here. `None`
-/// when the input cannot be read again.
-fn wider(source: &dyn Reopen, d: &Finding, col0: usize, w: &Window) -> Option<Snippet> {
-    let mut size = w.before.chars().count().max(w.after.chars().count());
-    loop {
-        size = size.saturating_mul(2);
-        let mut cursor = LineCursor::with_window(source.reopen().ok()?, size);
-        if let Some(to) = d.anchor {
-            cursor.jump(to).ok()?;
+/// The widest window [`wider`] reads, in characters either side: snippets cut
+/// clusters longer than [`sanitize::MAX_CLUSTER_BYTES`], so fifty columns of
+/// clusters that long fit well within it.
+const WIDEST_WINDOW: usize = 64 * 1024;
+
+/// The snippets of line `line` at the columns `cols` (0-based, ascending) from
+/// windows wider than `size`, doubled until a column's snippet no longer
+/// reaches where its window was cut (then it is the snippet of the whole line),
+/// up to [`WIDEST_WINDOW`]. Each width reads the line once for all the columns
+/// still waiting, so a line with many findings costs a few reads of it, not one
+/// per finding. Only lines with enormous grapheme clusters get here. A column
+/// left out (the input cannot be read again, or the widest window still cuts
+/// it) keeps the snippet it had.
+fn wider(
+    source: &dyn Reopen,
+    anchor: Option<LineStart>,
+    line: u32,
+    mut cols: Vec<usize>,
+    mut size: usize,
+) -> Vec<(usize, Snippet)> {
+    let mut done = Vec::new();
+    while !cols.is_empty() && size < WIDEST_WINDOW {
+        size = size.saturating_mul(2).min(WIDEST_WINDOW);
+        let Ok(r) = source.reopen() else {
+            break;
+        };
+        let mut cursor = LineCursor::with_window(r, size);
+        if anchor.is_some_and(|to| cursor.jump(to).is_err()) {
+            break;
         }
-        let w = cursor.windows(d.line, &[col0]).ok()??.pop()?;
-        let s = snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right);
-        if !s.reached_cut {
-            return Some(s);
-        }
+        let Ok(Some(windows)) = cursor.windows(line, &cols) else {
+            break;
+        };
+        cols.retain(|&c| {
+            let Some(w) = windows.iter().find(|w| w.col0 == c) else {
+                return false;
+            };
+            let s = snippet_parts(&w.before, &w.after, w.cut_left, w.cut_right);
+            if s.reached_cut {
+                return true;
+            }
+            done.push((c, s));
+            false
+        });
     }
+    done
 }
 
 /// One finding: the located headline, then the source line with a caret.
@@ -324,7 +382,7 @@ fn snippet(line: &str, column: u32) -> (String, usize) {
 }
 
 /// A source line cut for display.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Snippet {
     /// The part shown, escaped, `…` where cut.
     shown: String,
@@ -393,7 +451,9 @@ fn walk_left(before: &str, more_left: bool, shown: &mut String) -> (usize, bool,
     while let Some(g) = graphemes.next() {
         let e = sanitize::escape(g);
         let w = sanitize::width(&e);
-        if width + w > BEFORE_COLS {
+        // A flood of combining marks is one column but megabytes: cut there, as
+        // every value is cut.
+        if width + w > BEFORE_COLS || g.len() > sanitize::MAX_CLUSTER_BYTES {
             cut_left = true;
             reached_start = graphemes.next().is_none();
             break;
