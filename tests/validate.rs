@@ -1211,3 +1211,30 @@ fn human_snippets_cut_floods_of_combining_marks() {
     let longest = r.stdout.lines().map(|l| l.chars().count()).max().unwrap();
     assert!(longest < 1000, "a line of {longest} characters");
 }
+
+/// A closed output pipe cuts the report short, not the verdict: the status is
+/// still 1 when a file failed (a CI step piping the report into `head` under
+/// `pipefail` must not go green).
+#[test]
+fn a_closed_pipe_keeps_the_verdict() {
+    let dir = tree(&[("bad.json", "{\"MsgType\":\"text\",\"Content\":true}\n")]);
+    let bad = p(&dir, "bad.json");
+    // Enough findings that the report outgrows the pipe's buffer.
+    let big = dir.path().join("big.json");
+    let line = "{\"MsgType\":\"text\",\"Content\":true}\n";
+    std::fs::write(&big, line.repeat(20_000)).unwrap();
+    for path in [bad.as_str(), big.to_str().unwrap()] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("wxmsg"))
+            .args(["validate", path])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        std::io::Read::read_exact(&mut stdout, &mut byte).unwrap();
+        drop(stdout);
+        assert_eq!(child.wait().unwrap().code(), Some(1), "{path}");
+    }
+}

@@ -231,17 +231,21 @@ pub fn run(a: Args) -> Result<Status> {
         }
     }
 
-    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    ci::write(&mut out, a.format.into(), &files, &co)?;
-    out.flush()?;
-
-    Ok(if trouble {
+    let status = if trouble {
         Status::Trouble
     } else if files.iter().all(|f| f.passed(a.strict)) {
         Status::Ok
     } else {
         Status::Findings
-    })
+    };
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    match ci::write(&mut out, a.format.into(), &files, &co).and_then(|()| out.flush()) {
+        Ok(()) => Ok(status),
+        // A closed pipe (`wxmsg validate fixtures/ | head`) cuts the report
+        // short, not the verdict: every file was checked before it was written.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(status),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Expands the paths into inputs. Paths that cannot be read are reported on stderr
