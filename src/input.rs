@@ -1118,11 +1118,18 @@ impl<B: Buffered> Scanner<B> {
                     self.opts.max_record
                 ),
             ),
-            Some(at) if c + at >= self.buf.len() => ParseError::new(
-                at,
-                Code::Truncated,
-                "the input ends before the document is complete",
-            ),
+            // Reported where the input ends, which may be far from where the
+            // document starts: the message names its start.
+            Some(at) if c + at >= self.buf.len() => {
+                let (line, column) = self.line_col(c);
+                ParseError::new(
+                    at,
+                    Code::Truncated,
+                    format!(
+                        "the input ends before the document that starts at {line}:{column} is complete"
+                    ),
+                )
+            }
             Some(at) if matches!(self.buf.get(c + at), Some(b'\n' | b'\r')) => ParseError::new(
                 at,
                 Code::Truncated,
@@ -1275,6 +1282,12 @@ impl<B: Buffered> Scanner<B> {
             Some(r) => {
                 self.pos = r;
                 self.covered = self.line_of(r.saturating_sub(1).max(c));
+            }
+            // An `<xml>` that runs on past its line (left open, cut off by the
+            // end of the input) gives no end to resume at: the scan goes on
+            // inside it, on its own line, where another payload may follow it.
+            None if format == Format::Xml && !whole && c + 4 < self.line_end(line) => {
+                self.pos = c + 4;
             }
             None => self.resume_after_line_of(c),
         }
@@ -1630,6 +1643,28 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(&got[2], Item::Doc(d, _) if d.line == 3));
+    }
+
+    /// An `<xml>` left open runs to the end of the input: a payload after it
+    /// on its own line is still found (and one on the next line, as always).
+    #[test]
+    fn an_unclosed_xml_does_not_hide_the_payload_after_it_on_its_line() {
+        for s in [
+            "a <xml> {\"MsgType\":\"text\"}\n",
+            "a <xml><Content>x {\"MsgType\":\"text\"}\nb\n",
+        ] {
+            let got = items(s);
+            assert!(
+                matches!(&got[0], Item::Broken(b) if (b.line, b.column) == (1, 3)
+                    && b.diagnostic.message.contains("the document that starts at 1:3")),
+                "{got:?}"
+            );
+            assert!(
+                got.iter()
+                    .any(|i| matches!(i, Item::Doc(d, _) if d.line == 1 && d.column > 3)),
+                "{s:?}: {got:?}"
+            );
+        }
     }
 
     #[test]
