@@ -1238,3 +1238,29 @@ fn a_closed_pipe_keeps_the_verdict() {
         assert_eq!(child.wait().unwrap().code(), Some(1), "{path}");
     }
 }
+
+/// A FIFO met on the walk is passed over (opening it would wait forever for a
+/// writer); the regular files beside it are checked.
+#[test]
+fn a_fifo_below_a_directory_is_passed_over() {
+    let dir = tree(&[("a/ok.json", &fixture("miniprogram/text.json"))]);
+    let fifo = dir.path().join("a/pipe.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = wxmsg()
+        .args(["validate", "--format", "json", dir.path().to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(paths(&v).len(), 1, "{v}");
+}

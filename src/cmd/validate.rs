@@ -284,6 +284,8 @@ fn collect_inputs(paths: &[String], exts: &[String]) -> (Vec<Input>, bool) {
 /// Adds every matching file below `dir`. Hidden entries and `target/` directories
 /// (build output, which holds copies of fixtures) are skipped, and symbolic links to
 /// directories are not followed, so a link cycle cannot make the walk endless.
+/// Only regular files are found: a FIFO or device named on the command line is
+/// still read (`<(zcat …)`), but one met on the walk is passed over.
 /// Returns true when some directory could not be read.
 fn walk(dir: &Path, exts: &[String], inputs: &mut Vec<Input>) -> bool {
     let mut trouble = false;
@@ -319,11 +321,18 @@ fn walk(dir: &Path, exts: &[String], inputs: &mut Vec<Input>) -> bool {
                 trouble |= walk(&path, exts, inputs);
             }
         } else if has_ext(&name, exts) {
-            // A symlink to a file is read; one to a directory is not followed.
-            if ft.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-                continue;
+            // A regular file is read, and a symlink to one; not a link to a
+            // directory, nor a FIFO, socket or device, which opening could
+            // block forever (a FIFO with no writer) or read without end.
+            let regular = if ft.is_symlink() {
+                // A dangling link is kept: reading it says what is wrong.
+                fs::metadata(&path).map_or(true, |m| m.is_file())
+            } else {
+                ft.is_file()
+            };
+            if regular {
+                inputs.push(Input::File(path));
             }
-            inputs.push(Input::File(path));
         }
     }
     trouble
