@@ -955,8 +955,17 @@ pub(crate) fn takes_text(field: &Field, ty: Ty, s: &str) -> bool {
 }
 
 /// The `timestamp-milliseconds` message for timestamp `lexeme`, `secs` being
-/// its value in seconds.
+/// its value taken as milliseconds, in seconds. A value still too large for
+/// seconds then is in microseconds or nanoseconds (a clock read at a finer
+/// unit), and the message says so, with its value in seconds from that unit.
 pub(crate) fn milliseconds_message(field: &Field, lexeme: &str, secs: u128) -> String {
+    let (mut unit, mut secs) = ("milliseconds", secs);
+    for finer in ["microseconds", "nanoseconds"] {
+        if secs <= MS_THRESHOLD {
+            break;
+        }
+        (unit, secs) = (finer, secs / 1000);
+    }
     let mut msg = String::with_capacity(128);
     msg.push_str(field.name);
     msg.push(' ');
@@ -964,7 +973,7 @@ pub(crate) fn milliseconds_message(field: &Field, lexeme: &str, secs: u128) -> S
     // Writing to a `String` cannot fail.
     let _ = write!(
         msg,
-        " looks like milliseconds; WeChat timestamps are Unix seconds (would be {secs})"
+        " looks like {unit}; WeChat timestamps are Unix seconds (would be {secs})"
     );
     msg
 }

@@ -991,3 +991,29 @@ fn convert_warns_about_what_it_leaves_out() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["MsgId"], 1);
 }
+
+/// A timestamp too large for seconds names the unit it is likely in, and what
+/// it would be in seconds from there (not a value still too large).
+#[test]
+fn oversized_timestamps_name_their_likely_unit() {
+    for (value, unit) in [
+        ("1714543012999", "milliseconds"),
+        ("1714543012999999", "microseconds"),
+        ("1714543012999999999", "nanoseconds"),
+    ] {
+        let input = format!(
+            r#"{{"ToUserName":"gh_1","FromUserName":"o","CreateTime":{value},"MsgType":"text","Content":"x","MsgId":1}}"#
+        );
+        let (_, reps) = reports(&[], Some(&input));
+        let d = reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "timestamp-milliseconds")
+            .cloned()
+            .unwrap();
+        let message = d["message"].as_str().unwrap();
+        assert!(message.contains(&format!("looks like {unit}")), "{message}");
+        assert!(message.ends_with("(would be 1714543012)"), "{message}");
+    }
+}
