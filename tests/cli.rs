@@ -1017,3 +1017,20 @@ fn oversized_timestamps_name_their_likely_unit() {
         assert!(message.ends_with("(would be 1714543012)"), "{message}");
     }
 }
+
+/// An input with nothing to convert says so on stderr and fails, rather than
+/// write nothing and succeed.
+#[test]
+fn convert_says_when_there_is_nothing_to_convert() {
+    for input in ["", "hello\n", "<foo>x</foo>\n"] {
+        let out = wxmsg()
+            .args(["convert", "--to", "json"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{input:?}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no WeChat payload found"), "{input:?}: {err}");
+    }
+}

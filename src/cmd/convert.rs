@@ -88,7 +88,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     // A `sync_msg` response goes out whole, its own fields with its entries.
     opts.whole_responses = true;
     let mut failed = false;
-    let (_summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
+    let (summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
         failed |= rd.failed;
         if !rd.errors.is_empty() {
             // The payloads before go out first: stderr lines keep their place.
@@ -107,11 +107,26 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         Ok(())
     })?;
     out.flush()?;
+    // An input with nothing to convert is not a success to pass over in
+    // silence (a log that holds no payload, the wrong file).
+    let empty = summary.payloads == 0 && status != Status::Trouble;
+    if empty {
+        warning_line(&format!(
+            "no WeChat payload found, nothing converted ({} {} passed over)",
+            summary.skipped,
+            if summary.skipped == 1 {
+                "line or document"
+            } else {
+                "lines or documents"
+            }
+        ));
+    }
     // Conversion succeeds even for payloads with validation findings; only
-    // unreadable, undecryptable or unconvertible documents make it fail.
+    // unreadable, undecryptable or unconvertible documents, or none at all,
+    // make it fail.
     Ok(match status {
         Status::Trouble => Status::Trouble,
-        _ if failed => Status::Findings,
+        _ if failed || empty => Status::Findings,
         _ => Status::Ok,
     })
 }
