@@ -1459,12 +1459,18 @@ pub fn looks_like_payload(text: &[u8]) -> bool {
 /// The size of a named input (`-` is stdin) when it is a regular file, which can
 /// be read ahead safely; `None` for pipes, terminals and anything unreadable.
 pub fn regular_file_len(path: &str) -> Option<u64> {
-    let meta = if path == "-" {
-        stdin_metadata()?
-    } else {
-        std::fs::metadata(path).ok()?
-    };
+    let meta = metadata(path)?;
     meta.is_file().then_some(meta.len())
+}
+
+/// What a named input (`-` is stdin) is: its file's metadata, when it can be
+/// read (for stdin, what the descriptor refers to).
+pub fn metadata(path: &str) -> Option<std::fs::Metadata> {
+    if path == "-" {
+        stdin_metadata()
+    } else {
+        std::fs::metadata(path).ok()
+    }
 }
 
 #[cfg(unix)]

@@ -456,6 +456,15 @@ fn ids_beyond_2_53_and_decimals_are_kept_exactly() {
     );
 }
 
+/// `wxmsg sample PLATFORM TYPE --to json`, read.
+fn sample_json(platform: &str, type_id: &str) -> Value {
+    let out = wxmsg()
+        .args(["sample", platform, type_id, "--to", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn convert(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>) {
     let out = wxmsg()
         .arg("convert")
@@ -841,12 +850,8 @@ fn limits_of_zero_are_usage_errors() {
 /// round trip through XML gives it back as it was.
 #[test]
 fn convert_keeps_a_sync_msg_response_whole() {
-    let sample = wxmsg()
-        .args(["sample", "wecom-kf", "sync_msg", "--to", "json"])
-        .output()
-        .unwrap()
-        .stdout;
-    let original: Value = serde_json::from_slice(&sample).unwrap();
+    let original = sample_json("wecom-kf", "sync_msg");
+    let sample = original.to_string().into_bytes();
     assert!(original["msg_list"].as_array().unwrap().len() > 1);
     let (code, json) = convert(&["--to", "json"], &sample);
     assert_eq!(code, 0);
@@ -912,35 +917,9 @@ fn convert_refuses_to_write_over_its_input() {
 /// the round trip needs no warning.
 #[test]
 fn convert_keeps_empty_lists_of_repeated_elements() {
-    let mut popup: Value = serde_json::from_slice(
-        &wxmsg()
-            .args([
-                "sample",
-                "miniprogram",
-                "event.subscribe_msg_popup_event",
-                "--to",
-                "json",
-            ])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let mut popup = sample_json("miniprogram", "event.subscribe_msg_popup_event");
     popup["List"] = Value::Array(Vec::new());
-    let mut publish: Value = serde_json::from_slice(
-        &wxmsg()
-            .args([
-                "sample",
-                "official-account",
-                "event.PUBLISHJOBFINISH",
-                "--to",
-                "json",
-            ])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let mut publish = sample_json("official-account", "event.PUBLISHJOBFINISH");
     publish["PublishEventInfo"]["article_detail"]["item"] = Value::Array(Vec::new());
     for payload in [popup, publish] {
         let text = payload.to_string();

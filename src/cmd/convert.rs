@@ -31,10 +31,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     let render = |r: &Report, rd: &mut Rendered| {
         // What the payload leaves out of the input is not dropped silently.
         for d in r.diagnostics.iter().filter(|d| d.code.drops_input()) {
-            rd.errors.push(Stderr::Warning(format!(
-                "{}:{}:{}: {}[{}]: {}",
-                r.source, d.line, d.column, d.severity, d.code, d.message
-            )));
+            rd.errors.push(Stderr::Warning(located(r, d)));
         }
         if r.undecrypted {
             // Safe mode failed (wrong key or signature, another receiver, …):
@@ -136,25 +133,25 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
 fn failure(r: &Report, rd: &mut Rendered, shown: impl Fn(&Diagnostic) -> bool) {
     rd.failed = true;
     for d in r.diagnostics.iter().filter(|d| shown(d)) {
-        rd.errors.push(Stderr::Error(format!(
-            "{}:{}:{}: {}[{}]: {}",
-            r.source, d.line, d.column, d.severity, d.code, d.message
-        )));
+        rd.errors.push(Stderr::Error(located(r, d)));
     }
+}
+
+/// A finding of `r` as stderr shows it: `source:line:col: severity[code]: message`.
+fn located(r: &Report, d: &Diagnostic) -> String {
+    format!(
+        "{}:{}:{}: {}[{}]: {}",
+        r.source, d.line, d.column, d.severity, d.code, d.message
+    )
 }
 
 /// The input (its name as given, `-` for stdin) that is the file at `output`,
 /// if one is: the same file by device and inode, whatever path names it.
 fn same_file_as_input(output: &Path, input: &InputArgs) -> Option<String> {
     let out = std::fs::metadata(output).ok()?;
-    let name = super::inputs(input).into_iter().find(|name| {
-        let meta = if name == "-" {
-            stdin_metadata()
-        } else {
-            std::fs::metadata(name).ok()
-        };
-        meta.is_some_and(|m| same_file(&m, &out))
-    })?;
+    let name = super::inputs(input)
+        .into_iter()
+        .find(|name| wxmsg::input::metadata(name).is_some_and(|m| same_file(&m, &out)))?;
     Some(if name == "-" {
         "standard input".to_string()
     } else {
@@ -171,17 +168,4 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
-}
-
-/// What standard input is, when it is a file (`< out.json`).
-#[cfg(unix)]
-fn stdin_metadata() -> Option<std::fs::Metadata> {
-    use std::os::fd::AsFd;
-    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
-    std::fs::File::from(fd).metadata().ok()
-}
-
-#[cfg(not(unix))]
-fn stdin_metadata() -> Option<std::fs::Metadata> {
-    None
 }
