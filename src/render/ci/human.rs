@@ -165,10 +165,12 @@ impl<'f> Quoter<'f> {
                     .max()
                     .unwrap_or(1);
                 let anchor = group.iter().filter_map(|d| d.anchor).max_by_key(|a| a.line);
-                let wide = wider(source, anchor, first.line, cut, size);
+                let mut wide = wider(source, anchor, first.line, cut, size);
+                // Looked up per finding: a line may hold thousands.
+                wide.sort_unstable_by_key(|&(c, _)| c);
                 for (d, snip) in group.iter().zip(&mut snips) {
-                    if let Some((_, s)) = wide.iter().find(|(c, _)| *c == col0(d.column)) {
-                        *snip = Some(s.clone());
+                    if let Ok(i) = wide.binary_search_by_key(&col0(d.column), |&(c, _)| c) {
+                        *snip = wide.get(i).map(|(_, s)| s.clone());
                     }
                 }
             }
