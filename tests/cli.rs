@@ -722,7 +722,8 @@ fn exponents_and_a_lone_item_list_round_trip_through_xml() {
 }
 
 /// What WeChat's XML cannot carry is written all the same, with a warning on
-/// stderr naming the field and what it reads back as; the exit status is 0.
+/// stderr naming the field (and where it is) and what it reads back as; the
+/// exit status is 0.
 #[test]
 fn values_xml_cannot_carry_are_converted_with_a_warning() {
     let payload = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1727323209,"MsgType":"text","Content":"hi","MsgId":1234567890123456,"Extra":{"a":[]}}"#;
@@ -735,7 +736,7 @@ fn values_xml_cannot_carry_are_converted_with_a_warning() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("<Extra><a></a></Extra>"));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "wxmsg: warning: <stdin>:1:1: /Extra/a: an empty array reads back from XML as null; XML cannot tell them apart\n"
+        "wxmsg: warning: <stdin>:1:136: /Extra/a: an empty array reads back from XML as null; XML cannot tell them apart\n"
     );
     // What XML carries as it is gives no warning.
     let plain = payload.replace(r#""a":[]"#, r#""a":[1]"#);

@@ -67,9 +67,10 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                 // silently: the JSON this XML gives back differs there.
                 let xml = rd.out.get(start..).unwrap_or_default();
                 for loss in xml_out::reads_back(&doc.root, r.type_def, xml) {
+                    let (line, column) = doc.line_col(loss.pos);
                     rd.errors.push(Stderr::Warning(format!(
-                        "{}:{}:{}: {loss}",
-                        r.source, r.line, r.column
+                        "{}:{line}:{column}: {loss}",
+                        r.source
                     )));
                 }
             }

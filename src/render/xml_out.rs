@@ -263,6 +263,9 @@ pub struct XmlLoss {
     pub was: String,
     /// What the XML reads back as (`null`).
     pub reads_as: String,
+    /// Where the value is in the source the payload was read from (its
+    /// node's `pos`), to report the loss at.
+    pub pos: u32,
 }
 
 impl fmt::Display for XmlLoss {
@@ -296,6 +299,7 @@ pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<
                 field: String::new(),
                 was: "the document".to_string(),
                 reads_as: format!("nothing: {}", e.message),
+                pos: root.pos,
             }]
         }
     };
@@ -317,10 +321,11 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
     if out.len() >= MAX_LOSSES {
         return;
     }
-    let loss = |path: &[Seg<'_>], was: String, reads_as: String| XmlLoss {
+    let loss = |path: &[Seg<'_>], at: &Node, was: String, reads_as: String| XmlLoss {
         field: pointer(path),
         was,
         reads_as,
+        pos: at.pos,
     };
     match (&a.value, &b.value) {
         (Value::Object(x), Value::Object(y)) => {
@@ -329,7 +334,7 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
                 path.push(Seg::Key(&m.key));
                 if m.key != n.key {
                     let was = describe(&m.node.value);
-                    out.push(loss(path, was, format!("the member {:?}", n.key)));
+                    out.push(loss(path, &m.node, was, format!("the member {:?}", n.key)));
                     path.pop();
                     return;
                 }
@@ -340,7 +345,7 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
             // written twice comes back as one member holding both).
             if x.len() != y.len() && out.len() == before {
                 let was = format!("an object of {} members", x.len());
-                out.push(loss(path, was, format!("one of {}", y.len())));
+                out.push(loss(path, a, was, format!("one of {}", y.len())));
             }
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
@@ -351,7 +356,7 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
             }
         }
         (x, y) if x == y => {}
-        (x, y) => out.push(loss(path, describe(x), describe(y))),
+        (x, y) => out.push(loss(path, a, describe(x), describe(y))),
     }
 }
 
