@@ -1014,3 +1014,22 @@ fn convert_says_when_there_is_nothing_to_convert() {
         assert!(err.contains("no WeChat payload found"), "{input:?}: {err}");
     }
 }
+
+/// A value XML cannot carry is reported at its own line and column, with its
+/// field, and nothing of its payload goes out.
+#[test]
+fn convert_names_where_a_value_xml_cannot_carry_is() {
+    let input = "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o\",\"CreateTime\":1,\"MsgType\":\"text\",\"MsgId\":1,\n \"Content\":\"a\\u0001b\"}\n";
+    let out = wxmsg()
+        .args(["convert", "--to", "xml"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("<stdin>:2:12: cannot write /Content as XML: the string holds U+0001"),
+        "{err}"
+    );
+}

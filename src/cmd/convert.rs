@@ -57,9 +57,10 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                     // Nothing of an unconvertible payload goes out.
                     rd.out.truncate(start);
                     rd.failed = true;
+                    let (line, column) = doc.line_col(e.pos);
                     rd.errors.push(Stderr::Error(format!(
-                        "{}:{}:{}: cannot write {} as XML: {}",
-                        r.source, r.line, r.column, e.field, e.message
+                        "{}:{line}:{column}: cannot write {} as XML: {}",
+                        r.source, e.field, e.message
                     )));
                     return;
                 }

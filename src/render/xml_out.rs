@@ -19,6 +19,9 @@ pub struct XmlWriteError {
     /// JSON-Pointer path of the offending field (empty for the root).
     pub field: String,
     pub message: String,
+    /// Where the offending value is in the source it was read from (its
+    /// node's `pos`), to report the error at.
+    pub pos: u32,
 }
 
 impl fmt::Display for XmlWriteError {
@@ -99,10 +102,13 @@ struct Writer<'o, 'a> {
 impl<'a> Writer<'_, 'a> {
     fn root(&mut self, root: &'a Node, ctx: Ctx) -> Result<(), XmlWriteError> {
         let Value::Object(members) = &root.value else {
-            return Err(self.error(format!(
-                "the root of a WeChat XML document must be an object, not {}",
-                root.value.type_name()
-            )));
+            return Err(self.error(
+                root.pos,
+                format!(
+                    "the root of a WeChat XML document must be an object, not {}",
+                    root.value.type_name()
+                ),
+            ));
         };
         self.out.extend_from_slice(b"<xml>");
         self.members(members, ctx, 1)?;
@@ -124,10 +130,10 @@ impl<'a> Writer<'_, 'a> {
             // `xml` is refused too: readers (ours included) take a nested <xml> for
             // the start of the next document.
             if !is_name(&m.key) || m.key == "xml" {
-                return Err(self.error(format!(
-                    "the key {:?} is not a valid XML element name",
-                    m.key
-                )));
+                return Err(self.error(
+                    m.node.pos,
+                    format!("the key {:?} is not a valid XML element name", m.key),
+                ));
             }
             let field = ctx.lookup(&m.key);
             let siblings =
@@ -177,7 +183,7 @@ impl<'a> Writer<'_, 'a> {
                         b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
                     });
                 if !ok {
-                    return Err(self.error(format!("{n:?} is not a number")));
+                    return Err(self.error(node.pos, format!("{n:?} is not a number")));
                 }
                 self.open(name, false);
                 self.out.extend_from_slice(n.as_bytes());
@@ -185,10 +191,13 @@ impl<'a> Writer<'_, 'a> {
             Value::String(s) => {
                 if let Some(i) = first_invalid_char(s.as_bytes()) {
                     let c = s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\u{0}');
-                    return Err(self.error(format!(
-                        "the string holds U+{:04X}, a character XML 1.0 cannot carry",
-                        c as u32
-                    )));
+                    return Err(self.error(
+                        node.pos,
+                        format!(
+                            "the string holds U+{:04X}, a character XML 1.0 cannot carry",
+                            c as u32
+                        ),
+                    ));
                 }
                 self.open(name, false);
                 write_text(self.out, s);
@@ -232,10 +241,12 @@ impl<'a> Writer<'_, 'a> {
         }
     }
 
-    fn error(&self, message: String) -> XmlWriteError {
+    /// The error `message` about the value at `pos`, named by the path so far.
+    fn error(&self, pos: u32, message: String) -> XmlWriteError {
         XmlWriteError {
             field: pointer(&self.path),
             message,
+            pos,
         }
     }
 }
