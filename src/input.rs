@@ -1136,7 +1136,12 @@ impl<B: Buffered> Scanner<B> {
                 "the document is cut off at the end of the line",
             ),
             Some(at) => {
-                let upto = (c + at + 1).min(self.buf.len());
+                let mut upto = (c + at + 1).min(self.buf.len());
+                // Whole characters: the byte the scan stopped at may lead one
+                // (`170…`), which cut short reads as invalid UTF-8.
+                while self.buf.get(upto).is_some_and(|&b| b & 0xC0 == 0x80) {
+                    upto += 1;
+                }
                 // What is passed over is judged by the text before the problem, and
                 // the parser's error is never past it: a candidate that does not
                 // look like a payload here is passed over without parsing it (a line
@@ -1237,6 +1242,27 @@ impl<B: Buffered> Scanner<B> {
                 );
             }
         }
+        // A logger that cuts long messages marks the cut (`...(truncated)`):
+        // the document did not go wrong there, it was cut off.
+        let at = (c + err.pos).min(self.buf.len());
+        if matches!(err.code, Code::JsonSyntax | Code::XmlSyntax)
+            && self.line_index(at) == self.line_index(c)
+        {
+            let line = self
+                .buf
+                .get(c..self.line_end(self.line_index(c)))
+                .unwrap_or_default();
+            if let Some(marker) = truncation_marker(line, at - c) {
+                err = ParseError::new(
+                    err.pos,
+                    Code::Truncated,
+                    format!(
+                        "the log line marks the document as cut off ({:?}): the logger truncated it",
+                        String::from_utf8_lossy(marker)
+                    ),
+                );
+            }
+        }
         let start_line_end = self.line_end(self.line_index(c));
         // Judge by what was read before the problem: keys later on the line belong
         // to whatever comes next (a `{request_id}` prefix must not claim the payload
@@ -1292,6 +1318,41 @@ impl<B: Buffered> Scanner<B> {
             None => self.resume_after_line_of(c),
         }
     }
+}
+
+/// The marker a logger leaves where it cut a long message (`...(truncated)`,
+/// `… [truncated 512 bytes]`, `<TRUNCATED>`, a bare `...` or `…`), when
+/// `line` (from a document's start to its line's end) ends with one that
+/// starts near `at`, where the document stopped parsing.
+fn truncation_marker(line: &[u8], at: usize) -> Option<&[u8]> {
+    const ELLIPSIS: &[u8] = "\u{2026}".as_bytes();
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    // The parser stops at or just after the marker's first byte (`170...`
+    // stops at the second dot); a marker is short.
+    let from = at.saturating_sub(4).min(end);
+    let tail = line.get(from..end)?;
+    if tail.len() > 64 {
+        return None;
+    }
+    let lower = tail.to_ascii_lowercase();
+    let find = |needle: &[u8]| lower.windows(needle.len()).position(|w| w == needle);
+    let start = [
+        &b"..."[..],
+        ELLIPSIS,
+        b"(trunc",
+        b"[trunc",
+        b"<trunc",
+        b"trunc",
+    ]
+    .into_iter()
+    .filter_map(find)
+    .min()?;
+    let marker = tail.get(start..)?;
+    let dots_only = marker.iter().all(|&b| b == b'.') || marker == ELLIPSIS;
+    (dots_only || find(b"truncat").is_some()).then_some(marker)
 }
 
 /// Whether `text` starts a document of `format`: `{` for JSON, `<xml` for XML.
@@ -1671,6 +1732,43 @@ mod tests {
                 "{s:?}: {got:?}"
             );
         }
+    }
+
+    /// A logger's truncation marker after a cut document makes its finding
+    /// `truncated`, naming the marker, where the cut reads as a syntax error
+    /// (a number cut by `...`); a character after the cut is read whole.
+    #[test]
+    fn a_loggers_truncation_marker_says_the_document_was_cut() {
+        let doc = "{\"ToUserName\":\"gh_1\",\"MsgType\":\"text\",\"CreateTime\":170000";
+        for marker in [
+            "...(truncated)",
+            "\u{2026}",
+            " [TRUNCATED 512 bytes]",
+            "<truncated>",
+        ] {
+            let got = items(&format!("2024 INFO recv {doc}{marker}\nnext\n"));
+            match &got[0] {
+                Item::Broken(b) => {
+                    assert_eq!(b.diagnostic.code, Code::Truncated, "{marker:?}: {b:?}");
+                    assert!(b.diagnostic.message.contains("truncated it"), "{b:?}");
+                }
+                other => panic!("{marker:?}: {other:?}"),
+            }
+        }
+        // Not a marker: text after a broken document stays a syntax error.
+        let got = items(&format!("2024 INFO recv {doc}x, more text here\n"));
+        assert!(
+            matches!(&got[0], Item::Broken(b) if b.diagnostic.code == Code::JsonSyntax),
+            "{got:?}"
+        );
+        assert_eq!(
+            truncation_marker(b"170...(truncated)", 4),
+            Some(&b"...(truncated)"[..])
+        );
+        assert_eq!(
+            truncation_marker(b"170x...not a marker at all, just text", 4),
+            None
+        );
     }
 
     #[test]
