@@ -47,8 +47,21 @@ fn data(s: &str) -> String {
 }
 
 /// A command property value (`file=…`), as the toolkit's `escapeProperty` encodes it.
+/// A CR or LF in a file name is encoded, not escaped, so the annotation still
+/// names the file (`\r` would name another).
 fn property(s: &str) -> String {
-    encode(&sanitize::escape(s), true)
+    let mut out = String::with_capacity(s.len());
+    for piece in s.split_inclusive(['\r', '\n']) {
+        let (text, end) = match piece.strip_suffix(['\r', '\n']) {
+            Some(text) => (text, piece.get(text.len()..)),
+            None => (piece, None),
+        };
+        out.push_str(&encode(&sanitize::escape(text), true));
+        if let Some(end) = end {
+            out.push_str(&encode(end, true));
+        }
+    }
+    out
 }
 
 fn encode(s: &str, property: bool) -> String {
@@ -100,6 +113,14 @@ mod tests {
             first,
             "::error file=dir%2Cx%3Ay%25.json,line=2,col=3,title=invalid-value::50%25 bad\\nvalue::x"
         );
+    }
+
+    /// A CR or LF in a file name is encoded, so the annotation names the
+    /// file; anything else a terminal would act on is still escaped.
+    #[test]
+    fn line_breaks_in_a_file_name_are_encoded_not_escaped() {
+        assert_eq!(property("cr\rx\n.json"), "cr%0Dx%0A.json");
+        assert_eq!(property("e\u{1b}[31m,\r\n"), "e\\x1b[31m%2C%0D%0A");
     }
 
     #[test]
