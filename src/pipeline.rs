@@ -45,6 +45,15 @@ pub struct Options {
     pub whole_responses: bool,
 }
 
+impl Options {
+    /// Turns the fast lane on, each of its reports carrying its payload on
+    /// the tape: for commands that write valid payloads out.
+    pub fn tape_lane(&mut self) {
+        self.scan.lane = true;
+        self.lane_payload = LanePayload::Tape;
+    }
+}
+
 /// How a fast-lane report carries its payload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LanePayload {

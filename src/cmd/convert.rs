@@ -6,7 +6,6 @@ use anyhow::Result;
 use std::io::{self, Write};
 use std::path::Path;
 use wxmsg::diag::{Diagnostic, Severity};
-use wxmsg::pipeline::LanePayload;
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
 
@@ -81,8 +80,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     let mut opts = super::options(&a.input);
     // To JSON, valid payloads are written from the lane's tape.
     if to == Target::Json {
-        opts.scan.lane = true;
-        opts.lane_payload = LanePayload::Tape;
+        opts.tape_lane();
     }
     // A `sync_msg` response goes out whole, its own fields with its entries.
     opts.whole_responses = true;

@@ -4,7 +4,6 @@ use super::{for_each_rendered, use_color, Status};
 use crate::cli::{OutputFormat, ParseArgs};
 use anyhow::Result;
 use std::io::{self, IsTerminal, Write};
-use wxmsg::pipeline::LanePayload;
 use wxmsg::render::{pretty, report_json};
 
 pub fn run(a: ParseArgs) -> Result<Status> {
@@ -29,8 +28,7 @@ pub fn run(a: ParseArgs) -> Result<Status> {
     // Valid payloads take the fast lane: JSON lines and the annotated tables
     // read them off the tape.
     let mut opts = super::options(&a.input);
-    opts.scan.lane = true;
-    opts.lane_payload = LanePayload::Tape;
+    opts.tape_lane();
     let (summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
         out.write_all(&rd.out)?;
         // Flush whenever the input has nothing more buffered, so live streams
