@@ -668,6 +668,12 @@ impl<B: Buffered> Scanner<B> {
                 Extent::Complete(end) => break Ok(end),
                 Extent::NotDocument(at) => break Err(Some(at)),
                 Extent::NeedMore => {
+                    if format == Format::Xml {
+                        if let Some(next) = self.record_cut(c) {
+                            self.cut_by_record(c, next);
+                            return Ok(());
+                        }
+                    }
                     if self.buf.len() - c > self.opts.max_record {
                         break Err(None);
                     }
@@ -710,6 +716,39 @@ impl<B: Buffered> Scanner<B> {
             Err(at) => self.incomplete(c, at, format),
         }
         Ok(())
+    }
+
+    /// Where a later buffered line starts a log record shaped like the one the
+    /// `<xml>` at `c` is logged in (`2026-01-01 10:00:00 INFO got <xml>…`):
+    /// the document was cut off at the end of the line before. Without this,
+    /// an `<xml>` left open would hold back every payload after it until an
+    /// `</xml>` or the record limit came, which under `tail -f` may be never.
+    fn record_cut(&self, c: usize) -> Option<usize> {
+        let first = self.line_index(c);
+        let shape = RecordShape::of(self.buf.get(*self.starts.get(first)?..c)?)?;
+        let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l))?;
+        self.gap_within(c, next).is_none().then_some(next)
+    }
+
+    /// Reports the `<xml>` at `c` as cut off before `next`, the start of a
+    /// line that begins another log record ([`Scanner::record_cut`]).
+    #[cold]
+    #[inline(never)]
+    fn cut_by_record(&mut self, c: usize, next: usize) {
+        let mut end = next;
+        while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        let (l, _) = self.line_col(end);
+        let err = ParseError::new(
+            end - c,
+            Code::Truncated,
+            format!(
+                "the document is cut off at the end of line {l}: line {} starts another log record",
+                self.line_of(next)
+            ),
+        );
+        self.broken_or_skip(c, Format::Xml, err, None);
     }
 
     /// A line over the record limit, skipped (its finding queued from
@@ -1317,6 +1356,50 @@ impl<B: Buffered> Scanner<B> {
             }
             None => self.resume_after_line_of(c),
         }
+    }
+}
+
+/// How a log record starts, taken from the text before a document on its
+/// line: up to its first twelve bytes with digits as `0` and ASCII letters as
+/// `a` (`2026-01-01 10:00:00 INFO` is `0000-00-00 0`). Only a prefix with a
+/// date or time in it (four digits or more) has a shape: a bare `got ` is too
+/// like the text of a document's own lines to tell records by.
+struct RecordShape {
+    bytes: [u8; RecordShape::MAX],
+    len: usize,
+}
+
+impl RecordShape {
+    const MAX: usize = 12;
+
+    fn class(b: u8) -> u8 {
+        match b {
+            b'0'..=b'9' => b'0',
+            b'a'..=b'z' | b'A'..=b'Z' => b'a',
+            _ => b,
+        }
+    }
+
+    fn of(prefix: &[u8]) -> Option<RecordShape> {
+        let len = prefix.len().min(Self::MAX);
+        if len < 8 {
+            return None;
+        }
+        let mut bytes = [0; Self::MAX];
+        for (d, &b) in bytes.iter_mut().zip(prefix) {
+            *d = Self::class(b);
+        }
+        let digits = bytes[..len].iter().filter(|&&b| b == b'0').count();
+        (digits >= 4).then_some(RecordShape { bytes, len })
+    }
+
+    /// Whether `line` starts with a record of this shape.
+    fn starts(&self, line: &[u8]) -> bool {
+        line.len() >= self.len
+            && line
+                .iter()
+                .zip(&self.bytes[..self.len])
+                .all(|(&b, &s)| Self::class(b) == s)
     }
 }
 
@@ -2159,6 +2242,58 @@ mod tests {
         assert!(matches!(sc.next_item(), Ok(Some(Item::Doc(..)))));
         assert!(sc.input_drained());
         assert!(sc.next_item().is_err());
+    }
+
+    /// An `<xml>` left open on a log line ends where a later line starts a
+    /// record of the same shape, so the payloads after it come as they
+    /// arrive (`tail -f`); a document's own lines, and lines inside its CDATA,
+    /// do not end it.
+    #[test]
+    fn an_xml_left_open_on_a_log_line_ends_where_the_next_record_starts() {
+        let cut = "2026-01-01 10:00:00 INFO got <xml><ToUserName>gh_1</ToUserName>\n";
+        let next = "2026-01-01 10:00:01 INFO got {\"MsgType\":\"text\"}\n";
+        let mut sc = Scanner::new(
+            Live(vec![cut.as_bytes(), next.as_bytes()]),
+            "t",
+            ScanOptions::default(),
+        );
+        match sc.next_item() {
+            Ok(Some(Item::Broken(b))) => {
+                assert_eq!((b.line, b.column), (1, 30));
+                assert_eq!(b.diagnostic.code, Code::Truncated);
+                assert_eq!((b.diagnostic.line, b.diagnostic.column), (1, 64));
+                assert!(
+                    b.diagnostic
+                        .message
+                        .contains("line 2 starts another log record"),
+                    "{}",
+                    b.diagnostic.message
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // The payload on the next record, before any further read.
+        let mut got = None;
+        while let Ok(Some(item)) = sc.next_item() {
+            if !matches!(item, Item::Skipped) {
+                got = Some(item);
+                break;
+            }
+        }
+        assert!(
+            matches!(&got, Some(Item::Doc(d, _)) if d.line == 2),
+            "{got:?}"
+        );
+        for whole in [
+            "2026-01-01 10:00:00 INFO got <xml><ToUserName>gh_1</ToUserName>\n<MsgType>text</MsgType>\n</xml>\n",
+            "2026-01-01 10:00:00 INFO got <xml><Content><![CDATA[a\n2026-01-01 10:00:01 b]]></Content></xml>\n",
+            "2026-01-01 10:00:00 INFO got <xml><!-- a\n2026-01-01 10:00:01 b --><A>1</A></xml>\n",
+        ] {
+            assert_eq!(shape(whole), [("doc", 1, 30)], "{whole:?}");
+        }
+        // A prefix without a date or time has no shape to tell records by.
+        let plain = "INFO got <xml><A>1</A>\nINFO got <A>2</A></xml>\n";
+        assert_eq!(shape(plain), [("doc", 1, 10)]);
     }
 
     #[test]

@@ -668,6 +668,33 @@ pub fn extent(text: &[u8]) -> Extent {
     }
 }
 
+/// Where a later line of `text` (an `<xml>` document left open) starts a log
+/// record of its own, as `starts_record` tells from the line's first bytes:
+/// the document was cut off before it. Lines inside a CDATA section or a
+/// comment are the document's text, whatever they start with.
+pub fn record_cut(text: &[u8], starts_record: impl Fn(&[u8]) -> bool) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        let p = i + memchr::memchr2(b'<', b'\n', text.get(i..)?)?;
+        if text.get(p) == Some(&b'\n') {
+            i = p + 1;
+            if starts_record(text.get(i..)?) {
+                return Some(i);
+            }
+            continue;
+        }
+        let tail = text.get(p..).unwrap_or_default();
+        match skip_section(tail, b"<![CDATA[", b"]]>")
+            .or_else(|| skip_section(tail, b"<!--", b"-->"))
+        {
+            Some(Some(len)) => i = p + len,
+            // Open to the end of what is buffered: no line after it is a record.
+            Some(None) => return None,
+            None => i = p + 1,
+        }
+    }
+}
+
 /// Result of looking for a tag at a position.
 enum Tag {
     Yes,
