@@ -9,8 +9,8 @@
 //! catalogue decides.
 
 use crate::catalog::disc_keys::{
-    disc_slot, DISC_KEYS, ENCRYPT, ERRCODE, EVENT, MSG_LIST, MSG_SIGNATURE, MSG_TYPE, NEXT_CURSOR,
-    SNAKE_TYPE, TIME_STAMP,
+    disc_slot, DISC_KEYS, ENCRYPT, ERRCODE, ERRMSG, EVENT, HAS_MORE, MSG_LIST, MSG_SIGNATURE,
+    MSG_TYPE, NEXT_CURSOR, SNAKE_TYPE, TIME_STAMP,
 };
 use crate::catalog::{self, Disc, PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
@@ -113,6 +113,8 @@ pub trait Keyed {
     fn nested_text_of(&self, key: &str, sub: &str) -> Option<Cow<'_, str>>;
     /// How many keys are catalogue signature keys, counting at most `limit`.
     fn signature_keys(&self, limit: usize) -> usize;
+    /// Whether `self[key]` is the number 0 (or the text `0`).
+    fn holds_zero(&self, key: &str) -> bool;
 }
 
 impl Keyed for Node {
@@ -134,6 +136,11 @@ impl Keyed for Node {
             .filter(|m| catalog::is_signature_key(&m.key))
             .take(limit)
             .count()
+    }
+    fn holds_zero(&self, key: &str) -> bool {
+        self.get(key)
+            .and_then(Node::scalar_text)
+            .is_some_and(|t| t == "0")
     }
 }
 
@@ -171,6 +178,10 @@ impl Keyed for View<'_> {
             .filter(|m| catalog::is_signature_key(m.key()))
             .take(limit)
             .count()
+    }
+    fn holds_zero(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| matches!(v.kind(), Kind::Number | Kind::Str) && v.raw() == "0")
     }
 }
 
@@ -215,6 +226,9 @@ impl Keyed for TapeRoot<'_> {
     fn signature_keys(&self, limit: usize) -> usize {
         self.view().signature_keys(limit)
     }
+    fn holds_zero(&self, key: &str) -> bool {
+        self.view().holds_zero(key)
+    }
 }
 
 /// Reads the type discriminator of a payload object.
@@ -247,7 +261,12 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     if let Some(e) = p.text(EVENT) {
         return Some(Discriminator::new(event_id(e), Disc::Pascal, compat));
     }
-    if p.has(MSG_LIST) || (p.has(ERRCODE) && p.has(NEXT_CURSOR)) {
+    // A `sync_msg` response: its own keys, or a failure, which carries only
+    // `errcode` and `errmsg` (catalogue §1 rule 7, §5.3). A bare success
+    // (`{"errcode":0,"errmsg":"ok"}`) is the reply of any WeChat API, which
+    // logs are full of: not a payload.
+    let sync = p.has(MSG_LIST) || p.has(NEXT_CURSOR) || p.has(HAS_MORE);
+    if sync || p.has(ERRCODE) && p.has(ERRMSG) && !root.holds_zero("errcode") {
         return Some(Discriminator::new(
             Known::of("sync_msg"),
             Disc::SyncResponse,
@@ -638,6 +657,37 @@ mod tests {
         );
     }
 
+    /// A `sync_msg` failure carries only `errcode` and `errmsg`; a bare
+    /// success of that shape is any API's reply, not a payload.
+    #[test]
+    fn a_failed_sync_msg_response_is_one() {
+        let limits = crate::parse::Limits::default();
+        let of = |text: &str| {
+            let (d, _) = crate::parse::json::parse(
+                text.as_bytes(),
+                crate::parse::json::Mode::Strict,
+                limits,
+            )
+            .unwrap();
+            discriminator(&d).map(|d| d.disc)
+        };
+        for sync in [
+            r#"{"errcode":95000,"errmsg":"invalid token"}"#,
+            r#"{"errcode":0,"errmsg":"ok","has_more":0}"#,
+            r#"{"next_cursor":"c"}"#,
+            r#"{"msg_list":[]}"#,
+        ] {
+            assert_eq!(of(sync), Some(Disc::SyncResponse), "{sync}");
+        }
+        for other in [
+            r#"{"errcode":0,"errmsg":"ok"}"#,
+            r#"{"errcode":"0","errmsg":"ok"}"#,
+            r#"{"errcode":40001}"#,
+        ] {
+            assert_eq!(of(other), None, "{other}");
+        }
+    }
+
     /// Detection's answer for a tape's root: from the keys the reader noted,
     /// and by walking the members. The two must agree.
     fn noted_and_walked(tape: &Tape, text: &str) -> (String, String) {
@@ -658,6 +708,9 @@ mod tests {
             r#"{"Encrypt":"abc","MsgSignature":"s","TimeStamp":1}"#,
             r#"{"Encrypt":"abc","MsgType":"text"}"#,
             r#"{"errcode":0,"next_cursor":"c","msg_list":[{"msgtype":"text"}]}"#,
+            r#"{"errcode":95000,"errmsg":"invalid token"}"#,
+            r#"{"errcode":"0","errmsg":"ok"}"#,
+            r#"{"has_more":0}"#,
             r#"{"msgtype":"event","event":{"event_type":"enter_session"}}"#,
             r#"{"inner":{"MsgType":"text"},"Event":"subscribe"}"#,
             r#"{"inner":[{"MsgType":"text"}]}"#,

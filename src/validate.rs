@@ -350,7 +350,10 @@ impl Validator<'_> {
             }
             (Ty::Object, Value::Object(members)) => self.children(field, node, members, path),
             (Ty::ObjectArray, Value::Array(items)) => self.object_items(field, items, path),
-            (Ty::ObjectArray, Value::Object(members)) => {
+            // Only where the catalogue documents it (the subscribe-message JSON
+            // `List`); anywhere else an object is a mismatch (`msg_list` is
+            // always an array).
+            (Ty::ObjectArray, Value::Object(members)) if field.variants.contains(&Ty::Object) => {
                 self.at(Code::TypeVariant, node.pos, path, || {
                     format!(
                         "{} should be an array of objects, found a single object \
@@ -1275,6 +1278,7 @@ mod tests {
             "列表",
             "list",
         )
+        .variants(&[Ty::Object])
         .children(ITEM),
         Field::new(
             "Pics",
@@ -1744,6 +1748,14 @@ mod tests {
 
         let (_, ds) = nested(r#"{"event":{"fail_type":0},"List":"x"}"#);
         assert_eq!(codes_of(&ds), vec![Code::TypeMismatch]);
+
+        // Only where the catalogue documents it: a WeCom menu's list is an array.
+        let menu = crate::catalog::find(crate::catalog::PlatformId::WecomKf, "msgmenu").unwrap();
+        let t = r#"{"msgid":"m","open_kfid":"k","external_userid":"e","send_time":1700000000,"origin":5,"msgtype":"msgmenu","msgmenu":{"head_content":"h","list":{"type":"click","click":{"id":"1","content":"c"}}}}"#;
+        let ds = run(&json(t), menu);
+        let d = only(&ds, Code::TypeMismatch);
+        assert_eq!(d.field.as_deref(), Some("/msgmenu/list"));
+        assert!(!codes_of(&ds).contains(&Code::TypeVariant), "{ds:?}");
     }
 
     #[test]

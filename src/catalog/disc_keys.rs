@@ -6,7 +6,7 @@
 use super::key_hash;
 
 /// The keys the discriminator reads, in slot order.
-pub const DISC_KEYS: [&str; 9] = [
+pub const DISC_KEYS: [&str; 11] = [
     "MsgType",
     "msgtype",
     "Event",
@@ -16,6 +16,8 @@ pub const DISC_KEYS: [&str; 9] = [
     "msg_list",
     "errcode",
     "next_cursor",
+    "has_more",
+    "errmsg",
 ];
 pub const MSG_TYPE: usize = 0;
 pub const SNAKE_TYPE: usize = 1;
@@ -26,12 +28,14 @@ pub const TIME_STAMP: usize = 5;
 pub const MSG_LIST: usize = 6;
 pub const ERRCODE: usize = 7;
 pub const NEXT_CURSOR: usize = 8;
+pub const HAS_MORE: usize = 9;
+pub const ERRMSG: usize = 10;
 
 /// Their hashes, so keys are told apart by integer compares.
-const DISC_HASHES: [u64; 9] = {
-    let mut h = [0; 9];
+const DISC_HASHES: [u64; DISC_KEYS.len()] = {
+    let mut h = [0; DISC_KEYS.len()];
     let mut i = 0;
-    while i < 9 {
+    while i < DISC_KEYS.len() {
         h[i] = key_hash(DISC_KEYS[i]);
         i += 1;
     }
@@ -40,7 +44,7 @@ const DISC_HASHES: [u64; 9] = {
 
 /// A direct table from six bits of a key's hash to its [`DISC_KEYS`] slot (plus
 /// one; 0 for none), so most keys are passed over after one lookup. The bits
-/// are the lowest run of six at which the nine hashes all differ.
+/// are the lowest run of six at which the hashes all differ.
 const DISC_TABLE: (u32, [u8; 64]) = {
     let mut shift = 0;
     loop {
@@ -93,7 +97,7 @@ mod tests {
                 assert_eq!(disc_slot(key_hash(f.name)), want, "{}", f.name);
             }
         }
-        for other in ["", "x", "msgType", "MsgTypes", "event", "errmsg"] {
+        for other in ["", "x", "msgType", "MsgTypes", "event", "errMsg"] {
             assert_eq!(disc_slot(key_hash(other)), None, "{other}");
         }
     }
