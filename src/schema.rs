@@ -359,7 +359,9 @@ mod tests {
         assert_eq!(s["properties"]["List"]["type"], json!(["array", "object"]));
         let scene = &s["properties"]["List"]["items"]["properties"]["PopupScene"];
         assert!(scene.get("enum").is_none());
-        assert_eq!(scene["examples"], json!([0, 1, 2]));
+        // The JSON push writes it as a numeric string (catalogue §8.3).
+        assert_eq!(scene["type"], json!(["string", "integer"]));
+        assert_eq!(scene["examples"], json!(["0", "1", "2"]));
         assert!(s.get("additionalProperties").is_none());
     }
 

@@ -259,14 +259,16 @@ const POPUP_ITEM: &[Field] = &[
     SUBSCRIBE_STATUS,
     Field::new(
         "PopupScene",
-        Ty::Integer,
+        Ty::String,
         Xml::Plain,
         Req::Always,
         "弹框场景",
         "where the subscription popup was shown",
     )
-    // The JSON push sends "0" as a string (silenceper decodes it with `,string`).
-    .variants(&[Ty::String])
+    // The JSON push sends a numeric string ("0"; silenceper decodes it with
+    // `,string`, catalogue §8.3), so that is the canonical JSON form; XML has
+    // the bare digits, and a JSON number is the variant.
+    .variants(&[Ty::Integer])
     .codes(&[
         code(
             "0",
