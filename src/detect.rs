@@ -400,8 +400,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     };
 
     if types.is_empty() {
-        let mut diags = validate::validate_fields(doc, root, &[], false);
-        let candidates = match d.disc {
+        let candidates: Platforms = match d.disc {
             Disc::Snake | Disc::SyncResponse => [PlatformId::WecomKf]
                 .into_iter()
                 .filter(|p| allowed(*p))
@@ -418,6 +417,17 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
                 }
             }
         };
+        // What every payload of the platform carries is still checked (the
+        // first candidate's: the official ones share one header).
+        let header = candidates.iter().next().map_or(&[][..], |p| {
+            let p = p.platform();
+            if d.id.starts_with("event") {
+                p.event_header
+            } else {
+                p.message_header
+            }
+        });
+        let mut diags = validate::validate_fields(doc, root, &[header], false);
         let where_ = if only.is_empty() {
             "the catalogue".to_string()
         } else {
@@ -432,7 +442,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         diags.push(whole(
             Code::UnknownType,
             format!(
-                "type `{}` is not in {where_}; only the common structure was checked",
+                "type `{}` is not in {where_}; only its platform's common header and the structure were checked",
                 d.id
             )
             .into(),

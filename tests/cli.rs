@@ -1036,3 +1036,44 @@ fn convert_names_where_a_value_xml_cannot_carry_is() {
         "{err}"
     );
 }
+
+/// A payload of a type the catalogue does not know still has its platform's
+/// common header checked: an official push without `ToUserName`,
+/// `FromUserName` and `CreateTime`, or a kf message without `msgid` and
+/// `send_time`, is invalid; one with its header is valid with a warning.
+#[test]
+fn an_unknown_type_still_has_its_header_checked() {
+    let codes = |r: &Value| -> Vec<String> {
+        r["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| format!("{} {}", d["code"], d["field"]))
+            .collect()
+    };
+    let input = concat!(
+        "{\"MsgType\":\"foo\"}\n",
+        "{\"msgtype\":\"nope\",\"origin\":3}\n",
+        "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o\",\"CreateTime\":1,\"MsgType\":\"event\",\"Event\":\"weird\"}\n",
+    );
+    let (_, reps) = reports(&[], Some(input));
+    assert_eq!(
+        codes(&reps[0]),
+        [
+            "\"missing-field\" \"/ToUserName\"",
+            "\"missing-field\" \"/FromUserName\"",
+            "\"missing-field\" \"/CreateTime\"",
+            "\"unknown-type\" null",
+        ]
+    );
+    assert_eq!(
+        codes(&reps[1]),
+        [
+            "\"missing-field\" \"/msgid\"",
+            "\"missing-field\" \"/send_time\"",
+            "\"unknown-type\" null",
+        ]
+    );
+    assert_eq!(reps[2]["valid"], true);
+    assert_eq!(codes(&reps[2]), ["\"unknown-type\" null"]);
+}

@@ -275,6 +275,9 @@ pub(super) const PLATFORM: Platform = Platform {
         "ChatSessionId",
         "wechatapp_id",
     ],
+    // Its session events share no header with its staff replies.
+    message_header: &[],
+    event_header: &[],
     types: &[
         session(
             "event.system_notify_in_receive",

@@ -406,6 +406,8 @@ pub(super) const PLATFORM: Platform = Platform {
     en: "mini program customer service",
     formats: BOTH,
     markers: &["BusinessId"],
+    message_header: HEADER,
+    event_header: HEADER,
     types: &[
         TypeDef {
             platform: P,

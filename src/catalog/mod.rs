@@ -129,6 +129,11 @@ pub struct Platform {
     pub formats: &'static [Format],
     /// Top-level keys whose presence proves this platform (e.g. devmode's `App_Type`).
     pub markers: &'static [&'static str],
+    /// The fields every message of this platform carries: what is checked of
+    /// a payload whose type the catalogue does not know (empty: nothing).
+    pub message_header: &'static [Field],
+    /// The same for an event of a type the catalogue does not know.
+    pub event_header: &'static [Field],
     pub types: &'static [TypeDef],
 }
 

@@ -898,6 +898,8 @@ pub(super) const PLATFORM: Platform = Platform {
     en: "official account messages and events",
     formats: BOTH,
     markers: &["MsgDataId", "Idx", "bizmsgmenuid"],
+    message_header: HEADER,
+    event_header: HEADER,
     types: &[
         message(
             "text",

@@ -911,6 +911,8 @@ pub(super) const PLATFORM: Platform = Platform {
     // a bare `<AgentID>1</AgentID>` is the documented integer variant here and
     // an unknown field there.
     markers: &["AgentID"],
+    message_header: BASE,
+    event_header: EVENT_BASE,
     types: &[
         message(
             "text",
