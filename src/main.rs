@@ -9,6 +9,7 @@ use clap::Parser;
 use cli::{Cli, Cmd};
 use cmd::Status;
 use std::process::ExitCode;
+use wxmsg::render::sanitize;
 
 fn main() -> ExitCode {
     // A set but empty key variable is no key at all: CI systems expand a
@@ -21,6 +22,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            let e = if e.use_stderr() {
+                escaped_usage_error().unwrap_or(e)
+            } else {
+                e
+            };
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
@@ -34,6 +40,25 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A usage error may quote a value from the command line. Told again from
+/// the arguments with their control characters escaped, as payload text is,
+/// so `--platform "$(cat x)"` cannot drive the terminal (clap writes it raw
+/// there, and drops it in a pipe). None when no argument needs escaping.
+fn escaped_usage_error() -> Option<clap::Error> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let escaped = |a: &std::ffi::OsString| {
+        a.to_str()
+            .map(sanitize::escape_message)
+            .filter(|s| matches!(s, std::borrow::Cow::Owned(_)))
+            .map(|s| s.into_owned().into())
+    };
+    if !args.iter().any(|a| escaped(a).is_some()) {
+        return None;
+    }
+    let safe = args.iter().map(|a| escaped(a).unwrap_or_else(|| a.clone()));
+    Cli::try_parse_from(safe).err()
 }
 
 fn run(cli: Cli) -> Result<Status> {

@@ -1077,3 +1077,17 @@ fn an_unknown_type_still_has_its_header_checked() {
     assert_eq!(reps[2]["valid"], true);
     assert_eq!(codes(&reps[2]), ["\"unknown-type\" null"]);
 }
+
+/// A usage error quoting a value from the command line shows it escaped, as
+/// payload text is: never raw on a terminal, never dropped in a pipe.
+#[test]
+fn usage_errors_escape_the_values_they_quote() {
+    let out = wxmsg()
+        .args(["parse", "--platform", "\u{1b}]0;X\u{7}\u{1b}[2J", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains(r"'\x1b]0;X\x07\x1b[2J'"), "{err}");
+}
