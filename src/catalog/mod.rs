@@ -820,6 +820,29 @@ fn same_json_rules<'a>(
 mod tests {
     use super::*;
 
+    /// The spacing after `failed:` in a template job's status varies
+    /// (catalogue §4.2): every failure is known both ways.
+    #[test]
+    fn template_job_failures_are_known_with_and_without_the_space() {
+        let td = find(PlatformId::OfficialAccount, "event.TEMPLATESENDJOBFINISH").unwrap();
+        let codes: Vec<&str> = td
+            .field("Status")
+            .unwrap()
+            .codes
+            .iter()
+            .map(|c| c.value)
+            .collect();
+        for c in &codes {
+            if let Some(rest) = c.strip_prefix("failed:") {
+                let other = match rest.strip_prefix(' ') {
+                    Some(r) => format!("failed:{r}"),
+                    None => format!("failed: {rest}"),
+                };
+                assert!(codes.contains(&other.as_str()), "{other}");
+            }
+        }
+    }
+
     #[test]
     fn events_are_found_by_name_as_by_id() {
         let mut events = 0;

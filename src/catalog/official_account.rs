@@ -449,6 +449,12 @@ const TEMPLATE_FINISH: &[Field] = &[
             "其他原因发送失败",
             "failed for another reason",
         ),
+        // The spacing after `failed:` varies (catalogue §4.2: match tolerantly).
+        code(
+            "failed:system failed",
+            "其他原因发送失败（无空格的写法）",
+            "failed for another reason (spelling without the space)",
+        ),
     ]),
 ];
 
