@@ -957,18 +957,26 @@ pub(crate) fn takes_text(field: &Field, ty: Ty, s: &str) -> bool {
     field.any_text && (ty != Ty::Id64 || is_opaque_id(s))
 }
 
-/// The `timestamp-milliseconds` message for timestamp `lexeme`, `secs` being
-/// its value taken as milliseconds, in seconds. A value still too large for
-/// seconds then is in microseconds or nanoseconds (a clock read at a finer
-/// unit), and the message says so, with its value in seconds from that unit.
-pub(crate) fn milliseconds_message(field: &Field, lexeme: &str, secs: u128) -> String {
-    let (mut unit, mut secs) = ("milliseconds", secs);
-    for finer in ["microseconds", "nanoseconds"] {
+/// A timestamp `value` in seconds, and the unit it is read in: seconds up to
+/// [`MS_THRESHOLD`], else the first of milliseconds, microseconds and
+/// nanoseconds that brings it under (a clock read at a finer unit).
+pub(crate) fn in_seconds(value: u128) -> (&'static str, u128) {
+    let (mut unit, mut secs) = ("seconds", value);
+    for finer in ["milliseconds", "microseconds", "nanoseconds"] {
         if secs <= MS_THRESHOLD {
             break;
         }
         (unit, secs) = (finer, secs / 1000);
     }
+    (unit, secs)
+}
+
+/// The `timestamp-milliseconds` message for timestamp `lexeme`, `secs` being
+/// its value taken as milliseconds, in seconds. A value still too large for
+/// seconds then is in microseconds or nanoseconds (a clock read at a finer
+/// unit), and the message says so, with its value in seconds from that unit.
+pub(crate) fn milliseconds_message(field: &Field, lexeme: &str, secs: u128) -> String {
+    let (unit, secs) = in_seconds(secs.saturating_mul(1000));
     let mut msg = String::with_capacity(128);
     msg.push_str(field.name);
     msg.push(' ');

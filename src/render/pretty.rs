@@ -19,6 +19,7 @@ use crate::catalog::{EnumCode, Field, Ty, TypeDef};
 use crate::diag::{Diagnostic, Severity};
 use crate::doc::is_integer_lexeme;
 use crate::report::{Envelope, Report, Summary};
+use crate::validate;
 use colored::{ColoredString, Colorize};
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -667,6 +668,16 @@ impl Printer<'_> {
                 self.cells.push_str(" → ");
                 let start = self.cells.len();
                 match n.parse::<i64>() {
+                    // A value too large for seconds (`timestamp-milliseconds`)
+                    // is dated in the unit it was read in, and says which.
+                    Ok(v) if u128::try_from(v).is_ok_and(|u| u > validate::MS_THRESHOLD) => {
+                        let (unit, secs) = validate::in_seconds(v.unsigned_abs().into());
+                        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+                        time::push_unix(self.cells, secs, self.o.utc_offset_secs);
+                        self.cells.push_str(" (as ");
+                        self.cells.push_str(unit);
+                        self.cells.push(')');
+                    }
                     Ok(secs) => time::push_unix(self.cells, secs, self.o.utc_offset_secs),
                     // More digits than i64 holds: certainly not a date.
                     Err(_) => self.cells.push_str(time::OUT_OF_RANGE),
@@ -1229,9 +1240,9 @@ kf.json:1:1  wecom-kf · event.enter_session  进入会话事件 · user entered
         );
         let expected = "\
 k:1:1  wecom-kf · event.enter_session  进入会话事件 · user entered the session  (json)  ✔ valid
-  origin     9 → (unknown code)                   消息来源 · message source
-  send_time  1615478585000 → (date out of range)  发送时间 · send time
-  msgid      99999999999999999999999              消息ID · message id
+  origin     9 → (unknown code)                                消息来源 · message source
+  send_time  1615478585000 → 2021-03-12 00:03:05 +08:00 (as milliseconds)  发送时间 · send time
+  msgid      99999999999999999999999                           消息ID · message id
   warning[unknown-code] 1:2 /origin: origin 9 is not listed
 
 ";
