@@ -631,6 +631,9 @@ impl<B: Buffered> Scanner<B> {
             Format::Json
         } else if is_xml_start(&self.buf[c..line_end]) {
             Format::Xml
+        } else if is_misspelt_xml_start(&self.buf[c..line_end]) {
+            self.misspelt_root(c);
+            return Ok(true);
         } else {
             self.other_text = true;
             self.pos = c + 1;
@@ -638,6 +641,24 @@ impl<B: Buffered> Scanner<B> {
         };
         self.candidate(c, format)?;
         Ok(true)
+    }
+
+    /// Reports the `<XML>` or `<Xml>` at `c` as `xml-root`: a WeChat document
+    /// whose root is cased otherwise, which no handler reads as one, would
+    /// otherwise be passed over as text without a word.
+    #[cold]
+    fn misspelt_root(&mut self, c: usize) {
+        let name_end = self.buf[c + 1..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(self.buf.len(), |n| c + 1 + n);
+        let name = String::from_utf8_lossy(&self.buf[c + 1..name_end]).into_owned();
+        let err = ParseError::new(
+            0,
+            Code::XmlRoot,
+            format!("the root element is <{name}>; WeChat XML has the root <xml>, in lower case"),
+        );
+        self.broken_or_skip(c, Format::Xml, err, None);
     }
 
     /// Moves past the rest of the current line; a non-blank line that no document
@@ -1537,6 +1558,13 @@ fn is_xml_start(s: &[u8]) -> bool {
     s.starts_with(b"<xml") && matches!(s.get(4), Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
 }
 
+/// Whether `s` starts with an `<xml` start tag cased otherwise (`<XML>`, `<Xml `).
+fn is_misspelt_xml_start(s: &[u8]) -> bool {
+    s.get(1..4).is_some_and(|n| n.eq_ignore_ascii_case(b"xml"))
+        && matches!(s.get(4), Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
+        && !is_xml_start(s)
+}
+
 /// The characters of `b` as columns count them: the bytes that are not UTF-8
 /// continuation bytes (`10xxxxxx`). Eight bytes a round, as the prefix of a
 /// log line is counted for the column of each payload after it.
@@ -2242,6 +2270,27 @@ mod tests {
         assert!(matches!(sc.next_item(), Ok(Some(Item::Doc(..)))));
         assert!(sc.input_drained());
         assert!(sc.next_item().is_err());
+    }
+
+    /// A root `xml` cased otherwise is `xml-root`, not text passed over; the
+    /// payload after it is still found.
+    #[test]
+    fn a_root_cased_otherwise_is_xml_root() {
+        let s = "<XML><MsgType>text</MsgType></XML> {\"MsgType\":\"text\"}\n<Xml>\n</Xml>\n<xmls><XMLs>\n";
+        let got = items(s);
+        let roots: Vec<(u32, u32)> = got
+            .iter()
+            .filter_map(|i| match i {
+                Item::Broken(b) if b.diagnostic.code == Code::XmlRoot => Some((b.line, b.column)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(roots, [(1, 1), (2, 1)], "{got:?}");
+        assert!(
+            got.iter()
+                .any(|i| matches!(i, Item::Doc(d, _) if d.line == 1 && d.column == 36)),
+            "{got:?}"
+        );
     }
 
     /// An `<xml>` left open on a log line ends where a later line starts a
