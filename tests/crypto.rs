@@ -1398,3 +1398,69 @@ fn cli_decrypt_tells_a_wrapped_value_from_a_log_that_starts_with_a_word() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), format!("{}\n", v6.expected));
 }
+
+/// An Encrypt value of a valid text message, for envelopes built by hand.
+fn bare_text_encrypt() -> String {
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", V1_KEY)
+        .args(["encrypt", "--receiver-id", "wx1", "--bare"])
+        .write_stdin(r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":"hi","MsgId":1}"#)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    stdout_of(&out).trim().to_string()
+}
+
+/// The envelope's own findings (duplicate keys, repeated and unknown elements)
+/// stay on the report of the payload decrypted from it, where they are in the
+/// envelope; without them a duplicate `Encrypt` passed once a key was given.
+#[test]
+fn cli_envelope_findings_survive_decryption() {
+    let e = bare_text_encrypt();
+    let json =
+        format!(r#"{{"ToUserName":"gh","ToUserName":"evil","Encrypt":"{e}","Encrypt":"{e}"}}"#);
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &json);
+    assert_eq!(code, 1, "{reps:?}");
+    assert_eq!(reps[0]["type"], "text");
+    let diags = reps[0]["diagnostics"].as_array().unwrap();
+    let dups: Vec<(u64, u64)> = diags
+        .iter()
+        .filter(|d| d["code"] == "duplicate-key")
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    // The first Encrypt value starts at column 50.
+    assert_eq!(dups, vec![(1, 20), (1, 53 + e.len() as u64)], "{diags:?}");
+    assert!(diags.iter().any(|d| d["code"] == "decrypted"));
+    let xml = format!(
+        "<xml><ToUserName>gh</ToUserName><ToUserName>evil</ToUserName><Foo>1</Foo><Encrypt>{e}</Encrypt></xml>"
+    );
+    let (_, reps) = parse_json(&["--aes-key", V1_KEY], &xml);
+    let diags = reps[0]["diagnostics"].to_string();
+    assert_eq!(reps[0]["type"], "text");
+    for (code, at) in [
+        ("repeated-element", "\"line\":1,\"column\":6"),
+        ("unknown-field", "\"line\":1,\"column\":62"),
+    ] {
+        let found = reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == code && d.to_string().contains(at));
+        assert!(found, "{code} at {at}: {diags}");
+    }
+    // `validate` fails the file as it does without the key.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r1.json");
+    std::fs::write(&p, &json).unwrap();
+    for key in [None, Some(V1_KEY)] {
+        let mut cmd = wxmsg();
+        cmd.arg("validate").arg(&p);
+        if let Some(k) = key {
+            cmd.args(["--aes-key", k]);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+        assert_eq!(out.status.code(), Some(1), "{key:?}: {text}");
+        assert!(text.contains("duplicate-key"), "{key:?}: {text}");
+    }
+}
