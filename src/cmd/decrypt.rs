@@ -63,7 +63,7 @@ pub fn run(a: Args) -> Result<Status> {
     };
     if let Err(e) = cfg.key() {
         error_line(&format!("{}: {}", e.code, e.message));
-        return Ok(Status::Findings);
+        return Ok(Status::Trouble);
     }
     let stdout = io::stdout();
     let mut run = Run {

@@ -105,7 +105,10 @@ pub fn run(a: Args) -> Result<Status> {
 
     let key = match AesKey::from_encoding_key(&a.aes_key) {
         Ok(k) => k,
-        Err(e) => return fail(&format!("{}: {}", e.code, e.message)),
+        Err(e) => {
+            error_line(&format!("{}: {}", e.code, e.message));
+            return Ok(Status::Trouble);
+        }
     };
     if msg.is_empty() {
         return fail(&format!("{name}: the input is empty"));
