@@ -1501,3 +1501,78 @@ fn cli_a_malformed_key_is_a_usage_error_everywhere() {
         }
     }
 }
+
+/// Runs `wxmsg encrypt --receiver-id wx1` with the V1 key, `args` and `stdin`.
+fn encrypt_with(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    wxmsg()
+        .env("WXMSG_AES_KEY", V1_KEY)
+        .args(["encrypt", "--receiver-id", "wx1"])
+        .args(args)
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap()
+}
+
+/// The input is one payload: a second document or trailing text is refused
+/// where it starts, as are parse errors, each at `source:line:column`.
+#[test]
+fn cli_encrypt_takes_one_payload_and_names_where_errors_are() {
+    for (stdin, at, needle) in [
+        (
+            "<xml><ToUserName><![CDATA[a]]></ToUserName></xml>\n<xml><ToUserName><![CDATA[b]]></ToUserName></xml>\n",
+            "<stdin>:2:1: ",
+            "text after the payload",
+        ),
+        (
+            "{\"ToUserName\":\"a\"} trailing garbage\n",
+            "<stdin>:1:20: ",
+            "text after the payload",
+        ),
+        ("{\"a\":1,}\n", "<stdin>:1:8: ", "trailing comma"),
+        (
+            "<xml>\n<ToUserName>a</ToUserName>\n",
+            "<stdin>:2:27: ",
+            "ends before </xml>",
+        ),
+        ("\n\n  hello\n", "<stdin>:3:3: ", "not an XML or JSON payload"),
+        ("", "<stdin>:1:1: ", "empty"),
+    ] {
+        let out = encrypt_with(&[], stdin.as_bytes());
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{stdin:?}: {err}");
+        assert!(out.stdout.is_empty(), "{stdin:?}");
+        assert!(err.contains(at) && err.contains(needle), "{stdin:?}: {err}");
+    }
+    // Whitespace around the one payload is fine, and --bare takes any text.
+    let out = encrypt_with(&[], b"\n {\"ToUserName\":\"a\"}\n\n");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = encrypt_with(&["--bare"], b"{} {}");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+/// A UTF-8 BOM is tolerated where the payload starts, and is not part of the
+/// encrypted message (WeChat's plaintexts never carry one).
+#[test]
+fn cli_encrypt_tolerates_a_bom() {
+    for payload in [
+        "{\"ToUserName\":\"gh_x\"}",
+        "<xml><ToUserName><![CDATA[gh_x]]></ToUserName></xml>",
+    ] {
+        let out = encrypt_with(&[], format!("\u{feff}{payload}\n").as_bytes());
+        assert!(out.status.success(), "{payload}: {}", stderr_of(&out));
+        assert!(stdout_of(&out).contains("gh_x"));
+        let dec = wxmsg()
+            .args(["decrypt", "-q", "--aes-key", V1_KEY])
+            .write_stdin(stdout_of(&out))
+            .output()
+            .unwrap();
+        assert_eq!(stdout_of(&dec), format!("{payload}\n"));
+    }
+    // An error after a BOM is placed as an editor shows it.
+    let out = encrypt_with(&[], "\u{feff}{\"a\":1,}".as_bytes());
+    assert!(
+        stderr_of(&out).contains("<stdin>:1:8: "),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -3,15 +3,18 @@
 //!
 //! The message is the input's bytes exactly, except its final newline (a file's
 //! line terminator, not part of the payload; WeChat's plaintexts never end with
-//! one). The envelope goes to stdout followed by a newline, so that
-//! `wxmsg encrypt … | wxmsg decrypt` gives the input back unchanged. With
-//! `--token`, the matching callback query goes to stderr as one line.
+//! one) and, unless `--bare`, a UTF-8 BOM (an encoding mark, tolerated wherever
+//! a record starts). The input must be one payload: a second document or any
+//! other text after it is refused, naming where it starts. The envelope goes to
+//! stdout followed by a newline, so that `wxmsg encrypt … | wxmsg decrypt` gives
+//! the input back unchanged. With `--token`, the matching callback query goes
+//! to stderr as one line.
 
 use super::{error_line, Status};
 use anyhow::{Context, Result};
 use std::io::{self, Read, Write};
 use wxmsg::crypto::{self, signature, AesKey};
-use wxmsg::doc::{Node, Value};
+use wxmsg::doc::{line_col_in, Node, Value};
 use wxmsg::parse::{json, xml, Limits};
 
 const EXAMPLES: &str = "\
@@ -92,6 +95,9 @@ struct Header {
     agent_id: Option<Node>,
 }
 
+/// A UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Encrypts the input; see the module documentation.
 pub fn run(a: Args) -> Result<Status> {
     let path = a.file.as_deref().unwrap_or("-");
@@ -101,7 +107,7 @@ pub fn run(a: Args) -> Result<Status> {
     reader
         .read_to_end(&mut raw)
         .with_context(|| format!("error reading `{path}`"))?;
-    let msg = raw.strip_suffix(b"\n").unwrap_or(&raw);
+    let mut msg = raw.strip_suffix(b"\n").unwrap_or(&raw);
 
     let key = match AesKey::from_encoding_key(&a.aes_key) {
         Ok(k) => k,
@@ -110,18 +116,22 @@ pub fn run(a: Args) -> Result<Status> {
             return Ok(Status::Trouble);
         }
     };
+    if !a.bare {
+        msg = msg.strip_prefix(BOM).unwrap_or(msg);
+    }
     if msg.is_empty() {
-        return fail(&format!("{name}: the input is empty"));
+        return fail(&format!("{name}:1:1: the input is empty"));
     }
     let header = if a.bare {
         None
     } else {
         match header(msg) {
             Ok(h) => Some(h),
-            Err(why) => {
+            Err((pos, why)) => {
+                let (line, column) = position(msg, pos);
                 return fail(&format!(
-                    "{name}: {why} (use --bare to encrypt arbitrary text)"
-                ))
+                    "{name}:{line}:{column}: {why} (use --bare to encrypt arbitrary text)"
+                ));
             }
         }
     };
@@ -169,6 +179,13 @@ pub fn run(a: Args) -> Result<Status> {
     Ok(Status::Ok)
 }
 
+/// Line and column (1-based, columns in characters) of byte `pos` of the
+/// message, for errors: invalid UTF-8 before it counts a character a byte.
+fn position(msg: &[u8], pos: usize) -> (u32, u32) {
+    let before = String::from_utf8_lossy(msg.get(..pos).unwrap_or(msg));
+    line_col_in(&before, before.len(), 1, 1)
+}
+
 fn fail(msg: &str) -> Result<Status> {
     error_line(msg);
     Ok(Status::Findings)
@@ -181,31 +198,62 @@ fn now() -> u64 {
 }
 
 /// Parses the plaintext (same parsers as everywhere) for its format and the
-/// fields the envelope repeats.
-fn header(msg: &[u8]) -> Result<Header, String> {
+/// fields the envelope repeats; node positions are offsets into `msg`. An error
+/// names the byte offset in `msg` it is about.
+fn header(msg: &[u8]) -> Result<Header, (usize, String)> {
     let start = msg
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0);
-    let body = &msg[start..];
-    let (root, xml) = match body.first() {
+    let body = msg.get(start..).unwrap_or_default();
+    let (mut root, used, xml) = match body.first() {
         Some(b'<') => {
-            let (root, _, _) = xml::parse(body, Limits::default())
-                .map_err(|e| format!("not a well-formed XML payload: {}", e.message))?;
-            (root, true)
+            let (root, used, _) = xml::parse(body, Limits::default()).map_err(|e| {
+                (
+                    start + e.pos,
+                    format!("not a well-formed XML payload: {}", e.message),
+                )
+            })?;
+            (root, used, true)
         }
         Some(b'{') => {
-            let (root, _) = json::parse(body, json::Mode::Strict, Limits::default())
-                .map_err(|e| format!("not a well-formed JSON payload: {}", e.message))?;
-            (root, false)
+            let (root, used) =
+                json::parse(body, json::Mode::Strict, Limits::default()).map_err(|e| {
+                    (
+                        start + e.pos,
+                        format!("not a well-formed JSON payload: {}", e.message),
+                    )
+                })?;
+            (root, used, false)
         }
-        _ => return Err("not an XML or JSON payload".into()),
+        _ => return Err((start, "not an XML or JSON payload".into())),
     };
+    // One payload per envelope: a second document (or a log's next line)
+    // would be encrypted along with it, and no reader takes that apart.
+    let rest = body.get(used..).unwrap_or_default();
+    if let Some(k) = rest.iter().position(|b| !b.is_ascii_whitespace()) {
+        return Err((
+            start + used + k,
+            "text after the payload: encrypt takes exactly one payload (a second document or trailing text starts here)".into(),
+        ));
+    }
+    shift(&mut root, start);
     Ok(Header {
         xml,
         to_user: root.get("ToUserName").cloned(),
         agent_id: root.get("AgentID").cloned(),
     })
+}
+
+/// Moves the positions of the members the envelope copies from `body` to the
+/// whole message, which starts `by` bytes earlier.
+fn shift(root: &mut Node, by: usize) {
+    let by = u32::try_from(by).unwrap_or(u32::MAX);
+    if let Value::Object(members) = &mut root.value {
+        for m in members {
+            m.node.pos = m.node.pos.saturating_add(by);
+        }
+    }
 }
 
 fn push_envelope(out: &mut String, h: &Header, encrypt: &str) {
@@ -331,5 +379,29 @@ mod tests {
             out.contains("<TimeStamp><![CDATA[0123]]></TimeStamp>"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn one_payload_and_nothing_after_it() {
+        for ok in ["{\"a\":1}  \n\n", "  <xml><a>1</a></xml>\r\n"] {
+            assert!(header(ok.as_bytes()).is_ok(), "{ok:?}");
+        }
+        for (bad, at) in [
+            ("<xml><a>1</a></xml>\n<xml><a>2</a></xml>", 20),
+            ("{\"ToUserName\":\"a\"} trailing garbage", 19),
+            ("\n {\"a\":1}{\"b\":2}", 9),
+        ] {
+            let (pos, why) = header(bad.as_bytes()).err().unwrap();
+            assert_eq!(pos, at, "{bad:?}");
+            assert!(why.contains("text after the payload"), "{why}");
+        }
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let msg = b"{\n  \"a\": 1,\n}";
+        let (pos, _) = header(msg).err().unwrap();
+        assert_eq!(position(msg, pos), (3, 1));
+        assert_eq!(position("中\n文x".as_bytes(), 7), (2, 2));
     }
 }
