@@ -1198,7 +1198,6 @@ fn cli_encrypt_reply_timestamp_is_valid_json_and_round_trips() {
         ("0123", r#""0123""#),
         ("0", "0"),
         ("1714112445", "1714112445"),
-        ("soon", r#""soon""#),
     ] {
         let out = wxmsg()
             .env("WXMSG_AES_KEY", &c.key)
@@ -1575,4 +1574,113 @@ fn cli_encrypt_tolerates_a_bom() {
         "{}",
         stderr_of(&out)
     );
+}
+
+/// A copied ToUserName that XML 1.0 cannot carry (from `&#27;` or a JSON
+/// escape) is refused like `convert --to xml` refuses it, never written raw
+/// into the envelope; JSON envelopes escape controls and U+2028/U+2029.
+#[test]
+fn cli_encrypt_never_writes_what_the_envelope_cannot_carry() {
+    let out = encrypt_with(&[], b"<xml>\n<ToUserName>a&amp;b&#27;</ToUserName></xml>");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("<stdin>:2:1: ") && err.contains("/ToUserName") && err.contains("U+001B"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    // A raw control character in a JSON string is not JSON at all.
+    let out = encrypt_with(&[], b"{\"ToUserName\":\"a\x1bb\"}");
+    assert_eq!(out.status.code(), Some(1));
+    // An escaped one is kept, escaped, in a JSON envelope.
+    let out = encrypt_with(
+        &[],
+        br#"{"ToUserName":"a\u001b[2J\u2028\u0085","AgentID":5}"#,
+    );
+    let env = stdout_of(&out);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        env.starts_with(r#"{"ToUserName":"a\u001b[2J\u2028\u0085","Encrypt":""#),
+        "{env}"
+    );
+    assert!(env.trim_end().ends_with(r#"","AgentID":5}"#), "{env}");
+    // A C1 control XML can carry is a character reference, not a raw byte.
+    let out = encrypt_with(
+        &[],
+        "<xml><ToUserName>a\u{85}\u{202e}</ToUserName></xml>".as_bytes(),
+    );
+    let env = stdout_of(&out);
+    assert!(
+        env.starts_with("<xml><ToUserName><![CDATA[a]]>&#x85;&#x202E;</ToUserName><Encrypt>"),
+        "{env}"
+    );
+    // A nonce XML cannot carry is a usage error for an XML reply.
+    let out = encrypt_with(
+        &["--reply", "--token", "T", "--nonce", "a\u{1}b"],
+        b"<xml><ToUserName>a</ToUserName></xml>",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("--nonce"), "{}", stderr_of(&out));
+}
+
+/// `--timestamp` is Unix seconds: digits within i64, else a usage error; the
+/// query on stderr has every value percent-encoded, so any nonce round-trips
+/// through `decrypt --query`.
+#[test]
+fn cli_encrypt_checks_the_timestamp_and_encodes_the_query() {
+    for ts in [
+        "abc",
+        "",
+        "12 34",
+        "1.5",
+        "99999999999999999999",
+        "9223372036854775808",
+    ] {
+        let out = encrypt_with(
+            &["--token", "T", "--timestamp", ts],
+            b"{\"ToUserName\":\"a\"}",
+        );
+        assert_eq!(out.status.code(), Some(2), "{ts:?}: {}", stderr_of(&out));
+        assert!(out.stdout.is_empty(), "{ts:?}");
+        assert!(stderr_of(&out).contains("--timestamp"), "{ts:?}");
+    }
+    for nonce in ["a&b=c", "x#y", "1 2+3%", "中"] {
+        let out = encrypt_with(
+            &[
+                "--token",
+                "T",
+                "--timestamp",
+                "1409659813",
+                "--nonce",
+                nonce,
+            ],
+            b"{\"ToUserName\":\"a\"}",
+        );
+        assert!(out.status.success(), "{nonce}: {}", stderr_of(&out));
+        let query = stderr_of(&out).trim_end().to_string();
+        assert!(
+            !query.contains(' ') && query.matches('&').count() == 2,
+            "{query}"
+        );
+        let dec = wxmsg()
+            .args([
+                "decrypt",
+                "--aes-key",
+                V1_KEY,
+                "--token",
+                "T",
+                "--query",
+                &query,
+            ])
+            .write_stdin(stdout_of(&out))
+            .output()
+            .unwrap();
+        assert!(
+            dec.status.success(),
+            "{nonce}: {query}: {}",
+            stderr_of(&dec)
+        );
+        assert!(stderr_of(&dec).contains("signature verified"), "{nonce}");
+    }
 }
