@@ -1684,3 +1684,93 @@ fn cli_encrypt_checks_the_timestamp_and_encodes_the_query() {
         assert!(stderr_of(&dec).contains("signature verified"), "{nonce}");
     }
 }
+
+/// A URL verification in an access-log line: the query ends at the space
+/// before `HTTP/1.1"`, and every such line is verified, decrypted and
+/// reported on its own, at its line and the column where its query starts.
+#[test]
+fn cli_decrypt_url_verifications_in_a_log() {
+    let c = case("v2-");
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}&echostr={}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce,
+        c.echostr_urlencoded.as_deref().unwrap()
+    );
+    let log = format!(
+        "1.2.3.4 - - \"GET /cb?{q} HTTP/1.1\" 200\nhttps://example.com/cb?{q}#top\n5.6.7.8 - - 'GET /cb?{q}' 200\n"
+    );
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key, "--token", &c.token])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(stdout_of(&out), "1616140317555161061\n".repeat(3));
+    for at in ["<stdin>:1:22: ", "<stdin>:2:24: ", "<stdin>:3:22: "] {
+        assert!(err.contains(at), "{at}: {err}");
+    }
+    assert_eq!(err.matches("signature verified").count(), 3, "{err}");
+    // A bad line fails on its own, the others still decrypt.
+    let bad = q.replace("nonce=", "nonce=9");
+    let log = format!("GET /cb?{q} HTTP/1.1\nGET /cb?{bad} HTTP/1.1\n");
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key, "--token", &c.token])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(stdout_of(&out), "1616140317555161061\n");
+    assert!(
+        err.contains("<stdin>:2:9: error") || err.contains("<stdin>:2:9: signature-mismatch"),
+        "{err}"
+    );
+}
+
+/// Errors about a bare value name its line and column: the bad character's,
+/// also when the value is wrapped over lines.
+#[test]
+fn cli_decrypt_bare_value_errors_name_line_and_column() {
+    let c = case("v2-");
+    let (a, b) = c.encrypt.split_at(40);
+    let (b1, b2) = b.split_at(10);
+    for (stdin, at) in [
+        (format!("{a}!{b}\n"), "<stdin>:1:41: "),
+        (format!("\n{a}\n{b1}!{b2}\n"), "<stdin>:3:11: "),
+        (format!("  {a}*\n"), "<stdin>:1:43: "),
+    ] {
+        let out = wxmsg()
+            .args(["decrypt", "--aes-key", &c.key])
+            .write_stdin(stdin.clone())
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{stdin:?}: {err}");
+        assert!(err.contains(&format!("{at}bad-base64")), "{stdin:?}: {err}");
+    }
+    // Other failures of a value point at where it starts.
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key])
+        .write_stdin("\n\nQUJD\n")
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&out).contains("<stdin>:3:1: bad-ciphertext-length"),
+        "{}",
+        stderr_of(&out)
+    );
+    // Prose is still no value: a log with nothing to decrypt.
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key])
+        .write_stdin("started\nnothing to see, here.\n")
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&out).contains("<stdin>:1:1: no encrypted payload"),
+        "{}",
+        stderr_of(&out)
+    );
+}
