@@ -1774,3 +1774,36 @@ fn cli_decrypt_bare_value_errors_name_line_and_column() {
         stderr_of(&out)
     );
 }
+
+/// `decrypt` tolerates a BOM where its input starts, before an envelope, a
+/// bare value or a query (it read as a bad base64 character).
+#[test]
+fn cli_decrypt_tolerates_a_bom() {
+    let v6 = case("v6-json-secure");
+    let v2 = case("v2-");
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}&echostr={}",
+        v2.msg_signature.as_deref().unwrap(),
+        v2.timestamp,
+        v2.nonce,
+        v2.echostr_urlencoded.as_deref().unwrap()
+    );
+    for (key, input, expected) in [
+        (&v6.key, v6.body.clone().unwrap(), v6.expected.clone()),
+        (&v2.key, v2.encrypt.clone(), "1616140317555161061".into()),
+        (
+            &v2.key,
+            format!("\n{}", v2.encrypt),
+            "1616140317555161061".into(),
+        ),
+        (&v2.key, q, "1616140317555161061".into()),
+    ] {
+        let out = wxmsg()
+            .args(["decrypt", "-q", "--aes-key", key, "--token", &v2.token])
+            .write_stdin(format!("\u{feff}{input}\n"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{input}: {}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), format!("{expected}\n"));
+    }
+}

@@ -141,7 +141,10 @@ impl<W: Write> Run<W> {
             let limit = (self.max as u64 + 1).saturating_sub(first.len() as u64);
             match reader.by_ref().take(limit).read_until(b'\n', &mut first) {
                 Ok(0) => break,
-                Ok(_) if first[line_start..].iter().all(u8::is_ascii_whitespace) => {}
+                Ok(_)
+                    if skip_bom(&first[line_start..])
+                        .iter()
+                        .all(u8::is_ascii_whitespace) => {}
                 Ok(_) => break,
                 Err(e) => {
                     error_line(&format!("error reading `{path}`: {e}"));
@@ -150,12 +153,12 @@ impl<W: Write> Run<W> {
                 }
             }
         }
-        if first.iter().all(u8::is_ascii_whitespace) {
+        if skip_bom(&first).iter().all(u8::is_ascii_whitespace) {
             error_line(&format!("{name}:1:1: the input is empty"));
             self.failed = true;
             return Ok(());
         }
-        let line = first[line_start..].trim_ascii();
+        let line = skip_bom(first[line_start..].trim_ascii());
         let (bare, token, line_len) = (is_bare(line), is_token(line), line.len());
         if bare || token {
             // Read the rest: a lone token is a value even if it is not valid
@@ -173,7 +176,7 @@ impl<W: Write> Run<W> {
             }
             let read = &all[line_start..];
             let more = read.len() as u64 >= cap;
-            let rest = read.trim_ascii();
+            let rest = skip_bom(read.trim_ascii());
             let alone = !more && rest.len() == line_len;
             let value = bare && (is_bare_text(rest) || (!more && is_wrapped_value(rest)));
             if !(alone || value) {
@@ -197,7 +200,8 @@ impl<W: Write> Run<W> {
                 return Ok(());
             }
             return match String::from_utf8(all) {
-                Ok(text) => self.text(&name, &text),
+                // Positions are counted after a BOM, as an editor shows them.
+                Ok(text) => self.text(&name, text.strip_prefix('\u{feff}').unwrap_or(&text)),
                 Err(e) => {
                     let (line, column) = position(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
                     error_line(&format!(
@@ -435,6 +439,12 @@ fn is_wrapped_value(text: &[u8]) -> bool {
         && text
             .split(|&b| b == b'\n')
             .all(|l| !l.trim_ascii().iter().any(u8::is_ascii_whitespace))
+}
+
+/// `bytes` without a leading UTF-8 BOM, which is tolerated wherever a record
+/// starts.
+fn skip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Line and column (1-based, columns in characters) just past `before`, the
