@@ -1,8 +1,9 @@
 //! Transparent decryption: with a key, an encrypted push, passive reply or
 //! compatibility-mode payload is verified and decrypted, and the *inner* payload
 //! is detected and validated in its place. The envelope stays visible in the
-//! report (`envelope`, an `embedded in /Encrypt` origin and a `decrypted` note);
-//! every failure becomes an error diagnostic on the envelope's report.
+//! report (`envelope`, an `embedded in /Encrypt` origin, a `decrypted` note and
+//! the envelope's own findings at their place in it); every failure becomes an
+//! error diagnostic on the envelope's report.
 
 use super::report;
 use crate::catalog::PlatformId;
