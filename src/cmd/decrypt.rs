@@ -80,7 +80,7 @@ pub fn run(a: Args) -> Result<Status> {
         // `--query '…&echostr=…'` alone is a complete WeCom URL verification.
         Some(echostr) if a.files.is_empty() => {
             let cfg = run.cfg.clone();
-            run.open_value("--query", &echostr, &cfg)?
+            run.open_value(&echostr, &cfg, |_| "--query".into())?
         }
         _ => {
             let files = if a.files.is_empty() {
@@ -203,7 +203,8 @@ impl<W: Write> Run<W> {
                 // Positions are counted after a BOM, as an editor shows them.
                 Ok(text) => self.text(&name, text.strip_prefix('\u{feff}').unwrap_or(&text)),
                 Err(e) => {
-                    let (line, column) = position(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
+                    let valid = e.as_bytes().get(..e.utf8_error().valid_up_to());
+                    let (line, column) = position(valid.unwrap_or_default());
                     error_line(&format!(
                         "{name}:{line}:{column}: {}: the input is not valid UTF-8",
                         Code::InvalidUtf8
@@ -242,18 +243,10 @@ impl<W: Write> Run<W> {
             (t.to_string(), Some(start))
         };
         let cfg = self.cfg.clone();
-        match cfg.open(&value, None) {
-            Ok(opened) => self.emit(&at(start), &opened, "echostr / Encrypt value"),
-            Err(e) => {
-                let pos = match (e.offset, offsets) {
-                    (Some(o), Some(base)) => base + o,
-                    _ => start,
-                };
-                error_line(&format!("{}: {}: {}", at(pos), e.code, e.message));
-                self.failed = true;
-                Ok(())
-            }
-        }
+        self.open_value(&value, &cfg, |offset| match (offset, offsets) {
+            (Some(o), Some(base)) => at(base + o),
+            _ => at(start),
+        })
     }
 
     /// WeCom URL verifications: every line with a query carrying `echostr`,
@@ -272,9 +265,8 @@ impl<W: Write> Run<W> {
             let mut cfg = self.cfg.clone();
             cfg.apply_query(&q);
             let (_, column) = position(text.as_bytes().get(here..here + at).unwrap_or_default());
-            let where_ = format!("{name}:{}:{column}", i + 1);
             let echostr = q.echostr.unwrap_or_default();
-            self.open_value(&where_, &echostr, &cfg)?;
+            self.open_value(&echostr, &cfg, |_| format!("{name}:{}:{column}", i + 1))?;
         }
         if !found {
             error_line(&format!("{name}:1:1: the query has no echostr value"));
@@ -283,12 +275,19 @@ impl<W: Write> Run<W> {
         Ok(())
     }
 
-    /// Verifies and decrypts one value found at `at`, printing it or the error.
-    fn open_value(&mut self, at: &str, value: &str, cfg: &DecryptConfig) -> Result<()> {
+    /// Verifies and decrypts one value, printing it or the error. `at` names
+    /// where the value is, or (given an error's offset in it) the character
+    /// an error is about.
+    fn open_value(
+        &mut self,
+        value: &str,
+        cfg: &DecryptConfig,
+        at: impl Fn(Option<usize>) -> String,
+    ) -> Result<()> {
         match cfg.open(value, None) {
-            Ok(opened) => self.emit(at, &opened, "echostr / Encrypt value"),
+            Ok(opened) => self.emit(&at(None), &opened, "echostr / Encrypt value"),
             Err(e) => {
-                error_line(&format!("{at}: {}: {}", e.code, e.message));
+                error_line(&format!("{}: {}: {}", at(e.offset), e.code, e.message));
                 self.failed = true;
                 Ok(())
             }
