@@ -51,6 +51,21 @@ pub enum Cmd {
     Man(crate::cmd::man::Args),
 }
 
+impl Cmd {
+    /// The EncodingAESKey given to a command that takes one (flag or
+    /// environment), to check before the command reads anything.
+    pub fn aes_key(&self) -> Option<&str> {
+        match self {
+            Cmd::Parse(a) => a.input.key.aes_key.as_deref(),
+            Cmd::Convert(a) => a.input.key.aes_key.as_deref(),
+            Cmd::Validate(a) => a.key.aes_key.as_deref(),
+            Cmd::Decrypt(a) => a.key.aes_key.as_deref(),
+            Cmd::Encrypt(a) => Some(&a.aes_key),
+            _ => None,
+        }
+    }
+}
+
 const PARSE_EXAMPLES: &str = "\
 Examples:
   wxmsg parse fixtures/miniprogram/text.json

@@ -9,6 +9,7 @@ use clap::Parser;
 use cli::{Cli, Cmd};
 use cmd::Status;
 use std::process::ExitCode;
+use wxmsg::crypto::AesKey;
 use wxmsg::render::sanitize;
 
 fn main() -> ExitCode {
@@ -32,6 +33,12 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // A malformed key is a set-up mistake like a bad flag (exit 2), refused
+    // before any input is read, not a finding repeated on every payload.
+    if let Some(Err(e)) = cli.cmd.aes_key().map(AesKey::from_encoding_key) {
+        cmd::error_line(&format!("{}: {}", e.code, e.message));
+        return ExitCode::from(2);
+    }
     match run(cli) {
         Ok(s) => ExitCode::from(s as u8),
         Err(e) if cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,

@@ -63,7 +63,7 @@ pub fn run(a: Args) -> Result<Status> {
     };
     if let Err(e) = cfg.key() {
         error_line(&format!("{}: {}", e.code, e.message));
-        return Ok(Status::Findings);
+        return Ok(Status::Trouble);
     }
     let stdout = io::stdout();
     let mut run = Run {
@@ -78,7 +78,10 @@ pub fn run(a: Args) -> Result<Status> {
     let query_echostr = a.key.query.as_deref().and_then(|q| Query::parse(q).echostr);
     match query_echostr {
         // `--query '…&echostr=…'` alone is a complete WeCom URL verification.
-        Some(echostr) if a.files.is_empty() => run.text("--query", &echostr)?,
+        Some(echostr) if a.files.is_empty() => {
+            let cfg = run.cfg.clone();
+            run.open_value(&echostr, &cfg, |_| "--query".into())?
+        }
         _ => {
             let files = if a.files.is_empty() {
                 vec!["-".to_string()]
@@ -138,7 +141,10 @@ impl<W: Write> Run<W> {
             let limit = (self.max as u64 + 1).saturating_sub(first.len() as u64);
             match reader.by_ref().take(limit).read_until(b'\n', &mut first) {
                 Ok(0) => break,
-                Ok(_) if first[line_start..].iter().all(u8::is_ascii_whitespace) => {}
+                Ok(_)
+                    if skip_bom(&first[line_start..])
+                        .iter()
+                        .all(u8::is_ascii_whitespace) => {}
                 Ok(_) => break,
                 Err(e) => {
                     error_line(&format!("error reading `{path}`: {e}"));
@@ -147,12 +153,12 @@ impl<W: Write> Run<W> {
                 }
             }
         }
-        if first.iter().all(u8::is_ascii_whitespace) {
-            error_line(&format!("{name}: the input is empty"));
+        if skip_bom(&first).iter().all(u8::is_ascii_whitespace) {
+            error_line(&format!("{name}:1:1: the input is empty"));
             self.failed = true;
             return Ok(());
         }
-        let line = first[line_start..].trim_ascii();
+        let line = skip_bom(first[line_start..].trim_ascii());
         let (bare, token, line_len) = (is_bare(line), is_token(line), line.len());
         if bare || token {
             // Read the rest: a lone token is a value even if it is not valid
@@ -170,9 +176,10 @@ impl<W: Write> Run<W> {
             }
             let read = &all[line_start..];
             let more = read.len() as u64 >= cap;
-            let rest = read.trim_ascii();
+            let rest = skip_bom(read.trim_ascii());
             let alone = !more && rest.len() == line_len;
-            if !(alone || (bare && is_bare_text(rest))) {
+            let value = bare && (is_bare_text(rest) || (!more && is_wrapped_value(rest)));
+            if !(alone || value) {
                 // Whatever was not read yet follows.
                 return self.envelopes(path, &name, io::Cursor::new(all).chain(reader));
             }
@@ -182,8 +189,10 @@ impl<W: Write> Run<W> {
                 } else {
                     format!("{} bytes, ", rest.len())
                 };
+                // Reading stopped inside the value: its first line is where it is.
+                let line = 1 + all[..line_start].iter().filter(|&&b| b == b'\n').count();
                 error_line(&format!(
-                    "{name}: {}: the value is {size}over the {} byte record limit (--max-record-bytes); not decrypted",
+                    "{name}:{line}:1: {}: the value is {size}over the {} byte record limit (--max-record-bytes); not decrypted",
                     Code::RecordTooLarge,
                     self.max
                 ));
@@ -191,9 +200,15 @@ impl<W: Write> Run<W> {
                 return Ok(());
             }
             return match String::from_utf8(all) {
-                Ok(text) => self.text(&name, &text),
-                Err(_) => {
-                    error_line(&format!("{name}: the input is not valid UTF-8"));
+                // Positions are counted after a BOM, as an editor shows them.
+                Ok(text) => self.text(&name, text.strip_prefix('\u{feff}').unwrap_or(&text)),
+                Err(e) => {
+                    let valid = e.as_bytes().get(..e.utf8_error().valid_up_to());
+                    let (line, column) = position(valid.unwrap_or_default());
+                    error_line(&format!(
+                        "{name}:{line}:{column}: {}: the input is not valid UTF-8",
+                        Code::InvalidUtf8
+                    ));
                     self.failed = true;
                     Ok(())
                 }
@@ -202,31 +217,77 @@ impl<W: Write> Run<W> {
         self.envelopes(path, &name, io::Cursor::new(first).chain(reader))
     }
 
-    /// A bare `Encrypt` value or `echostr`, or a callback URL / query with `echostr=`.
+    /// A bare `Encrypt` value or `echostr` (possibly wrapped over lines), or
+    /// callback URLs / queries with `echostr=`, one per line (an access log).
+    /// `text` is the whole input, so positions in it are the file's.
     fn text(&mut self, name: &str, text: &str) -> Result<()> {
+        if text.contains("echostr=") {
+            return self.queries(name, text);
+        }
         let t = text.trim();
-        let mut cfg = self.cfg.clone();
-        let value = if t.contains("echostr=") || (t.contains('&') && t.contains('=')) {
-            let q = Query::parse(t);
-            cfg.apply_query(&q);
-            match q.echostr {
-                Some(e) => e,
-                None => {
-                    error_line(&format!("{name}: the query has no echostr value"));
-                    self.failed = true;
-                    return Ok(());
-                }
-            }
-        } else if t.contains('%') {
-            // An echostr copied straight out of a URL.
-            crypto::query::percent_decode(t)
-        } else {
-            t.to_string()
+        let start = text.len() - text.trim_start().len();
+        let at = |pos: usize| {
+            let (line, column) = position(text.as_bytes().get(..pos).unwrap_or_default());
+            format!("{name}:{line}:{column}")
         };
-        match cfg.open(&value, None) {
-            Ok(opened) => self.emit(name, &opened, "echostr / Encrypt value"),
+        if t.contains('&') && t.contains('=') {
+            error_line(&format!("{}: the query has no echostr value", at(start)));
+            self.failed = true;
+            return Ok(());
+        }
+        // An echostr copied straight out of a URL is percent-decoded; then the
+        // value's offsets are no longer the file's.
+        let (value, offsets) = if t.contains('%') {
+            (crypto::query::percent_decode(t), None)
+        } else {
+            (t.to_string(), Some(start))
+        };
+        let cfg = self.cfg.clone();
+        self.open_value(&value, &cfg, |offset| match (offset, offsets) {
+            (Some(o), Some(base)) => at(base + o),
+            _ => at(start),
+        })
+    }
+
+    /// WeCom URL verifications: every line with a query carrying `echostr`,
+    /// each verified and decrypted on its own, reported at its line and the
+    /// column where its query starts.
+    fn queries(&mut self, name: &str, text: &str) -> Result<()> {
+        let mut found = false;
+        let mut offset = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let here = offset;
+            offset += line.len();
+            let Some((at, q)) = Query::find(line).filter(|(_, q)| q.echostr.is_some()) else {
+                continue;
+            };
+            found = true;
+            let mut cfg = self.cfg.clone();
+            cfg.apply_query(&q);
+            let (_, column) = position(text.as_bytes().get(here..here + at).unwrap_or_default());
+            let echostr = q.echostr.unwrap_or_default();
+            self.open_value(&echostr, &cfg, |_| format!("{name}:{}:{column}", i + 1))?;
+        }
+        if !found {
+            error_line(&format!("{name}:1:1: the query has no echostr value"));
+            self.failed = true;
+        }
+        Ok(())
+    }
+
+    /// Verifies and decrypts one value, printing it or the error. `at` names
+    /// where the value is, or (given an error's offset in it) the character
+    /// an error is about.
+    fn open_value(
+        &mut self,
+        value: &str,
+        cfg: &DecryptConfig,
+        at: impl Fn(Option<usize>) -> String,
+    ) -> Result<()> {
+        match cfg.open(value, None) {
+            Ok(opened) => self.emit(&at(None), &opened, "echostr / Encrypt value"),
             Err(e) => {
-                error_line(&format!("{name}: {}: {}", e.code, e.message));
+                error_line(&format!("{}: {}: {}", at(e.offset), e.code, e.message));
                 self.failed = true;
                 Ok(())
             }
@@ -284,7 +345,7 @@ impl<W: Write> Run<W> {
                 String::new()
             };
             error_line(&format!(
-                "{name}: no encrypted payload (an object with `Encrypt`) and no base64 value found{passed}"
+                "{name}:1:1: no encrypted payload (an object with `Encrypt`) and no base64 value found{passed}"
             ));
             self.failed = true;
         } else if plain > 0 && !self.quiet {
@@ -367,6 +428,29 @@ fn is_bare_text(text: &[u8]) -> bool {
         || text
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || b"+/=% \t\r\n".contains(b))
+}
+
+/// Text that can hold no envelope, one word per line: a value wrapped over
+/// lines with a character base64 does not have (reported where it is), not
+/// a log of prose.
+fn is_wrapped_value(text: &[u8]) -> bool {
+    !text.iter().any(|b| matches!(b, b'<' | b'{'))
+        && text
+            .split(|&b| b == b'\n')
+            .all(|l| !l.trim_ascii().iter().any(u8::is_ascii_whitespace))
+}
+
+/// `bytes` without a leading UTF-8 BOM, which is tolerated wherever a record
+/// starts.
+fn skip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Line and column (1-based, columns in characters) just past `before`, the
+/// input up to a position.
+fn position(before: &[u8]) -> (u32, u32) {
+    let text = String::from_utf8_lossy(before);
+    wxmsg::doc::line_col_in(&text, text.len(), 1, 1)
 }
 
 /// One word that does not start a document: possibly a mangled ciphertext.

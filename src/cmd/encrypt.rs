@@ -3,16 +3,22 @@
 //!
 //! The message is the input's bytes exactly, except its final newline (a file's
 //! line terminator, not part of the payload; WeChat's plaintexts never end with
-//! one). The envelope goes to stdout followed by a newline, so that
-//! `wxmsg encrypt … | wxmsg decrypt` gives the input back unchanged. With
-//! `--token`, the matching callback query goes to stderr as one line.
+//! one) and, unless `--bare`, a UTF-8 BOM (an encoding mark, tolerated wherever
+//! a record starts). The input must be one payload: a second document or any
+//! other text after it is refused, naming where it starts. The envelope goes to
+//! stdout followed by a newline, so that `wxmsg encrypt … | wxmsg decrypt` gives
+//! the input back unchanged. It is written by the same writers as `convert`, so
+//! a copied `ToUserName` that XML cannot carry is refused and JSON escapes what
+//! a terminal would act on. With `--token`, the matching callback query goes to
+//! stderr as one line, every value percent-encoded.
 
 use super::{error_line, Status};
 use anyhow::{Context, Result};
 use std::io::{self, Read, Write};
-use wxmsg::crypto::{self, signature, AesKey};
-use wxmsg::doc::{Node, Value};
+use wxmsg::crypto::{self, query::percent_encode, signature, AesKey};
+use wxmsg::doc::{line_col_in, Member, Node, Value};
 use wxmsg::parse::{json, xml, Limits};
+use wxmsg::render::{json_out, xml_out};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -65,8 +71,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "reply")]
     pub bare: bool,
 
-    /// Timestamp to sign (default: now).
-    #[arg(long, value_name = "TS")]
+    /// Timestamp to sign, in Unix seconds (default: now).
+    #[arg(long, value_name = "TS", value_parser = parse_timestamp)]
     pub timestamp: Option<String>,
 
     /// Nonce to sign (default: 9 random digits; a reply usually echoes the
@@ -77,6 +83,22 @@ pub struct Args {
     /// The 16-byte random prefix, only to reproduce published test vectors.
     #[arg(long, value_name = "TEXT16", hide = true, value_parser = parse_random)]
     pub random: Option<[u8; 16]>,
+}
+
+/// `--timestamp`: digits only, within i64 (what servers store it in). It is
+/// signed as text and written into `TimeStamp`, so `abc` or `12 34` would only
+/// make an envelope no server accepts.
+fn parse_timestamp(s: &str) -> Result<String, String> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be a non-negative integer of digits (Unix seconds)".into());
+    }
+    if s.parse::<i64>().is_err() {
+        return Err(format!(
+            "is out of range: at most {} (Unix seconds)",
+            i64::MAX
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_random(s: &str) -> Result<[u8; 16], String> {
@@ -92,6 +114,9 @@ struct Header {
     agent_id: Option<Node>,
 }
 
+/// A UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Encrypts the input; see the module documentation.
 pub fn run(a: Args) -> Result<Status> {
     let path = a.file.as_deref().unwrap_or("-");
@@ -101,24 +126,31 @@ pub fn run(a: Args) -> Result<Status> {
     reader
         .read_to_end(&mut raw)
         .with_context(|| format!("error reading `{path}`"))?;
-    let msg = raw.strip_suffix(b"\n").unwrap_or(&raw);
+    let mut msg = raw.strip_suffix(b"\n").unwrap_or(&raw);
 
     let key = match AesKey::from_encoding_key(&a.aes_key) {
         Ok(k) => k,
-        Err(e) => return fail(&format!("{}: {}", e.code, e.message)),
+        Err(e) => {
+            error_line(&format!("{}: {}", e.code, e.message));
+            return Ok(Status::Trouble);
+        }
     };
+    if !a.bare {
+        msg = msg.strip_prefix(BOM).unwrap_or(msg);
+    }
     if msg.is_empty() {
-        return fail(&format!("{name}: the input is empty"));
+        return fail(&format!("{name}:1:1: the input is empty"));
     }
     let header = if a.bare {
         None
     } else {
         match header(msg) {
             Ok(h) => Some(h),
-            Err(why) => {
+            Err((pos, why)) => {
+                let (line, column) = position(msg, pos);
                 return fail(&format!(
-                    "{name}: {why} (use --bare to encrypt arbitrary text)"
-                ))
+                    "{name}:{line}:{column}: {why} (use --bare to encrypt arbitrary text)"
+                ));
             }
         }
     };
@@ -144,26 +176,61 @@ pub fn run(a: Args) -> Result<Status> {
         .as_deref()
         .map(|t| signature::msg_signature(t, &timestamp, &nonce, &encrypt));
 
-    let mut out = String::with_capacity(encrypt.len() + 256);
-    match (&header, &sig) {
-        (None, _) => out.push_str(&encrypt),
-        (Some(h), Some(sig)) if a.reply => {
-            reply_envelope(&mut out, h.xml, &encrypt, sig, &timestamp, &nonce)
+    let mut out = Vec::with_capacity(encrypt.len() + 256);
+    let written = match (&header, &sig) {
+        (None, _) => {
+            out.extend_from_slice(encrypt.as_bytes());
+            Ok(())
         }
-        (Some(h), _) => push_envelope(&mut out, h, &encrypt),
+        (Some(h), Some(sig)) if a.reply => write_envelope(
+            &mut out,
+            h.xml,
+            &reply_envelope(&encrypt, sig, &timestamp, &nonce),
+        ),
+        (Some(h), _) => write_envelope(&mut out, h.xml, &push_envelope(h, &encrypt)),
+    };
+    if let Err(e) = written {
+        // Only copied fields and --nonce are not ours; their text is what XML
+        // cannot carry (a control character, say).
+        if e.field == "/Nonce" {
+            error_line(&format!(
+                "--nonce: cannot write it in an XML envelope: {}",
+                e.message
+            ));
+            return Ok(Status::Trouble);
+        }
+        let (line, column) = position(msg, e.pos as usize);
+        return fail(&format!(
+            "{name}:{line}:{column}: cannot write {} into the XML envelope: {}",
+            e.field, e.message
+        ));
     }
-    out.push('\n');
-    io::stdout().write_all(out.as_bytes())?;
+    out.push(b'\n');
+    io::stdout().write_all(&out)?;
     io::stdout().flush()?;
     if let (Some(sig), false) = (&sig, a.reply) {
-        let mut q = format!("msg_signature={sig}&timestamp={timestamp}&nonce={nonce}");
+        // Every value encoded: a nonce is any text, and `&`, `=` or `#` in it
+        // would change what `decrypt --query` reads.
+        let mut q = format!(
+            "msg_signature={}&timestamp={}&nonce={}",
+            percent_encode(sig),
+            percent_encode(&timestamp),
+            percent_encode(&nonce)
+        );
         if a.bare {
             q.push_str("&echostr=");
-            q.push_str(&crypto::query::percent_encode(&encrypt));
+            q.push_str(&percent_encode(&encrypt));
         }
         writeln!(io::stderr(), "{q}")?;
     }
     Ok(Status::Ok)
+}
+
+/// Line and column (1-based, columns in characters) of byte `pos` of the
+/// message, for errors: invalid UTF-8 before it counts a character a byte.
+fn position(msg: &[u8], pos: usize) -> (u32, u32) {
+    let before = String::from_utf8_lossy(msg.get(..pos).unwrap_or(msg));
+    line_col_in(&before, before.len(), 1, 1)
 }
 
 fn fail(msg: &str) -> Result<Status> {
@@ -178,26 +245,46 @@ fn now() -> u64 {
 }
 
 /// Parses the plaintext (same parsers as everywhere) for its format and the
-/// fields the envelope repeats.
-fn header(msg: &[u8]) -> Result<Header, String> {
+/// fields the envelope repeats; node positions are offsets into `msg`. An error
+/// names the byte offset in `msg` it is about.
+fn header(msg: &[u8]) -> Result<Header, (usize, String)> {
     let start = msg
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0);
-    let body = &msg[start..];
-    let (root, xml) = match body.first() {
+    let body = msg.get(start..).unwrap_or_default();
+    let (mut root, used, xml) = match body.first() {
         Some(b'<') => {
-            let (root, _, _) = xml::parse(body, Limits::default())
-                .map_err(|e| format!("not a well-formed XML payload: {}", e.message))?;
-            (root, true)
+            let (root, used, _) = xml::parse(body, Limits::default()).map_err(|e| {
+                (
+                    start + e.pos,
+                    format!("not a well-formed XML payload: {}", e.message),
+                )
+            })?;
+            (root, used, true)
         }
         Some(b'{') => {
-            let (root, _) = json::parse(body, json::Mode::Strict, Limits::default())
-                .map_err(|e| format!("not a well-formed JSON payload: {}", e.message))?;
-            (root, false)
+            let (root, used) =
+                json::parse(body, json::Mode::Strict, Limits::default()).map_err(|e| {
+                    (
+                        start + e.pos,
+                        format!("not a well-formed JSON payload: {}", e.message),
+                    )
+                })?;
+            (root, used, false)
         }
-        _ => return Err("not an XML or JSON payload".into()),
+        _ => return Err((start, "not an XML or JSON payload".into())),
     };
+    // One payload per envelope: a second document (or a log's next line)
+    // would be encrypted along with it, and no reader takes that apart.
+    let rest = body.get(used..).unwrap_or_default();
+    if let Some(k) = rest.iter().position(|b| !b.is_ascii_whitespace()) {
+        return Err((
+            start + used + k,
+            "text after the payload: encrypt takes exactly one payload (a second document or trailing text starts here)".into(),
+        ));
+    }
+    shift(&mut root, start);
     Ok(Header {
         xml,
         to_user: root.get("ToUserName").cloned(),
@@ -205,64 +292,87 @@ fn header(msg: &[u8]) -> Result<Header, String> {
     })
 }
 
-fn push_envelope(out: &mut String, h: &Header, encrypt: &str) {
-    if h.xml {
-        out.push_str("<xml>");
-        if let Some(t) = h.to_user.as_ref().and_then(Node::scalar_text) {
-            xml_cdata(out, "ToUserName", t);
+/// Moves the positions of the members the envelope copies from `body` to the
+/// whole message, which starts `by` bytes earlier.
+fn shift(root: &mut Node, by: usize) {
+    let by = u32::try_from(by).unwrap_or(u32::MAX);
+    if let Value::Object(members) = &mut root.value {
+        for m in members {
+            m.node.pos = m.node.pos.saturating_add(by);
         }
-        xml_cdata(out, "Encrypt", encrypt);
-        if let Some(t) = h.agent_id.as_ref().and_then(Node::scalar_text) {
-            xml_cdata(out, "AgentID", t);
-        }
-        out.push_str("</xml>");
-    } else {
-        out.push('{');
-        if let Some(n) = &h.to_user {
-            json_member(out, "ToUserName", n);
-            out.push(',');
-        }
-        out.push_str("\"Encrypt\":");
-        json_string(out, encrypt);
-        if let Some(n) = &h.agent_id {
-            out.push(',');
-            json_member(out, "AgentID", n);
-        }
-        out.push('}');
     }
 }
 
-fn reply_envelope(out: &mut String, xml: bool, encrypt: &str, sig: &str, ts: &str, nonce: &str) {
+/// Writes an envelope in the payload's format with the tool's own writers:
+/// XML refuses characters XML 1.0 cannot carry (naming the field and its
+/// position), JSON escapes controls and U+2028/U+2029.
+fn write_envelope(out: &mut Vec<u8>, xml: bool, root: &Node) -> Result<(), xml_out::XmlWriteError> {
+    if xml {
+        xml_out::write_xml(out, root, None, false)
+    } else {
+        json_out::write_json(out, root, false);
+        Ok(())
+    }
+}
+
+/// `ToUserName`, `Encrypt` and (WeCom) `AgentID`, the first and last copied
+/// from the payload: XML as text, JSON as written (numbers keep their lexeme;
+/// an object or array, which no envelope has, becomes `null`).
+fn push_envelope(h: &Header, encrypt: &str) -> Node {
+    let copy = |n: &Node| {
+        let value = match &n.value {
+            _ if h.xml => Value::String(n.scalar_text().unwrap_or_default().into()),
+            Value::Object(_) | Value::Array(_) => Value::Null,
+            v => v.clone(),
+        };
+        Node::new(n.pos, value)
+    };
+    let mut members = Vec::with_capacity(3);
+    if let Some(n) = &h.to_user {
+        if !h.xml || n.scalar_text().is_some() {
+            members.push(member("ToUserName", copy(n)));
+        }
+    }
+    members.push(member("Encrypt", text(encrypt)));
+    if let Some(n) = &h.agent_id {
+        if !h.xml || n.scalar_text().is_some() {
+            members.push(member("AgentID", copy(n)));
+        }
+    }
+    Node::new(0, Value::Object(members))
+}
+
+/// `Encrypt`, `MsgSignature`, `TimeStamp` and `Nonce` of a passive reply.
+fn reply_envelope(encrypt: &str, sig: &str, ts: &str, nonce: &str) -> Node {
     // TimeStamp is a number in both formats when it is one (catalog §7.2);
     // anything else (`0123` too, which JSON has no number for) is text, which
     // signs and verifies the same.
-    let numeric = is_json_integer(ts);
-    if xml {
-        out.push_str("<xml>");
-        xml_cdata(out, "Encrypt", encrypt);
-        xml_cdata(out, "MsgSignature", sig);
-        if numeric {
-            out.push_str(&format!("<TimeStamp>{ts}</TimeStamp>"));
-        } else {
-            xml_cdata(out, "TimeStamp", ts);
-        }
-        xml_cdata(out, "Nonce", nonce);
-        out.push_str("</xml>");
+    let ts = if is_json_integer(ts) {
+        Node::new(0, Value::Number(ts.into()))
     } else {
-        out.push_str("{\"Encrypt\":");
-        json_string(out, encrypt);
-        out.push_str(",\"MsgSignature\":");
-        json_string(out, sig);
-        out.push_str(",\"TimeStamp\":");
-        if numeric {
-            out.push_str(ts);
-        } else {
-            json_string(out, ts);
-        }
-        out.push_str(",\"Nonce\":");
-        json_string(out, nonce);
-        out.push('}');
+        text(ts)
+    };
+    Node::new(
+        0,
+        Value::Object(vec![
+            member("Encrypt", text(encrypt)),
+            member("MsgSignature", text(sig)),
+            member("TimeStamp", ts),
+            member("Nonce", text(nonce)),
+        ]),
+    )
+}
+
+fn member(key: &str, node: Node) -> Member {
+    Member {
+        key: key.into(),
+        key_pos: node.pos,
+        node,
     }
+}
+
+fn text(s: &str) -> Node {
+    Node::new(0, Value::String(s.into()))
 }
 
 /// True for a canonical non-negative JSON integer: `0`, or digits without a
@@ -273,30 +383,6 @@ fn is_json_integer(s: &str) -> bool {
         [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
         _ => false,
     }
-}
-
-/// `<name><![CDATA[text]]></name>`, splitting any `]]>` in the text.
-fn xml_cdata(out: &mut String, name: &str, text: &str) {
-    out.push_str(&format!("<{name}><![CDATA["));
-    out.push_str(&text.replace("]]>", "]]]]><![CDATA[>"));
-    out.push_str(&format!("]]></{name}>"));
-}
-
-/// A member copied from a JSON plaintext: numbers keep their lexeme.
-fn json_member(out: &mut String, name: &str, n: &Node) {
-    json_string(out, name);
-    out.push(':');
-    match &n.value {
-        Value::Number(lexeme) => out.push_str(lexeme),
-        Value::String(s) => json_string(out, s),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        _ => out.push_str("null"),
-    }
-}
-
-fn json_string(out: &mut String, s: &str) {
-    // Serialising a &str cannot fail.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -313,20 +399,70 @@ mod tests {
         }
     }
 
+    fn reply(xml: bool, ts: &str) -> String {
+        let mut out = Vec::new();
+        write_envelope(&mut out, xml, &reply_envelope("E", "S", ts, "N")).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn a_timestamp_with_a_leading_zero_is_a_json_string() {
-        let mut out = String::new();
-        reply_envelope(&mut out, false, "E", "S", "0123", "N");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&reply(false, "0123")).unwrap();
         assert_eq!(v["TimeStamp"], "0123");
-        let mut out = String::new();
-        reply_envelope(&mut out, false, "E", "S", "1409659813", "N");
+        let out = reply(false, "1409659813");
         assert!(out.contains(r#""TimeStamp":1409659813,"#), "{out}");
-        let mut out = String::new();
-        reply_envelope(&mut out, true, "E", "S", "0123", "N");
+        let out = reply(true, "0123");
         assert!(
             out.contains("<TimeStamp><![CDATA[0123]]></TimeStamp>"),
             "{out}"
         );
+        assert_eq!(
+            reply(true, "7"),
+            "<xml><Encrypt><![CDATA[E]]></Encrypt><MsgSignature><![CDATA[S]]></MsgSignature><TimeStamp>7</TimeStamp><Nonce><![CDATA[N]]></Nonce></xml>"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_digits_within_i64() {
+        for ok in ["0", "0123", "1409659813", "9223372036854775807"] {
+            assert_eq!(parse_timestamp(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "",
+            "abc",
+            "12 34",
+            "-1",
+            "+1",
+            " 1",
+            "1.5",
+            "9223372036854775808",
+            "99999999999999999999999",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_payload_and_nothing_after_it() {
+        for ok in ["{\"a\":1}  \n\n", "  <xml><a>1</a></xml>\r\n"] {
+            assert!(header(ok.as_bytes()).is_ok(), "{ok:?}");
+        }
+        for (bad, at) in [
+            ("<xml><a>1</a></xml>\n<xml><a>2</a></xml>", 20),
+            ("{\"ToUserName\":\"a\"} trailing garbage", 19),
+            ("\n {\"a\":1}{\"b\":2}", 9),
+        ] {
+            let (pos, why) = header(bad.as_bytes()).err().unwrap();
+            assert_eq!(pos, at, "{bad:?}");
+            assert!(why.contains("text after the payload"), "{why}");
+        }
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let msg = b"{\n  \"a\": 1,\n}";
+        let (pos, _) = header(msg).err().unwrap();
+        assert_eq!(position(msg, pos), (3, 1));
+        assert_eq!(position("中\n文x".as_bytes(), 7), (2, 2));
     }
 }

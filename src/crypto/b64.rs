@@ -52,16 +52,20 @@ pub fn decode(text: &str) -> Result<Vec<u8>, CryptoError> {
 }
 
 /// The base64 symbols of `text`, or an error naming the first bad character by its
-/// 1-based position (in characters) in `text`.
+/// 1-based position (in characters) in `text`, and carrying its byte offset.
 fn clean(text: &str) -> Result<String, CryptoError> {
     let trimmed_start = text.len() - text.trim_start().len();
-    let lead = text[..trimmed_start].chars().count();
+    let lead = text
+        .get(..trimmed_start)
+        .unwrap_or_default()
+        .chars()
+        .count();
     let body = text.trim();
     let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars().enumerate().peekable();
+    let mut chars = body.char_indices().enumerate().peekable();
     let mut padding = 0usize;
-    while let Some((i, c)) = chars.next() {
-        let pos = lead + i + 1;
+    while let Some((i, (byte, c))) = chars.next() {
+        let pos = (lead + i + 1, trimmed_start + byte);
         match c {
             'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' if padding == 0 => out.push(c),
             '=' if padding < 2 => {
@@ -71,7 +75,7 @@ fn clean(text: &str) -> Result<String, CryptoError> {
             c if c.is_whitespace() => {
                 // A run of whitespace is skipped when it holds a line break.
                 let mut line_break = c == '\n' || c == '\r';
-                while let Some(&(_, n)) = chars.peek() {
+                while let Some(&(_, (_, n))) = chars.peek() {
                     if !n.is_whitespace() {
                         break;
                     }
@@ -116,11 +120,13 @@ fn clean(text: &str) -> Result<String, CryptoError> {
     Ok(out)
 }
 
-fn bad_char(pos: usize, c: char, hint: &str) -> CryptoError {
+/// `pos`: the character's 1-based position in characters, and its byte offset.
+fn bad_char((pos, offset): (usize, usize), c: char, hint: &str) -> CryptoError {
     CryptoError::new(
         Code::BadBase64,
         format!("the Encrypt value is not valid base64: {c:?} at position {pos}{hint}"),
     )
+    .at(offset)
 }
 
 #[cfg(test)]
@@ -160,6 +166,9 @@ mod tests {
         assert!(e.message.contains("position 5"), "{e}");
         let e = decode("中AAA").unwrap_err();
         assert!(e.message.contains("'中' at position 1"), "{e}");
+        // The byte offset, for callers that name a line and column.
+        assert_eq!(decode(" AB\nA!").unwrap_err().offset, Some(5));
+        assert_eq!(e.offset, Some(0));
         let e = decode("AAAAA").unwrap_err();
         assert!(e.message.contains("truncated"), "{e}");
         assert_eq!(decode(" \n").unwrap_err().code, Code::BadCiphertextLength);

@@ -15,6 +15,10 @@ use std::fmt;
 pub struct CryptoError {
     pub code: Code,
     pub message: String,
+    /// Byte offset in the `Encrypt` text of the character the error is about
+    /// (a bad base64 character), so that a caller holding the source can
+    /// name its line and column.
+    pub offset: Option<usize>,
 }
 
 impl CryptoError {
@@ -23,7 +27,14 @@ impl CryptoError {
         CryptoError {
             code,
             message: message.into(),
+            offset: None,
         }
+    }
+
+    /// The same error, about the character at byte `offset` of the text.
+    pub fn at(mut self, offset: usize) -> Self {
+        self.offset = Some(offset);
+        self
     }
 }
 

@@ -1,5 +1,5 @@
 //! The callback URL's query string (`msg_signature=…&timestamp=…&nonce=…`),
-//! pasted whole or as a full URL.
+//! pasted whole, as a full URL, or inside a log line (`"GET /cb?… HTTP/1.1"`).
 //!
 //! Percent escapes are decoded, but `+` stays `+`: in a WeChat callback it is part
 //! of a base64 `echostr`, never an encoded space (form decoding that turns it into
@@ -18,14 +18,38 @@ pub struct Query {
 }
 
 impl Query {
-    /// Parses `a=1&b=2`, `?a=1&b=2` or `https://host/path?a=1&b=2#frag`.
+    /// Parses `a=1&b=2`, `?a=1&b=2`, `https://host/path?a=1&b=2#frag`, or the
+    /// first such query in a line of text (see [`Query::find`]).
     ///
     /// The first occurrence of a key wins; `&amp;` (a query copied out of HTML or
     /// XML) is read as `&`.
     pub fn parse(text: &str) -> Query {
-        let t = text.trim();
-        let t = t.split_once('?').map_or(t, |(_, q)| q);
-        let t = t.split_once('#').map_or(t, |(q, _)| q);
+        Query::find(text).map_or_else(Query::default, |(_, q)| q)
+    }
+
+    /// The first query in `text` that carries a parameter wxmsg uses, with the
+    /// byte offset where it starts.
+    ///
+    /// A query ends at whitespace, a quote or `#`: in an access log
+    /// (`"GET /cb?…&echostr=… HTTP/1.1" 200`) or a quoted URL, what follows is
+    /// not part of the last value, and a URL never holds those characters
+    /// unencoded. Before a `?`, a word is a path or URL, not a query.
+    pub fn find(text: &str) -> Option<(usize, Query)> {
+        // A word is a slice of `text`, so its offset is where its pointer is.
+        let base = text.as_ptr() as usize;
+        let mut words = text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '#'));
+        words.find_map(|word| {
+            let start = word.as_ptr() as usize - base;
+            let (skip, query) = match word.split_once('?') {
+                Some((path, q)) => (path.len() + 1, q),
+                None => (0, word),
+            };
+            let q = Query::pairs(query);
+            (q != Query::default()).then_some((start + skip, q))
+        })
+    }
+
+    fn pairs(t: &str) -> Query {
         let mut q = Query::default();
         for pair in t.split('&') {
             let pair = pair.strip_prefix("amp;").unwrap_or(pair);
@@ -111,6 +135,26 @@ mod tests {
         assert_eq!(q.nonce, None);
         let q = Query::parse("?nonce=1&nonce=2&flag&=x");
         assert_eq!(q.nonce.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn a_query_ends_at_whitespace_a_quote_or_a_fragment() {
+        let line = r#"1.2.3.4 - - [01/May/2024] "GET /cb?msg_signature=5c&timestamp=1&nonce=2&echostr=P9n%2B4R%3D%3D HTTP/1.1" 200"#;
+        let (at, q) = Query::find(line).unwrap();
+        assert_eq!(&line[at..at + 16], "msg_signature=5c");
+        assert_eq!(q.echostr.as_deref(), Some("P9n+4R=="));
+        assert_eq!(q.timestamp.as_deref(), Some("1"));
+        let q = Query::parse("see 'https://h/cb?nonce=7&echostr=AB#x' or later");
+        assert_eq!(q.nonce.as_deref(), Some("7"));
+        assert_eq!(q.echostr.as_deref(), Some("AB"));
+        let q = Query::parse("  nonce=3&echostr=CD\tnext");
+        assert_eq!(q.echostr.as_deref(), Some("CD"));
+        // Words without a parameter wxmsg uses are passed over.
+        let (at, q) = Query::find("INFO a=b verify echostr=EF&nonce=1").unwrap();
+        assert_eq!(at, 16);
+        assert_eq!(q.echostr.as_deref(), Some("EF"));
+        assert_eq!(Query::find("no query here"), None);
+        assert_eq!(Query::parse(""), Query::default());
     }
 
     #[test]

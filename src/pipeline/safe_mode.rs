@@ -1,8 +1,9 @@
 //! Transparent decryption: with a key, an encrypted push, passive reply or
 //! compatibility-mode payload is verified and decrypted, and the *inner* payload
 //! is detected and validated in its place. The envelope stays visible in the
-//! report (`envelope`, an `embedded in /Encrypt` origin and a `decrypted` note);
-//! every failure becomes an error diagnostic on the envelope's report.
+//! report (`envelope`, an `embedded in /Encrypt` origin, a `decrypted` note and
+//! the envelope's own findings at their place in it); every failure becomes an
+//! error diagnostic on the envelope's report.
 
 use super::report;
 use crate::catalog::PlatformId;
@@ -42,7 +43,15 @@ pub(super) fn decrypted_report(
         at,
     };
     match parse_plaintext(&opened.plain.message, limits) {
-        Ok(inner) => inner_report(doc, inner, notes, &done, only),
+        Ok(inner) => {
+            // The envelope's own findings (a duplicate key, a repeated or
+            // unknown element) stay: they are as true of the payload that came
+            // out of it, and a duplicate `Encrypt` means another reader may
+            // decrypt a different one.
+            let mut notes = notes;
+            notes.extend(envelope_findings(det));
+            inner_report(doc, inner, notes, &done, only)
+        }
         Err((code, message)) => {
             let mut diags = done.notes();
             diags.push(
@@ -229,6 +238,16 @@ fn outer_report(
     let mut r = report(doc, det, notes);
     r.undecrypted = true;
     r
+}
+
+/// The envelope's findings that still hold once the payload inside is
+/// reported in its place, at their own line and column: all but the "how to
+/// decrypt" note and the envelope's platform ambiguity (the payload's own
+/// detection says which platform it is).
+fn envelope_findings(det: Detection) -> impl Iterator<Item = Diagnostic> {
+    det.diagnostics
+        .into_iter()
+        .filter(|d| !matches!(d.code, Code::Encrypted | Code::AmbiguousPlatform))
 }
 
 /// Where the `Encrypt` field is in the source (the document start if absent).
