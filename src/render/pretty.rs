@@ -687,7 +687,15 @@ impl Printer<'_> {
             }
         }
         if !f.codes.is_empty() {
-            if let Some(text) = value.scalar_text() {
+            // Only a value of a type codes are written in is looked up: `true`
+            // or `4.0` on an integer field is a type error, not an unknown code.
+            let coded = match value {
+                Shape::Str(s) => Some(&**s),
+                Shape::Number(n) if f.ty == Ty::Number || is_integer_lexeme(n) => Some(*n),
+                Shape::Bool(_) if f.ty == Ty::Boolean => value.scalar_text(),
+                _ => None,
+            };
+            if let Some(text) = coded {
                 self.cells.push_str(" → ");
                 w += 3;
                 match f.code(text) {
@@ -1224,6 +1232,28 @@ kf.json:1:1  wecom-kf · event.enter_session  进入会话事件 · user entered
 
 ";
         assert_eq!(render(&r), expected);
+    }
+
+    /// A code field holding a type codes are not written in (`true`, `4.0`
+    /// on an integer field) is a type error: no `(unknown code)` beside it.
+    #[test]
+    fn codes_are_looked_up_only_in_their_own_type() {
+        for odd in [
+            Node {
+                pos: 0,
+                xml: crate::doc::XmlForm::None,
+                value: Value::Bool(true),
+            },
+            num("4.0"),
+        ] {
+            let root = obj(vec![("origin", odd)]);
+            let r = typed(report("k", "{}", Format::Json, Some(root)), &KF_EVENT);
+            let out = render(&r);
+            assert!(!out.contains("unknown code"), "{out}");
+        }
+        let root = obj(vec![("origin", num("9"))]);
+        let r = typed(report("k", "{}", Format::Json, Some(root)), &KF_EVENT);
+        assert!(render(&r).contains("9 → (unknown code)"));
     }
 
     #[test]
