@@ -1807,3 +1807,42 @@ fn cli_decrypt_tolerates_a_bom() {
         assert_eq!(stdout_of(&out), format!("{expected}\n"));
     }
 }
+
+/// An official account's or mini program's GET verification (catalogue V6:
+/// plain 3-part `signature`, `echostr` not encrypted) prints the echostr as
+/// is once the signature checks, where it was decrypted and failed.
+#[test]
+fn plain_mode_url_verification_returns_the_echostr_as_is() {
+    let q = "signature=f464b24fc39322e44b38aa78f5edd27bd1441696&timestamp=1714036504&nonce=1514711492&echostr=4375120948345356249";
+    let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let out = wxmsg()
+        .args([
+            "decrypt",
+            "--aes-key",
+            key,
+            "--token",
+            "AAAAA",
+            "--query",
+            q,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "4375120948345356249\n");
+    assert!(stderr_of(&out).contains("signature verified"));
+    let out = wxmsg()
+        .args([
+            "decrypt",
+            "--aes-key",
+            key,
+            "--token",
+            "other",
+            "--query",
+            q,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("signature-mismatch"));
+    assert_eq!(stdout_of(&out), "");
+}

@@ -11,7 +11,7 @@ use super::{error_line, Status};
 use crate::cli::KeyArgs;
 use anyhow::Result;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
-use wxmsg::crypto::{self, DecryptConfig, Opened, Query, Verification};
+use wxmsg::crypto::{self, signature, DecryptConfig, Opened, Query, Verification};
 use wxmsg::diag::{Code, Severity};
 use wxmsg::pipeline::{Analyzer, Options};
 use wxmsg::render::sanitize;
@@ -80,7 +80,7 @@ pub fn run(a: Args) -> Result<Status> {
         // `--query '…&echostr=…'` alone is a complete WeCom URL verification.
         Some(echostr) if a.files.is_empty() => {
             let cfg = run.cfg.clone();
-            run.open_value(&echostr, &cfg, |_| "--query".into())?
+            run.echostr(&echostr, &cfg, |_| "--query".into())?
         }
         _ => {
             let files = if a.files.is_empty() {
@@ -266,11 +266,49 @@ impl<W: Write> Run<W> {
             cfg.apply_query(&q);
             let (_, column) = position(text.as_bytes().get(here..here + at).unwrap_or_default());
             let echostr = q.echostr.unwrap_or_default();
-            self.open_value(&echostr, &cfg, |_| format!("{name}:{}:{column}", i + 1))?;
+            self.echostr(&echostr, &cfg, |_| format!("{name}:{}:{column}", i + 1))?;
         }
         if !found {
             error_line(&format!("{name}:1:1: the query has no echostr value"));
             self.failed = true;
+        }
+        Ok(())
+    }
+
+    /// A URL verification's `echostr`. WeCom's is encrypted and signed with
+    /// `msg_signature`; an official account's or mini program's carries only
+    /// the plain 3-part `signature` and is returned as is (catalogue §7.3), so
+    /// it is checked (with a token) and printed unchanged, not decrypted.
+    fn echostr(
+        &mut self,
+        echostr: &str,
+        cfg: &DecryptConfig,
+        at: impl Fn(Option<usize>) -> String,
+    ) -> Result<()> {
+        let (Some(sig), None) = (&cfg.signature, &cfg.request.msg_signature) else {
+            return self.open_value(echostr, cfg, at);
+        };
+        let r = &cfg.request;
+        let verified = match (&cfg.token, &r.timestamp, &r.nonce) {
+            (Some(token), Some(ts), Some(nonce)) => {
+                let parts = [token.as_str(), ts.as_str(), nonce.as_str()];
+                if let Err(e) = signature::verify("signature", sig, &parts, "timestamp and nonce") {
+                    error_line(&format!("{}: {}: {}", at(None), e.code, e.message));
+                    self.failed = true;
+                    return Ok(());
+                }
+                "signature verified".to_string()
+            }
+            (None, ..) => "signature not verified (no --token)".to_string(),
+            _ => "signature not verified (the query lacks timestamp or nonce)".to_string(),
+        };
+        write_plain(&mut self.out, echostr.as_bytes(), self.tty)?;
+        self.out.flush()?;
+        if !self.quiet {
+            self.note(&format!(
+                "{}: plain-mode URL verification (official account / mini program): the echostr is returned as is, not encrypted; {verified}",
+                at(None)
+            ));
         }
         Ok(())
     }
