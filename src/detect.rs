@@ -508,6 +508,27 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         diags.push(whole(Code::Encrypted, ENCRYPTED_MESSAGE.into()));
     }
     if d.disc == Disc::SyncResponse {
+        // A success carries everything a caller reads next (`next_cursor`,
+        // `has_more`, `msg_list`): without them it cannot go on.
+        if root.holds_zero("errcode") {
+            for f in td.all_fields().filter(|f| f.req.on_success()) {
+                if root.get(f.name).is_none() {
+                    let (l, c) = doc.line_col(root.pos);
+                    diags.push(
+                        Diagnostic::new(
+                            Code::MissingField,
+                            format!(
+                                "missing field {} ({}): a response with errcode 0 always has it",
+                                f.name, f.en
+                            ),
+                            l,
+                            c,
+                        )
+                        .with_field(crate::doc::pointer_push("", f.name)),
+                    );
+                }
+            }
+        }
         if let Some(n) = root.get("errcode") {
             if n.scalar_text().is_some_and(|t| t != "0") {
                 let (l, c) = doc.line_col(n.pos);

@@ -1091,3 +1091,30 @@ fn usage_errors_escape_the_values_they_quote() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains(r"'\x1b]0;X\x07\x1b[2J'"), "{err}");
 }
+
+/// A successful `sync_msg` response always has `next_cursor`, `has_more` and
+/// `msg_list` (catalogue §5.3); a failure has only `errcode` and `errmsg`.
+#[test]
+fn a_successful_sync_response_lacking_its_cursor_is_invalid() {
+    let input = concat!(
+        "{\"errcode\":0,\"errmsg\":\"ok\",\"msg_list\":[]}\n",
+        "{\"errcode\":95000,\"errmsg\":\"invalid token\"}\n",
+    );
+    let (code, reps) = reports(&[], Some(input));
+    assert_eq!(code, 1);
+    let fields: Vec<&str> = reps[0]["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "missing-field")
+        .filter_map(|d| d["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["/next_cursor", "/has_more"]);
+    let codes: Vec<&str> = reps[1]["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["sync-errcode"]);
+}

@@ -287,6 +287,12 @@ impl Req {
             _ => None,
         }
     }
+
+    /// Required in an API response that reports success (`errcode` 0): a
+    /// condition that starts `on success`.
+    pub const fn on_success(&self) -> bool {
+        matches!(self, Req::Cond(c) if starts_with(c, "on success"))
+    }
 }
 
 /// `str::starts_with`, usable in constants.

@@ -175,7 +175,13 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         Kind::Str | Kind::StrEsc => e.str().is_none_or(|t| t != "0"),
         _ => true,
     });
-    if failed {
+    // A success without a field it always has is the full pipeline's to report.
+    let td = d.rules.first()?.td;
+    if failed
+        || td
+            .all_fields()
+            .any(|f| f.req.on_success() && root.get(f.name).is_none())
+    {
         return None;
     }
     let r = payload_report(doc, root, doc.line_col(root.pos()), d, opts)?;
@@ -915,7 +921,7 @@ mod tests {
             // catalogue describes, and a variant one level down.
             r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"event","event":{"event_type":"enter_session","open_kfid":"wk","external_userid":"wm","scene":"s","new_key":1,"a/b":[2]}}"#.to_string(),
             r#"{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"msgmenu","msgmenu":{"head_content":"h","list":[{"type":"click","click":{"id":"101","content":"x","more":1}},{"type":"view","view":{"url":"u","content":"c"},"New":true}]}}"#.to_string(),
-            r#"{"errcode":0,"errmsg":"ok","next_cursor":"c","msg_list":[{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"content":"x","menu_id2":"1"}}]}"#.to_string(),
+            r#"{"errcode":0,"errmsg":"ok","next_cursor":"c","has_more":0,"msg_list":[{"msgid":"m","open_kfid":"wk","external_userid":"wm","send_time":1,"origin":3,"msgtype":"text","text":{"content":"x","menu_id2":"1"}}]}"#.to_string(),
             r#"{"ToUserName":"t","FromUserName":"f","CreateTime":1,"MsgType":"event","Event":"location_select","EventKey":"k","SendLocationInfo":{"Location_X":"23.1","Location_Y":"113.3","Scale":"15","Label":"l","Poiname":"p","Extra":"x"}}"#.to_string(),
             // A relay session event whose text field holds an integer.
             r#"{"App_Type":"yunh5","ChannelId":15033,"ChannelName":"x","Content":"","CreateTime":1697444398,"FromUserName":799533513,"MsgId":"652cf22e7a3ca","Event":"system_notify_in_receive","StaffId":null,"StaffName":"s","ToBusiness":true,"ToUserName":"l","ChatSessionId":"20211","wechatapp_id":"211079"}"#.to_string(),
