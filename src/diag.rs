@@ -112,6 +112,7 @@ codes! {
     BadLengthField = "bad-length-field", Error, "the decrypted message length field points outside the plaintext";
     ReceiverMismatch = "receiver-mismatch", Error, "the decrypted receiver id (appid / corpid / suite id) is not the expected one";
     SignatureMismatch = "signature-mismatch", Error, "msg_signature does not match SHA-1 of the sorted token, timestamp, nonce and Encrypt";
+    CompatMismatch = "compat-mismatch", Error, "a compatibility-mode payload's plaintext copy differs from its signed Encrypt copy";
     UnsupportedScheme = "unsupported-scheme", Error, "an encryption scheme wxmsg recognises but does not decrypt (WeChat Pay resource, encryptedData)";
     SignatureNotVerified = "signature-not-verified", Info, "the payload was decrypted without checking its signature (no --token)";
     Decrypted = "decrypted", Info, "the payload was decrypted from a safe-mode envelope";

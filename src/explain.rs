@@ -52,6 +52,7 @@ pub fn explain(code: Code) -> &'static str {
         Code::BadLengthField => include_str!("../docs/explain/bad-length-field.md"),
         Code::ReceiverMismatch => include_str!("../docs/explain/receiver-mismatch.md"),
         Code::SignatureMismatch => include_str!("../docs/explain/signature-mismatch.md"),
+        Code::CompatMismatch => include_str!("../docs/explain/compat-mismatch.md"),
         Code::UnsupportedScheme => include_str!("../docs/explain/unsupported-scheme.md"),
         Code::SignatureNotVerified => include_str!("../docs/explain/signature-not-verified.md"),
         Code::Decrypted => include_str!("../docs/explain/decrypted.md"),

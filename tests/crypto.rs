@@ -1846,3 +1846,31 @@ fn plain_mode_url_verification_returns_the_echostr_as_is() {
     assert!(stderr_of(&out).contains("signature-mismatch"));
     assert_eq!(stdout_of(&out), "");
 }
+
+/// A compatibility-mode body whose plaintext copy was edited (V4's `Content`)
+/// is `compat-mismatch` at the edited field: only the ciphertext is signed.
+/// The untouched vector has no such finding.
+#[test]
+fn a_compat_copy_that_disagrees_with_its_ciphertext_is_reported() {
+    let c = case("v4");
+    let body = c.body.clone().unwrap();
+    let run = |body: &str| {
+        let out = wxmsg()
+            .args(["parse", "--format", "json", "--aes-key", &c.key])
+            .write_stdin(body)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_str(stdout_of(&out).lines().next().unwrap()).unwrap();
+        r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "compat-mismatch")
+            .map(|d| (d["field"].clone(), d["line"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(&body), []);
+    let edited = body.replace("[abcdteT]", "[EVIL]");
+    assert_ne!(edited, body);
+    assert_eq!(run(&edited), [(Value::from("/Content"), Value::from(5))]);
+}

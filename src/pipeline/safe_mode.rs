@@ -50,6 +50,9 @@ pub(super) fn decrypted_report(
             // decrypt a different one.
             let mut notes = notes;
             notes.extend(envelope_findings(det));
+            if envelope == Envelope::Compat {
+                notes.extend(compat_mismatches(&doc, &inner.root));
+            }
             inner_report(doc, inner, notes, &done, only)
         }
         Err((code, message)) => {
@@ -65,6 +68,48 @@ pub(super) fn decrypted_report(
             );
             outer_report(doc, det, notes, diags)
         }
+    }
+}
+
+/// Where a compatibility-mode payload's plaintext copy says other than its
+/// `Encrypt` copy: a field of the copy with another value inside, or none.
+/// Only the ciphertext is signed, so a reader of the copy (most handlers)
+/// may act on a message WeChat never sent (catalogue §9.6).
+fn compat_mismatches(outer: &Document, inner: &Node) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for m in outer.root.members().iter().filter(|m| m.key != "Encrypt") {
+        let message = match inner.get(&m.key) {
+            None => format!(
+                "the plaintext copy has {}, which the signed Encrypt copy does not",
+                m.key
+            ),
+            Some(n)
+                if n.scalar_text() != m.node.scalar_text()
+                    || n.value.type_name() != m.node.value.type_name() =>
+            {
+                format!(
+                    "the plaintext copy's {} is {}, but the signed Encrypt copy says {}",
+                    m.key,
+                    shown(&m.node),
+                    shown(n)
+                )
+            }
+            Some(_) => continue,
+        };
+        let (line, column) = outer.line_col(m.node.pos);
+        found.push(
+            Diagnostic::new(Code::CompatMismatch, message, line, column)
+                .with_field(pointer_push("", &m.key)),
+        );
+    }
+    found
+}
+
+/// A value as a finding quotes it: its text, or its kind for a container.
+fn shown(n: &Node) -> String {
+    match n.scalar_text() {
+        Some(t) => format!("{t:?}"),
+        None => n.value.type_name().to_string(),
     }
 }
 
