@@ -293,8 +293,7 @@ impl<W: Write> Run<W> {
             (Some(token), Some(ts), Some(nonce)) => {
                 let parts = [token.as_str(), ts.as_str(), nonce.as_str()];
                 if let Err(e) = signature::verify("signature", sig, &parts, "timestamp and nonce") {
-                    error_line(&format!("{}: {}: {}", at(None), e.code, e.message));
-                    self.failed = true;
+                    self.fail(&at(None), &e);
                     return Ok(());
                 }
                 "signature verified".to_string()
@@ -313,6 +312,12 @@ impl<W: Write> Run<W> {
         Ok(())
     }
 
+    /// Reports a value that failed to verify or decrypt, at `at`.
+    fn fail(&mut self, at: &str, e: &crypto::CryptoError) {
+        error_line(&format!("{at}: {}: {}", e.code, e.message));
+        self.failed = true;
+    }
+
     /// Verifies and decrypts one value, printing it or the error. `at` names
     /// where the value is, or (given an error's offset in it) the character
     /// an error is about.
@@ -325,8 +330,7 @@ impl<W: Write> Run<W> {
         match cfg.open(value, None) {
             Ok(opened) => self.emit(&at(None), &opened, "echostr / Encrypt value"),
             Err(e) => {
-                error_line(&format!("{}: {}: {}", at(e.offset), e.code, e.message));
-                self.failed = true;
+                self.fail(&at(e.offset), &e);
                 Ok(())
             }
         }
