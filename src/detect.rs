@@ -419,14 +419,25 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         };
         // What every payload of the platform carries is still checked (the
         // first candidate's: the official ones share one header).
-        let header = candidates.iter().next().map_or(&[][..], |p| {
-            let p = p.platform();
-            if d.id.starts_with("event") {
-                p.event_header
-            } else {
-                p.message_header
-            }
-        });
+        // Only a header that holds the payload's own discriminator key: a
+        // PascalCase payload with a WeCom marker (`AgentID`) is no kf item.
+        let disc_key = match d.disc {
+            Disc::Snake => "msgtype",
+            _ => "MsgType",
+        };
+        let header = candidates
+            .iter()
+            .next()
+            .map(|p| {
+                let p = p.platform();
+                if d.id.starts_with("event") {
+                    p.event_header
+                } else {
+                    p.message_header
+                }
+            })
+            .filter(|h| h.iter().any(|f| f.name == disc_key))
+            .unwrap_or_default();
         let mut diags = validate::validate_fields(doc, root, &[header], false);
         let where_ = if only.is_empty() {
             "the catalogue".to_string()

@@ -677,6 +677,14 @@ impl<B: Buffered> Scanner<B> {
 
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
+        // Checked before any framing, so that whatever reads the document
+        // (and however much of it is buffered) gets the same answer.
+        if format == Format::Xml {
+            if let Some(next) = self.record_cut(c) {
+                self.cut_by_record(c, next);
+                return Ok(());
+            }
+        }
         if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c))
             || format == Format::Xml
                 && (self.fast_xml(c) || self.escaped_xml(c) || self.xml_ahead(c))
@@ -685,16 +693,16 @@ impl<B: Buffered> Scanner<B> {
         }
         // Find the extent, reading more lines as long as the text stays plausible.
         let outcome = loop {
+            if format == Format::Xml {
+                if let Some(next) = self.record_cut(c) {
+                    self.cut_by_record(c, next);
+                    return Ok(());
+                }
+            }
             match self.extent(&self.buf[c..], format) {
                 Extent::Complete(end) => break Ok(end),
                 Extent::NotDocument(at) => break Err(Some(at)),
                 Extent::NeedMore => {
-                    if format == Format::Xml {
-                        if let Some(next) = self.record_cut(c) {
-                            self.cut_by_record(c, next);
-                            return Ok(());
-                        }
-                    }
                     if self.buf.len() - c > self.opts.max_record {
                         break Err(None);
                     }
@@ -739,14 +747,19 @@ impl<B: Buffered> Scanner<B> {
         Ok(())
     }
 
-    /// Where a later buffered line starts a log record shaped like the one the
-    /// `<xml>` at `c` is logged in (`2026-01-01 10:00:00 INFO got <xml>…`):
-    /// the document was cut off at the end of the line before. Without this,
+    /// Where a later buffered line, before the document's `</xml>`, starts a
+    /// log record shaped like the one the `<xml>` at `c` is logged in
+    /// (`2026-01-01 10:00:00 INFO got <xml>…`): the document was cut off at the
+    /// end of the line before. Without this,
     /// an `<xml>` left open would hold back every payload after it until an
     /// `</xml>` or the record limit came, which under `tail -f` may be never.
     fn record_cut(&self, c: usize) -> Option<usize> {
         let first = self.line_index(c);
         let shape = RecordShape::of(self.buf.get(*self.starts.get(first)?..c)?)?;
+        // The usual logged document ends on its own line: nothing to look at.
+        if xml_close(self.buf.get(c..self.line_end(first))?).is_some() {
+            return None;
+        }
         let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l))?;
         self.gap_within(c, next).is_none().then_some(next)
     }
@@ -1108,6 +1121,10 @@ impl<B: Buffered> Scanner<B> {
             return false;
         }
         self.read_buffered_lines(c);
+        // A record cut before the document's end is the scan's to report.
+        if self.record_cut(c).is_some() {
+            return false;
+        }
         // Only as far as the next `<xml`, which the tape would refuse: a run
         // of unclosed documents costs no search to the end of the buffer each.
         let text = &self.buf[c..];
@@ -2340,6 +2357,19 @@ mod tests {
         ] {
             assert_eq!(shape(whole), [("doc", 1, 30)], "{whole:?}");
         }
+        // Text outside CDATA that breaks onto a line shaped like a record is
+        // taken for one, however the input arrives: the same bytes always
+        // give the same report (one thread or two, a file or a pipe).
+        let broken = "2026-01-01 10:00:00 INFO got <xml><Content>minutes:\n2026-01-01 10:00:01 meeting\n</Content></xml>\n";
+        assert_eq!(shape(broken)[0], ("broken", 1, 30));
+        let mut sc = Scanner::new(
+            Live(broken.split_inclusive('\n').map(str::as_bytes).collect()),
+            "t",
+            ScanOptions::default(),
+        );
+        assert!(
+            matches!(sc.next_item(), Ok(Some(Item::Broken(b))) if b.diagnostic.code == Code::Truncated)
+        );
         // A prefix without a date or time has no shape to tell records by.
         let plain = "INFO got <xml><A>1</A>\nINFO got <A>2</A></xml>\n";
         assert_eq!(shape(plain), [("doc", 1, 10)]);

@@ -55,11 +55,13 @@ fn main() -> ExitCode {
 /// there, and drops it in a pipe). None when no argument needs escaping.
 fn escaped_usage_error() -> Option<clap::Error> {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // As payload text is shown: a backslash doubled, so `\x1b` typed is
+    // told from an ESC; bytes that are not UTF-8 as U+FFFD.
     let escaped = |a: &std::ffi::OsString| {
-        a.to_str()
-            .map(sanitize::escape_message)
-            .filter(|s| matches!(s, std::borrow::Cow::Owned(_)))
-            .map(|s| s.into_owned().into())
+        let text = a.to_string_lossy();
+        let shown = sanitize::escape(&text);
+        (matches!(text, std::borrow::Cow::Owned(_)) || matches!(shown, std::borrow::Cow::Owned(_)))
+            .then(|| std::ffi::OsString::from(shown.into_owned()))
     };
     if !args.iter().any(|a| escaped(a).is_some()) {
         return None;

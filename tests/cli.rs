@@ -1055,6 +1055,8 @@ fn an_unknown_type_still_has_its_header_checked() {
         "{\"MsgType\":\"foo\"}\n",
         "{\"msgtype\":\"nope\",\"origin\":3}\n",
         "{\"ToUserName\":\"gh_1\",\"FromUserName\":\"o\",\"CreateTime\":1,\"MsgType\":\"event\",\"Event\":\"weird\"}\n",
+        // WeCom's marker on a PascalCase payload: no kf item header is asked for.
+        "<xml><ToUserName><![CDATA[ww1]]></ToUserName><FromUserName><![CDATA[u]]></FromUserName><CreateTime>1714036504</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event><AgentID>1</AgentID></xml>\n",
     );
     let (_, reps) = reports(&[], Some(input));
     assert_eq!(
@@ -1076,6 +1078,7 @@ fn an_unknown_type_still_has_its_header_checked() {
     );
     assert_eq!(reps[2]["valid"], true);
     assert_eq!(codes(&reps[2]), ["\"unknown-type\" null"]);
+    assert_eq!(codes(&reps[3]), ["\"unknown-type\" null"]);
 }
 
 /// A usage error quoting a value from the command line shows it escaped, as

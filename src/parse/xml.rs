@@ -668,10 +668,12 @@ pub fn extent(text: &[u8]) -> Extent {
     }
 }
 
-/// Where a later line of `text` (an `<xml>` document left open) starts a log
-/// record of its own, as `starts_record` tells from the line's first bytes:
-/// the document was cut off before it. Lines inside a CDATA section or a
-/// comment are the document's text, whatever they start with.
+/// Where a later line of `text` (an `<xml>` document) starts a log record of
+/// its own, as `starts_record` tells from the line's first bytes, before the
+/// document's `</xml>`: the document was cut off before it. Lines inside a
+/// CDATA section or a comment are the document's text, whatever they start
+/// with. The answer depends on the bytes alone, not on how much of the
+/// document is buffered: None once an end tag comes first.
 pub fn record_cut(text: &[u8], starts_record: impl Fn(&[u8]) -> bool) -> Option<usize> {
     let mut i = 0;
     loop {
@@ -690,6 +692,7 @@ pub fn record_cut(text: &[u8], starts_record: impl Fn(&[u8]) -> bool) -> Option<
             Some(Some(len)) => i = p + len,
             // Open to the end of what is buffered: no line after it is a record.
             Some(None) => return None,
+            None if matches!(close_tag_at(tail), Close::End(_)) => return None,
             None => i = p + 1,
         }
     }

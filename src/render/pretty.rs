@@ -690,7 +690,7 @@ impl Printer<'_> {
             // Only a value of a type codes are written in is looked up: `true`
             // or `4.0` on an integer field is a type error, not an unknown code.
             let coded = match value {
-                Shape::Str(s) => Some(&**s),
+                Shape::Str(s) if f.ty == Ty::String || is_integer_lexeme(s) => Some(&**s),
                 Shape::Number(n) if f.ty == Ty::Number || is_integer_lexeme(n) => Some(*n),
                 Shape::Bool(_) if f.ty == Ty::Boolean => value.scalar_text(),
                 _ => None,
@@ -1245,6 +1245,7 @@ kf.json:1:1  wecom-kf · event.enter_session  进入会话事件 · user entered
                 value: Value::Bool(true),
             },
             num("4.0"),
+            s("abc"),
         ] {
             let root = obj(vec![("origin", odd)]);
             let r = typed(report("k", "{}", Format::Json, Some(root)), &KF_EVENT);
