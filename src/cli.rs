@@ -174,7 +174,12 @@ pub struct KeyArgs {
 impl KeyArgs {
     /// The decryption settings, when a key was given.
     pub fn decrypt_config(&self) -> Option<wxmsg::crypto::DecryptConfig> {
-        let key = self.aes_key.as_deref()?;
+        self.aes_key.as_deref().map(|key| self.config_with(key))
+    }
+
+    /// The configuration of the flags with `key` (which is only decoded when
+    /// something is decrypted).
+    pub fn config_with(&self, key: &str) -> wxmsg::crypto::DecryptConfig {
         let mut cfg = wxmsg::crypto::DecryptConfig::new(key);
         cfg.receiver_id.clone_from(&self.receiver_id);
         cfg.token.clone_from(&self.token);
@@ -184,7 +189,7 @@ impl KeyArgs {
         if let Some(q) = &self.query {
             cfg.apply_query(&wxmsg::crypto::Query::parse(q));
         }
-        Some(cfg)
+        cfg
     }
 }
 

@@ -1830,6 +1830,14 @@ fn plain_mode_url_verification_returns_the_echostr_as_is() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), "4375120948345356249\n");
     assert!(stderr_of(&out).contains("signature verified"));
+    // An account in plain mode has no key to give.
+    let out = wxmsg()
+        .env_remove("WXMSG_AES_KEY")
+        .args(["decrypt", "--token", "AAAAA", "--query", q])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "4375120948345356249\n");
     let out = wxmsg()
         .args([
             "decrypt",

@@ -57,11 +57,24 @@ pub struct Args {
 
 /// Decrypts every input; see the module documentation for the output format.
 pub fn run(a: Args) -> Result<Status> {
-    let Some(cfg) = a.key.decrypt_config() else {
-        error_line("no key: set the WXMSG_AES_KEY environment variable (safer) or pass --aes-key");
-        return Ok(Status::Trouble);
+    // An official account's URL verification in plain mode (`--query` with
+    // `signature` and `echostr`, no `msg_signature`) decrypts nothing: an
+    // account in plain mode has no key to give.
+    let plain = a.files.is_empty()
+        && a.key.query.as_deref().map(Query::parse).is_some_and(|q| {
+            q.signature.is_some() && q.msg_signature.is_none() && q.echostr.is_some()
+        });
+    let cfg = match a.key.decrypt_config() {
+        Some(cfg) => cfg,
+        None if plain => a.key.config_with(""),
+        None => {
+            error_line(
+                "no key: set the WXMSG_AES_KEY environment variable (safer) or pass --aes-key",
+            );
+            return Ok(Status::Trouble);
+        }
     };
-    if let Err(e) = cfg.key() {
+    if let (Err(e), false) = (cfg.key(), plain) {
         error_line(&format!("{}: {}", e.code, e.message));
         return Ok(Status::Trouble);
     }
