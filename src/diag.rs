@@ -38,6 +38,16 @@ macro_rules! codes {
         pub enum Code { $( $variant, )* }
 
         impl Code {
+    /// A finding about the document's structure rather than about a field's
+    /// value: as true of a compatibility-mode body's plaintext copy as of any
+    /// document, where the copy's validation gives way to the decrypted copy's.
+    pub fn is_structural(self) -> bool {
+        matches!(
+            self,
+            Code::DuplicateKey | Code::RepeatedElement | Code::XmlAttribute | Code::XmlMixedContent
+        )
+    }
+
             /// All codes, in documentation order.
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
 

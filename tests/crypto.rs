@@ -1881,4 +1881,19 @@ fn a_compat_copy_that_disagrees_with_its_ciphertext_is_reported() {
     let edited = body.replace("[abcdteT]", "[EVIL]");
     assert_ne!(edited, body);
     assert_eq!(run(&edited), [(Value::from("/Content"), Value::from(5))]);
+    // A field the copy lacks is a mismatch too, not the copy's missing-field:
+    // the report is about the decrypted copy.
+    let without = body.replace("<MsgId>6054768590064713728</MsgId>\n", "");
+    assert_ne!(without, body);
+    assert_eq!(run(&without), [(Value::from("/MsgId"), Value::from(1))]);
+    let out = wxmsg()
+        .args(["parse", "--format", "json", "--aes-key", &c.key])
+        .write_stdin(without)
+        .output()
+        .unwrap();
+    assert!(
+        !stdout_of(&out).contains("missing-field"),
+        "{}",
+        stdout_of(&out)
+    );
 }

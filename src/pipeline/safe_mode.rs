@@ -49,9 +49,14 @@ pub(super) fn decrypted_report(
             // out of it, and a duplicate `Encrypt` means another reader may
             // decrypt a different one.
             let mut notes = notes;
-            notes.extend(envelope_findings(det));
             if envelope == Envelope::Compat {
+                // The copy was checked as a payload of its own; what is true of
+                // the payload is the decrypted copy's to say, and where the two
+                // differ is a finding of its own.
+                notes.extend(envelope_findings(det).filter(|d| d.code.is_structural()));
                 notes.extend(compat_mismatches(&doc, &inner.root));
+            } else {
+                notes.extend(envelope_findings(det));
             }
             inner_report(doc, inner, notes, &done, only)
         }
@@ -83,10 +88,8 @@ fn compat_mismatches(outer: &Document, inner: &Node) -> Vec<Diagnostic> {
                 "the plaintext copy has {}, which the signed Encrypt copy does not",
                 m.key
             ),
-            Some(n)
-                if n.scalar_text() != m.node.scalar_text()
-                    || n.value.type_name() != m.node.value.type_name() =>
-            {
+            // By text: `<CreateTime><![CDATA[1]]>` and `<CreateTime>1` say the same.
+            Some(n) if n.scalar_text() != m.node.scalar_text() => {
                 format!(
                     "the plaintext copy's {} is {}, but the signed Encrypt copy says {}",
                     m.key,
@@ -101,6 +104,23 @@ fn compat_mismatches(outer: &Document, inner: &Node) -> Vec<Diagnostic> {
             Diagnostic::new(Code::CompatMismatch, message, line, column)
                 .with_field(pointer_push("", &m.key)),
         );
+    }
+    let (line, column) = outer.line_col(outer.root.pos);
+    for m in inner.members() {
+        if outer.root.get(&m.key).is_none() {
+            found.push(
+                Diagnostic::new(
+                    Code::CompatMismatch,
+                    format!(
+                        "the signed Encrypt copy has {}, which the plaintext copy does not",
+                        m.key
+                    ),
+                    line,
+                    column,
+                )
+                .with_field(pointer_push("", &m.key)),
+            );
+        }
     }
     found
 }
