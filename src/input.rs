@@ -677,14 +677,9 @@ impl<B: Buffered> Scanner<B> {
 
     /// Frames and parses the candidate starting at `c`.
     fn candidate(&mut self, c: usize, format: Format) -> io::Result<()> {
-        // Checked before any framing, so that whatever reads the document
-        // (and however much of it is buffered) gets the same answer.
-        if format == Format::Xml {
-            if let Some(next) = self.record_cut(c) {
-                self.cut_by_record(c, next);
-                return Ok(());
-            }
-        }
+        // A record cut (`record_cut`) is looked for wherever a document may
+        // run past its first line (`xml_ahead`, the scan below), so however
+        // much of it is buffered, the answer is the same.
         if format == Format::Json && (self.fast_json(c) || self.tape_ahead(c))
             || format == Format::Xml
                 && (self.fast_xml(c) || self.escaped_xml(c) || self.xml_ahead(c))
