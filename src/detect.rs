@@ -524,18 +524,13 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
         if root.holds_zero("errcode") {
             for f in td.all_fields().filter(|f| f.req.on_success()) {
                 if root.get(f.name).is_none() {
-                    let (l, c) = doc.line_col(root.pos);
+                    let message = format!(
+                        "missing field {} ({}): a response with errcode 0 always has it",
+                        f.name, f.en
+                    );
                     diags.push(
-                        Diagnostic::new(
-                            Code::MissingField,
-                            format!(
-                                "missing field {} ({}): a response with errcode 0 always has it",
-                                f.name, f.en
-                            ),
-                            l,
-                            c,
-                        )
-                        .with_field(crate::doc::pointer_push("", f.name)),
+                        whole(Code::MissingField, message.into())
+                            .with_field(crate::doc::pointer_push("", f.name)),
                     );
                 }
             }

@@ -1572,9 +1572,8 @@ fn is_xml_start(s: &[u8]) -> bool {
 
 /// Whether `s` starts with an `<xml` start tag cased otherwise (`<XML>`, `<Xml `).
 fn is_misspelt_xml_start(s: &[u8]) -> bool {
-    s.get(1..4).is_some_and(|n| n.eq_ignore_ascii_case(b"xml"))
-        && matches!(s.get(4), Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
-        && !is_xml_start(s)
+    let head = s.get(..5).unwrap_or(s).to_ascii_lowercase();
+    is_xml_start(&head) && !is_xml_start(s)
 }
 
 /// The characters of `b` as columns count them: the bytes that are not UTF-8

@@ -63,10 +63,11 @@ fn escaped_usage_error() -> Option<clap::Error> {
         (matches!(text, std::borrow::Cow::Owned(_)) || matches!(shown, std::borrow::Cow::Owned(_)))
             .then(|| std::ffi::OsString::from(shown.into_owned()))
     };
-    if !args.iter().any(|a| escaped(a).is_some()) {
+    let shown: Vec<Option<std::ffi::OsString>> = args.iter().map(escaped).collect();
+    if shown.iter().all(Option::is_none) {
         return None;
     }
-    let safe = args.iter().map(|a| escaped(a).unwrap_or_else(|| a.clone()));
+    let safe = args.into_iter().zip(shown).map(|(a, s)| s.unwrap_or(a));
     Cli::try_parse_from(safe).err()
 }
 

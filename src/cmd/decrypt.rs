@@ -74,10 +74,6 @@ pub fn run(a: Args) -> Result<Status> {
             return Ok(Status::Trouble);
         }
     };
-    if let (Err(e), false) = (cfg.key(), plain) {
-        error_line(&format!("{}: {}", e.code, e.message));
-        return Ok(Status::Trouble);
-    }
     let stdout = io::stdout();
     let mut run = Run {
         cfg,

@@ -82,6 +82,13 @@ pub(super) fn decrypted_report(
 /// may act on a message WeChat never sent (catalogue §9.6).
 fn compat_mismatches(outer: &Document, inner: &Node) -> Vec<Diagnostic> {
     let mut found = Vec::new();
+    let mut push = |key: &str, message: String, pos: u32| {
+        let (line, column) = outer.line_col(pos);
+        found.push(
+            Diagnostic::new(Code::CompatMismatch, message, line, column)
+                .with_field(pointer_push("", key)),
+        );
+    };
     for m in outer.root.members().iter().filter(|m| m.key != "Encrypt") {
         let message = match inner.get(&m.key) {
             None => format!(
@@ -99,27 +106,15 @@ fn compat_mismatches(outer: &Document, inner: &Node) -> Vec<Diagnostic> {
             }
             Some(_) => continue,
         };
-        let (line, column) = outer.line_col(m.node.pos);
-        found.push(
-            Diagnostic::new(Code::CompatMismatch, message, line, column)
-                .with_field(pointer_push("", &m.key)),
-        );
+        push(&m.key, message, m.node.pos);
     }
-    let (line, column) = outer.line_col(outer.root.pos);
     for m in inner.members() {
         if outer.root.get(&m.key).is_none() {
-            found.push(
-                Diagnostic::new(
-                    Code::CompatMismatch,
-                    format!(
-                        "the signed Encrypt copy has {}, which the plaintext copy does not",
-                        m.key
-                    ),
-                    line,
-                    column,
-                )
-                .with_field(pointer_push("", &m.key)),
+            let message = format!(
+                "the signed Encrypt copy has {}, which the plaintext copy does not",
+                m.key
             );
+            push(&m.key, message, outer.root.pos);
         }
     }
     found
