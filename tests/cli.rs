@@ -1001,11 +1001,12 @@ fn oversized_timestamps_name_their_likely_unit() {
     }
 }
 
-/// An input with nothing to convert says so on stderr and fails, rather than
-/// write nothing and succeed.
+/// An input with text but nothing to convert says so on stderr and fails,
+/// rather than write nothing and succeed (empty input is a note and success:
+/// `empty_input_is_no_payloads_and_success_except_for_validate`).
 #[test]
 fn convert_says_when_there_is_nothing_to_convert() {
-    for input in ["", "hello\n", "<foo>x</foo>\n"] {
+    for input in ["hello\n", "<foo>x</foo>\n"] {
         let out = wxmsg()
             .args(["convert", "--to", "json"])
             .write_stdin(input)
@@ -1120,4 +1121,37 @@ fn a_successful_sync_response_lacking_its_cursor_is_invalid() {
         .filter_map(|d| d["code"].as_str())
         .collect();
     assert_eq!(codes, ["sync-errcode"]);
+}
+
+/// Empty input, or only whitespace, has no payload to miss: `parse`, `convert`
+/// and `decrypt` say "no payloads" and succeed (reliability.md F9), writing
+/// nothing to stdout. `validate` still fails it: a fixture must hold a payload.
+#[test]
+fn empty_input_is_no_payloads_and_success_except_for_validate() {
+    let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    for stdin in ["", "  \n\n", "\u{feff}\n"] {
+        for args in [
+            vec!["parse"],
+            vec!["convert", "--to", "json"],
+            vec!["convert", "--to", "xml"],
+            vec!["decrypt", "--aes-key", key],
+        ] {
+            let out = wxmsg().args(&args).write_stdin(stdin).output().unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            assert_eq!(out.status.code(), Some(0), "{args:?} {stdin:?}: {stderr}");
+            assert!(
+                format!("{stdout}{stderr}").contains("0 payloads")
+                    || stderr.contains("no payloads"),
+                "{args:?} {stdin:?}: {stdout} {stderr}"
+            );
+            if args[0] != "parse" {
+                assert!(stdout.is_empty(), "{args:?} {stdin:?}: {stdout}");
+            }
+        }
+        let out = wxmsg().arg("validate").write_stdin(stdin).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "validate {stdin:?}");
+    }
 }

@@ -1,6 +1,6 @@
 //! `wxmsg convert`: payloads between WeChat XML and typed JSON, losslessly.
 
-use super::{error_line, for_each_rendered, warning_line, Rendered, Status, Stderr};
+use super::{error_line, for_each_rendered, note_line, warning_line, Rendered, Status, Stderr};
 use crate::cli::{ConvertArgs, InputArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
@@ -104,9 +104,16 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         Ok(())
     })?;
     out.flush()?;
-    // An input with nothing to convert is not a success to pass over in
-    // silence (a log that holds no payload, the wrong file).
-    let empty = summary.payloads == 0 && status != Status::Trouble;
+    // Empty input (or only whitespace) has no payload to miss: a note, and
+    // success, as for `parse` (reliability F9). Input with text but no payload
+    // is not a success to pass over in silence (a log that holds no payload,
+    // the wrong file).
+    let nothing = summary.payloads == 0 && status != Status::Trouble;
+    let blank = nothing && summary.skipped == 0;
+    let empty = nothing && !blank;
+    if blank {
+        note_line("no payloads: the input is empty");
+    }
     if empty {
         warning_line(&format!(
             "no WeChat payload found, nothing converted ({} {} passed over)",

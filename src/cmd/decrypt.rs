@@ -163,8 +163,10 @@ impl<W: Write> Run<W> {
             }
         }
         if skip_bom(&first).iter().all(u8::is_ascii_whitespace) {
-            error_line(&format!("{name}:1:1: the input is empty"));
-            self.failed = true;
+            // Nothing to decrypt is not a failure (reliability F9), but says so.
+            if !self.quiet {
+                self.note(&format!("{name}: no payloads: the input is empty"));
+            }
             return Ok(());
         }
         let line = skip_bom(first[line_start..].trim_ascii());

@@ -46,6 +46,11 @@ pub fn warning_line(msg: &str) {
     stderr_line("warning", "1;33", msg);
 }
 
+/// [`error_line`] for a note: something worth knowing that is not a fault.
+pub fn note_line(msg: &str) {
+    stderr_line("note", "1;36", msg);
+}
+
 fn stderr_line(label: &str, sgr: &str, msg: &str) {
     // A message's own escapes stay single, as in the human formats.
     let msg = wxmsg::render::sanitize::escape_message(msg);
