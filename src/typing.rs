@@ -2,8 +2,9 @@
 //!
 //! XML cannot say "boolean" or "array of one": `<Flag>true</Flag>` is text, and a
 //! single `<List>` sibling looks like a plain object. Once the payload's type is
-//! known, this pass fixes exactly those two things from the catalogue, and nothing
-//! else: a value whose type disagrees with the catalogue is left as it is, so
+//! known, this pass fixes exactly those two things from the catalogue (and a
+//! bare number on a string field WeChat writes bare, which XML cannot tell from
+//! a string either), and nothing else: a value whose type disagrees with the catalogue is left as it is, so
 //! validation reports it instead of the converter hiding it.
 
 use crate::catalog::{Field, Ty, TypeDef, Xml};
@@ -17,6 +18,8 @@ use crate::doc::{Member, Node, Value, XmlForm};
 /// * On an array field, a single object (for `Ty::ObjectArray`) or string (for
 ///   `Ty::StringArray`) becomes a one-element array, and an empty element `[]`.
 /// * On an object field, an empty element becomes `{}`.
+/// * On a string field WeChat writes as bare text, a bare number becomes the
+///   string of its digits.
 pub fn apply_catalog(root: &mut Node, td: &'static TypeDef) {
     if let Value::Object(members) = &mut root.value {
         for m in members.iter_mut() {
@@ -63,8 +66,13 @@ fn node_changes(node: &Node, field: Option<&'static Field>) -> bool {
                 }
         }
         Ty::Boolean => bool_changes(node),
+        Ty::String => digits_change(node, f),
         _ => false,
     }
+}
+
+fn digits_change(node: &Node, f: &Field) -> bool {
+    f.xml == Xml::Plain && node.xml == XmlForm::Plain && matches!(node.value, Value::Number(_))
 }
 
 fn members_change(node: &Node, f: &'static Field) -> bool {
@@ -167,6 +175,7 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
             }
         }
         Ty::Boolean => plain_bool(node),
+        Ty::String => plain_digits(node, f),
         _ => {}
     }
 }
@@ -188,6 +197,18 @@ fn type_unknown(node: &mut Node) {
         Value::Object(members) => members.iter_mut().for_each(|m| type_unknown(&mut m.node)),
         Value::Array(items) => items.iter_mut().for_each(type_unknown),
         _ => {}
+    }
+}
+
+/// Bare digits on a string field WeChat writes as bare text (`MsgDataId`,
+/// `PopupScene`) → the string the catalogue's JSON form has: XML's form says
+/// nothing about the type there.
+fn plain_digits(node: &mut Node, f: &Field) {
+    if !digits_change(node, f) {
+        return;
+    }
+    if let Value::Number(n) = &mut node.value {
+        node.value = Value::String(std::mem::take(n));
     }
 }
 

@@ -1155,3 +1155,60 @@ fn empty_input_is_no_payloads_and_success_except_for_validate() {
         assert_eq!(out.status.code(), Some(1), "validate {stdin:?}");
     }
 }
+
+/// `MsgDataId` and `PopupScene` are strings in JSON that WeChat's XML writes as
+/// bare digits: XML → JSON gives the string (no `type-variant` warning on the
+/// JSON), JSON → XML gives the bare digits back, both ways the identity. A JSON
+/// number there (the variant) goes out bare too, and the loss is named.
+#[test]
+fn convert_keeps_bare_digit_strings_strings_both_ways() {
+    let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+<CreateTime>1348831860</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content>\
+<MsgId>1234567890123456</MsgId><MsgDataId>2247483650</MsgDataId><Idx>1</Idx></xml>";
+    let popup = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+<CreateTime>1736908245</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event>\
+<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[t]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString>\
+<PopupScene>2</PopupScene></List></SubscribeMsgPopupEvent></xml>";
+    let convert = |to: &str, input: &str| {
+        let out = wxmsg()
+            .args(["convert", "--to", to])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{input}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    for (input, needle) in [
+        (xml, r#""MsgDataId":"2247483650""#),
+        (popup, r#""PopupScene":"2""#),
+    ] {
+        // Many copies, so the multi-payload path is taken as well as the single one.
+        for copies in [1, 50] {
+            let many = format!("{input}\n").repeat(copies);
+            let (json, err) = convert("json", &many);
+            assert!(err.is_empty(), "{err}");
+            assert_eq!(json.lines().count(), copies);
+            assert!(json.lines().all(|l| l.contains(needle)), "{json}");
+            let (back, err) = convert("xml", &json);
+            assert!(err.is_empty(), "{err}");
+            assert_eq!(back, many);
+        }
+        let (json, _) = convert("json", input);
+        let out = wxmsg()
+            .args(["validate", "--strict", "--platform", "official-account"])
+            .write_stdin(json)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let variant = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":"hi","MsgId":1,"MsgDataId":22}"#;
+    let (back, err) = convert("xml", variant);
+    assert!(back.contains("<MsgDataId>22</MsgDataId>"), "{back}");
+    assert!(
+        err.contains("/MsgDataId: the number 22 reads back from XML as a string"),
+        "{err}"
+    );
+}

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::json_out;
-use crate::catalog::{Field, TypeDef, Xml};
+use crate::catalog::{Field, Ty, TypeDef, Xml};
 use crate::doc::{pointer_push, Member, Node, Value, XmlForm};
 use crate::parse::xml::{first_invalid_char, is_name};
 
@@ -144,26 +144,28 @@ impl<'a> Writer<'_, 'a> {
                 Value::Array(items) if siblings && !items.is_empty() => {
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Seg::Index(i));
-                        self.element(&m.key, item, Ctx::below(field), depth)?;
+                        self.element(&m.key, item, field, depth)?;
                         self.path.pop();
                     }
                 }
-                _ => self.element(&m.key, &m.node, Ctx::below(field), depth)?,
+                _ => self.element(&m.key, &m.node, field, depth)?,
             }
             self.path.pop();
         }
         Ok(())
     }
 
-    /// Writes one element named `name` holding `node`; `ctx` is where the fields of
+    /// Writes one element named `name` holding `node`, the value (or an item of
+    /// the value) of catalogue field `field`: its fields are where those of
     /// `node`'s members (or of its items' members) are looked up.
     fn element(
         &mut self,
         name: &str,
         node: &'a Node,
-        ctx: Ctx,
+        field: Option<&'static Field>,
         depth: usize,
     ) -> Result<(), XmlWriteError> {
+        let ctx = Ctx::below(field);
         self.newline(depth);
         match &node.value {
             Value::Null => {
@@ -200,7 +202,16 @@ impl<'a> Writer<'_, 'a> {
                     ));
                 }
                 self.open(name, false);
-                write_text(self.out, s);
+                // Digits on a string field WeChat writes bare go out bare, as
+                // WeChat sends them; the typing pass reads them back as this string.
+                let bare = field.is_some_and(|f| f.ty == Ty::String && f.xml == Xml::Plain)
+                    && !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_digit());
+                if bare {
+                    self.out.extend_from_slice(s.as_bytes());
+                } else {
+                    write_text(self.out, s);
+                }
             }
             Value::Object(members) => {
                 self.open(name, false);
@@ -213,7 +224,7 @@ impl<'a> Writer<'_, 'a> {
                 self.open(name, false);
                 for (i, item) in items.iter().enumerate() {
                     self.path.push(Seg::Index(i));
-                    self.element("item", item, ctx, depth + 1)?;
+                    self.element("item", item, field, depth + 1)?;
                     self.path.pop();
                 }
                 if !items.is_empty() {
