@@ -276,6 +276,62 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
     None
 }
 
+/// The finding for an event without its name: `Event` beside `MsgType`
+/// (`event`), or `event.event_type` in a WeCom kf event (catalogue §2, §5.6).
+/// Missing, or there but not a string (not an object, for kf's `event`).
+fn missing_event_name(
+    doc: &Document,
+    root: &Node,
+    disc: Disc,
+    whole: &impl Fn(Code, Cow<'static, str>) -> Diagnostic,
+) -> Diagnostic {
+    let event = root.get("event");
+    let (path, found, what, kind) = match (disc, event) {
+        (Disc::Snake, Some(e)) if matches!(e.value, Value::Object(_)) => (
+            "/event/event_type",
+            e.get("event_type"),
+            "event.event_type (event type)",
+            "a string",
+        ),
+        (Disc::Snake, e) => (
+            "/event",
+            e,
+            "event (the event, with its event_type)",
+            "an object",
+        ),
+        _ => (
+            "/Event",
+            root.get("Event"),
+            "Event (event type)",
+            "a string",
+        ),
+    };
+    let key = if disc == Disc::Snake {
+        "msgtype"
+    } else {
+        "MsgType"
+    };
+    match found {
+        Some(n) => {
+            let (line, column) = doc.line_col(n.pos);
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!(
+                    "{what} should be {kind}, found {}: `{key}` is `event`",
+                    n.value.type_name()
+                ),
+                line,
+                column,
+            )
+        }
+        None => whole(
+            Code::MissingField,
+            format!("missing required field {what}: `{key}` is `event`").into(),
+        ),
+    }
+    .with_field(path.to_string())
+}
+
 /// A discriminator's value: only a string names a type (`"MsgType": 1` does not).
 fn text(node: Option<&Node>) -> Option<&str> {
     match node.map(|n| &n.value) {
@@ -439,6 +495,19 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
             .filter(|h| h.iter().any(|f| f.name == disc_key))
             .unwrap_or_default();
         let mut diags = validate::validate_fields(doc, root, &[header], false);
+        // `event` alone is an event without its name, not a type of its own.
+        if d.id == "event" {
+            diags.push(missing_event_name(doc, root, d.disc, &whole));
+            return Detection {
+                platform: candidates.single(),
+                candidates,
+                type_id: Some(d.id),
+                type_def: None,
+                envelope: d.envelope,
+                diagnostics: sorted(diags),
+                typed: None,
+            };
+        }
         let where_ = if only.is_empty() {
             "the catalogue".to_string()
         } else {

@@ -94,7 +94,10 @@ const MSG_ID: &[Field] = &[
         Req::Cond("the message came from an article"),
         "多图文时第几篇文章，从1开始",
         "index of the article in a multi-article post, from 1",
-    ),
+    )
+    // The official samples write the placeholder `<Idx>xxxx</Idx>` (catalogue
+    // §4.1: P/N), as `<MsgDataId>xxxx</MsgDataId>`.
+    .any_text(),
 ];
 
 const TEXT: &[Field] = &[
