@@ -1212,3 +1212,58 @@ fn convert_keeps_bare_digit_strings_strings_both_ways() {
         "{err}"
     );
 }
+
+/// The official account's doc samples carry `<MsgDataId>xxxx</MsgDataId>` and
+/// `<Idx>xxxx</Idx>` placeholders (catalogue §4.1, P/N): they are official
+/// account messages, valid with a `type-variant` warning on `Idx`, not mini
+/// program ones with unknown fields.
+#[test]
+fn official_doc_samples_with_placeholder_ids_are_official_account_messages() {
+    let sample = "<xml>\n  <ToUserName><![CDATA[toUser]]></ToUserName>\n  <FromUserName><![CDATA[fromUser]]></FromUserName>\n  \
+<CreateTime>1348831860</CreateTime>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content><![CDATA[this is a test]]></Content>\n  \
+<MsgId>1234567890123456</MsgId>\n  <MsgDataId>xxxx</MsgDataId>\n  <Idx>xxxx</Idx>\n</xml>\n";
+    let (code, reps) = reports(&[], Some(sample));
+    assert_eq!(code, 0);
+    assert_eq!(reps[0]["platform"], "official-account", "{}", reps[0]);
+    let codes: Vec<&str> = reps[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["type-variant"], "{}", reps[0]);
+}
+
+/// An event without its name is missing a required field (or has it with the
+/// wrong type), not an unknown type that passes.
+#[test]
+fn an_event_without_its_name_fails() {
+    for (payload, code, field) in [
+        (
+            r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"event","EventKey":"k"}"#,
+            "missing-field",
+            "/Event",
+        ),
+        (
+            r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"event","Event":5}"#,
+            "type-mismatch",
+            "/Event",
+        ),
+        (
+            r#"{"msgid":"m","send_time":1615478585,"origin":4,"msgtype":"event"}"#,
+            "missing-field",
+            "/event",
+        ),
+        (
+            r#"{"msgtype":"event","event":{"open_kfid":"wk1"}}"#,
+            "missing-field",
+            "/event/event_type",
+        ),
+    ] {
+        let (exit, reps) = reports(&[], Some(payload));
+        assert_eq!(exit, 1, "{payload}");
+        let d = &reps[0]["diagnostics"][0];
+        assert_eq!(d["code"], code, "{payload}: {d}");
+        assert_eq!(d["field"], field, "{payload}: {d}");
+    }
+}
