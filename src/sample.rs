@@ -312,8 +312,13 @@ impl Gen {
                 .to_string(),
             ),
             (_, "/AgentID") => s(V1_AGENT),
-            (OfficialAccount, "/ToUserName") if id == "news" => s(OPENID),
-            (OfficialAccount, "/FromUserName") if id == "news" => s(OA_GH),
+            // A passive reply goes back to the user: the push's addresses swapped.
+            (OfficialAccount, "/ToUserName") if self.td.direction == Direction::StaffToUser => {
+                s(OPENID)
+            }
+            (OfficialAccount, "/FromUserName") if self.td.direction == Direction::StaffToUser => {
+                s(OA_GH)
+            }
             (Miniprogram, "/ToUserName") => s(MP_GH),
             (OfficialAccount, "/ToUserName") => s(OA_GH),
             (Miniprogram | OfficialAccount, "/FromUserName") => s(OPENID),
@@ -347,8 +352,18 @@ impl Gen {
                 Some(pick(&["一文看懂本季新品亮点", "本周六会员日，全场满减"]))
             }
             (_, "/Articles/-/PicUrl" | "/PicUrl" | "/ThumbUrl") => s(PIC_URL),
-            (_, "/MediaId") => s(MEDIA_ID),
-            (_, "/ThumbMediaId") => s(THUMB_MEDIA_ID),
+            (_, "/MediaId" | "/Image/MediaId" | "/Voice/MediaId" | "/Video/MediaId") => {
+                s(MEDIA_ID)
+            }
+            (_, "/ThumbMediaId" | "/Music/ThumbMediaId") => s(THUMB_MEDIA_ID),
+            (_, "/Video/Title") => s("新品开箱视频"),
+            (_, "/Video/Description") => s("三分钟看懂新品的使用方法"),
+            (_, "/Music/Title") => s("店铺背景音乐"),
+            (_, "/Music/Description") => s("轻松愉快的购物时光"),
+            (_, "/Music/MusicUrl" | "/Music/HQMusicUrl") => {
+                s("https://m.example.com/music/shop-bgm.mp3")
+            }
+            (_, "/TransInfo/KfAccount") => s("kf2001@shopdemo"),
             (_, "/AppId") => s(MP_APPID),
             (_, "/PagePath") => s("pages/goods/detail?id=1024"),
             (_, "/SessionFrom") => s("goods_detail_1024"),

@@ -107,7 +107,14 @@ pub fn discriminators(td: &TypeDef) -> Vec<(&'static str, &'static str)> {
         Disc::Pascal => {
             let mut out = Vec::new();
             if td.field("MsgType").is_some() {
-                out.push(("/MsgType", if event.is_some() { "event" } else { td.id }));
+                out.push((
+                    "/MsgType",
+                    if event.is_some() {
+                        "event"
+                    } else {
+                        td.msg_type()
+                    },
+                ));
             }
             if let Some(e) = event {
                 out.push(("/Event", e));

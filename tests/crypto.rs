@@ -1897,3 +1897,46 @@ fn a_compat_copy_that_disagrees_with_its_ciphertext_is_reported() {
         stdout_of(&out)
     );
 }
+
+/// Passive replies: the plaintext of an encrypted reply envelope is checked as
+/// a passive reply (V10's text reply has no `MsgId`), and so is a plaintext
+/// sent by the account (`FromUserName` `gh_…`) that no incoming type fits
+/// (V3b's video reply with its `<Video>` object). A push without `MsgId`
+/// stays invalid.
+#[test]
+fn cli_passive_replies_are_checked_as_replies() {
+    let c = case("v10-");
+    let out = wxmsg()
+        .args(["parse", "--format", "json", "--aes-key", &c.key])
+        .args(["--receiver-id", &c.receiver_id, "--token", &c.token])
+        .write_stdin(c.body.clone().unwrap())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["type"], "reply.text", "{report}");
+    assert_eq!(report["platform"], "official-account", "{report}");
+    assert_eq!(report["envelope"], "reply", "{report}");
+
+    let v3b = case("v3b-");
+    let out = wxmsg()
+        .args(["parse", "--format", "json"])
+        .write_stdin(v3b.expected)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["type"], "reply.video", "{report}");
+
+    let push = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[x]]></Content></xml>";
+    let out = wxmsg()
+        .args(["parse", "--format", "json"])
+        .write_stdin(push)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["type"], "text", "{report}");
+    assert_eq!(report["diagnostics"][0]["field"], "/MsgId", "{report}");
+}

@@ -191,7 +191,17 @@ pub struct TypeDef {
     pub note: &'static str,
 }
 
+/// What a passive reply's type id starts with: `reply.text` is the reply
+/// whose `MsgType` is `text` (incoming messages have the plain ids).
+pub const REPLY_PREFIX: &str = "reply.";
+
 impl TypeDef {
+    /// The `MsgType` (or `msgtype`) value of a message type: its id, without
+    /// [`REPLY_PREFIX`] for a passive reply.
+    pub fn msg_type(&self) -> &'static str {
+        self.id.strip_prefix(REPLY_PREFIX).unwrap_or(self.id)
+    }
+
     /// All fields in canonical order.
     pub fn all_fields(&self) -> impl Iterator<Item = &'static Field> {
         self.fields.iter().flat_map(|g| g.iter())

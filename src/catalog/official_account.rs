@@ -816,10 +816,119 @@ const REPLY_HEADER: &[Field] = &[
     cdata(
         "MsgType",
         Req::Always,
-        "消息类型，图文为news",
-        "message type (news)",
+        "消息类型（text、image、voice、video、music、news 等）",
+        "message type (text, image, voice, video, music, news, …)",
     ),
 ];
+
+/// A media id the developer uploaded, inside a passive reply's media object.
+const REPLY_MEDIA_ID: Field = cdata(
+    "MediaId",
+    Req::Always,
+    "通过素材管理中的接口上传多媒体文件，得到的id",
+    "media id from the media-upload API",
+);
+
+const REPLY_TEXT: &[Field] = &[cdata(
+    "Content",
+    Req::Always,
+    "回复的消息内容（换行：在content中能够换行，微信客户端就支持换行显示）",
+    "reply text (line breaks are shown)",
+)];
+
+/// A passive reply's media object: `<Image>`, `<Voice>`, `<Video>` or `<Music>`.
+const fn reply_media(
+    name: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    children: &'static [Field],
+) -> Field {
+    Field::new(name, Ty::Object, Xml::Nested, Req::Always, zh, en).children(children)
+}
+
+const REPLY_MEDIA: &[Field] = &[REPLY_MEDIA_ID];
+
+const REPLY_IMAGE: &[Field] = &[reply_media("Image", "图片", "image", REPLY_MEDIA)];
+
+const REPLY_VOICE: &[Field] = &[reply_media("Voice", "语音", "voice", REPLY_MEDIA)];
+
+const REPLY_VIDEO_FIELDS: &[Field] = &[
+    REPLY_MEDIA_ID,
+    cdata("Title", Req::Optional, "视频消息的标题", "video title"),
+    cdata(
+        "Description",
+        Req::Optional,
+        "视频消息的描述",
+        "video description",
+    ),
+];
+
+const REPLY_VIDEO: &[Field] = &[reply_media("Video", "视频", "video", REPLY_VIDEO_FIELDS)];
+
+const REPLY_MUSIC_FIELDS: &[Field] = &[
+    cdata("Title", Req::Optional, "音乐标题", "music title"),
+    cdata(
+        "Description",
+        Req::Optional,
+        "音乐描述",
+        "music description",
+    ),
+    cdata("MusicUrl", Req::Optional, "音乐链接", "music URL"),
+    cdata(
+        "HQMusicUrl",
+        Req::Optional,
+        "高质量音乐链接，WIFI环境优先使用该链接播放音乐",
+        "high-quality music URL (preferred on Wi-Fi)",
+    ),
+    cdata(
+        "ThumbMediaId",
+        Req::Always,
+        "缩略图的媒体id，通过素材管理中的接口上传多媒体文件，得到的id",
+        "thumbnail media id from the media-upload API",
+    ),
+];
+
+const REPLY_MUSIC: &[Field] = &[reply_media("Music", "音乐", "music", REPLY_MUSIC_FIELDS)];
+
+const REPLY_TRANSFER: &[Field] = &[Field::new(
+    "TransInfo",
+    Ty::Object,
+    Xml::Nested,
+    Req::Optional,
+    "指定会话接入的客服账号",
+    "the customer-service account to hand the session to",
+)
+.children(&[cdata(
+    "KfAccount",
+    Req::Always,
+    "指定会话接入的客服账号（账号@公众号微信号）",
+    "customer-service account (account@official-account)",
+)])];
+
+/// A passive reply (被动回复用户消息) other than `news`: sent by the developer
+/// as the HTTP response to a push, `reply.` before its `MsgType`. The message
+/// types it shares with incoming messages (`text`, `image`, …) differ in
+/// shape, and a reply of those is told only inside an encrypted reply
+/// envelope; `music` and `transfer_customer_service` only ever are replies.
+const fn reply(
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    fields: &'static [&'static [Field]],
+) -> TypeDef {
+    TypeDef {
+        platform: P,
+        id,
+        disc: Disc::Pascal,
+        zh,
+        en,
+        direction: Direction::StaffToUser,
+        formats: BOTH,
+        fields,
+        note: "Sent by the developer as the HTTP response to a push (passive reply); \
+               ToUserName/FromUserName are the push's swapped.",
+    }
+}
 
 const NEWS_ITEM: &[Field] = &[
     cdata("Title", Req::Always, "图文消息标题", "article title"),
@@ -1135,5 +1244,41 @@ pub(super) const PLATFORM: Platform = Platform {
             note: "Sent by the developer as the HTTP response to a push; \
                    ToUserName/FromUserName are the push's swapped.",
         },
+        reply(
+            "reply.text",
+            "被动回复文本消息",
+            "passive reply: text",
+            &[REPLY_HEADER, REPLY_TEXT],
+        ),
+        reply(
+            "reply.image",
+            "被动回复图片消息",
+            "passive reply: image",
+            &[REPLY_HEADER, REPLY_IMAGE],
+        ),
+        reply(
+            "reply.voice",
+            "被动回复语音消息",
+            "passive reply: voice",
+            &[REPLY_HEADER, REPLY_VOICE],
+        ),
+        reply(
+            "reply.video",
+            "被动回复视频消息",
+            "passive reply: video",
+            &[REPLY_HEADER, REPLY_VIDEO],
+        ),
+        reply(
+            "reply.music",
+            "被动回复音乐消息",
+            "passive reply: music",
+            &[REPLY_HEADER, REPLY_MUSIC],
+        ),
+        reply(
+            "reply.transfer_customer_service",
+            "被动回复：消息转发到客服",
+            "passive reply: transfer to customer service",
+            &[REPLY_HEADER, REPLY_TRANSFER],
+        ),
     ],
 };

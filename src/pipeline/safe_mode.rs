@@ -267,7 +267,11 @@ fn inner_report(
             .map(|(code, message)| Diagnostic::new(code, message, at.0, at.1)),
     );
     notes.extend(done.notes());
-    let det = detect::detect(&doc, &doc.root, only);
+    let det = if done.envelope == Envelope::Reply {
+        detect::detect_reply(&doc, &doc.root, only)
+    } else {
+        detect::detect(&doc, &doc.root, only)
+    };
     let mut r = report(doc, det, notes);
     r.envelope = Some(done.envelope);
     r.line = line;
