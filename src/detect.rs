@@ -128,6 +128,8 @@ pub trait Keyed {
     fn signature_keys(&self, limit: usize) -> usize;
     /// Whether `self[key]` is the number 0 (or the text `0`).
     fn holds_zero(&self, key: &str) -> bool;
+    /// Whether the object has a member `key`.
+    fn has(&self, key: &str) -> bool;
 }
 
 impl Keyed for Node {
@@ -154,6 +156,9 @@ impl Keyed for Node {
         self.get(key)
             .and_then(Node::scalar_text)
             .is_some_and(|t| t == "0")
+    }
+    fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
     }
 }
 
@@ -195,6 +200,9 @@ impl Keyed for View<'_> {
     fn holds_zero(&self, key: &str) -> bool {
         self.get(key)
             .is_some_and(|v| matches!(v.kind(), Kind::Number | Kind::Str) && v.raw() == "0")
+    }
+    fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
     }
 }
 
@@ -241,6 +249,9 @@ impl Keyed for TapeRoot<'_> {
     }
     fn holds_zero(&self, key: &str) -> bool {
         self.view().holds_zero(key)
+    }
+    fn has(&self, key: &str) -> bool {
+        self.view().has(key)
     }
 }
 
@@ -380,9 +391,21 @@ pub type TypeId = Cow<'static, str>;
 /// True when the document carries a discriminator or at least two of the
 /// catalogue's signature keys; anything else is not a payload.
 pub fn is_wechat(root: &impl Keyed) -> bool {
-    // One key alone is weak evidence: a sync_msg *request* body carries
-    // `open_kfid` too. Two of them (or a discriminator) make a payload.
-    discriminator(root).is_some() || root.signature_keys(2) == 2
+    match discriminator(root) {
+        Some(d) if d.disc == Disc::Snake => is_kf_item(root),
+        Some(_) => true,
+        // One key alone is weak evidence: a sync_msg *request* body carries
+        // `open_kfid` too. Two of them (or a discriminator) make a payload.
+        None => root.signature_keys(2) == 2,
+    }
+}
+
+/// A lower-case `msgtype` makes a WeCom kf message only beside `msgid`,
+/// `origin` or the `event` (catalogue §1 rule 8): the customer-service send
+/// APIs' request bodies (`{"touser":…,"msgtype":"text","text":{…}}`), which
+/// backends log beside the pushes they receive, have none of them.
+pub fn is_kf_item(root: &impl Keyed) -> bool {
+    root.has("msgid") || root.has("origin") || root.has("event")
 }
 
 /// What detection concluded.

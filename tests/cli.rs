@@ -1267,3 +1267,32 @@ fn an_event_without_its_name_fails() {
         assert_eq!(d["field"], field, "{payload}: {d}");
     }
 }
+
+/// A lower-case `msgtype` makes a WeCom kf message only beside `msgid`,
+/// `origin` or `event` (catalogue §1 rule 8): the send APIs' request bodies a
+/// backend logs beside the pushes it receives are passed over, not reported
+/// as invalid kf messages, on the fast lane and off it.
+#[test]
+fn send_api_request_bodies_in_a_log_are_not_payloads() {
+    let log = "2026 INFO mp custom send {\"touser\":\"oR3Kx5d_9TqLmA2vYpW7cN1eZbG4\",\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}}\n\
+2026 INFO kf send {\"touser\":\"wm1\",\"open_kfid\":\"wk1\",\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}}\n\
+2026 INFO bare {\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}}\n\
+2026 INFO recv {\"msgid\":\"m1\",\"open_kfid\":\"wk1\",\"external_userid\":\"wm1\",\"send_time\":1736908245,\"origin\":3,\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}}\n";
+    for threads in ["1", "2"] {
+        let out = wxmsg()
+            .env("WXMSG_THREADS", threads)
+            .args(["parse", "--format", "json"])
+            .write_stdin(log)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let reports: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(reports.len(), 1, "{text}");
+        assert_eq!(reports[0]["line"], 4);
+        assert_eq!(reports[0]["type"], "text");
+    }
+}

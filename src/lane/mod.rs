@@ -155,10 +155,15 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
         }
         r
     };
-    let d = detect::discriminator(&detect::TapeRoot {
+    let top = detect::TapeRoot {
         tape: &doc.tape,
         text: &doc.text,
-    })?;
+    };
+    let d = detect::discriminator(&top)?;
+    // A send API's request body is no payload: the full pipeline passes it over.
+    if d.disc == Disc::Snake && !detect::is_kf_item(&top) {
+        return None;
+    }
     if d.disc != Disc::SyncResponse {
         let at = doc.line_col(root.pos());
         out.push_back(with_payload(payload_report(doc, root, at, d, opts)?, 0));
