@@ -640,24 +640,26 @@ fn detect_as(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) -> D
             validate::fit(doc, typed.as_ref().unwrap_or(root), td)
         }))
         .collect();
-    let best = fits.iter().copied().min().unwrap_or((0, 0));
-    let mut tied: Vec<usize> = (0..types.len()).filter(|&i| fits[i] == best).collect();
-    // Platform markers (e.g. devmode's App_Type) settle a tie.
-    if tied.len() > 1 {
-        let marked: Vec<usize> = tied
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let p = types[i].platform.platform();
-                root.members()
-                    .iter()
-                    .any(|m| p.markers.contains(&m.key.as_str()))
-            })
-            .collect();
-        if !marked.is_empty() {
-            tied = marked;
-        }
-    }
+    // Platform markers (devmode's `App_Type`, the official account's
+    // `MsgDataId`) say whose payload it is (catalogue §1 rules 9 and 13): the
+    // best fit is looked for among the marked candidates when there are any,
+    // so an error in a marked field does not hand the payload to a platform
+    // that calls the field unknown.
+    let marked: Vec<usize> = (0..types.len())
+        .filter(|&i| {
+            let p = types[i].platform.platform();
+            root.members()
+                .iter()
+                .any(|m| p.markers.contains(&m.key.as_str()))
+        })
+        .collect();
+    let pool: Vec<usize> = if marked.is_empty() {
+        (0..types.len()).collect()
+    } else {
+        marked
+    };
+    let best = pool.iter().map(|&i| fits[i]).min().unwrap_or((0, 0));
+    let tied: Vec<usize> = pool.into_iter().filter(|&i| fits[i] == best).collect();
     let candidates: Platforms = tied.iter().map(|&i| types[i].platform).collect();
     let chosen = tied.first().copied().unwrap_or(0);
     let td = types[chosen];

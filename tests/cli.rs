@@ -1296,3 +1296,42 @@ fn send_api_request_bodies_in_a_log_are_not_payloads() {
         assert_eq!(reports[0]["type"], "text");
     }
 }
+
+/// Platform markers say whose payload it is before the fewest findings do
+/// (catalogue §1 rules 9 and 13): an error in a marked field stays an error of
+/// the marked platform, not an unknown field of another.
+#[test]
+fn platform_markers_decide_before_the_fewest_findings() {
+    for (payload, platform, code, field) in [
+        (
+            r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1702716507,"MsgType":"text","Content":"hi","MsgId":1,"bizmsgmenuid":[1]}"#,
+            "official-account",
+            "type-mismatch",
+            "/bizmsgmenuid",
+        ),
+        (
+            r#"{"App_Type":"yunh5","ChannelId":"15033","ChannelName":"x","Content":"hi","CreateTime":"1697444398","FromUserName":"799533513","MsgId":"652cf22e7a3ca","MsgType":"text","ToBusiness":false,"ToUserName":"visitor","ChatSessionId":"20211","wechatapp_id":"211079"}"#,
+            "devmode",
+            "missing-field",
+            "/StaffId",
+        ),
+    ] {
+        for threads in ["1", "2"] {
+            let out = wxmsg()
+                .env("WXMSG_THREADS", threads)
+                .args(["parse", "--format", "json"])
+                .write_stdin(payload)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{payload}");
+            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(r["platform"], platform, "{r}");
+            let d = &r["diagnostics"][0];
+            assert_eq!(
+                (d["code"].as_str(), d["field"].as_str()),
+                (Some(code), Some(field)),
+                "{r}"
+            );
+        }
+    }
+}

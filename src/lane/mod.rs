@@ -266,6 +266,30 @@ fn payload_report(
             Verdict::Unsure => return None,
         }
     }
+    // Platform markers decide among the candidates before any fit does (as in
+    // `detect::detect`): a marked one that is not clean is the full
+    // pipeline's to report.
+    let mut marked = 0u8;
+    if rules.len() > 1 {
+        for (i, c) in rules.iter().enumerate() {
+            let markers = c.td.platform.platform().markers;
+            // Each marker's hash once, then one integer compared per key.
+            let has = |k: &&str| {
+                let h = key_hash(k);
+                root.children().any(|m| m.key_is(h, k))
+            };
+            if allowed(c.td.platform) && markers.iter().any(has) {
+                marked |= 1 << i;
+            }
+        }
+    }
+    let unmarked_clean = marked != 0 && tied != 0 && tied & marked == 0;
+    if unmarked_clean {
+        return None;
+    }
+    if marked != 0 {
+        tied &= marked;
+    }
     // No clean candidate: when every one finds nothing but warnings the lane
     // writes (unknown fields, type variants, millisecond timestamps), their
     // counts alone rank them, as detection's would.
@@ -276,7 +300,15 @@ fn payload_report(
         if doc.embedded.is_some() {
             return None;
         }
-        tied = warnings::fewest(root, rules, allowed)?;
+        // Among the marked candidates when there are any.
+        let is_marked = |p: PlatformId| {
+            marked == 0
+                || rules
+                    .iter()
+                    .enumerate()
+                    .any(|(i, c)| marked & (1 << i) != 0 && c.td.platform == p)
+        };
+        tied = warnings::fewest(root, rules, |p| allowed(p) && is_marked(p))?;
     }
     let tied_rules = |bits: u8| {
         rules
@@ -285,24 +317,6 @@ fn payload_report(
             .filter(move |&(i, _)| bits & (1 << i) != 0)
             .map(|(_, c)| c.td)
     };
-    // Platform markers settle a tie, as in `detect::detect`.
-    if !tied.is_power_of_two() {
-        let mut marked = 0u8;
-        for (i, c) in rules.iter().enumerate() {
-            let markers = c.td.platform.platform().markers;
-            // Each marker's hash once, then one integer compared per key.
-            let has = |k: &&str| {
-                let h = key_hash(k);
-                root.children().any(|m| m.key_is(h, k))
-            };
-            if tied & (1 << i) != 0 && markers.iter().any(has) {
-                marked |= 1 << i;
-            }
-        }
-        if marked != 0 {
-            tied = marked;
-        }
-    }
     // No clean candidate: the findings are the full validator's to make.
     let td = tied_rules(tied).next()?;
     let candidates: Platforms = tied_rules(tied).map(|t| t.platform).collect();
@@ -919,8 +933,6 @@ mod tests {
             RELAY.replace("\"Content\"", "\"New\":1,\"Content\""),
             format!(r#"{{{TEXT},"MsgDataId":5}}"#),
             r#"{"ToUserName":"t","FromUserName":"f","CreateTime":"1","MsgType":"event","Event":"VIEW","EventKey":"k","MenuId":"MENUID"}"#.to_string(),
-            // An error on one candidate leaves the other's two warnings first.
-            format!(r#"{{{TEXT},"MsgDataId":true,"Extra":1}}"#),
             // Milliseconds, as a number and as a string (two warnings).
             TEXT.replace("1702716507", "1702716507000").replace("\"T", "{\"T") + "}",
             TEXT.replace("1702716507", "\"1702716507000\"").replace("\"T", "{\"T") + "}",
@@ -980,6 +992,9 @@ mod tests {
             // `Idx` written with an escape, against two fields the mini
             // program does not know.
             format!(r#"{{{TEXT},"MsgDataId":5,"Idx":"\u0031"}}"#),
+            // An error in a field that marks the official account: its
+            // payload, not the mini program's with two unknown fields.
+            format!(r#"{{{TEXT},"MsgDataId":true,"Extra":1}}"#),
         ];
         for text in &declined {
             let mut out = VecDeque::new();
