@@ -39,6 +39,11 @@ impl Platforms {
         self.0 |= 1 << p as u8;
     }
 
+    /// The platforms of either set.
+    pub fn union(self, other: Platforms) -> Platforms {
+        Platforms(self.0 | other.0)
+    }
+
     pub fn contains(self, p: PlatformId) -> bool {
         self.0 & (1 << p as u8) != 0
     }
@@ -545,6 +550,65 @@ pub fn signature_keys() -> impl Iterator<Item = &'static str> {
         .copied()
 }
 
+/// Every platform marker as a direct table from six bits of its key's hash,
+/// built once from the platforms' `markers`: the fast lane asks it for each
+/// member of a payload with more than one candidate type.
+struct MarkerTable {
+    shift: u32,
+    slots: [Option<(u64, &'static str, Platforms)>; 64],
+}
+
+fn marker_table() -> &'static MarkerTable {
+    static TABLE: OnceLock<MarkerTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut keys: Vec<(u64, &'static str, Platforms)> = Vec::new();
+        for p in platforms() {
+            for &k in p.markers {
+                let h = key_hash(k);
+                match keys.iter_mut().find(|(_, name, _)| *name == k) {
+                    Some((_, _, ps)) => ps.insert(p.pid),
+                    None => {
+                        let mut ps = Platforms::default();
+                        ps.insert(p.pid);
+                        keys.push((h, k, ps));
+                    }
+                }
+            }
+        }
+        // The lowest run of six bits at which the keys all differ (a unit
+        // test makes sure there is one).
+        let mut table = MarkerTable {
+            shift: 0,
+            slots: [None; 64],
+        };
+        for shift in 0..58 {
+            let mut slots = [None; 64];
+            let mut clash = false;
+            for &(h, k, ps) in &keys {
+                let at = ((h >> shift) & 63) as usize;
+                clash |= slots[at].is_some();
+                slots[at] = Some((h, k, ps));
+            }
+            if !clash {
+                table = MarkerTable { shift, slots };
+                break;
+            }
+        }
+        table
+    })
+}
+
+/// The platforms whose marker a key with this hash may be, with the marker
+/// (the caller compares the key itself).
+#[inline]
+pub fn marker_of(hash: u64) -> Option<(&'static str, Platforms)> {
+    let t = marker_table();
+    match t.slots.get(((hash >> t.shift) & 63) as usize) {
+        Some(&Some((h, k, ps))) if h == hash => Some((k, ps)),
+        _ => None,
+    }
+}
+
 /// True for a key in [`signature_keys`].
 pub fn is_signature_key(key: &str) -> bool {
     signature_keys().any(|k| k == key)
@@ -835,6 +899,23 @@ fn same_json_rules<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_marker_table_finds_each_marker_of_each_platform_and_no_other_key() {
+        for p in platforms() {
+            for k in p.markers {
+                let (name, ps) = marker_of(key_hash(k)).expect("every marker is in the table");
+                assert_eq!(name, *k);
+                assert!(ps.contains(p.pid), "{k}");
+            }
+        }
+        for t in all_types() {
+            for f in t.all_fields() {
+                let marker = platforms().any(|p| p.markers.contains(&f.name));
+                assert_eq!(marker_of(key_hash(f.name)).is_some(), marker, "{}", f.name);
+            }
+        }
+    }
 
     /// The spacing after `failed:` in a template job's status varies
     /// (catalogue §4.2): every failure is known both ways.

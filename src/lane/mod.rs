@@ -17,7 +17,7 @@
 //! validator's own message. Anything else — another finding, a wrapper to
 //! unpack, a key to decrypt with — goes to the full pipeline.
 
-use crate::catalog::{key_hash, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
+use crate::catalog::{self, Candidate, Disc, Field, PlatformId, Platforms, Required, Ty, Xml};
 use crate::detect::{self, Discriminator};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{Document, Embedding, Format, Locator, XmlForm};
@@ -271,14 +271,17 @@ fn payload_report(
     // pipeline's to report.
     let mut marked = 0u8;
     if rules.len() > 1 {
+        // One table lookup per member says which platforms it marks.
+        let mut marks = Platforms::default();
+        for m in root.children() {
+            if let Some((key, ps)) = catalog::marker_of(m.key_hash()) {
+                if m.key_is(m.key_hash(), key) {
+                    marks = marks.union(ps);
+                }
+            }
+        }
         for (i, c) in rules.iter().enumerate() {
-            let markers = c.td.platform.platform().markers;
-            // Each marker's hash once, then one integer compared per key.
-            let has = |k: &&str| {
-                let h = key_hash(k);
-                root.children().any(|m| m.key_is(h, k))
-            };
-            if allowed(c.td.platform) && markers.iter().any(has) {
+            if allowed(c.td.platform) && marks.contains(c.td.platform) {
                 marked |= 1 << i;
             }
         }
