@@ -4,7 +4,8 @@
 //! single `<List>` sibling looks like a plain object. Once the payload's type is
 //! known, this pass fixes exactly those two things from the catalogue (and a
 //! bare number on a string field WeChat writes bare, which XML cannot tell from
-//! a string either), and nothing else: a value whose type disagrees with the catalogue is left as it is, so
+//! a string either, and an empty element on a string field, which is the empty
+//! string), and nothing else: a value whose type disagrees with the catalogue is left as it is, so
 //! validation reports it instead of the converter hiding it.
 
 use crate::catalog::{Field, Ty, TypeDef, Xml};
@@ -18,6 +19,8 @@ use crate::doc::{Member, Node, Value, XmlForm};
 /// * On an array field, a single object (for `Ty::ObjectArray`) or string (for
 ///   `Ty::StringArray`) becomes a one-element array, and an empty element `[]`.
 /// * On an object field, an empty element becomes `{}`.
+/// * On a string field, an empty element becomes `""` (its XML form stays
+///   [`XmlForm::Empty`]), unless the field documents `null` as a variant.
 /// * On a string field WeChat writes as bare text, a bare number becomes the
 ///   string of its digits.
 pub fn apply_catalog(root: &mut Node, td: &'static TypeDef) {
@@ -66,9 +69,17 @@ fn node_changes(node: &Node, field: Option<&'static Field>) -> bool {
                 }
         }
         Ty::Boolean => bool_changes(node),
-        Ty::String => digits_change(node, f),
+        Ty::String => empty_changes(node, f) || digits_change(node, f),
         _ => false,
     }
+}
+
+/// An empty element on a string field is the empty string (catalogue §8.3),
+/// unless the field documents `null` as a variant.
+fn empty_changes(node: &Node, f: &Field) -> bool {
+    matches!(node.value, Value::Null)
+        && node.xml == XmlForm::Empty
+        && !f.variants.contains(&Ty::Null)
 }
 
 fn digits_change(node: &Node, f: &Field) -> bool {
@@ -175,7 +186,12 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
             }
         }
         Ty::Boolean => plain_bool(node),
-        Ty::String => plain_digits(node, f),
+        Ty::String => {
+            if empty_changes(node, f) {
+                node.value = Value::String(String::new());
+            }
+            plain_digits(node, f);
+        }
         _ => {}
     }
 }
@@ -251,7 +267,7 @@ mod tests {
         f("Count", Ty::Integer, Xml::Plain),
         f("Enabled", Ty::Boolean, Xml::Plain),
     ];
-    static FIELDS: [Field; 8] = [
+    static FIELDS: [Field; 9] = [
         f("Flag", Ty::Boolean, Xml::Plain),
         f("Name", Ty::String, Xml::Cdata),
         f("Pics", Ty::ObjectArray, Xml::Items).children(&PIC),
@@ -260,6 +276,7 @@ mod tests {
         f("Labels", Ty::StringArray, Xml::Items),
         f("Info", Ty::Object, Xml::Nested).children(&INFO),
         f("Ids", Ty::ObjectArray, Xml::Siblings).children(&PIC),
+        f("Staff", Ty::String, Xml::Cdata).variants(&[Ty::Null]),
     ];
     static TD: TypeDef = TypeDef {
         platform: PlatformId::OfficialAccount,
@@ -359,7 +376,36 @@ mod tests {
         );
         assert_eq!(
             json(&root),
-            r#"{"Flag":"yes","Pics":"x","Info":7,"Tags":12,"Name":null,"Popup":{"List":3}}"#
+            r#"{"Flag":"yes","Pics":"x","Info":7,"Tags":12,"Name":"","Popup":{"List":3}}"#
+        );
+    }
+
+    #[test]
+    fn an_empty_element_on_a_string_field_is_the_empty_string() {
+        let root = typed(
+            "<xml><Name></Name><Info><Count/></Info><Staff/><Other/>\
+             <Popup><List><TemplateId/></List></Popup></xml>",
+        );
+        // A numeric field, a field documenting null and an unknown one keep null.
+        assert_eq!(
+            json(&root),
+            r#"{"Name":"","Info":{"Count":null},"Staff":null,"Other":null,"Popup":{"List":[{"TemplateId":""}]}}"#
+        );
+        assert_eq!(root.get("Name").unwrap().xml, XmlForm::Empty);
+        // JSON -> XML -> JSON: "" is written as an empty CDATA section and reads
+        // back the same; null on a string field reads back as "" and is named.
+        let mut xml = Vec::new();
+        let src = typed("<xml><Name><![CDATA[]]></Name><Staff/></xml>");
+        write_xml(&mut xml, &src, Some(&TD), false).unwrap();
+        assert!(crate::render::xml_out::reads_back(&src, Some(&TD), &xml).is_empty());
+        let null = node(Value::Object(members(vec![("Name".into(), Value::Null)])));
+        xml.clear();
+        write_xml(&mut xml, &null, Some(&TD), false).unwrap();
+        let loss = crate::render::xml_out::reads_back(&null, Some(&TD), &xml);
+        assert_eq!(loss.len(), 1);
+        assert_eq!(
+            loss[0].to_string(),
+            "/Name: null reads back from XML as a string; XML cannot tell them apart"
         );
     }
 

@@ -598,7 +598,7 @@ fn has_duplicates(obj: View<'_>) -> bool {
 
 /// The usual members, which [`value`] would find clean, told from the entry
 /// alone with no call: text on a string field (JSON text without escapes, or
-/// XML text without a backslash, or an empty element), or JSON digits short
+/// XML text without a backslash), or JSON digits short
 /// enough for any range on an integer field, neither with codes to look up.
 #[inline(always)]
 fn clean_at_sight(f: &Field, e: &Entry) -> bool {
@@ -608,7 +608,6 @@ fn clean_at_sight(f: &Field, e: &Entry) -> bool {
     match (f.ty, e.kind) {
         // A JSON `Str` has no escapes, so never a backslash either.
         (Ty::String, Kind::Str) => !e.backslash,
-        (Ty::String, Kind::Null) => e.form != XmlForm::None,
         // JSON digits alone (XML text is `plain` when it is printable,
         // digits or not).
         (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
@@ -701,7 +700,9 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
                 _ => Verdict::Unsure,
             })
             .fold(Verdict::Clean, Verdict::and),
-        (Ty::String, Kind::Null, _) => Verdict::Clean,
+        // Typing makes an empty element the empty string (or keeps the null
+        // a field documents), which the tape would write as null.
+        (Ty::String, Kind::Null, _) => Verdict::Unsure,
         (Ty::String, Kind::Str, _) => text(field, m),
         (Ty::String, Kind::Number, _) => {
             if field.xml == Xml::Cdata {
