@@ -68,3 +68,44 @@ fn null_on_a_string_field_written_as_xml_is_named() {
         "{err}"
     );
 }
+
+/// JSON -> XML -> JSON: (stderr of the first step, the JSON it gives back).
+fn json_xml_json(json: &str) -> (String, String) {
+    let (code, xml, err) = run(&["convert", "--to", "xml"], json);
+    assert_eq!(code, 0, "{err}");
+    let (code, back, err2) = run(&["convert", "--to", "json"], &xml);
+    assert_eq!(code, 0, "{err2}");
+    (err, back)
+}
+
+#[test]
+fn booleans_in_sync_msg_entries_survive_or_are_named() {
+    let entry = r#"{"msgid":"m1","open_kfid":"wk1","external_userid":"wm1","send_time":1736908245,"origin":3,"msgtype":"text","text":{"content":"hi"},"flag":true}"#;
+    let json = format!(
+        r#"{{"errcode":0,"errmsg":"ok","next_cursor":"c","has_more":0,"msg_list":[{entry}]}}"#
+    );
+    let (err, back) = json_xml_json(&json);
+    assert!(
+        back.trim() == json || err.contains("/msg_list/0/flag"),
+        "{err}\n{back}"
+    );
+    assert!(back.contains(r#""flag":true"#), "{back}");
+    // Twice in one input, through the full pipeline instead of the lane.
+    let (code, xml, _) = run(&["convert", "--to", "xml"], &json);
+    assert_eq!(code, 0);
+    let (_, back, _) = run(&["convert", "--to", "json"], &format!("{xml}{xml}"));
+    assert_eq!(back, format!("{json}\n{json}\n"));
+}
+
+#[test]
+fn a_boolean_agent_id_in_an_envelope_is_named() {
+    // The JSON is an official envelope; its XML is WeCom's (AgentID is its
+    // marker), whose AgentID is a string: the boolean does not survive.
+    let json = r#"{"ToUserName":"wx5823bf96d3bd56c7","Encrypt":"AAAA","AgentID":true}"#;
+    let (err, back) = json_xml_json(json);
+    assert!(back.contains(r#""AgentID":"true""#), "{back}");
+    assert!(
+        err.contains("/AgentID: true reads back from XML as a string"),
+        "{err}"
+    );
+}

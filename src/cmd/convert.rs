@@ -27,6 +27,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         None => Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())),
     };
     let (to, pretty) = (a.to, a.pretty);
+    let only = a.input.platform.clone();
     let render = |r: &Report, rd: &mut Rendered| {
         // What the payload leaves out of the input is not dropped silently.
         for d in r.diagnostics.iter().filter(|d| d.code.drops_input()) {
@@ -66,7 +67,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                 // Written all the same (WeChat's XML has no other form), but not
                 // silently: the JSON this XML gives back differs there.
                 let xml = rd.out.get(start..).unwrap_or_default();
-                for loss in xml_out::reads_back(&doc.root, r.type_def, xml) {
+                for loss in xml_out::reads_back(&doc.root, &only, xml) {
                     let (line, column) = doc.line_col(loss.pos);
                     rd.errors.push(Stderr::Warning(format!(
                         "{}:{line}:{column}: {loss}",

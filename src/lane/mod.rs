@@ -694,8 +694,10 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
         (Ty::ObjectArray, Kind::Array, XmlForm::Items) if !field.children.is_empty() => m
             .children()
             .map(|item| match (item.kind(), item.form()) {
-                // A payload of its own: checked where it is reported.
-                (Kind::Object, XmlForm::Nested) if field.payloads => Verdict::Clean,
+                // A payload of its own, checked where it is reported; from XML
+                // the typing pass may change it (a bare `true`), which the
+                // tape would not.
+                (Kind::Object, XmlForm::Nested) if field.payloads => Verdict::Unsure,
                 (Kind::Object, XmlForm::Nested) => children(item, field, true),
                 _ => Verdict::Unsure,
             })

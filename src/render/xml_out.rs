@@ -9,8 +9,8 @@
 use std::fmt;
 
 use super::json_out;
-use crate::catalog::{Field, Ty, TypeDef, Xml};
-use crate::doc::{pointer_push, Member, Node, Value, XmlForm};
+use crate::catalog::{Field, PlatformId, Ty, TypeDef, Xml};
+use crate::doc::{pointer_push, Document, Format, Member, Node, Value, XmlForm};
 use crate::parse::xml::{first_invalid_char, is_name};
 
 /// Why a tree cannot be written as XML.
@@ -310,20 +310,44 @@ impl fmt::Display for XmlLoss {
 pub const MAX_LOSSES: usize = 8;
 
 /// Reads `xml`, which [`write_xml`] wrote for `root`, back as `wxmsg convert
-/// --to json` reads XML (the catalogue of `td` typing what XML cannot say) and
-/// names the values that come back different, in document order (at most
-/// [`MAX_LOSSES`]); none when the round trip is the identity.
-pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<XmlLoss> {
-    let mut back = match crate::parse::xml::parse(xml, crate::parse::Limits::default()) {
-        Ok((node, _, _)) => node,
-        Err(e) => {
-            return vec![XmlLoss {
-                field: String::new(),
-                was: "the document".to_string(),
-                reads_as: format!("nothing: {}", e.message),
-                pos: root.pos,
-            }]
-        }
+/// --to json` reads XML and names the values that come back different, in
+/// document order (at most [`MAX_LOSSES`]); none when the round trip is the
+/// identity. The XML is detected on its own (among the platforms `only`
+/// allows; all when empty) and typed by the type it is detected as, which
+/// need not be the JSON's: a `sync_msg` response's entries, or an envelope
+/// whose `AgentID` makes its XML WeCom's.
+pub fn reads_back(root: &Node, only: &[PlatformId], xml: &[u8]) -> Vec<XmlLoss> {
+    let back = match read(root, xml) {
+        Ok(back) => back,
+        Err(loss) => return vec![loss],
+    };
+    let back = if crate::detect::is_wechat(&back) && crate::crypto::other_scheme(&back).is_none() {
+        let doc = Document {
+            source: "".into(),
+            format: Format::Xml,
+            text: String::from_utf8_lossy(xml).into(),
+            line: 1,
+            column: 1,
+            root: back,
+            embedded: None,
+            lenient: false,
+        };
+        let det = crate::detect::detect(&doc, &doc.root, only);
+        det.typed.unwrap_or(doc.root)
+    } else {
+        back
+    };
+    let mut losses = Vec::new();
+    differences(root, &back, &mut Vec::new(), &mut losses);
+    losses
+}
+
+/// [`reads_back`] with the XML typed by the catalogue of `td` (none: not
+/// typed), whatever it would be detected as.
+pub fn reads_back_as(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<XmlLoss> {
+    let mut back = match read(root, xml) {
+        Ok(back) => back,
+        Err(loss) => return vec![loss],
     };
     if let Some(td) = td {
         crate::typing::apply_catalog(&mut back, td);
@@ -331,6 +355,19 @@ pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<
     let mut losses = Vec::new();
     differences(root, &back, &mut Vec::new(), &mut losses);
     losses
+}
+
+/// The tree of `xml`, written for `root`, or the loss of the whole document.
+fn read(root: &Node, xml: &[u8]) -> Result<Node, XmlLoss> {
+    match crate::parse::xml::parse(xml, crate::parse::Limits::default()) {
+        Ok((node, _, _)) => Ok(node),
+        Err(e) => Err(XmlLoss {
+            field: String::new(),
+            was: "the document".to_string(),
+            reads_as: format!("nothing: {}", e.message),
+            pos: root.pos,
+        }),
+    }
 }
 
 /// Appends to `out` the values of `a` (in document order) that `b` does not
@@ -581,7 +618,7 @@ mod tests {
              <![CDATA[d]]>&#x2028;<![CDATA[e]]>&#x2067;&#x61C;<![CDATA[ 中文 👨\u{200d}👩]]></Content>\
              <Only><![CDATA[]]>&#x202E;</Only></xml>"
         );
-        assert_eq!(reads_back(&root, None, xml.as_bytes()), Vec::new());
+        assert_eq!(reads_back_as(&root, None, xml.as_bytes()), Vec::new());
     }
 
     /// A loss is named where it comes back changed: a key written twice comes
@@ -608,7 +645,7 @@ mod tests {
         ];
         for (root, message) in cases {
             let xml = render(&root, None, false).unwrap();
-            let losses = reads_back(&root, None, xml.as_bytes());
+            let losses = reads_back_as(&root, None, xml.as_bytes());
             let named: Vec<String> = losses.iter().map(|l| l.to_string()).collect();
             assert_eq!(named, [format!("{message}; XML cannot tell them apart")]);
         }
@@ -680,7 +717,7 @@ mod tests {
             ("C", obj(vec![("x", obj(vec![])), ("y", empty())])),
         ]);
         let xml = render(&root, None, false).unwrap();
-        let fields: Vec<String> = reads_back(&root, None, xml.as_bytes())
+        let fields: Vec<String> = reads_back_as(&root, None, xml.as_bytes())
             .into_iter()
             .map(|l| l.field)
             .collect();
@@ -688,11 +725,11 @@ mod tests {
         let many = obj((0..20).map(|_| ("K", empty())).collect());
         let xml = render(&many, None, false).unwrap();
         // Twenty `K`s read back as one member: the keys stop lining up there.
-        assert_eq!(reads_back(&many, None, xml.as_bytes()).len(), 1);
+        assert_eq!(reads_back_as(&many, None, xml.as_bytes()).len(), 1);
         let keys: Vec<String> = (0..20).map(|i| format!("K{i}")).collect();
         let many = obj(keys.iter().map(|k| (k.as_str(), empty())).collect());
         let xml = render(&many, None, false).unwrap();
-        assert_eq!(reads_back(&many, None, xml.as_bytes()).len(), MAX_LOSSES);
+        assert_eq!(reads_back_as(&many, None, xml.as_bytes()).len(), MAX_LOSSES);
     }
 
     #[test]
