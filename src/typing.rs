@@ -16,8 +16,11 @@ use crate::doc::{Member, Node, Value, XmlForm};
 /// * Bare-text (`XmlForm::Plain`) `true` / `false` becomes a boolean where the field
 ///   is `Ty::Boolean` or unknown to the catalogue (unknown fields keep JSON→XML→JSON
 ///   the identity for booleans).
-/// * On an array field, a single object (for `Ty::ObjectArray`) or string (for
-///   `Ty::StringArray`) becomes a one-element array, and an empty element `[]`.
+/// * On an array field, an empty element becomes `[]`; on one WeChat writes
+///   as repeated elements (`Xml::Siblings`), a single object (for
+///   `Ty::ObjectArray`) or string (for `Ty::StringArray`) becomes a
+///   one-element array. On an `<item>`-list field such a value is left as it
+///   is: its `<item>` wrapper is missing, which validation reports.
 /// * On an object field, an empty element becomes `{}`.
 /// * On a string field, an empty element becomes `""` (its XML form stays
 ///   [`XmlForm::Empty`]), unless the field documents `null` as a variant.
@@ -49,7 +52,11 @@ fn node_changes(node: &Node, field: Option<&'static Field>) -> bool {
         Ty::ObjectArray | Ty::StringArray => {
             let single = match (&node.value, f.ty) {
                 (Value::Null, _) => node.xml == XmlForm::Empty,
-                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => true,
+                // One element of a field that repeats as siblings; under an
+                // `<item>`-list field it is a missing `<item>`, for validation.
+                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => {
+                    f.xml == Xml::Siblings
+                }
                 _ => false,
             };
             single
@@ -121,7 +128,11 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
             };
             let single = match (&node.value, f.ty) {
                 (Value::Null, _) => node.xml == XmlForm::Empty,
-                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => true,
+                // One element of a field that repeats as siblings; under an
+                // `<item>`-list field it is a missing `<item>`, for validation.
+                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => {
+                    f.xml == Xml::Siblings
+                }
                 _ => false,
             };
             if single {
@@ -378,6 +389,25 @@ mod tests {
             json(&root),
             r#"{"Flag":"yes","Pics":"x","Info":7,"Tags":12,"Name":"","Popup":{"List":3}}"#
         );
+    }
+
+    #[test]
+    fn a_missing_item_wrapper_is_left_for_validation() {
+        // `Pics` and `Labels` are `<item>` lists: an object or text straight
+        // inside is not one item of them.
+        let root = typed(
+            "<xml><Pics><PicMd5Sum><![CDATA[m]]></PicMd5Sum></Pics><Labels><![CDATA[a]]></Labels></xml>",
+        );
+        assert_eq!(json(&root), r#"{"Pics":{"PicMd5Sum":"m"},"Labels":"a"}"#);
+        assert!(!changes(
+            &parse(
+                b"<xml><Pics><PicMd5Sum>m</PicMd5Sum></Pics><Labels>a</Labels></xml>",
+                Limits::default()
+            )
+            .unwrap()
+            .0,
+            &TD
+        ));
     }
 
     #[test]

@@ -109,3 +109,23 @@ fn a_boolean_agent_id_in_an_envelope_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_missing_item_wrapper_is_reported_not_repaired() {
+    let xml = "<xml><ToUserName><![CDATA[o1]]></ToUserName><FromUserName><![CDATA[gh_1]]></FromUserName>\
+               <CreateTime>1736908245</CreateTime><MsgType><![CDATA[news]]></MsgType><ArticleCount>1</ArticleCount>\
+               <Articles><Title><![CDATA[T]]></Title><Description><![CDATA[D]]></Description>\
+               <PicUrl><![CDATA[http://p]]></PicUrl><Url><![CDATA[http://u]]></Url></Articles></xml>";
+    let (code, out, _) = run(&["validate", "-"], xml);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("/Articles"), "{out}");
+    assert!(!out.contains("/Articles/0"), "{out}");
+    let (_, json, _) = run(&["convert", "--to", "json"], xml);
+    assert!(json.contains(r#""Articles":{"Title":"T""#), "{json}");
+    // With the wrapper, the same article is valid.
+    let wrapped = xml
+        .replace("<Articles>", "<Articles><item>")
+        .replace("</Articles>", "</item></Articles>");
+    let (code, out, _) = run(&["validate", "-"], &wrapped);
+    assert_eq!(code, 0, "{out}");
+}
