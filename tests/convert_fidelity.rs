@@ -129,3 +129,23 @@ fn a_missing_item_wrapper_is_reported_not_repaired() {
     let (code, out, _) = run(&["validate", "-"], &wrapped);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_duplicate_key_is_reported_where_it_is() {
+    let json = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"x","Content":"y","Z":1}"#;
+    for to in ["xml", "json"] {
+        let (code, _, err) = run(&["convert", "--to", to], json);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            err.contains("<stdin>:1:53: warning[duplicate-key]: duplicate key Content (first at line 1, column 39)"),
+            "{err}"
+        );
+        // The loss is named at the repeated key, never at an unrelated member.
+        assert!(!err.contains("\"Z\""), "{err}");
+    }
+    let (_, _, err) = run(&["convert", "--to", "xml"], json);
+    assert!(
+        err.contains("/Content: a string reads back from XML as an array of 2"),
+        "{err}"
+    );
+}

@@ -5,7 +5,7 @@ use crate::cli::{ConvertArgs, InputArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
 use std::path::Path;
-use wxmsg::diag::{Diagnostic, Severity};
+use wxmsg::diag::{Code, Diagnostic, Severity};
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
 
@@ -32,6 +32,24 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         // What the payload leaves out of the input is not dropped silently.
         for d in r.diagnostics.iter().filter(|d| d.code.drops_input()) {
             rd.errors.push(Stderr::Warning(located(r, d)));
+        }
+        // Nor is a key given twice (reliability J6), which validation calls
+        // an error: both values are converted, and no reader agrees on which
+        // one counts.
+        for d in r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::DuplicateKey)
+        {
+            rd.errors.push(Stderr::Warning(format!(
+                "{}:{}:{}: {}[{}]: {}; both values are converted",
+                r.source,
+                d.line,
+                d.column,
+                Severity::Warning,
+                d.code,
+                d.message
+            )));
         }
         if r.undecrypted {
             // Safe mode failed (wrong key or signature, another receiver, …):
