@@ -149,3 +149,25 @@ fn a_duplicate_key_is_reported_where_it_is() {
         "{err}"
     );
 }
+
+#[test]
+fn keys_that_are_not_namespace_well_formed_are_refused() {
+    for key in ["a:b", ":a", "xml:x"] {
+        let json = format!(
+            "{{\"ToUserName\":\"gh_1\",\"MsgType\":\"text\",\n\"{key}\":1}}\n{{\"ToUserName\":\"gh_2\",\"MsgType\":\"text\"}}\n"
+        );
+        let (code, out, err) = run(&["convert", "--to", "xml"], &json);
+        assert_eq!(code, 1, "{err}");
+        // Nothing of that payload; the next one still goes out.
+        assert!(!out.contains("gh_1"), "{out}");
+        assert!(out.contains("gh_2"), "{out}");
+        let pointer = format!("/{key}");
+        assert!(
+            err.contains(&format!(
+                "<stdin>:2:{}: cannot write {pointer} as XML",
+                key.len() + 4
+            )),
+            "{err}"
+        );
+    }
+}

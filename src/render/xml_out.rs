@@ -135,6 +135,18 @@ impl<'a> Writer<'_, 'a> {
                     format!("the key {:?} is not a valid XML element name", m.key),
                 ));
             }
+            // A colon makes a namespace prefix, and WeChat XML declares none:
+            // `a:b` has an unbound prefix, `:a` none at all, and `xml:x` is
+            // reserved (not namespace-well-formed; expat refuses all three).
+            if m.key.contains(':') {
+                return Err(self.error(
+                    m.node.pos,
+                    format!(
+                        "the key {:?} is not a valid XML element name: a colon would make it a namespace prefix, which WeChat XML does not declare",
+                        m.key
+                    ),
+                ));
+            }
             let field = ctx.lookup(&m.key);
             let siblings =
                 field.is_some_and(|f| f.xml == Xml::Siblings) || m.node.xml == XmlForm::Siblings;
@@ -752,7 +764,8 @@ mod tests {
     #[test]
     fn errors_name_the_field_and_emit_nothing() {
         for bad in [
-            "", "1a", "-a", ".a", "a b", "a<b", "a&b", "a\"", "a'", "a/b", "a=b", "xml",
+            "", "1a", "-a", ".a", "a b", "a<b", "a&b", "a\"", "a'", "a/b", "a=b", "xml", "a:b",
+            ":a", "xml:x", "a:", "a:b:c",
         ] {
             let root = obj(vec![("Ok", obj(vec![(bad, s("x"))]))]);
             let e = render(&root, None, false).unwrap_err();
