@@ -171,3 +171,27 @@ fn keys_that_are_not_namespace_well_formed_are_refused() {
         );
     }
 }
+
+#[test]
+fn repeated_elements_outside_the_catalogue_are_named() {
+    let xml = format!("<xml>{H}<MsgId>1</MsgId><Content>a</Content><MsgId>2</MsgId><Extra>x</Extra><Extra>y</Extra></xml>");
+    let (code, json, err) = run(&["convert", "--to", "json"], &xml);
+    assert_eq!(code, 0, "{err}");
+    assert!(json.contains(r#""MsgId":[1,2]"#), "{json}");
+    assert!(
+        err.contains("<stdin>:1:") && err.contains("/MsgId: <MsgId> repeats 2 times"),
+        "{err}"
+    );
+    assert!(err.contains("/Extra: <Extra> repeats 2 times"), "{err}");
+    // A field WeChat writes as repeated elements is no finding.
+    let popup = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+                 <CreateTime>1736908245</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+                 <Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent>\
+                 <List><TemplateId><![CDATA[t1]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>0</PopupScene></List>\
+                 <List><TemplateId><![CDATA[t2]]></TemplateId><SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString><PopupScene>0</PopupScene></List>\
+                 </SubscribeMsgPopupEvent></xml>";
+    let (code, json, err) = run(&["convert", "--to", "json"], popup);
+    assert_eq!(code, 0, "{err}");
+    assert!(json.contains(r#""List":[{"#), "{json}");
+    assert!(!err.contains("repeats"), "{err}");
+}

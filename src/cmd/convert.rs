@@ -6,6 +6,7 @@ use anyhow::Result;
 use std::io::{self, Write};
 use std::path::Path;
 use wxmsg::diag::{Code, Diagnostic, Severity};
+use wxmsg::doc::Format;
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
 
@@ -69,7 +70,20 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         };
         let start = rd.out.len();
         match to {
-            Target::Json => json_out::write_json(&mut rd.out, &doc.root, pretty),
+            Target::Json => {
+                // XML's repeated elements have no JSON form but an array, and
+                // that array goes back to XML as an `<item>` list: not silently.
+                if doc.format == Format::Xml {
+                    for rep in xml_out::repeated_elements(&doc.root, r.type_def) {
+                        let (line, column) = doc.line_col(rep.pos);
+                        rd.errors.push(Stderr::Warning(format!(
+                            "{}:{line}:{column}: {rep}",
+                            r.source
+                        )));
+                    }
+                }
+                json_out::write_json(&mut rd.out, &doc.root, pretty)
+            }
             Target::Xml => {
                 if let Err(e) = xml_out::write_xml(&mut rd.out, &doc.root, r.type_def, pretty) {
                     // Nothing of an unconvertible payload goes out.

@@ -439,6 +439,76 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
     }
 }
 
+/// An element of XML input repeated as siblings where the catalogue does not
+/// say the field repeats: the JSON holds its values as one array (at the first
+/// element's place), which JSON→XML writes back as an `<item>` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repeated {
+    /// JSON Pointer of the array.
+    pub field: String,
+    /// The element's name.
+    pub name: String,
+    /// How many times it repeats.
+    pub count: usize,
+    /// Where the first element is in the source.
+    pub pos: u32,
+}
+
+impl fmt::Display for Repeated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: <{}> repeats {} times where the catalogue does not list a repeated element: the JSON holds the values as one array in the first one's place, which converts back to XML as an <item> list, not as repeated elements in their places",
+            self.field, self.name, self.count
+        )
+    }
+}
+
+/// The elements of XML-origin `root` (typed for `td`, when known) repeated as
+/// siblings outside the catalogue's repeated fields, in document order, at
+/// most [`MAX_LOSSES`].
+pub fn repeated_elements(root: &Node, td: Option<&'static TypeDef>) -> Vec<Repeated> {
+    let mut out = Vec::new();
+    repeated_in(root, td.map_or(Ctx::None, Ctx::Top), "", &mut out);
+    out
+}
+
+fn repeated_in(node: &Node, ctx: Ctx, path: &str, out: &mut Vec<Repeated>) {
+    match &node.value {
+        Value::Object(members) => {
+            for m in members {
+                if out.len() >= MAX_LOSSES {
+                    return;
+                }
+                if !matches!(m.node.value, Value::Object(_) | Value::Array(_)) {
+                    continue;
+                }
+                let field = ctx.lookup(&m.key);
+                let here = pointer_push(path, &m.key);
+                if let Value::Array(items) = &m.node.value {
+                    if m.node.xml == XmlForm::Siblings
+                        && !field.is_some_and(|f| f.xml == Xml::Siblings)
+                    {
+                        out.push(Repeated {
+                            field: here.clone(),
+                            name: m.key.clone(),
+                            count: items.len(),
+                            pos: m.node.pos,
+                        });
+                    }
+                }
+                repeated_in(&m.node, Ctx::below(field), &here, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                repeated_in(item, ctx, &pointer_push(path, &i.to_string()), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A value in a few words, for [`XmlLoss`].
 fn describe(v: &Value) -> String {
     match v {
@@ -759,6 +829,22 @@ mod tests {
         let many = obj(keys.iter().map(|k| (k.as_str(), empty())).collect());
         let xml = render(&many, None, false).unwrap();
         assert_eq!(reads_back_as(&many, None, xml.as_bytes()).len(), MAX_LOSSES);
+    }
+
+    #[test]
+    fn repeated_elements_are_named_outside_the_catalogues_lists() {
+        let xml = "<xml><Event>e</Event><Popup><List><TemplateId>a</TemplateId></List>\
+                   <List><TemplateId>b</TemplateId></List></Popup><X>1</X><Y/><X>2</X>\
+                   <Event>f</Event></xml>";
+        let (root, _, _) =
+            crate::parse::xml::parse(xml.as_bytes(), crate::parse::Limits::default()).unwrap();
+        let named: Vec<(String, usize)> = repeated_elements(&root, Some(&TD))
+            .into_iter()
+            .map(|r| (r.field, r.count))
+            .collect();
+        assert_eq!(named, [("/Event".to_string(), 2), ("/X".to_string(), 2)]);
+        // Without the catalogue, List is one of them too.
+        assert_eq!(repeated_elements(&root, None).len(), 3);
     }
 
     #[test]
