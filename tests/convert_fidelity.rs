@@ -195,3 +195,46 @@ fn repeated_elements_outside_the_catalogue_are_named() {
     assert!(json.contains(r#""List":[{"#), "{json}");
     assert!(!err.contains("repeats"), "{err}");
 }
+
+#[test]
+fn an_input_of_several_without_a_payload_is_named() {
+    let dir = std::env::temp_dir().join(format!("wxmsg-fidelity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.xml");
+    let arr = dir.join("arr.json");
+    let empty = dir.join("empty.json");
+    std::fs::write(
+        &good,
+        format!("<xml>{H}<Content>a</Content><MsgId>1</MsgId></xml>"),
+    )
+    .unwrap();
+    std::fs::write(&arr, "[1,2]\n").unwrap();
+    std::fs::write(&empty, "").unwrap();
+    let out = wxmsg()
+        .args(["convert", "--to", "json"])
+        .arg(&good)
+        .arg(&arr)
+        .arg(&empty)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        err.contains(&format!(
+            "{}: no WeChat payload found, nothing converted from it",
+            arr.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: no payloads: the input is empty",
+            empty.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains(&good.display().to_string()), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

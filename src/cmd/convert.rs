@@ -117,25 +117,51 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     }
     // A `sync_msg` response goes out whole, its own fields with its entries.
     opts.whole_responses = true;
+    let several = a.input.files.len() > 1;
     let mut failed = false;
-    let (summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
-        failed |= rd.failed;
-        if !rd.errors.is_empty() {
-            // The payloads before go out first: stderr lines keep their place.
-            out.flush()?;
-        }
-        for e in &rd.errors {
-            match e {
-                Stderr::Error(e) => error_line(e),
-                Stderr::Warning(w) => warning_line(w),
+    let (summary, status) = for_each_rendered(
+        &a.input,
+        &opts,
+        render,
+        |rd, drained| {
+            failed |= rd.failed;
+            if !rd.errors.is_empty() {
+                // The payloads before go out first: stderr lines keep their place.
+                out.flush()?;
             }
-        }
-        out.write_all(&rd.out)?;
-        if drained {
-            out.flush()?;
-        }
-        Ok(())
-    })?;
+            for e in &rd.errors {
+                match e {
+                    Stderr::Error(e) => error_line(e),
+                    Stderr::Warning(w) => warning_line(w),
+                }
+            }
+            out.write_all(&rd.out)?;
+            if drained {
+                out.flush()?;
+            }
+            Ok(())
+        },
+        |path, tally| {
+            // One input of several that holds no payload is not passed over in
+            // silence (the run's own summary below names no file).
+            if several && tally.payloads == 0 {
+                let name = if path == "-" { "<stdin>" } else { path };
+                if tally.skipped == 0 {
+                    note_line(&format!("{name}: no payloads: the input is empty"));
+                } else {
+                    warning_line(&format!(
+                    "{name}: no WeChat payload found, nothing converted from it ({} {} passed over)",
+                    tally.skipped,
+                    if tally.skipped == 1 {
+                        "line or document"
+                    } else {
+                        "lines or documents"
+                    }
+                ));
+                }
+            }
+        },
+    )?;
     out.flush()?;
     // Empty input (or only whitespace) has no payload to miss: a note, and
     // success, as for `parse` (reliability F9). Input with text but no payload
