@@ -238,3 +238,15 @@ fn an_input_of_several_without_a_payload_is_named() {
     assert!(!err.contains(&good.display().to_string()), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_bare_cdata_end_in_xml_text_is_a_warning() {
+    let xml = format!("<xml>{H}<Content>a]]>b</Content><MsgId>1</MsgId></xml>");
+    let (code, json, err) = run(&["convert", "--to", "json"], &xml);
+    assert_eq!(code, 0, "{err}");
+    assert!(json.contains(r#""Content":"a]]>b""#), "{json}");
+    assert!(err.contains("warning[xml-not-well-formed]"), "{err}");
+    let (code, out, _) = run(&["validate", "-"], &xml);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[xml-not-well-formed]"), "{out}");
+}

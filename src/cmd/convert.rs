@@ -31,7 +31,12 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     let only = a.input.platform.clone();
     let render = |r: &Report, rd: &mut Rendered| {
         // What the payload leaves out of the input is not dropped silently.
-        for d in r.diagnostics.iter().filter(|d| d.code.drops_input()) {
+        // Nor is XML that other readers refuse.
+        for d in r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.drops_input() || d.code == Code::XmlNotWellFormed)
+        {
             rd.errors.push(Stderr::Warning(located(r, d)));
         }
         // Nor is a key given twice (reliability J6), which validation calls
