@@ -93,6 +93,7 @@ codes! {
     DuplicateKey = "duplicate-key", Error, "an object has the same key twice";
     XmlAttribute = "xml-attribute", Warning, "WeChat XML has no attributes; they are not part of the payload";
     XmlMixedContent = "xml-mixed-content", Warning, "an element mixes text and child elements";
+    XmlNotWellFormed = "xml-not-well-formed", Warning, "the XML breaks a well-formedness rule whose meaning is still plain (a bare ]]> in text)";
     RepeatedElement = "repeated-element", Warning, "an XML element repeats where the catalogue expects one value";
     // Recognition.
     Unrecognized = "unrecognized", Error, "the document carries no WeChat payload keys";

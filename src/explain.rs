@@ -27,6 +27,7 @@ pub fn explain(code: Code) -> &'static str {
         Code::DuplicateKey => include_str!("../docs/explain/duplicate-key.md"),
         Code::XmlAttribute => include_str!("../docs/explain/xml-attribute.md"),
         Code::XmlMixedContent => include_str!("../docs/explain/xml-mixed-content.md"),
+        Code::XmlNotWellFormed => include_str!("../docs/explain/xml-not-well-formed.md"),
         Code::RepeatedElement => include_str!("../docs/explain/repeated-element.md"),
         Code::Unrecognized => include_str!("../docs/explain/unrecognized.md"),
         Code::MissingDiscriminator => include_str!("../docs/explain/missing-discriminator.md"),

@@ -4,7 +4,8 @@
 //! single `<List>` sibling looks like a plain object. Once the payload's type is
 //! known, this pass fixes exactly those two things from the catalogue (and a
 //! bare number on a string field WeChat writes bare, which XML cannot tell from
-//! a string either), and nothing else: a value whose type disagrees with the catalogue is left as it is, so
+//! a string either, and an empty element on a string field, which is the empty
+//! string), and nothing else: a value whose type disagrees with the catalogue is left as it is, so
 //! validation reports it instead of the converter hiding it.
 
 use crate::catalog::{Field, Ty, TypeDef, Xml};
@@ -15,9 +16,14 @@ use crate::doc::{Member, Node, Value, XmlForm};
 /// * Bare-text (`XmlForm::Plain`) `true` / `false` becomes a boolean where the field
 ///   is `Ty::Boolean` or unknown to the catalogue (unknown fields keep JSON→XML→JSON
 ///   the identity for booleans).
-/// * On an array field, a single object (for `Ty::ObjectArray`) or string (for
-///   `Ty::StringArray`) becomes a one-element array, and an empty element `[]`.
+/// * On an array field, an empty element becomes `[]`; on one WeChat writes
+///   as repeated elements (`Xml::Siblings`), a single object (for
+///   `Ty::ObjectArray`) or string (for `Ty::StringArray`) becomes a
+///   one-element array. On an `<item>`-list field such a value is left as it
+///   is: its `<item>` wrapper is missing, which validation reports.
 /// * On an object field, an empty element becomes `{}`.
+/// * On a string field, an empty element becomes `""` (its XML form stays
+///   [`XmlForm::Empty`]), unless the field documents `null` as a variant.
 /// * On a string field WeChat writes as bare text, a bare number becomes the
 ///   string of its digits.
 pub fn apply_catalog(root: &mut Node, td: &'static TypeDef) {
@@ -46,7 +52,11 @@ fn node_changes(node: &Node, field: Option<&'static Field>) -> bool {
         Ty::ObjectArray | Ty::StringArray => {
             let single = match (&node.value, f.ty) {
                 (Value::Null, _) => node.xml == XmlForm::Empty,
-                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => true,
+                // One element of a field that repeats as siblings; under an
+                // `<item>`-list field it is a missing `<item>`, for validation.
+                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => {
+                    f.xml == Xml::Siblings
+                }
                 _ => false,
             };
             single
@@ -66,9 +76,17 @@ fn node_changes(node: &Node, field: Option<&'static Field>) -> bool {
                 }
         }
         Ty::Boolean => bool_changes(node),
-        Ty::String => digits_change(node, f),
+        Ty::String => empty_changes(node, f) || digits_change(node, f),
         _ => false,
     }
+}
+
+/// An empty element on a string field is the empty string (catalogue §8.3),
+/// unless the field documents `null` as a variant.
+fn empty_changes(node: &Node, f: &Field) -> bool {
+    matches!(node.value, Value::Null)
+        && node.xml == XmlForm::Empty
+        && !f.variants.contains(&Ty::Null)
 }
 
 fn digits_change(node: &Node, f: &Field) -> bool {
@@ -110,7 +128,11 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
             };
             let single = match (&node.value, f.ty) {
                 (Value::Null, _) => node.xml == XmlForm::Empty,
-                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => true,
+                // One element of a field that repeats as siblings; under an
+                // `<item>`-list field it is a missing `<item>`, for validation.
+                (Value::Object(_), Ty::ObjectArray) | (Value::String(_), Ty::StringArray) => {
+                    f.xml == Xml::Siblings
+                }
                 _ => false,
             };
             if single {
@@ -175,7 +197,12 @@ fn type_node(node: &mut Node, field: Option<&'static Field>) {
             }
         }
         Ty::Boolean => plain_bool(node),
-        Ty::String => plain_digits(node, f),
+        Ty::String => {
+            if empty_changes(node, f) {
+                node.value = Value::String(String::new());
+            }
+            plain_digits(node, f);
+        }
         _ => {}
     }
 }
@@ -251,7 +278,7 @@ mod tests {
         f("Count", Ty::Integer, Xml::Plain),
         f("Enabled", Ty::Boolean, Xml::Plain),
     ];
-    static FIELDS: [Field; 8] = [
+    static FIELDS: [Field; 9] = [
         f("Flag", Ty::Boolean, Xml::Plain),
         f("Name", Ty::String, Xml::Cdata),
         f("Pics", Ty::ObjectArray, Xml::Items).children(&PIC),
@@ -260,6 +287,7 @@ mod tests {
         f("Labels", Ty::StringArray, Xml::Items),
         f("Info", Ty::Object, Xml::Nested).children(&INFO),
         f("Ids", Ty::ObjectArray, Xml::Siblings).children(&PIC),
+        f("Staff", Ty::String, Xml::Cdata).variants(&[Ty::Null]),
     ];
     static TD: TypeDef = TypeDef {
         platform: PlatformId::OfficialAccount,
@@ -359,7 +387,55 @@ mod tests {
         );
         assert_eq!(
             json(&root),
-            r#"{"Flag":"yes","Pics":"x","Info":7,"Tags":12,"Name":null,"Popup":{"List":3}}"#
+            r#"{"Flag":"yes","Pics":"x","Info":7,"Tags":12,"Name":"","Popup":{"List":3}}"#
+        );
+    }
+
+    #[test]
+    fn a_missing_item_wrapper_is_left_for_validation() {
+        // `Pics` and `Labels` are `<item>` lists: an object or text straight
+        // inside is not one item of them.
+        let root = typed(
+            "<xml><Pics><PicMd5Sum><![CDATA[m]]></PicMd5Sum></Pics><Labels><![CDATA[a]]></Labels></xml>",
+        );
+        assert_eq!(json(&root), r#"{"Pics":{"PicMd5Sum":"m"},"Labels":"a"}"#);
+        assert!(!changes(
+            &parse(
+                b"<xml><Pics><PicMd5Sum>m</PicMd5Sum></Pics><Labels>a</Labels></xml>",
+                Limits::default()
+            )
+            .unwrap()
+            .0,
+            &TD
+        ));
+    }
+
+    #[test]
+    fn an_empty_element_on_a_string_field_is_the_empty_string() {
+        let root = typed(
+            "<xml><Name></Name><Info><Count/></Info><Staff/><Other/>\
+             <Popup><List><TemplateId/></List></Popup></xml>",
+        );
+        // A numeric field, a field documenting null and an unknown one keep null.
+        assert_eq!(
+            json(&root),
+            r#"{"Name":"","Info":{"Count":null},"Staff":null,"Other":null,"Popup":{"List":[{"TemplateId":""}]}}"#
+        );
+        assert_eq!(root.get("Name").unwrap().xml, XmlForm::Empty);
+        // JSON -> XML -> JSON: "" is written as an empty CDATA section and reads
+        // back the same; null on a string field reads back as "" and is named.
+        let mut xml = Vec::new();
+        let src = typed("<xml><Name><![CDATA[]]></Name><Staff/></xml>");
+        write_xml(&mut xml, &src, Some(&TD), false).unwrap();
+        assert!(crate::render::xml_out::reads_back_as(&src, Some(&TD), &xml).is_empty());
+        let null = node(Value::Object(members(vec![("Name".into(), Value::Null)])));
+        xml.clear();
+        write_xml(&mut xml, &null, Some(&TD), false).unwrap();
+        let loss = crate::render::xml_out::reads_back_as(&null, Some(&TD), &xml);
+        assert_eq!(loss.len(), 1);
+        assert_eq!(
+            loss[0].to_string(),
+            "/Name: null reads back from XML as a string; XML cannot tell them apart"
         );
     }
 
@@ -558,7 +634,7 @@ mod tests {
                 .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             apply_catalog(&mut back, &TD);
             let same = strip(&back) == strip(&root);
-            let loss = crate::render::xml_out::reads_back(&root, Some(&TD), &xml);
+            let loss = crate::render::xml_out::reads_back_as(&root, Some(&TD), &xml);
             prop_assert_eq!(loss.is_empty(), same, "{:?} in {}", loss, String::from_utf8_lossy(&xml));
         }
 

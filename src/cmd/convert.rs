@@ -5,7 +5,8 @@ use crate::cli::{ConvertArgs, InputArgs, Target};
 use anyhow::Result;
 use std::io::{self, Write};
 use std::path::Path;
-use wxmsg::diag::{Diagnostic, Severity};
+use wxmsg::diag::{Code, Diagnostic, Severity};
+use wxmsg::doc::Format;
 use wxmsg::render::{json_out, xml_out};
 use wxmsg::report::Report;
 
@@ -27,10 +28,34 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         None => Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())),
     };
     let (to, pretty) = (a.to, a.pretty);
+    let only = a.input.platform.clone();
     let render = |r: &Report, rd: &mut Rendered| {
         // What the payload leaves out of the input is not dropped silently.
-        for d in r.diagnostics.iter().filter(|d| d.code.drops_input()) {
+        // Nor is XML that other readers refuse.
+        for d in r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.drops_input() || d.code == Code::XmlNotWellFormed)
+        {
             rd.errors.push(Stderr::Warning(located(r, d)));
+        }
+        // Nor is a key given twice (reliability J6), which validation calls
+        // an error: both values are converted, and no reader agrees on which
+        // one counts.
+        for d in r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::DuplicateKey)
+        {
+            rd.errors.push(Stderr::Warning(format!(
+                "{}:{}:{}: {}[{}]: {}; both values are converted",
+                r.source,
+                d.line,
+                d.column,
+                Severity::Warning,
+                d.code,
+                d.message
+            )));
         }
         if r.undecrypted {
             // Safe mode failed (wrong key or signature, another receiver, …):
@@ -50,7 +75,20 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         };
         let start = rd.out.len();
         match to {
-            Target::Json => json_out::write_json(&mut rd.out, &doc.root, pretty),
+            Target::Json => {
+                // XML's repeated elements have no JSON form but an array, and
+                // that array goes back to XML as an `<item>` list: not silently.
+                if doc.format == Format::Xml {
+                    for rep in xml_out::repeated_elements(&doc.root, r.type_def) {
+                        let (line, column) = doc.line_col(rep.pos);
+                        rd.errors.push(Stderr::Warning(format!(
+                            "{}:{line}:{column}: {rep}",
+                            r.source
+                        )));
+                    }
+                }
+                json_out::write_json(&mut rd.out, &doc.root, pretty)
+            }
             Target::Xml => {
                 if let Err(e) = xml_out::write_xml(&mut rd.out, &doc.root, r.type_def, pretty) {
                     // Nothing of an unconvertible payload goes out.
@@ -66,7 +104,7 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                 // Written all the same (WeChat's XML has no other form), but not
                 // silently: the JSON this XML gives back differs there.
                 let xml = rd.out.get(start..).unwrap_or_default();
-                for loss in xml_out::reads_back(&doc.root, r.type_def, xml) {
+                for loss in xml_out::reads_back(&doc.root, &only, xml) {
                     let (line, column) = doc.line_col(loss.pos);
                     rd.errors.push(Stderr::Warning(format!(
                         "{}:{line}:{column}: {loss}",
@@ -84,25 +122,51 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     }
     // A `sync_msg` response goes out whole, its own fields with its entries.
     opts.whole_responses = true;
+    let several = a.input.files.len() > 1;
     let mut failed = false;
-    let (summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
-        failed |= rd.failed;
-        if !rd.errors.is_empty() {
-            // The payloads before go out first: stderr lines keep their place.
-            out.flush()?;
-        }
-        for e in &rd.errors {
-            match e {
-                Stderr::Error(e) => error_line(e),
-                Stderr::Warning(w) => warning_line(w),
+    let (summary, status) = for_each_rendered(
+        &a.input,
+        &opts,
+        render,
+        |rd, drained| {
+            failed |= rd.failed;
+            if !rd.errors.is_empty() {
+                // The payloads before go out first: stderr lines keep their place.
+                out.flush()?;
             }
-        }
-        out.write_all(&rd.out)?;
-        if drained {
-            out.flush()?;
-        }
-        Ok(())
-    })?;
+            for e in &rd.errors {
+                match e {
+                    Stderr::Error(e) => error_line(e),
+                    Stderr::Warning(w) => warning_line(w),
+                }
+            }
+            out.write_all(&rd.out)?;
+            if drained {
+                out.flush()?;
+            }
+            Ok(())
+        },
+        |path, tally| {
+            // One input of several that holds no payload is not passed over in
+            // silence (the run's own summary below names no file).
+            if several && tally.payloads == 0 {
+                let name = if path == "-" { "<stdin>" } else { path };
+                if tally.skipped == 0 {
+                    note_line(&format!("{name}: no payloads: the input is empty"));
+                } else {
+                    warning_line(&format!(
+                    "{name}: no WeChat payload found, nothing converted from it ({} {} passed over)",
+                    tally.skipped,
+                    if tally.skipped == 1 {
+                        "line or document"
+                    } else {
+                        "lines or documents"
+                    }
+                ));
+                }
+            }
+        },
+    )?;
     out.flush()?;
     // Empty input (or only whitespace) has no payload to miss: a note, and
     // success, as for `parse` (reliability F9). Input with text but no payload

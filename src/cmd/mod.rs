@@ -144,11 +144,19 @@ fn threads() -> usize {
 /// report, so a live stream shows each payload as soon as it is complete. Both
 /// give the same output. I/O problems are reported and make the run end with
 /// status 2, but the other inputs are still read.
+/// What one input gave: its payloads, and the lines or documents passed over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileTally {
+    pub payloads: u64,
+    pub skipped: u64,
+}
+
 pub fn for_each_rendered(
     input: &InputArgs,
     opts: &Options,
     render: impl Fn(&Report, &mut Rendered) + Sync,
     mut write: impl FnMut(&mut Rendered, bool) -> Result<()>,
+    mut file_done: impl FnMut(&str, FileTally),
 ) -> Result<(Summary, Status)> {
     let mut summary = Summary::default();
     let mut status = Status::Ok;
@@ -166,6 +174,7 @@ pub fn for_each_rendered(
         }
         let parallel = threads > 1
             && wxmsg::input::regular_file_len(&path).is_some_and(|n| n >= PARALLEL_MIN_BYTES);
+        let (payloads_before, skipped_before) = (summary.payloads, summary.skipped);
         let (reader, name) = match wxmsg::input::open(&path) {
             Ok(x) => x,
             Err(e) => {
@@ -204,8 +213,16 @@ pub fn for_each_rendered(
                 Err(ParallelError::Read(e)) => {
                     error_line(&format!("error reading `{path}`: {e}"));
                     status = Status::Trouble;
+                    continue;
                 }
             }
+            file_done(
+                &path,
+                FileTally {
+                    payloads: summary.payloads.saturating_sub(payloads_before),
+                    skipped: summary.skipped.saturating_sub(skipped_before),
+                },
+            );
             continue;
         }
         let mut an = Analyzer::new(reader, name, opts.clone());
@@ -253,11 +270,19 @@ pub fn for_each_rendered(
         if !acc.out.is_empty() {
             hand_on(&mut acc, true)?;
         }
+        summary.skipped += an.skipped();
         if let Err(e) = result {
             error_line(&format!("error reading `{path}`: {e}"));
             status = Status::Trouble;
+            continue;
         }
-        summary.skipped += an.skipped();
+        file_done(
+            &path,
+            FileTally {
+                payloads: summary.payloads.saturating_sub(payloads_before),
+                skipped: summary.skipped.saturating_sub(skipped_before),
+            },
+        );
     }
     if status == Status::Ok && summary.invalid > 0 {
         status = Status::Findings;

@@ -29,15 +29,21 @@ pub fn run(a: ParseArgs) -> Result<Status> {
     // read them off the tape.
     let mut opts = super::options(&a.input);
     opts.tape_lane();
-    let (summary, status) = for_each_rendered(&a.input, &opts, render, |rd, drained| {
-        out.write_all(&rd.out)?;
-        // Flush whenever the input has nothing more buffered, so live streams
-        // (`tail -f app.log | wxmsg parse`) show each payload at once.
-        if drained {
-            out.flush()?;
-        }
-        Ok(())
-    })?;
+    let (summary, status) = for_each_rendered(
+        &a.input,
+        &opts,
+        render,
+        |rd, drained| {
+            out.write_all(&rd.out)?;
+            // Flush whenever the input has nothing more buffered, so live streams
+            // (`tail -f app.log | wxmsg parse`) show each payload at once.
+            if drained {
+                out.flush()?;
+            }
+            Ok(())
+        },
+        |_, _| {},
+    )?;
     if a.format == OutputFormat::Pretty {
         pretty::write_summary(&mut out, &summary, &popts)?;
     }

@@ -620,7 +620,7 @@ fn has_duplicates(obj: View<'_>) -> bool {
 
 /// The usual members, which [`value`] would find clean, told from the entry
 /// alone with no call: text on a string field (JSON text without escapes, or
-/// XML text without a backslash, or an empty element), or JSON digits short
+/// XML text without a backslash), or JSON digits short
 /// enough for any range on an integer field, neither with codes to look up.
 #[inline(always)]
 fn clean_at_sight(f: &Field, e: &Entry) -> bool {
@@ -630,7 +630,6 @@ fn clean_at_sight(f: &Field, e: &Entry) -> bool {
     match (f.ty, e.kind) {
         // A JSON `Str` has no escapes, so never a backslash either.
         (Ty::String, Kind::Str) => !e.backslash,
-        (Ty::String, Kind::Null) => e.form != XmlForm::None,
         // JSON digits alone (XML text is `plain` when it is printable,
         // digits or not).
         (Ty::Integer | Ty::Id64 | Ty::Timestamp, Kind::Number) => {
@@ -717,13 +716,17 @@ fn xml_value(field: &'static Field, m: View<'_>) -> Verdict {
         (Ty::ObjectArray, Kind::Array, XmlForm::Items) if !field.children.is_empty() => m
             .children()
             .map(|item| match (item.kind(), item.form()) {
-                // A payload of its own: checked where it is reported.
-                (Kind::Object, XmlForm::Nested) if field.payloads => Verdict::Clean,
+                // A payload of its own, checked where it is reported; from XML
+                // the typing pass may change it (a bare `true`), which the
+                // tape would not.
+                (Kind::Object, XmlForm::Nested) if field.payloads => Verdict::Unsure,
                 (Kind::Object, XmlForm::Nested) => children(item, field, true),
                 _ => Verdict::Unsure,
             })
             .fold(Verdict::Clean, Verdict::and),
-        (Ty::String, Kind::Null, _) => Verdict::Clean,
+        // Typing makes an empty element the empty string (or keeps the null
+        // a field documents), which the tape would write as null.
+        (Ty::String, Kind::Null, _) => Verdict::Unsure,
         (Ty::String, Kind::Str, _) => text(field, m),
         (Ty::String, Kind::Number, _) => {
             if field.xml == Xml::Cdata {

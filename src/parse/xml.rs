@@ -163,7 +163,22 @@ pub fn parse(text: &[u8], limits: Limits) -> Result<(Node, usize, Vec<XmlNote>),
                 }
             }
             Event::Text(t) => match stack.last_mut() {
-                Some(frame) => frame.push_text(&t, pos, false),
+                Some(frame) => {
+                    // XML 1.0 §2.4: `]]>` may not appear in text outside a CDATA
+                    // section. Its meaning is plain, so it is read as text, but
+                    // not in silence (reliability X7).
+                    if let Some(i) = t.find("]]>") {
+                        notes.push(XmlNote {
+                            pos: pos + i,
+                            code: Code::XmlNotWellFormed,
+                            message: format!(
+                                "`]]>` in the text of <{}> outside a CDATA section is not well-formed XML; it was read as text (write `]]&gt;`, or keep it inside CDATA split as `]]]]><![CDATA[>`)",
+                                excerpt(&frame.name)
+                            ),
+                        });
+                    }
+                    frame.push_text(&t, pos, false)
+                }
                 None if is_xml_whitespace(&t) => {}
                 None => {
                     return Err(ParseError::new(
@@ -1039,6 +1054,24 @@ mod tests {
         let open = err(b"<xml><!DOCTYPE x [<!ENTITY a \"b\">");
         assert_eq!((open.code, open.pos), (Code::DoctypeRefused, 5));
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_bare_cdata_end_in_text_is_a_warning() {
+        let doc = "<xml><Content>a]]>b</Content><Ok><![CDATA[x]]]]><![CDATA[>y]]></Ok></xml>";
+        let (root, _, notes) = ok(doc);
+        assert_eq!(
+            root.get("Content").unwrap().value,
+            Value::String("a]]>b".into())
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].code, Code::XmlNotWellFormed);
+        assert_eq!(notes[0].pos, doc.find("]]>").unwrap());
+        assert!(
+            notes[0].message.contains("<Content>"),
+            "{}",
+            notes[0].message
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 use std::fmt;
 
 use super::json_out;
-use crate::catalog::{Field, Ty, TypeDef, Xml};
-use crate::doc::{pointer_push, Member, Node, Value, XmlForm};
+use crate::catalog::{Field, PlatformId, Ty, TypeDef, Xml};
+use crate::doc::{pointer_push, Document, Format, Member, Node, Value, XmlForm};
 use crate::parse::xml::{first_invalid_char, is_name};
 
 /// Why a tree cannot be written as XML.
@@ -133,6 +133,18 @@ impl<'a> Writer<'_, 'a> {
                 return Err(self.error(
                     m.node.pos,
                     format!("the key {:?} is not a valid XML element name", m.key),
+                ));
+            }
+            // A colon makes a namespace prefix, and WeChat XML declares none:
+            // `a:b` has an unbound prefix, `:a` none at all, and `xml:x` is
+            // reserved (not namespace-well-formed; expat refuses all three).
+            if m.key.contains(':') {
+                return Err(self.error(
+                    m.node.pos,
+                    format!(
+                        "the key {:?} is not a valid XML element name: a colon would make it a namespace prefix, which WeChat XML does not declare",
+                        m.key
+                    ),
                 ));
             }
             let field = ctx.lookup(&m.key);
@@ -310,20 +322,44 @@ impl fmt::Display for XmlLoss {
 pub const MAX_LOSSES: usize = 8;
 
 /// Reads `xml`, which [`write_xml`] wrote for `root`, back as `wxmsg convert
-/// --to json` reads XML (the catalogue of `td` typing what XML cannot say) and
-/// names the values that come back different, in document order (at most
-/// [`MAX_LOSSES`]); none when the round trip is the identity.
-pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<XmlLoss> {
-    let mut back = match crate::parse::xml::parse(xml, crate::parse::Limits::default()) {
-        Ok((node, _, _)) => node,
-        Err(e) => {
-            return vec![XmlLoss {
-                field: String::new(),
-                was: "the document".to_string(),
-                reads_as: format!("nothing: {}", e.message),
-                pos: root.pos,
-            }]
-        }
+/// --to json` reads XML and names the values that come back different, in
+/// document order (at most [`MAX_LOSSES`]); none when the round trip is the
+/// identity. The XML is detected on its own (among the platforms `only`
+/// allows; all when empty) and typed by the type it is detected as, which
+/// need not be the JSON's: a `sync_msg` response's entries, or an envelope
+/// whose `AgentID` makes its XML WeCom's.
+pub fn reads_back(root: &Node, only: &[PlatformId], xml: &[u8]) -> Vec<XmlLoss> {
+    let back = match read(root, xml) {
+        Ok(back) => back,
+        Err(loss) => return vec![loss],
+    };
+    let back = if crate::detect::is_wechat(&back) && crate::crypto::other_scheme(&back).is_none() {
+        let doc = Document {
+            source: "".into(),
+            format: Format::Xml,
+            text: String::from_utf8_lossy(xml).into(),
+            line: 1,
+            column: 1,
+            root: back,
+            embedded: None,
+            lenient: false,
+        };
+        let det = crate::detect::detect(&doc, &doc.root, only);
+        det.typed.unwrap_or(doc.root)
+    } else {
+        back
+    };
+    let mut losses = Vec::new();
+    differences(root, &back, &mut Vec::new(), &mut losses);
+    losses
+}
+
+/// [`reads_back`] with the XML typed by the catalogue of `td` (none: not
+/// typed), whatever it would be detected as.
+pub fn reads_back_as(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<XmlLoss> {
+    let mut back = match read(root, xml) {
+        Ok(back) => back,
+        Err(loss) => return vec![loss],
     };
     if let Some(td) = td {
         crate::typing::apply_catalog(&mut back, td);
@@ -331,6 +367,19 @@ pub fn reads_back(root: &Node, td: Option<&'static TypeDef>, xml: &[u8]) -> Vec<
     let mut losses = Vec::new();
     differences(root, &back, &mut Vec::new(), &mut losses);
     losses
+}
+
+/// The tree of `xml`, written for `root`, or the loss of the whole document.
+fn read(root: &Node, xml: &[u8]) -> Result<Node, XmlLoss> {
+    match crate::parse::xml::parse(xml, crate::parse::Limits::default()) {
+        Ok((node, _, _)) => Ok(node),
+        Err(e) => Err(XmlLoss {
+            field: String::new(),
+            was: "the document".to_string(),
+            reads_as: format!("nothing: {}", e.message),
+            pos: root.pos,
+        }),
+    }
 }
 
 /// Appends to `out` the values of `a` (in document order) that `b` does not
@@ -352,7 +401,14 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
     match (&a.value, &b.value) {
         (Value::Object(x), Value::Object(y)) => {
             let before = out.len();
-            for (m, n) in x.iter().zip(y) {
+            // A key written twice reads back as one member holding all its
+            // values, named at its first occurrence: the later ones have no
+            // member of their own to pair with (rare: checked only when the
+            // keys do not line up).
+            let aligned = x.len() == y.len() && x.iter().zip(y).all(|(m, n)| m.key == n.key);
+            let mut seen = std::collections::HashSet::new();
+            let firsts = x.iter().filter(|m| aligned || seen.insert(m.key.as_str()));
+            for (m, n) in firsts.zip(y) {
                 path.push(Seg::Key(&m.key));
                 if m.key != n.key {
                     let was = describe(&m.node.value);
@@ -365,7 +421,8 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
             }
             // A count that differs is named when no member explains it (a key
             // written twice comes back as one member holding both).
-            if x.len() != y.len() && out.len() == before {
+            let distinct = if aligned { x.len() } else { seen.len() };
+            if distinct != y.len() && out.len() == before {
                 let was = format!("an object of {} members", x.len());
                 out.push(loss(path, a, was, format!("one of {}", y.len())));
             }
@@ -379,6 +436,76 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
         }
         (x, y) if x == y => {}
         (x, y) => out.push(loss(path, a, describe(x), describe(y))),
+    }
+}
+
+/// An element of XML input repeated as siblings where the catalogue does not
+/// say the field repeats: the JSON holds its values as one array (at the first
+/// element's place), which JSON→XML writes back as an `<item>` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repeated {
+    /// JSON Pointer of the array.
+    pub field: String,
+    /// The element's name.
+    pub name: String,
+    /// How many times it repeats.
+    pub count: usize,
+    /// Where the first element is in the source.
+    pub pos: u32,
+}
+
+impl fmt::Display for Repeated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: <{}> repeats {} times where the catalogue does not list a repeated element: the JSON holds the values as one array in the first one's place, which converts back to XML as an <item> list, not as repeated elements in their places",
+            self.field, self.name, self.count
+        )
+    }
+}
+
+/// The elements of XML-origin `root` (typed for `td`, when known) repeated as
+/// siblings outside the catalogue's repeated fields, in document order, at
+/// most [`MAX_LOSSES`].
+pub fn repeated_elements(root: &Node, td: Option<&'static TypeDef>) -> Vec<Repeated> {
+    let mut out = Vec::new();
+    repeated_in(root, td.map_or(Ctx::None, Ctx::Top), "", &mut out);
+    out
+}
+
+fn repeated_in(node: &Node, ctx: Ctx, path: &str, out: &mut Vec<Repeated>) {
+    match &node.value {
+        Value::Object(members) => {
+            for m in members {
+                if out.len() >= MAX_LOSSES {
+                    return;
+                }
+                if !matches!(m.node.value, Value::Object(_) | Value::Array(_)) {
+                    continue;
+                }
+                let field = ctx.lookup(&m.key);
+                let here = pointer_push(path, &m.key);
+                if let Value::Array(items) = &m.node.value {
+                    if m.node.xml == XmlForm::Siblings
+                        && !field.is_some_and(|f| f.xml == Xml::Siblings)
+                    {
+                        out.push(Repeated {
+                            field: here.clone(),
+                            name: m.key.clone(),
+                            count: items.len(),
+                            pos: m.node.pos,
+                        });
+                    }
+                }
+                repeated_in(&m.node, Ctx::below(field), &here, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                repeated_in(item, ctx, &pointer_push(path, &i.to_string()), out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -581,7 +708,7 @@ mod tests {
              <![CDATA[d]]>&#x2028;<![CDATA[e]]>&#x2067;&#x61C;<![CDATA[ 中文 👨\u{200d}👩]]></Content>\
              <Only><![CDATA[]]>&#x202E;</Only></xml>"
         );
-        assert_eq!(reads_back(&root, None, xml.as_bytes()), Vec::new());
+        assert_eq!(reads_back_as(&root, None, xml.as_bytes()), Vec::new());
     }
 
     /// A loss is named where it comes back changed: a key written twice comes
@@ -598,6 +725,15 @@ mod tests {
                 "/Content: a string reads back from XML as an array of 2",
             ),
             (
+                // The repeated key is named once, not against the next member.
+                obj(vec![
+                    ("Content", s("a")),
+                    ("Content", s("b")),
+                    ("Z", n(Value::Number("1".into()))),
+                ]),
+                "/Content: a string reads back from XML as an array of 2",
+            ),
+            (
                 obj(vec![("A", obj(vec![("B", n(Value::Array(Vec::new())))]))]),
                 "/A/B: an empty array reads back from XML as null",
             ),
@@ -608,7 +744,7 @@ mod tests {
         ];
         for (root, message) in cases {
             let xml = render(&root, None, false).unwrap();
-            let losses = reads_back(&root, None, xml.as_bytes());
+            let losses = reads_back_as(&root, None, xml.as_bytes());
             let named: Vec<String> = losses.iter().map(|l| l.to_string()).collect();
             assert_eq!(named, [format!("{message}; XML cannot tell them apart")]);
         }
@@ -680,7 +816,7 @@ mod tests {
             ("C", obj(vec![("x", obj(vec![])), ("y", empty())])),
         ]);
         let xml = render(&root, None, false).unwrap();
-        let fields: Vec<String> = reads_back(&root, None, xml.as_bytes())
+        let fields: Vec<String> = reads_back_as(&root, None, xml.as_bytes())
             .into_iter()
             .map(|l| l.field)
             .collect();
@@ -688,17 +824,34 @@ mod tests {
         let many = obj((0..20).map(|_| ("K", empty())).collect());
         let xml = render(&many, None, false).unwrap();
         // Twenty `K`s read back as one member: the keys stop lining up there.
-        assert_eq!(reads_back(&many, None, xml.as_bytes()).len(), 1);
+        assert_eq!(reads_back_as(&many, None, xml.as_bytes()).len(), 1);
         let keys: Vec<String> = (0..20).map(|i| format!("K{i}")).collect();
         let many = obj(keys.iter().map(|k| (k.as_str(), empty())).collect());
         let xml = render(&many, None, false).unwrap();
-        assert_eq!(reads_back(&many, None, xml.as_bytes()).len(), MAX_LOSSES);
+        assert_eq!(reads_back_as(&many, None, xml.as_bytes()).len(), MAX_LOSSES);
+    }
+
+    #[test]
+    fn repeated_elements_are_named_outside_the_catalogues_lists() {
+        let xml = "<xml><Event>e</Event><Popup><List><TemplateId>a</TemplateId></List>\
+                   <List><TemplateId>b</TemplateId></List></Popup><X>1</X><Y/><X>2</X>\
+                   <Event>f</Event></xml>";
+        let (root, _, _) =
+            crate::parse::xml::parse(xml.as_bytes(), crate::parse::Limits::default()).unwrap();
+        let named: Vec<(String, usize)> = repeated_elements(&root, Some(&TD))
+            .into_iter()
+            .map(|r| (r.field, r.count))
+            .collect();
+        assert_eq!(named, [("/Event".to_string(), 2), ("/X".to_string(), 2)]);
+        // Without the catalogue, List is one of them too.
+        assert_eq!(repeated_elements(&root, None).len(), 3);
     }
 
     #[test]
     fn errors_name_the_field_and_emit_nothing() {
         for bad in [
-            "", "1a", "-a", ".a", "a b", "a<b", "a&b", "a\"", "a'", "a/b", "a=b", "xml",
+            "", "1a", "-a", ".a", "a b", "a<b", "a&b", "a\"", "a'", "a/b", "a=b", "xml", "a:b",
+            ":a", "xml:x", "a:", "a:b:c",
         ] {
             let root = obj(vec![("Ok", obj(vec![(bad, s("x"))]))]);
             let e = render(&root, None, false).unwrap_err();
