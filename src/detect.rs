@@ -586,38 +586,30 @@ fn detect_as(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) -> D
             .filter(|h| h.iter().any(|f| f.name == disc_key))
             .unwrap_or_default();
         let mut diags = validate::validate_fields(doc, root, &[header], false);
-        // `event` alone is an event without its name, not a type of its own.
         if d.id == "event" {
+            // `event` alone is an event without its name, not a type of its own.
             diags.push(missing_event_name(doc, root, d.disc, &whole));
-            return Detection {
-                platform: candidates.single(),
-                candidates,
-                type_id: Some(d.id),
-                type_def: None,
-                envelope: d.envelope,
-                diagnostics: sorted(diags),
-                typed: None,
-            };
-        }
-        let where_ = if only.is_empty() {
-            "the catalogue".to_string()
         } else {
-            format!(
-                "the catalogue of {}",
-                only.iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        diags.push(whole(
-            Code::UnknownType,
-            format!(
-                "type `{}` is not in {where_}; only its platform's common header and the structure were checked",
-                d.id
-            )
-            .into(),
-        ));
+            let where_ = if only.is_empty() {
+                "the catalogue".to_string()
+            } else {
+                format!(
+                    "the catalogue of {}",
+                    only.iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            diags.push(whole(
+                Code::UnknownType,
+                format!(
+                    "type `{}` is not in {where_}; only its platform's common header and the structure were checked",
+                    d.id
+                )
+                .into(),
+            ));
+        }
         return Detection {
             platform: candidates.single(),
             candidates,

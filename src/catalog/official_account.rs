@@ -916,17 +916,32 @@ const fn reply(
     en: &'static str,
     fields: &'static [&'static [Field]],
 ) -> TypeDef {
+    pascal(
+        (id, zh, en),
+        Direction::StaffToUser,
+        fields,
+        "Sent by the developer as the HTTP response to a push (passive reply); \
+         ToUserName/FromUserName are the push's swapped.",
+    )
+}
+
+/// An official-account type told by `MsgType` (and `Event`), in both formats.
+const fn pascal(
+    (id, zh, en): (&'static str, &'static str, &'static str),
+    direction: Direction,
+    fields: &'static [&'static [Field]],
+    note: &'static str,
+) -> TypeDef {
     TypeDef {
         platform: P,
         id,
         disc: Disc::Pascal,
         zh,
         en,
-        direction: Direction::StaffToUser,
+        direction,
         formats: BOTH,
         fields,
-        note: "Sent by the developer as the HTTP response to a push (passive reply); \
-               ToUserName/FromUserName are the push's swapped.",
+        note,
     }
 }
 
@@ -973,17 +988,7 @@ const fn message(
     en: &'static str,
     fields: &'static [&'static [Field]],
 ) -> TypeDef {
-    TypeDef {
-        platform: P,
-        id,
-        disc: Disc::Pascal,
-        zh,
-        en,
-        direction: Direction::UserToBusiness,
-        formats: BOTH,
-        fields,
-        note: "",
-    }
+    pascal((id, zh, en), Direction::UserToBusiness, fields, "")
 }
 
 /// An event pushed by the platform.
@@ -994,17 +999,7 @@ const fn event(
     fields: &'static [&'static [Field]],
     note: &'static str,
 ) -> TypeDef {
-    TypeDef {
-        platform: P,
-        id,
-        disc: Disc::Pascal,
-        zh,
-        en,
-        direction: Direction::SystemEvent,
-        formats: BOTH,
-        fields,
-        note,
-    }
+    pascal((id, zh, en), Direction::SystemEvent, fields, note)
 }
 
 const EVENT_NOTE: &str = "No MsgId: de-duplicate events by FromUserName + CreateTime.";

@@ -136,14 +136,6 @@ fn threads() -> usize {
     }
 }
 
-/// Runs `render` over every report of every input and hands what it produced to
-/// `write`, in input order, with a flag saying the input is drained (flush now).
-///
-/// A large regular file is analysed and rendered on every core, chunk by chunk
-/// ([`run_parallel`]); stdin from a pipe and small files go report by
-/// report, so a live stream shows each payload as soon as it is complete. Both
-/// give the same output. I/O problems are reported and make the run end with
-/// status 2, but the other inputs are still read.
 /// What one input gave: its payloads, and the lines or documents passed over.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FileTally {
@@ -151,6 +143,25 @@ pub struct FileTally {
     pub skipped: u64,
 }
 
+impl FileTally {
+    /// The totals of `summary` less `before` (the totals before an input).
+    fn since(before: FileTally, summary: &Summary) -> FileTally {
+        FileTally {
+            payloads: summary.payloads.saturating_sub(before.payloads),
+            skipped: summary.skipped.saturating_sub(before.skipped),
+        }
+    }
+}
+
+/// Runs `render` over every report of every input and hands what it produced to
+/// `write`, in input order, with a flag saying the input is drained (flush now).
+///
+/// A large regular file is analysed and rendered on every core, chunk by chunk
+/// ([`run_parallel`]); stdin from a pipe and small files go report by
+/// report, so a live stream shows each payload as soon as it is complete. Both
+/// give the same output. I/O problems are reported and make the run end with
+/// status 2, but the other inputs are still read; `file_done` hears what
+/// each input gave.
 pub fn for_each_rendered(
     input: &InputArgs,
     opts: &Options,
@@ -174,7 +185,7 @@ pub fn for_each_rendered(
         }
         let parallel = threads > 1
             && wxmsg::input::regular_file_len(&path).is_some_and(|n| n >= PARALLEL_MIN_BYTES);
-        let (payloads_before, skipped_before) = (summary.payloads, summary.skipped);
+        let before = FileTally::since(FileTally::default(), &summary);
         let (reader, name) = match wxmsg::input::open(&path) {
             Ok(x) => x,
             Err(e) => {
@@ -216,13 +227,7 @@ pub fn for_each_rendered(
                     continue;
                 }
             }
-            file_done(
-                &path,
-                FileTally {
-                    payloads: summary.payloads.saturating_sub(payloads_before),
-                    skipped: summary.skipped.saturating_sub(skipped_before),
-                },
-            );
+            file_done(&path, FileTally::since(before, &summary));
             continue;
         }
         let mut an = Analyzer::new(reader, name, opts.clone());
@@ -276,13 +281,7 @@ pub fn for_each_rendered(
             status = Status::Trouble;
             continue;
         }
-        file_done(
-            &path,
-            FileTally {
-                payloads: summary.payloads.saturating_sub(payloads_before),
-                skipped: summary.skipped.saturating_sub(skipped_before),
-            },
-        );
+        file_done(&path, FileTally::since(before, &summary));
     }
     if status == Status::Ok && summary.invalid > 0 {
         status = Status::Findings;
