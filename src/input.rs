@@ -1260,6 +1260,16 @@ impl<B: Buffered> Scanner<B> {
                 Extent::Complete(end) => Some(c + end),
                 _ => None,
             }
+        } else if format == Format::Json {
+            // JSON broken inside a value (`"he said "hi""`, `2488…5x`) has no
+            // end its brackets name: the scan goes on where the structural
+            // scan stopped, on the same line (`broken_or_skip` keeps to it),
+            // so a payload after it there is still found, as after a broken
+            // `<xml>`. What it passes on the way (the rest of the broken
+            // document) is judged as any other text; where the break follows
+            // a string, from just inside it (`json::resume_after_break`).
+            at.map(|at| c + json::resume_after_break(&self.buf[c..], at))
+                .filter(|&n| n > c)
         } else {
             at.map(|at| c + at)
                 .filter(|&n| n > c && next_document_starts(&self.buf[n..], format))
@@ -1832,6 +1842,41 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(&got[2], Item::Doc(d, _) if d.line == 3));
+    }
+
+    /// JSON broken inside a value (an unescaped quote, a letter in a number,
+    /// a string cut short) does not hide the payloads after it on its line:
+    /// the broken one gets its error where it is, the scan goes on there.
+    #[test]
+    fn a_json_broken_inside_a_value_does_not_hide_the_rest_of_its_line() {
+        let good = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"hi"}"#;
+        let quote = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"he said "hi"","MsgId":1}"#;
+        let number = r#"{"ToUserName":"gh_1","MsgType":"text","MsgId":248x}"#;
+        let cut = r#"{"ToUserName":"gh_1","FromUserName":"oR3K"#;
+        for (line, broken_col) in [
+            (format!("2026 INFO batch [{quote},{good}]\n"), 18),
+            (format!("2026 INFO a {number} b {good}\n"), 13),
+            (format!("2026 INFO a {cut} b {good}\n"), 13),
+            (
+                format!("2026 INFO a {number} b {good} c {quote} d {good}\n"),
+                13,
+            ),
+        ] {
+            let got = shape(&line);
+            let first = got[0];
+            assert_eq!(first, ("broken", 1, broken_col), "{line}: {got:?}");
+            let docs = got.iter().filter(|i| i.0 != "broken").count();
+            assert_eq!(docs, line.matches(good).count(), "{line}: {got:?}");
+        }
+        // The error stays where the document broke.
+        let s = format!("x {number} {good}\n");
+        match &items(&s)[0] {
+            Item::Broken(b) => assert_eq!(
+                (b.diagnostic.code, b.diagnostic.line, b.diagnostic.column),
+                (Code::JsonSyntax, 1, 3 + number.find("x}").unwrap() as u32)
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// An `<xml>` left open runs to the end of the input: a payload after it
