@@ -134,9 +134,10 @@ pub struct Scanner<B: Buffered> {
     ran_out: bool,
     /// Tape documents to read the next ones into.
     spares: Spares,
-    /// The last position [`Scanner::line_col`] answered: source line, byte
-    /// offset in that line, and column.
-    last_col: Cell<(u32, usize, u32)>,
+    /// The last positions [`Scanner::line_col`] answered: source line, byte
+    /// offset in that line, and column. Two, as a broken document's start and
+    /// its error (far on, at the end of its line) are asked for in turn.
+    last_col: Cell<[(u32, usize, u32); 2]>,
     /// Bytes of the input before `buf[0]`.
     buf_offset: u64,
     /// Lines over the record limit stand in the buffer as a bare line end: each
@@ -214,7 +215,7 @@ impl<B: Buffered> Scanner<B> {
             escaped_work: 0,
             ran_out: false,
             spares: Spares::default(),
-            last_col: Cell::new((0, 0, 1)),
+            last_col: Cell::new([(0, 0, 1); 2]),
             buf_offset: 0,
             left_out: Vec::new(),
             line_starts: VecDeque::new(),
@@ -355,12 +356,16 @@ impl<B: Buffered> Scanner<B> {
         // Documents on one line come in order: count on from the last one asked
         // about, so a line of thousands of payloads is not counted from its start
         // for each of them.
-        let (from, col) = match self.last_col.get() {
-            (l, o, c) if l == line && o <= offset => (o, c),
-            _ => (0, 1),
-        };
+        // The nearest one before `at` is counted on from, and replaced.
+        let mut cache = self.last_col.get();
+        let near = (0..2)
+            .filter(|&k| cache[k].0 == line && cache[k].1 <= offset)
+            .max_by_key(|&k| cache[k].1);
+        let (from, col) = near.map_or((0, 1), |k| (cache[k].1, cache[k].2));
         let col = col + count_chars(self.buf.get(start + from..at).unwrap_or_default()) as u32;
-        self.last_col.set((line, offset, col));
+        let slot = near.unwrap_or(usize::from(cache[1].1 < cache[0].1));
+        cache[slot] = (line, offset, col);
+        self.last_col.set(cache);
         (line, col)
     }
 
@@ -752,10 +757,10 @@ impl<B: Buffered> Scanner<B> {
         let first = self.line_index(c);
         let shape = RecordShape::of(self.buf.get(*self.starts.get(first)?..c)?)?;
         // The usual logged document ends on its own line: nothing to look at.
-        if xml_close(self.buf.get(c..self.line_end(first))?).is_some() {
+        if xml_close(before_next_xml(self.buf.get(c..self.line_end(first))?)).is_some() {
             return None;
         }
-        let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l))?;
+        let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l), true)?;
         self.gap_within(c, next).is_none().then_some(next)
     }
 
@@ -764,19 +769,39 @@ impl<B: Buffered> Scanner<B> {
     #[cold]
     #[inline(never)]
     fn cut_by_record(&mut self, c: usize, next: usize) {
-        let mut end = next;
+        // Lines before the record that, outside CDATA, hold text that is no
+        // markup (a stack trace after the log line) do not continue the
+        // document either: it was cut before the first of them.
+        let not_markup = |l: &[u8]| {
+            l.iter()
+                .find(|b| !matches!(b, b' ' | b'\t'))
+                .is_some_and(|&b| !matches!(b, b'<' | b'\n' | b'\r'))
+        };
+        let stray = xml::record_cut(&self.buf[c..next], not_markup, false).map(|k| c + k);
+        let mut end = stray.unwrap_or(next);
         while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
             end -= 1;
         }
         let (l, _) = self.line_col(end);
-        let err = ParseError::new(
-            end - c,
-            Code::Truncated,
-            format!(
+        let line_start = self.starts[self.line_index(end.max(c + 1) - 1)].max(c);
+        let message = match marker_at_end(&self.buf[line_start..end]) {
+            // A logger that cuts long messages marks the cut (`...(truncated)`).
+            Some(marker) => format!(
+                "the log line marks the document as cut off ({:?}): the logger truncated it; line {} starts another log record",
+                String::from_utf8_lossy(marker),
+                self.line_of(next)
+            ),
+            None if stray.is_some() => format!(
+                "the document is cut off at the end of line {l}: line {} does not continue it, and line {} starts another log record",
+                l + 1,
+                self.line_of(next)
+            ),
+            None => format!(
                 "the document is cut off at the end of line {l}: line {} starts another log record",
                 self.line_of(next)
             ),
-        );
+        };
+        let err = ParseError::new(end - c, Code::Truncated, message);
         self.broken_or_skip(c, Format::Xml, err, None);
     }
 
@@ -1098,10 +1123,13 @@ impl<B: Buffered> Scanner<B> {
         // the first `</xml>`. On a long line (many documents) only that much is
         // checked as UTF-8 and offered, so the line is read in linear time; most
         // lines hold one document, and the rest of the line is taken as it is.
+        // Nor past the next `<xml`, which the tape would refuse too: a line
+        // of unclosed documents costs no search to its end each.
         let end = if line_end - c <= 4096 {
             line_end
         } else {
-            xml_close(&self.buf[c..line_end]).map_or(line_end, |k| c + k)
+            let line = before_next_xml(&self.buf[c..line_end]);
+            xml_close(line).map_or(c + line.len(), |k| c + k)
         };
         self.tape_at(c, end, Format::Xml)
     }
@@ -1481,6 +1509,29 @@ fn truncation_marker(line: &[u8], at: usize) -> Option<&[u8]> {
     (dots_only || find(b"truncat").is_some()).then_some(marker)
 }
 
+/// The marker a logger left at the end of `line` where it cut a long message
+/// off ([`truncation_marker`]'s, looked for at the line's end): the shortest
+/// one there, with the dots right before it (`...(truncated)`).
+fn marker_at_end(line: &[u8]) -> Option<&[u8]> {
+    const ELLIPSIS: &[u8] = "\u{2026}".as_bytes();
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let line = line.get(..end)?;
+    let mut start = (end.saturating_sub(64)..end)
+        .rev()
+        .find(|&from| truncation_marker(line, from + 4).is_some_and(|m| m.len() == end - from))?;
+    loop {
+        match line.get(..start) {
+            Some([.., b'.' | b'(' | b'[' | b'<' | b' ']) => start -= 1,
+            Some(l) if l.ends_with(ELLIPSIS) => start -= ELLIPSIS.len(),
+            _ => break,
+        }
+    }
+    line.get(start..).map(|m| m.trim_ascii_start())
+}
+
 /// Whether `text` starts a document of `format`: `{` for JSON, `<xml` for XML.
 fn next_document_starts(text: &[u8], format: Format) -> bool {
     match format {
@@ -1550,6 +1601,15 @@ fn xml_open(text: &[u8]) -> Option<usize> {
     static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     OPEN.get_or_init(|| memchr::memmem::Finder::new(b"<xml"))
         .find(text)
+}
+
+/// `text`, an `<xml>` document's from its `<`, up to the next `<xml` (where
+/// the document ends at the latest, cut off if not before): what is worth
+/// looking at for its end, so a line of unclosed `<xml>`s is read in linear
+/// time.
+fn before_next_xml(text: &[u8]) -> &[u8] {
+    let next = xml_open(text.get(1..).unwrap_or_default()).map_or(text.len(), |k| k + 1);
+    text.get(..next).unwrap_or(text)
 }
 
 /// Where the first `</xml>` in `text` ends, if there is one.
@@ -2391,7 +2451,7 @@ mod tests {
         );
         for whole in [
             "2026-01-01 10:00:00 INFO got <xml><ToUserName>gh_1</ToUserName>\n<MsgType>text</MsgType>\n</xml>\n",
-            "2026-01-01 10:00:00 INFO got <xml><Content><![CDATA[a\n2026-01-01 10:00:01 b]]></Content></xml>\n",
+            "2026-01-01 10:00:00 INFO got <xml><Content><![CDATA[a\nb 2026-01-01 10:00:01]]></Content></xml>\n",
             "2026-01-01 10:00:00 INFO got <xml><!-- a\n2026-01-01 10:00:01 b --><A>1</A></xml>\n",
         ] {
             assert_eq!(shape(whole), [("doc", 1, 30)], "{whole:?}");
@@ -2412,6 +2472,68 @@ mod tests {
         // A prefix without a date or time has no shape to tell records by.
         let plain = "INFO got <xml><A>1</A>\nINFO got <A>2</A></xml>\n";
         assert_eq!(shape(plain), [("doc", 1, 10)]);
+    }
+
+    /// sweepC #2: a logger's cut mostly falls inside CDATA, which then runs
+    /// on into the next records: a line starting a record of the `<xml>`
+    /// line's shape ends it there too, the cut document is `truncated` at
+    /// the end of its line (naming the logger's marker), and the payloads
+    /// on the swallowed lines are found. Text in CDATA that breaks onto a
+    /// line of another shape is still the document's.
+    #[test]
+    fn an_xml_cut_inside_cdata_ends_where_the_next_record_starts() {
+        let json = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"hi"}"#;
+        let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><MsgType><![CDATA[text]]></MsgType></xml>";
+        for (cut, marker) in [
+            ("<xml><ToUserName><![CDATA[gh_8", None),
+            (
+                "<xml><ToUserName><![CDATA[gh_8...(truncated)",
+                Some("...(truncated)"),
+            ),
+        ] {
+            let s = format!(
+                "2026-01-05 10:00:00.001 INFO [e-1] recv {cut}\n2026-01-05 10:00:00.002 INFO [e-2] recv {json}\n2026-01-05 10:00:00.003 INFO [e-3] recv {xml}\n"
+            );
+            let got = items(&s);
+            assert_eq!(got.len(), 3, "{got:?}");
+            match &got[0] {
+                Item::Broken(b) => {
+                    assert_eq!((b.line, b.column), (1, 41));
+                    assert_eq!(b.diagnostic.code, Code::Truncated);
+                    assert_eq!(b.diagnostic.line, 1);
+                    assert_eq!(b.diagnostic.column as usize, 41 + cut.len());
+                    if let Some(m) = marker {
+                        assert!(b.diagnostic.message.contains(m), "{}", b.diagnostic.message);
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(&got[1], Item::Doc(d, _) if d.line == 2), "{got:?}");
+            assert!(matches!(&got[2], Item::Doc(d, _) if d.line == 3), "{got:?}");
+        }
+        let whole =
+            "2026-01-05 10:00:00 INFO recv <xml><Content><![CDATA[a\n  b\nc]]></Content></xml>\n";
+        assert_eq!(shape(whole), [("doc", 1, 31)]);
+    }
+
+    /// sweepC #8: an `<xml>` cut on its line, then lines of text that is no
+    /// markup (a stack trace) before the next record: the cut is at the end
+    /// of the `<xml>`'s line, not of the last line before the record.
+    #[test]
+    fn an_xml_cut_before_a_stack_trace_is_cut_on_its_own_line() {
+        let s = "2026-01-05 10:00:00.001 ERROR failed <xml><ToUserName>gh_1</ToUserName>\njava.lang.IllegalStateException: bad\n\tat a.B.c(B.java:42)\n2026-01-05 10:00:00.002 INFO next\n";
+        match &items(s)[0] {
+            Item::Broken(b) => {
+                assert_eq!(b.diagnostic.code, Code::Truncated);
+                assert_eq!((b.diagnostic.line, b.diagnostic.column), (1, 72));
+                assert!(
+                    b.diagnostic.message.contains("line 2 does not continue it"),
+                    "{}",
+                    b.diagnostic.message
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -120,3 +120,80 @@ fn a_broken_json_payload_in_a_string_field_does_not_hide_the_next() {
         "{reps:#?}"
     );
 }
+
+/// sweepC #6: a line of many `<xml>` openings (self-closed, left open, with
+/// an element, with escaped line breaks) is read in linear time: 200,000 of
+/// them (about 1.2 MB) took minutes when each searched the rest of the line.
+#[test]
+fn a_flood_of_xml_openings_on_one_line_is_read_in_linear_time() {
+    for unit in ["<xml/>", "<xml> ", "<xml><a>", "<xml>\\n<A>"] {
+        let input = format!("2026 INFO {}\n", unit.repeat(200_000));
+        let start = std::time::Instant::now();
+        let out = wxmsg()
+            .args(["parse", "--format", "json"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        let took = start.elapsed();
+        assert!(out.status.code().is_some(), "{unit}");
+        assert!(took.as_secs() < 20, "{unit}: {took:?}");
+    }
+}
+
+/// sweepC #2: an XML payload a logger cut inside CDATA no longer swallows
+/// the records after it into one bogus valid payload: it is `truncated` at
+/// the end of its line (naming the logger's marker), and the payloads on the
+/// next records are each found.
+#[test]
+fn an_xml_cut_inside_cdata_does_not_swallow_the_next_records() {
+    let cut = &XT[..XT.find("gh_8e3b").unwrap() + 4];
+    let content_cut = format!("{}你...(truncated)", &XT[..XT.find("你好").unwrap()]);
+    for (first, marker) in [
+        (cut.to_string(), None),
+        (content_cut, Some("...(truncated)")),
+    ] {
+        let input = format!(
+            "2026-01-05 10:00:00.001 INFO [exec-1] recv {first}\n2026-01-05 10:00:00.002 INFO [exec-2] recv {JT}\n2026-01-05 10:00:00.003 INFO [exec-3] recv {XT}\n"
+        );
+        let (code, reps) = reports(&input);
+        assert_eq!(code, 1);
+        let got = summary(&reps);
+        let end = 44 + first.chars().count() as u64;
+        assert_eq!(
+            got,
+            vec![
+                (1, 44, false, format!("truncated 1:{end}")),
+                (2, 44, true, String::new()),
+                (3, 44, true, String::new()),
+            ]
+        );
+        let message = reps[0]["diagnostics"][0]["message"].as_str().unwrap();
+        if let Some(m) = marker {
+            assert!(message.contains(m), "{message}");
+        }
+    }
+    // A payload whose CDATA text runs over several lines is still one.
+    let multi = XT.replace("你好", "第一行\n第二行\n  第三行");
+    let (code, reps) = reports(&format!("2026-01-05 10:00:00.001 INFO recv {multi}\n"));
+    assert_eq!(
+        (code, summary(&reps)),
+        (0, vec![(1, 35, true, String::new())])
+    );
+}
+
+/// sweepC #8: an `<xml>` cut on its line and followed by a stack trace is
+/// reported cut at the end of its own line, not of the trace's last line.
+#[test]
+fn an_xml_cut_before_a_stack_trace_points_at_its_own_line() {
+    let head = "2026-01-05 10:00:00.001 ERROR [exec-1] failed to handle <xml><ToUserName><![CDATA[gh_8e3b6f1a9d24]]></ToUserName>";
+    let input = format!(
+        "{head}\njava.lang.IllegalStateException: bad payload\n\tat com.example.Handler.handle(Handler.java:42)\nCaused by: com.example.ParseException: body={JT}\n\t... 42 more\n2026-01-05 10:00:00.002 INFO [exec-1] recv {XT}\n"
+    );
+    let (_, reps) = reports(&input);
+    let got = summary(&reps);
+    let end = head.chars().count() as u64 + 1;
+    assert_eq!(got[0], (1, 57, false, format!("truncated 1:{end}")));
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!((got[1].0, got[1].2), (4, true));
+    assert_eq!((got[2].0, got[2].2), (6, true));
+}
