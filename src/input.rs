@@ -1331,9 +1331,16 @@ impl<B: Buffered> Scanner<B> {
         let err_line = self.line_index(at);
         if err_line > self.line_index(c) && matches!(err.code, Code::JsonSyntax | Code::XmlSyntax) {
             let line_start = self.starts.get(err_line).copied().unwrap_or(at);
-            if self.buf[line_start..at]
-                .iter()
-                .all(|b| b.is_ascii_whitespace())
+            // Unless the line plainly goes on with the document's structure
+            // (`}`, `]`, `"key":` in pretty-printed JSON): then the error is
+            // the document's own (a trailing comma, a missing one), as on one
+            // line.
+            let goes_on =
+                format == Format::Json && continues_json(&self.buf[at..self.line_end(err_line)]);
+            if !goes_on
+                && self.buf[line_start..at]
+                    .iter()
+                    .all(|b| b.is_ascii_whitespace())
             {
                 let mut end = line_start;
                 while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
@@ -1530,6 +1537,21 @@ fn marker_at_end(line: &[u8]) -> Option<&[u8]> {
         }
     }
     line.get(start..).map(|m| m.trim_ascii_start())
+}
+
+/// Whether `line`, from where a JSON document's syntax error is to its end,
+/// plainly goes on with a document's structure: a closing bracket, or a
+/// member's key (`"MsgType":`). No log record starts so.
+fn continues_json(line: &[u8]) -> bool {
+    match line {
+        [b'}' | b']', ..] => true,
+        [b'"', rest @ ..] => json::string_body_end(rest).is_some_and(|end| {
+            rest.get(end..)
+                .and_then(|r| r.iter().find(|b| !matches!(b, b' ' | b'\t')))
+                == Some(&b':')
+        }),
+        _ => false,
+    }
 }
 
 /// Whether `text` starts a document of `format`: `{` for JSON, `<xml` for XML.
@@ -2534,6 +2556,27 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// sweepB #5: in pretty-printed JSON, a syntax error at the start of a
+    /// later line that goes on with the document (`}` after a trailing
+    /// comma, the next `"key":` after a missing comma) is the document's
+    /// own, not a cut; a line that starts anything else still means a cut.
+    #[test]
+    fn a_syntax_error_where_pretty_json_goes_on_is_no_cut() {
+        let error = |s: &str| match &items(s)[0] {
+            Item::Broken(b) => (b.diagnostic.code, b.diagnostic.line, b.diagnostic.column),
+            other => panic!("{other:?}"),
+        };
+        let trailing = "{\n  \"ToUserName\": \"gh_1\",\n  \"MsgType\": \"text\",\n}\n";
+        assert_eq!(error(trailing), (Code::JsonSyntax, 4, 1));
+        let missing = "{\n  \"ToUserName\": \"gh_1\",\n  \"FromUserName\": \"o1\"\n  \"MsgType\": \"text\"\n}\n";
+        assert_eq!(error(missing), (Code::JsonSyntax, 4, 3));
+        let cut = "2026 INFO a {\"ToUserName\":\"gh_1\",\n2026 INFO b {\"ToUserName\":\"gh_1\"}\n";
+        assert_eq!(error(cut), (Code::Truncated, 1, 34));
+        assert!(continues_json(b"\"MsgType\" : 1"));
+        assert!(!continues_json(b"\"MsgType\" is"));
+        assert!(!continues_json(b"\"MsgType"));
     }
 
     #[test]

@@ -197,3 +197,20 @@ fn an_xml_cut_before_a_stack_trace_points_at_its_own_line() {
     assert_eq!((got[1].0, got[1].2), (4, true));
     assert_eq!((got[2].0, got[2].2), (6, true));
 }
+
+/// sweepB #5: a trailing comma or a missing comma in a pretty-printed JSON
+/// file is reported as the syntax error it is, where it is, not as a cut.
+#[test]
+fn a_syntax_error_in_pretty_printed_json_is_no_cut() {
+    for (text, at) in [
+        ("{\n  \"ToUserName\": \"gh_1\",\n  \"MsgType\": \"text\",\n}\n", "4:1"),
+        (
+            "{\n  \"ToUserName\": \"gh_1\",\n  \"FromUserName\": \"o1\"\n  \"MsgType\": \"text\"\n}\n",
+            "4:3",
+        ),
+    ] {
+        let (code, reps) = reports(text);
+        assert_eq!(code, 1);
+        assert_eq!(summary(&reps)[0].3, format!("json-syntax {at}"), "{text}");
+    }
+}

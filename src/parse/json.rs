@@ -907,6 +907,12 @@ pub fn resume_after_break(text: &[u8], stop: usize) -> usize {
     opened.map_or(stop, |o| (o + 1).clamp(1, stop.max(1)))
 }
 
+/// Offset just past the closing quote of a string whose body is the start of
+/// `text`, when it closes in `text`.
+pub fn string_body_end(text: &[u8]) -> Option<usize> {
+    string_end(text, 0).ok()
+}
+
 /// Offset just past the closing quote of the string whose body starts at `i`,
 /// or the verdict when the string is not closed (a raw line break means the
 /// line ended inside it: JSON strings cannot span lines).
