@@ -134,10 +134,13 @@ pub struct Scanner<B: Buffered> {
     ran_out: bool,
     /// Tape documents to read the next ones into.
     spares: Spares,
-    /// The last positions [`Scanner::line_col`] answered: source line, byte
-    /// offset in that line, and column. Two, as a broken document's start and
-    /// its error (far on, at the end of its line) are asked for in turn.
-    last_col: Cell<[(u32, usize, u32); 2]>,
+    /// The last position [`Scanner::line_col`] answered: source line, byte
+    /// offset in that line, and column.
+    last_col: Cell<(u32, usize, u32)>,
+    /// The same for the errors of broken documents ([`Scanner::error_col`]),
+    /// apart, as a document's start and its error (far on, at the end of its
+    /// line) are asked for in turn.
+    last_error_col: Cell<(u32, usize, u32)>,
     /// Bytes of the input before `buf[0]`.
     buf_offset: u64,
     /// Lines over the record limit stand in the buffer as a bare line end: each
@@ -215,7 +218,8 @@ impl<B: Buffered> Scanner<B> {
             escaped_work: 0,
             ran_out: false,
             spares: Spares::default(),
-            last_col: Cell::new([(0, 0, 1); 2]),
+            last_col: Cell::new((0, 0, 1)),
+            last_error_col: Cell::new((0, 0, 1)),
             buf_offset: 0,
             left_out: Vec::new(),
             line_starts: VecDeque::new(),
@@ -345,6 +349,19 @@ impl<B: Buffered> Scanner<B> {
 
     /// 1-based line and column of byte `at` in `buf`.
     fn line_col(&self, at: usize) -> (u32, u32) {
+        self.col_cached(at, &self.last_col)
+    }
+
+    /// [`Scanner::line_col`] of a broken document's error, counted on from
+    /// the last error's: a line of broken documents, each with its error at
+    /// the line's end, is counted once.
+    fn error_col(&self, at: usize) -> (u32, u32) {
+        self.col_cached(at, &self.last_error_col)
+    }
+
+    /// Line and column of `at`, counted on from the position `last` holds
+    /// when on the same line before it, which then holds `at`'s.
+    fn col_cached(&self, at: usize, last: &Cell<(u32, usize, u32)>) -> (u32, u32) {
         let i = self.line_index(at);
         let start = self.starts.get(i).copied().unwrap_or(0);
         let line = self.buf_line + i as u32;
@@ -356,16 +373,12 @@ impl<B: Buffered> Scanner<B> {
         // Documents on one line come in order: count on from the last one asked
         // about, so a line of thousands of payloads is not counted from its start
         // for each of them.
-        // The nearest one before `at` is counted on from, and replaced.
-        let mut cache = self.last_col.get();
-        let near = (0..2)
-            .filter(|&k| cache[k].0 == line && cache[k].1 <= offset)
-            .max_by_key(|&k| cache[k].1);
-        let (from, col) = near.map_or((0, 1), |k| (cache[k].1, cache[k].2));
+        let (from, col) = match last.get() {
+            (l, o, c) if l == line && o <= offset => (o, c),
+            _ => (0, 1),
+        };
         let col = col + count_chars(self.buf.get(start + from..at).unwrap_or_default()) as u32;
-        let slot = near.unwrap_or(usize::from(cache[1].1 < cache[0].1));
-        cache[slot] = (line, offset, col);
-        self.last_col.set(cache);
+        last.set((line, offset, col));
         (line, col)
     }
 
@@ -782,8 +795,13 @@ impl<B: Buffered> Scanner<B> {
         while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
             end -= 1;
         }
-        let (l, _) = self.line_col(end);
-        let line_start = self.starts[self.line_index(end.max(c + 1) - 1)].max(c);
+        let (l, _) = self.error_col(end);
+        let line_start = self
+            .starts
+            .get(self.line_index(end.max(c + 1) - 1))
+            .copied()
+            .unwrap_or(c)
+            .max(c);
         let message = match marker_at_end(&self.buf[line_start..end]) {
             // A logger that cuts long messages marks the cut (`...(truncated)`).
             Some(marker) => format!(
@@ -1346,7 +1364,7 @@ impl<B: Buffered> Scanner<B> {
                 while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
                     end -= 1;
                 }
-                let (l, _) = self.line_col(end.max(c));
+                let (l, _) = self.error_col(end.max(c));
                 // The next line is a record of its own, not the rest of this one.
                 resume = None;
                 err = ParseError::new(
@@ -1396,7 +1414,7 @@ impl<B: Buffered> Scanner<B> {
             return;
         }
         let (line, column) = self.line_col(c);
-        let (el, ec) = self.line_col((c + err.pos).min(self.buf.len()));
+        let (el, ec) = self.error_col((c + err.pos).min(self.buf.len()));
         self.count_doc(line);
         self.covered = line;
         self.pending.push_back(Item::Broken(Box::new(Broken {
