@@ -137,6 +137,10 @@ pub struct Scanner<B: Buffered> {
     /// The last position [`Scanner::line_col`] answered: source line, byte
     /// offset in that line, and column.
     last_col: Cell<(u32, usize, u32)>,
+    /// The same for the errors of broken documents ([`Scanner::error_col`]),
+    /// apart, as a document's start and its error (far on, at the end of its
+    /// line) are asked for in turn.
+    last_error_col: Cell<(u32, usize, u32)>,
     /// Bytes of the input before `buf[0]`.
     buf_offset: u64,
     /// Lines over the record limit stand in the buffer as a bare line end: each
@@ -215,6 +219,7 @@ impl<B: Buffered> Scanner<B> {
             ran_out: false,
             spares: Spares::default(),
             last_col: Cell::new((0, 0, 1)),
+            last_error_col: Cell::new((0, 0, 1)),
             buf_offset: 0,
             left_out: Vec::new(),
             line_starts: VecDeque::new(),
@@ -344,6 +349,19 @@ impl<B: Buffered> Scanner<B> {
 
     /// 1-based line and column of byte `at` in `buf`.
     fn line_col(&self, at: usize) -> (u32, u32) {
+        self.col_cached(at, &self.last_col)
+    }
+
+    /// [`Scanner::line_col`] of a broken document's error, counted on from
+    /// the last error's: a line of broken documents, each with its error at
+    /// the line's end, is counted once.
+    fn error_col(&self, at: usize) -> (u32, u32) {
+        self.col_cached(at, &self.last_error_col)
+    }
+
+    /// Line and column of `at`, counted on from the position `last` holds
+    /// when on the same line before it, which then holds `at`'s.
+    fn col_cached(&self, at: usize, last: &Cell<(u32, usize, u32)>) -> (u32, u32) {
         let i = self.line_index(at);
         let start = self.starts.get(i).copied().unwrap_or(0);
         let line = self.buf_line + i as u32;
@@ -355,12 +373,12 @@ impl<B: Buffered> Scanner<B> {
         // Documents on one line come in order: count on from the last one asked
         // about, so a line of thousands of payloads is not counted from its start
         // for each of them.
-        let (from, col) = match self.last_col.get() {
+        let (from, col) = match last.get() {
             (l, o, c) if l == line && o <= offset => (o, c),
             _ => (0, 1),
         };
         let col = col + count_chars(self.buf.get(start + from..at).unwrap_or_default()) as u32;
-        self.last_col.set((line, offset, col));
+        last.set((line, offset, col));
         (line, col)
     }
 
@@ -752,10 +770,10 @@ impl<B: Buffered> Scanner<B> {
         let first = self.line_index(c);
         let shape = RecordShape::of(self.buf.get(*self.starts.get(first)?..c)?)?;
         // The usual logged document ends on its own line: nothing to look at.
-        if xml_close(self.buf.get(c..self.line_end(first))?).is_some() {
+        if xml_close(before_next_xml(self.buf.get(c..self.line_end(first))?)).is_some() {
             return None;
         }
-        let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l))?;
+        let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l), true)?;
         self.gap_within(c, next).is_none().then_some(next)
     }
 
@@ -764,19 +782,44 @@ impl<B: Buffered> Scanner<B> {
     #[cold]
     #[inline(never)]
     fn cut_by_record(&mut self, c: usize, next: usize) {
-        let mut end = next;
+        // Lines before the record that, outside CDATA, hold text that is no
+        // markup (a stack trace after the log line) do not continue the
+        // document either: it was cut before the first of them.
+        let not_markup = |l: &[u8]| {
+            l.iter()
+                .find(|b| !matches!(b, b' ' | b'\t'))
+                .is_some_and(|&b| !matches!(b, b'<' | b'\n' | b'\r'))
+        };
+        let stray = xml::record_cut(&self.buf[c..next], not_markup, false).map(|k| c + k);
+        let mut end = stray.unwrap_or(next);
         while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
             end -= 1;
         }
-        let (l, _) = self.line_col(end);
-        let err = ParseError::new(
-            end - c,
-            Code::Truncated,
-            format!(
+        let (l, _) = self.error_col(end);
+        let line_start = self
+            .starts
+            .get(self.line_index(end.max(c + 1) - 1))
+            .copied()
+            .unwrap_or(c)
+            .max(c);
+        let message = match marker_at_end(&self.buf[line_start..end]) {
+            // A logger that cuts long messages marks the cut (`...(truncated)`).
+            Some(marker) => format!(
+                "the log line marks the document as cut off ({:?}): the logger truncated it; line {} starts another log record",
+                String::from_utf8_lossy(marker),
+                self.line_of(next)
+            ),
+            None if stray.is_some() => format!(
+                "the document is cut off at the end of line {l}: line {} does not continue it, and line {} starts another log record",
+                l + 1,
+                self.line_of(next)
+            ),
+            None => format!(
                 "the document is cut off at the end of line {l}: line {} starts another log record",
                 self.line_of(next)
             ),
-        );
+        };
+        let err = ParseError::new(end - c, Code::Truncated, message);
         self.broken_or_skip(c, Format::Xml, err, None);
     }
 
@@ -1098,10 +1141,13 @@ impl<B: Buffered> Scanner<B> {
         // the first `</xml>`. On a long line (many documents) only that much is
         // checked as UTF-8 and offered, so the line is read in linear time; most
         // lines hold one document, and the rest of the line is taken as it is.
+        // Nor past the next `<xml`, which the tape would refuse too: a line
+        // of unclosed documents costs no search to its end each.
         let end = if line_end - c <= 4096 {
             line_end
         } else {
-            xml_close(&self.buf[c..line_end]).map_or(line_end, |k| c + k)
+            let line = before_next_xml(&self.buf[c..line_end]);
+            xml_close(line).map_or(c + line.len(), |k| c + k)
         };
         self.tape_at(c, end, Format::Xml)
     }
@@ -1260,6 +1306,16 @@ impl<B: Buffered> Scanner<B> {
                 Extent::Complete(end) => Some(c + end),
                 _ => None,
             }
+        } else if format == Format::Json {
+            // JSON broken inside a value (`"he said "hi""`, `2488…5x`) has no
+            // end its brackets name: the scan goes on where the structural
+            // scan stopped, on the same line (`broken_or_skip` keeps to it),
+            // so a payload after it there is still found, as after a broken
+            // `<xml>`. What it passes on the way (the rest of the broken
+            // document) is judged as any other text; where the break follows
+            // a string, from just inside it (`json::resume_after_break`).
+            at.map(|at| c + json::resume_after_break(&self.buf[c..], at))
+                .filter(|&n| n > c)
         } else {
             at.map(|at| c + at)
                 .filter(|&n| n > c && next_document_starts(&self.buf[n..], format))
@@ -1293,15 +1349,22 @@ impl<B: Buffered> Scanner<B> {
         let err_line = self.line_index(at);
         if err_line > self.line_index(c) && matches!(err.code, Code::JsonSyntax | Code::XmlSyntax) {
             let line_start = self.starts.get(err_line).copied().unwrap_or(at);
-            if self.buf[line_start..at]
-                .iter()
-                .all(|b| b.is_ascii_whitespace())
+            // Unless the line plainly goes on with the document's structure
+            // (`}`, `]`, `"key":` in pretty-printed JSON): then the error is
+            // the document's own (a trailing comma, a missing one), as on one
+            // line.
+            let goes_on =
+                format == Format::Json && continues_json(&self.buf[at..self.line_end(err_line)]);
+            if !goes_on
+                && self.buf[line_start..at]
+                    .iter()
+                    .all(|b| b.is_ascii_whitespace())
             {
                 let mut end = line_start;
                 while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
                     end -= 1;
                 }
-                let (l, _) = self.line_col(end.max(c));
+                let (l, _) = self.error_col(end.max(c));
                 // The next line is a record of its own, not the rest of this one.
                 resume = None;
                 err = ParseError::new(
@@ -1351,7 +1414,7 @@ impl<B: Buffered> Scanner<B> {
             return;
         }
         let (line, column) = self.line_col(c);
-        let (el, ec) = self.line_col((c + err.pos).min(self.buf.len()));
+        let (el, ec) = self.error_col((c + err.pos).min(self.buf.len()));
         self.count_doc(line);
         self.covered = line;
         self.pending.push_back(Item::Broken(Box::new(Broken {
@@ -1471,6 +1534,44 @@ fn truncation_marker(line: &[u8], at: usize) -> Option<&[u8]> {
     (dots_only || find(b"truncat").is_some()).then_some(marker)
 }
 
+/// The marker a logger left at the end of `line` where it cut a long message
+/// off ([`truncation_marker`]'s, looked for at the line's end): the shortest
+/// one there, with the dots right before it (`...(truncated)`).
+fn marker_at_end(line: &[u8]) -> Option<&[u8]> {
+    const ELLIPSIS: &[u8] = "\u{2026}".as_bytes();
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let line = line.get(..end)?;
+    let mut start = (end.saturating_sub(64)..end)
+        .rev()
+        .find(|&from| truncation_marker(line, from + 4).is_some_and(|m| m.len() == end - from))?;
+    loop {
+        match line.get(..start) {
+            Some([.., b'.' | b'(' | b'[' | b'<' | b' ']) => start -= 1,
+            Some(l) if l.ends_with(ELLIPSIS) => start -= ELLIPSIS.len(),
+            _ => break,
+        }
+    }
+    line.get(start..).map(|m| m.trim_ascii_start())
+}
+
+/// Whether `line`, from where a JSON document's syntax error is to its end,
+/// plainly goes on with a document's structure: a closing bracket, or a
+/// member's key (`"MsgType":`). No log record starts so.
+fn continues_json(line: &[u8]) -> bool {
+    match line {
+        [b'}' | b']', ..] => true,
+        [b'"', rest @ ..] => json::string_body_end(rest).is_some_and(|end| {
+            rest.get(end..)
+                .and_then(|r| r.iter().find(|b| !matches!(b, b' ' | b'\t')))
+                == Some(&b':')
+        }),
+        _ => false,
+    }
+}
+
 /// Whether `text` starts a document of `format`: `{` for JSON, `<xml` for XML.
 fn next_document_starts(text: &[u8], format: Format) -> bool {
     match format {
@@ -1540,6 +1641,15 @@ fn xml_open(text: &[u8]) -> Option<usize> {
     static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     OPEN.get_or_init(|| memchr::memmem::Finder::new(b"<xml"))
         .find(text)
+}
+
+/// `text`, an `<xml>` document's from its `<`, up to the next `<xml` (where
+/// the document ends at the latest, cut off if not before): what is worth
+/// looking at for its end, so a line of unclosed `<xml>`s is read in linear
+/// time.
+fn before_next_xml(text: &[u8]) -> &[u8] {
+    let next = xml_open(text.get(1..).unwrap_or_default()).map_or(text.len(), |k| k + 1);
+    text.get(..next).unwrap_or(text)
 }
 
 /// Where the first `</xml>` in `text` ends, if there is one.
@@ -1832,6 +1942,41 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(&got[2], Item::Doc(d, _) if d.line == 3));
+    }
+
+    /// JSON broken inside a value (an unescaped quote, a letter in a number,
+    /// a string cut short) does not hide the payloads after it on its line:
+    /// the broken one gets its error where it is, the scan goes on there.
+    #[test]
+    fn a_json_broken_inside_a_value_does_not_hide_the_rest_of_its_line() {
+        let good = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"hi"}"#;
+        let quote = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"he said "hi"","MsgId":1}"#;
+        let number = r#"{"ToUserName":"gh_1","MsgType":"text","MsgId":248x}"#;
+        let cut = r#"{"ToUserName":"gh_1","FromUserName":"oR3K"#;
+        for (line, broken_col) in [
+            (format!("2026 INFO batch [{quote},{good}]\n"), 18),
+            (format!("2026 INFO a {number} b {good}\n"), 13),
+            (format!("2026 INFO a {cut} b {good}\n"), 13),
+            (
+                format!("2026 INFO a {number} b {good} c {quote} d {good}\n"),
+                13,
+            ),
+        ] {
+            let got = shape(&line);
+            let first = got[0];
+            assert_eq!(first, ("broken", 1, broken_col), "{line}: {got:?}");
+            let docs = got.iter().filter(|i| i.0 != "broken").count();
+            assert_eq!(docs, line.matches(good).count(), "{line}: {got:?}");
+        }
+        // The error stays where the document broke.
+        let s = format!("x {number} {good}\n");
+        match &items(&s)[0] {
+            Item::Broken(b) => assert_eq!(
+                (b.diagnostic.code, b.diagnostic.line, b.diagnostic.column),
+                (Code::JsonSyntax, 1, 3 + number.find("x}").unwrap() as u32)
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// An `<xml>` left open runs to the end of the input: a payload after it
@@ -2346,7 +2491,7 @@ mod tests {
         );
         for whole in [
             "2026-01-01 10:00:00 INFO got <xml><ToUserName>gh_1</ToUserName>\n<MsgType>text</MsgType>\n</xml>\n",
-            "2026-01-01 10:00:00 INFO got <xml><Content><![CDATA[a\n2026-01-01 10:00:01 b]]></Content></xml>\n",
+            "2026-01-01 10:00:00 INFO got <xml><Content><![CDATA[a\nb 2026-01-01 10:00:01]]></Content></xml>\n",
             "2026-01-01 10:00:00 INFO got <xml><!-- a\n2026-01-01 10:00:01 b --><A>1</A></xml>\n",
         ] {
             assert_eq!(shape(whole), [("doc", 1, 30)], "{whole:?}");
@@ -2367,6 +2512,89 @@ mod tests {
         // A prefix without a date or time has no shape to tell records by.
         let plain = "INFO got <xml><A>1</A>\nINFO got <A>2</A></xml>\n";
         assert_eq!(shape(plain), [("doc", 1, 10)]);
+    }
+
+    /// sweepC #2: a logger's cut mostly falls inside CDATA, which then runs
+    /// on into the next records: a line starting a record of the `<xml>`
+    /// line's shape ends it there too, the cut document is `truncated` at
+    /// the end of its line (naming the logger's marker), and the payloads
+    /// on the swallowed lines are found. Text in CDATA that breaks onto a
+    /// line of another shape is still the document's.
+    #[test]
+    fn an_xml_cut_inside_cdata_ends_where_the_next_record_starts() {
+        let json = r#"{"ToUserName":"gh_1","MsgType":"text","Content":"hi"}"#;
+        let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><MsgType><![CDATA[text]]></MsgType></xml>";
+        for (cut, marker) in [
+            ("<xml><ToUserName><![CDATA[gh_8", None),
+            (
+                "<xml><ToUserName><![CDATA[gh_8...(truncated)",
+                Some("...(truncated)"),
+            ),
+        ] {
+            let s = format!(
+                "2026-01-05 10:00:00.001 INFO [e-1] recv {cut}\n2026-01-05 10:00:00.002 INFO [e-2] recv {json}\n2026-01-05 10:00:00.003 INFO [e-3] recv {xml}\n"
+            );
+            let got = items(&s);
+            assert_eq!(got.len(), 3, "{got:?}");
+            match &got[0] {
+                Item::Broken(b) => {
+                    assert_eq!((b.line, b.column), (1, 41));
+                    assert_eq!(b.diagnostic.code, Code::Truncated);
+                    assert_eq!(b.diagnostic.line, 1);
+                    assert_eq!(b.diagnostic.column as usize, 41 + cut.len());
+                    if let Some(m) = marker {
+                        assert!(b.diagnostic.message.contains(m), "{}", b.diagnostic.message);
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(&got[1], Item::Doc(d, _) if d.line == 2), "{got:?}");
+            assert!(matches!(&got[2], Item::Doc(d, _) if d.line == 3), "{got:?}");
+        }
+        let whole =
+            "2026-01-05 10:00:00 INFO recv <xml><Content><![CDATA[a\n  b\nc]]></Content></xml>\n";
+        assert_eq!(shape(whole), [("doc", 1, 31)]);
+    }
+
+    /// sweepC #8: an `<xml>` cut on its line, then lines of text that is no
+    /// markup (a stack trace) before the next record: the cut is at the end
+    /// of the `<xml>`'s line, not of the last line before the record.
+    #[test]
+    fn an_xml_cut_before_a_stack_trace_is_cut_on_its_own_line() {
+        let s = "2026-01-05 10:00:00.001 ERROR failed <xml><ToUserName>gh_1</ToUserName>\njava.lang.IllegalStateException: bad\n\tat a.B.c(B.java:42)\n2026-01-05 10:00:00.002 INFO next\n";
+        match &items(s)[0] {
+            Item::Broken(b) => {
+                assert_eq!(b.diagnostic.code, Code::Truncated);
+                assert_eq!((b.diagnostic.line, b.diagnostic.column), (1, 72));
+                assert!(
+                    b.diagnostic.message.contains("line 2 does not continue it"),
+                    "{}",
+                    b.diagnostic.message
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// sweepB #5: in pretty-printed JSON, a syntax error at the start of a
+    /// later line that goes on with the document (`}` after a trailing
+    /// comma, the next `"key":` after a missing comma) is the document's
+    /// own, not a cut; a line that starts anything else still means a cut.
+    #[test]
+    fn a_syntax_error_where_pretty_json_goes_on_is_no_cut() {
+        let error = |s: &str| match &items(s)[0] {
+            Item::Broken(b) => (b.diagnostic.code, b.diagnostic.line, b.diagnostic.column),
+            other => panic!("{other:?}"),
+        };
+        let trailing = "{\n  \"ToUserName\": \"gh_1\",\n  \"MsgType\": \"text\",\n}\n";
+        assert_eq!(error(trailing), (Code::JsonSyntax, 4, 1));
+        let missing = "{\n  \"ToUserName\": \"gh_1\",\n  \"FromUserName\": \"o1\"\n  \"MsgType\": \"text\"\n}\n";
+        assert_eq!(error(missing), (Code::JsonSyntax, 4, 3));
+        let cut = "2026 INFO a {\"ToUserName\":\"gh_1\",\n2026 INFO b {\"ToUserName\":\"gh_1\"}\n";
+        assert_eq!(error(cut), (Code::Truncated, 1, 34));
+        assert!(continues_json(b"\"MsgType\" : 1"));
+        assert!(!continues_json(b"\"MsgType\" is"));
+        assert!(!continues_json(b"\"MsgType"));
     }
 
     #[test]

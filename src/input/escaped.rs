@@ -221,6 +221,9 @@ impl<B: Buffered> Scanner<B> {
     pub(super) fn escaped_xml(&mut self, c: usize) -> bool {
         let line_end = self.line_end(self.line_index(c));
         let line = &self.buf[c..line_end];
+        // The document ends before the next `<xml` on its line: looked at no
+        // further, a line of many unclosed `<xml>`s is read in linear time.
+        let line = super::before_next_xml(line);
         if memchr::memchr(b'\\', line).is_none() || self.declared.is_some() || self.doctype {
             return false;
         }

@@ -874,6 +874,45 @@ pub fn extent(text: &[u8], mode: Mode, max_depth: usize) -> Extent {
     Extent::NeedMore
 }
 
+/// Where the scan for documents goes on after a candidate whose structural
+/// scan ([`extent`]) stopped at `stop`, on its line: at `stop`, unless the
+/// text there follows a string (`"he said "hi""`, `"oR3K b {"ToUserName"`):
+/// the quote that closed it may have been meant to open one, so that string
+/// may hold the start of the next document, and the scan goes on just inside
+/// it. Always past the candidate's first byte and never past `stop`.
+pub fn resume_after_break(text: &[u8], stop: usize) -> usize {
+    let stop = stop.min(text.len());
+    let before = text.get(..stop).unwrap_or_default();
+    let Some(last) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else {
+        return stop;
+    };
+    if before.get(last) != Some(&b'"') {
+        return stop;
+    }
+    // The strings before `stop` are whole (the structural scan read past
+    // them): the last one opened is the one that ends at `last`.
+    let mut opened = None;
+    let mut i = 0;
+    while let Some(q) = memchr(b'"', before.get(i..).unwrap_or_default()) {
+        let open = i + q;
+        if open >= last {
+            break;
+        }
+        opened = Some(open);
+        match string_end(before, open + 1) {
+            Ok(end) => i = end,
+            Err(_) => break,
+        }
+    }
+    opened.map_or(stop, |o| (o + 1).clamp(1, stop.max(1)))
+}
+
+/// Offset just past the closing quote of a string whose body is the start of
+/// `text`, when it closes in `text`.
+pub fn string_body_end(text: &[u8]) -> Option<usize> {
+    string_end(text, 0).ok()
+}
+
 /// Offset just past the closing quote of the string whose body starts at `i`,
 /// or the verdict when the string is not closed (a raw line break means the
 /// line ended inside it: JSON strings cannot span lines).
@@ -903,6 +942,20 @@ fn string_end(text: &[u8], mut i: usize) -> Result<usize, Extent> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_scan_resumes_inside_a_string_a_break_follows() {
+        // `"he said "hi""`: stopped at `h`, after the string `"he said "`.
+        let t = br#"{"C":"he said "hi"","M":1}"#;
+        assert_eq!(resume_after_break(t, 15), 6);
+        // A string cut short swallowed the next document's start.
+        let t = br#"{"F":"oR3K b {"ToUserName":"gh"}"#;
+        assert_eq!(resume_after_break(t, 15), 6);
+        // Not after a string: where the scan stopped.
+        let t = br#"{"M":248x}"#;
+        assert_eq!(resume_after_break(t, 8), 8);
+        assert_eq!(resume_after_break(b"{", 0), 0);
+    }
+
     use super::*;
 
     fn ok(text: &str, mode: Mode) -> (Node, usize) {

@@ -686,10 +686,23 @@ pub fn extent(text: &[u8]) -> Extent {
 /// Where a later line of `text` (an `<xml>` document) starts a log record of
 /// its own, as `starts_record` tells from the line's first bytes, before the
 /// document's `</xml>`: the document was cut off before it. Lines inside a
-/// CDATA section or a comment are the document's text, whatever they start
-/// with. The answer depends on the bytes alone, not on how much of the
-/// document is buffered: None once an end tag comes first.
-pub fn record_cut(text: &[u8], starts_record: impl Fn(&[u8]) -> bool) -> Option<usize> {
+/// comment are the document's text, whatever they start with; so are lines
+/// inside a CDATA section, except one that starts a record: a logger that
+/// cuts a long message (`%.-200msg`, a 4096-byte cap) mostly cuts inside
+/// CDATA, and the section then runs on into the next records. The answer
+/// depends on the bytes alone, not on how much of the document is buffered:
+/// None once an end tag comes first, or another `<xml>` start tag (where
+/// the document ends anyway, cut off), or when the document is an empty
+/// `<xml/>`. So it looks no further than the document could run, and a
+/// line of many `<xml>`s is read in linear time.
+///
+/// With `in_cdata` false, lines inside CDATA are never looked at (where a
+/// document known to be cut was cut: text in CDATA may be anything).
+pub fn record_cut(
+    text: &[u8],
+    starts_record: impl Fn(&[u8]) -> bool,
+    in_cdata: bool,
+) -> Option<usize> {
     let mut i = 0;
     loop {
         let p = i + memchr::memchr2(b'<', b'\n', text.get(i..)?)?;
@@ -701,14 +714,41 @@ pub fn record_cut(text: &[u8], starts_record: impl Fn(&[u8]) -> bool) -> Option<
             continue;
         }
         let tail = text.get(p..).unwrap_or_default();
-        match skip_section(tail, b"<![CDATA[", b"]]>")
-            .or_else(|| skip_section(tail, b"<!--", b"-->"))
-        {
+        if let Some(section) = skip_section(tail, b"<![CDATA[", b"]]>") {
+            let end = section.map_or(text.len(), |len| p + len);
+            let body = text.get(p..end).filter(|_| in_cdata).unwrap_or_default();
+            if let Some(at) = memchr::memchr_iter(b'\n', body)
+                .map(|k| p + k + 1)
+                .find(|&at| text.get(at..).is_some_and(&starts_record))
+            {
+                return Some(at);
+            }
+            match section {
+                Some(len) => i = p + len,
+                // Open to the end of what is buffered: no line after it is a
+                // record yet.
+                None => return None,
+            }
+            continue;
+        }
+        match skip_section(tail, b"<!--", b"-->") {
             Some(Some(len)) => i = p + len,
-            // Open to the end of what is buffered: no line after it is a record.
             Some(None) => return None,
             None if matches!(close_tag_at(tail), Close::End(_)) => return None,
-            None => i = p + 1,
+            None => match open_tag_at(text, p) {
+                Tag::Yes if p > 0 => return None,
+                // The document's own start tag, self-closed (`<xml/>`); looked
+                // at no further than the next `<`.
+                Tag::Yes
+                    if memchr::memchr2(b'>', b'<', tail.get(1..).unwrap_or_default())
+                        .is_some_and(|k| {
+                            tail.get(k) == Some(&b'/') && tail.get(k + 1) == Some(&b'>')
+                        }) =>
+                {
+                    return None;
+                }
+                _ => i = p + 1,
+            },
         }
     }
 }

@@ -144,6 +144,13 @@ impl Walk<'_, '_> {
             // broken payload anywhere else, never dropped silently.
             Err(e) => {
                 let xml = t.starts_with("<xml");
+                // More documents may follow a broken one in the string
+                // (`"{broken} {good}"`): framed as a log line, each is
+                // found and the broken one reported, as on a line of a log.
+                let after = t.as_bytes().get(e.pos.saturating_add(1)..);
+                if !xml && after.is_some_and(crate::scan::has_brace_or_angle) {
+                    return self.log_line(t, at, path, depth, ends_line);
+                }
                 if xml || super::is_broken_payload(t, &e) {
                     let format = if xml { Format::Xml } else { Format::Json };
                     let d = Diagnostic::new(e.code, e.message, at.0, at.1);
