@@ -497,6 +497,18 @@ impl Field {
         self
     }
 
+    /// A required object field (XML: nested elements) holding `children`:
+    /// a kf message's body keyed like its `msgtype`, a passive reply's
+    /// `<Image>`.
+    pub const fn object(
+        name: &'static str,
+        zh: &'static str,
+        en: &'static str,
+        children: &'static [Field],
+    ) -> Field {
+        Field::new(name, Ty::Object, Xml::Nested, Req::Always, zh, en).children(children)
+    }
+
     pub const fn children(mut self, children: &'static [Field]) -> Field {
         self.children = children;
         self.children_required = Required::of(&[children]);

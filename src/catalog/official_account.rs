@@ -836,21 +836,11 @@ const REPLY_TEXT: &[Field] = &[cdata(
     "reply text (line breaks are shown)",
 )];
 
-/// A passive reply's media object: `<Image>`, `<Voice>`, `<Video>` or `<Music>`.
-const fn reply_media(
-    name: &'static str,
-    zh: &'static str,
-    en: &'static str,
-    children: &'static [Field],
-) -> Field {
-    Field::new(name, Ty::Object, Xml::Nested, Req::Always, zh, en).children(children)
-}
-
 const REPLY_MEDIA: &[Field] = &[REPLY_MEDIA_ID];
 
-const REPLY_IMAGE: &[Field] = &[reply_media("Image", "图片", "image", REPLY_MEDIA)];
+const REPLY_IMAGE: &[Field] = &[Field::object("Image", "图片", "image", REPLY_MEDIA)];
 
-const REPLY_VOICE: &[Field] = &[reply_media("Voice", "语音", "voice", REPLY_MEDIA)];
+const REPLY_VOICE: &[Field] = &[Field::object("Voice", "语音", "voice", REPLY_MEDIA)];
 
 const REPLY_VIDEO_FIELDS: &[Field] = &[
     REPLY_MEDIA_ID,
@@ -863,7 +853,7 @@ const REPLY_VIDEO_FIELDS: &[Field] = &[
     ),
 ];
 
-const REPLY_VIDEO: &[Field] = &[reply_media("Video", "视频", "video", REPLY_VIDEO_FIELDS)];
+const REPLY_VIDEO: &[Field] = &[Field::object("Video", "视频", "video", REPLY_VIDEO_FIELDS)];
 
 const REPLY_MUSIC_FIELDS: &[Field] = &[
     cdata("Title", Req::Optional, "音乐标题", "music title"),
@@ -888,7 +878,7 @@ const REPLY_MUSIC_FIELDS: &[Field] = &[
     ),
 ];
 
-const REPLY_MUSIC: &[Field] = &[reply_media("Music", "音乐", "music", REPLY_MUSIC_FIELDS)];
+const REPLY_MUSIC: &[Field] = &[Field::object("Music", "音乐", "music", REPLY_MUSIC_FIELDS)];
 
 const REPLY_TRANSFER: &[Field] = &[Field::new(
     "TransInfo",

@@ -26,16 +26,6 @@ const fn plain(name: &'static str, ty: Ty, req: Req, zh: &'static str, en: &'sta
     Field::new(name, ty, Xml::Plain, req, zh, en)
 }
 
-/// The object holding a message's payload, keyed like its `msgtype`.
-const fn body(
-    name: &'static str,
-    zh: &'static str,
-    en: &'static str,
-    children: &'static [Field],
-) -> Field {
-    Field::new(name, Ty::Object, Xml::Nested, Req::Always, zh, en).children(children)
-}
-
 const ORIGIN_CODES: &[EnumCode] = &[
     code("3", "微信客户发送的消息", "sent by the WeChat customer"),
     code("4", "系统推送的事件消息", "event pushed by the system"),
@@ -148,7 +138,7 @@ const MEDIA_ID: &[Field] = &[text(
     "media id (fetch it with the get-media API)",
 )];
 
-const TEXT: &[Field] = &[body(
+const TEXT: &[Field] = &[Field::object(
     "text",
     "文本消息",
     "text payload",
@@ -163,17 +153,27 @@ const TEXT: &[Field] = &[body(
     ],
 )];
 
-const IMAGE: &[Field] = &[body("image", "图片消息", "image payload", MEDIA_ID)];
-const VOICE: &[Field] = &[body(
+const IMAGE: &[Field] = &[Field::object(
+    "image",
+    "图片消息",
+    "image payload",
+    MEDIA_ID,
+)];
+const VOICE: &[Field] = &[Field::object(
     "voice",
     "语音消息",
     "voice payload (AMR or SILK, per the request's voice_format)",
     MEDIA_ID,
 )];
-const VIDEO: &[Field] = &[body("video", "视频消息", "video payload", MEDIA_ID)];
-const FILE: &[Field] = &[body("file", "文件消息", "file payload", MEDIA_ID)];
+const VIDEO: &[Field] = &[Field::object(
+    "video",
+    "视频消息",
+    "video payload",
+    MEDIA_ID,
+)];
+const FILE: &[Field] = &[Field::object("file", "文件消息", "file payload", MEDIA_ID)];
 
-const LOCATION: &[Field] = &[body(
+const LOCATION: &[Field] = &[Field::object(
     "location",
     "地理位置消息",
     "location payload",
@@ -186,7 +186,7 @@ const LOCATION: &[Field] = &[body(
     ],
 )];
 
-const LINK: &[Field] = &[body(
+const LINK: &[Field] = &[Field::object(
     "link",
     "链接消息",
     "link payload",
@@ -198,7 +198,7 @@ const LINK: &[Field] = &[body(
     ],
 )];
 
-const BUSINESS_CARD: &[Field] = &[body(
+const BUSINESS_CARD: &[Field] = &[Field::object(
     "business_card",
     "名片消息",
     "business card payload",
@@ -210,7 +210,7 @@ const BUSINESS_CARD: &[Field] = &[body(
     )],
 )];
 
-const MINIPROGRAM: &[Field] = &[body(
+const MINIPROGRAM: &[Field] = &[Field::object(
     "miniprogram",
     "小程序消息",
     "mini program card payload",
@@ -314,7 +314,7 @@ const MENU_ITEM: &[Field] = &[
     ]),
 ];
 
-const MSGMENU: &[Field] = &[body(
+const MSGMENU: &[Field] = &[Field::object(
     "msgmenu",
     "菜单消息",
     "menu message payload",
@@ -333,7 +333,7 @@ const MSGMENU: &[Field] = &[body(
     ],
 )];
 
-const CHANNELS_SHOP_PRODUCT: &[Field] = &[body(
+const CHANNELS_SHOP_PRODUCT: &[Field] = &[Field::object(
     "channels_shop_product",
     "视频号商品消息",
     "channels shop product payload",
@@ -352,7 +352,7 @@ const CHANNELS_SHOP_PRODUCT: &[Field] = &[body(
     ],
 )];
 
-const CHANNELS_SHOP_ORDER: &[Field] = &[body(
+const CHANNELS_SHOP_ORDER: &[Field] = &[Field::object(
     "channels_shop_order",
     "视频号订单消息",
     "channels shop order payload",
@@ -390,7 +390,7 @@ const MERGED_ITEM: &[Field] = &[
     ),
 ];
 
-const MERGED_MSG: &[Field] = &[body(
+const MERGED_MSG: &[Field] = &[Field::object(
     "merged_msg",
     "聊天记录消息",
     "merged chat-history payload",
@@ -408,7 +408,7 @@ const MERGED_MSG: &[Field] = &[body(
     ],
 )];
 
-const CHANNELS: &[Field] = &[body(
+const CHANNELS: &[Field] = &[Field::object(
     "channels",
     "视频号消息",
     "channels payload",
