@@ -1335,3 +1335,26 @@ fn platform_markers_decide_before_the_fewest_findings() {
         }
     }
 }
+
+/// `channels_shop_order.product_titles` as an array, as one test fixture has
+/// it (catalogue §11.2, an open question), is a documented variant, like the
+/// other open questions' types; its items must still be strings.
+#[test]
+fn product_titles_as_an_array_is_a_documented_variant() {
+    let order = |titles: &str| {
+        format!(
+            r#"{{"msgid":"m1","open_kfid":"wk1","external_userid":"wm1","send_time":1615478585,"origin":3,"msgtype":"channels_shop_order","channels_shop_order":{{"order_id":"1","product_titles":{titles},"price_wording":"p","state":"s","image_url":"u","shop_nickname":"n"}}}}"#
+        )
+    };
+    let (code, reps) = reports(&[], Some(&order(r#"["a","b"]"#)));
+    assert_eq!(code, 0);
+    assert_eq!(reps[0]["diagnostics"][0]["code"], "type-variant");
+    let (code, reps) = reports(&[], Some(&order("[1]")));
+    assert_eq!(code, 1);
+    assert!(reps[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "type-mismatch"
+            && d["field"] == "/channels_shop_order/product_titles/0"));
+}

@@ -363,7 +363,10 @@ const CHANNELS_SHOP_ORDER: &[Field] = &[Field::object(
             Req::Always,
             "商品标题",
             "product titles (one test fixture has an array; see note)",
-        ),
+        )
+        // An open question (catalogue §11.2): an array of titles is the
+        // documented variant, as for the other open questions' types.
+        .variants(&[Ty::StringArray]),
         text("price_wording", Req::Always, "订单价格描述", "price text"),
         text("state", Req::Always, "订单状态", "order state"),
         text("image_url", Req::Always, "订单缩略图", "order thumbnail"),
