@@ -14,7 +14,7 @@ mod safe_mode;
 pub(crate) use embedded::{may_hold_document, string_scanner, MAX_STRING_DEPTH};
 pub use parallel::{run_parallel, ParallelError};
 
-use crate::catalog::{self, PlatformId};
+use crate::catalog::{self, PlatformId, Platforms};
 use crate::crypto::{self, DecryptConfig};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
@@ -300,7 +300,14 @@ fn analyze_into(
                 out.push_back(report(doc, det, notes));
             }
             for sub in subs {
-                let d = detect::detect(&sub, &sub.root, only);
+                let mut d = detect::detect(&sub, &sub.root, only);
+                // An entry says nothing of its platform without its `msgtype`,
+                // but a `sync_msg` response holds WeCom kf messages only.
+                let kf = only.is_empty() || only.contains(&PlatformId::WecomKf);
+                if kf && d.candidates == Platforms::default() {
+                    d.candidates.insert(PlatformId::WecomKf);
+                    d.platform = Some(PlatformId::WecomKf);
+                }
                 let mut r = report(sub, d, Vec::new());
                 r.envelope = Some(Envelope::SyncMsg);
                 out.push_back(r);

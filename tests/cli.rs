@@ -1358,3 +1358,15 @@ fn product_titles_as_an_array_is_a_documented_variant() {
         .any(|d| d["code"] == "type-mismatch"
             && d["field"] == "/channels_shop_order/product_titles/0"));
 }
+
+/// A `sync_msg` entry without its `msgtype` is still a WeCom kf message:
+/// reported on that platform, with its missing discriminator.
+#[test]
+fn a_sync_msg_entry_without_msgtype_is_still_wecom_kf() {
+    let response = r#"{"errcode":0,"errmsg":"ok","next_cursor":"c","has_more":0,"msg_list":[{"msgid":"m","send_time":1615478585,"origin":3,"text":{"content":"x"}}]}"#;
+    let (code, reps) = reports(&[], Some(response));
+    assert_eq!(code, 1);
+    assert_eq!(reps.len(), 1, "{reps:?}");
+    assert_eq!(reps[0]["platform"], "wecom-kf", "{}", reps[0]);
+    assert_eq!(reps[0]["diagnostics"][0]["code"], "missing-discriminator");
+}
