@@ -441,7 +441,7 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     // incoming types find errors: the fast lane answers for clean ones.
     if fit(&det.diagnostics).0 > 0
         && sent_by_account(root)
-        && reply_id(&det_msg_type(&det)).is_some()
+        && reply_id(det_msg_type(&det)).is_some()
     {
         let reply = detect_as(doc, root, only, true);
         if fit(&reply.diagnostics).0 < fit(&det.diagnostics).0 {
@@ -458,15 +458,9 @@ fn sent_by_account(root: &Node) -> bool {
 }
 
 /// The message type a detection read (`text` for `text` and `reply.text`).
-fn det_msg_type(det: &Detection) -> String {
-    det.type_id
-        .as_deref()
-        .map(|t| {
-            t.strip_prefix(catalog::REPLY_PREFIX)
-                .unwrap_or(t)
-                .to_string()
-        })
-        .unwrap_or_default()
+fn det_msg_type(det: &Detection) -> &str {
+    let t = det.type_id.as_deref().unwrap_or_default();
+    t.strip_prefix(catalog::REPLY_PREFIX).unwrap_or(t)
 }
 
 /// [`detect`] for the plaintext of an encrypted passive-reply envelope: its

@@ -898,8 +898,9 @@ const REPLY_TRANSFER: &[Field] = &[Field::new(
 /// A passive reply (被动回复用户消息) other than `news`: sent by the developer
 /// as the HTTP response to a push, `reply.` before its `MsgType`. The message
 /// types it shares with incoming messages (`text`, `image`, …) differ in
-/// shape, and a reply of those is told only inside an encrypted reply
-/// envelope; `music` and `transfer_customer_service` only ever are replies.
+/// shape: a reply of those is told inside an encrypted reply envelope, or
+/// when the account sent it (`FromUserName` `gh_…`) and no incoming type fits;
+/// `music` and `transfer_customer_service` only ever are replies.
 const fn reply(
     id: &'static str,
     zh: &'static str,
