@@ -141,6 +141,11 @@ pub struct Scanner<B: Buffered> {
     /// apart, as a document's start and its error (far on, at the end of its
     /// line) are asked for in turn.
     last_error_col: Cell<(u32, usize, u32)>,
+    /// What searches for the ends of CDATA sections and comments found
+    /// missing in `buf[..end]` ([`xml::Unclosed`], in buffer offsets), with
+    /// that `end` and the record shape `quiet` is about: a line of many
+    /// unclosed `<xml>`s is then framed in linear time.
+    unclosed: Cell<(usize, Option<RecordShape>, xml::Unclosed)>,
     /// Bytes of the input before `buf[0]`.
     buf_offset: u64,
     /// Lines over the record limit stand in the buffer as a bare line end: each
@@ -220,6 +225,7 @@ impl<B: Buffered> Scanner<B> {
             spares: Spares::default(),
             last_col: Cell::new((0, 0, 1)),
             last_error_col: Cell::new((0, 0, 1)),
+            unclosed: Cell::new((0, None, xml::Unclosed::default())),
             buf_offset: 0,
             left_out: Vec::new(),
             line_starts: VecDeque::new(),
@@ -433,6 +439,7 @@ impl<B: Buffered> Scanner<B> {
             let line = self.buf_line + self.starts.len() as u32;
             let size = self.buf.len() - start + overflow;
             self.buf.truncate(start);
+            self.unclosed.take();
             self.other_text = true;
             self.pending.push_back(Item::Broken(Box::new(Broken {
                 source: self.source.clone(),
@@ -558,6 +565,7 @@ impl<B: Buffered> Scanner<B> {
             return;
         }
         self.buf.drain(..cut);
+        self.unclosed.take();
         self.buf_offset += cut as u64;
         while let Some(&(_, n)) = self.left_out.first().filter(|&&(at, _)| at <= cut) {
             self.buf_offset += n;
@@ -712,7 +720,7 @@ impl<B: Buffered> Scanner<B> {
                     return Ok(());
                 }
             }
-            match self.extent(&self.buf[c..], format) {
+            match self.extent(c, self.buf.len(), format) {
                 Extent::Complete(end) => break Ok(end),
                 Extent::NotDocument(at) => break Err(Some(at)),
                 Extent::NeedMore => {
@@ -773,7 +781,14 @@ impl<B: Buffered> Scanner<B> {
         if xml_close(before_next_xml(self.buf.get(c..self.line_end(first))?)).is_some() {
             return None;
         }
-        let next = c + xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l), true)?;
+        let end = self.buf.len();
+        let (known_for, mut known) = self.known_unclosed(c, end);
+        if known_for != Some(shape) {
+            known.quiet = usize::MAX;
+        }
+        let cut = xml::record_cut(self.buf.get(c..)?, |l| shape.starts(l), true, &mut known);
+        self.learn_unclosed(c, end, Some(shape), known);
+        let next = c + cut?;
         self.gap_within(c, next).is_none().then_some(next)
     }
 
@@ -790,7 +805,13 @@ impl<B: Buffered> Scanner<B> {
                 .find(|b| !matches!(b, b' ' | b'\t'))
                 .is_some_and(|&b| !matches!(b, b'<' | b'\n' | b'\r'))
         };
-        let stray = xml::record_cut(&self.buf[c..next], not_markup, false).map(|k| c + k);
+        let stray = xml::record_cut(
+            &self.buf[c..next],
+            not_markup,
+            false,
+            &mut xml::Unclosed::default(),
+        )
+        .map(|k| c + k);
         let mut end = stray.unwrap_or(next);
         while end > c && matches!(self.buf[end - 1], b'\n' | b'\r') {
             end -= 1;
@@ -839,7 +860,7 @@ impl<B: Buffered> Scanner<B> {
         let at = self.line_start_from(line, c);
         // Lines are read ahead in bulk, past a document's end: one that ended
         // before the skipped line is whole, and the lines after it come first.
-        let ext = self.extent(&self.buf[c..at], format);
+        let ext = self.extent(c, at, format);
         self.defer(skipped);
         // A verdict past a line skipped earlier (read ahead of an earlier
         // document) is about text around that gap, as in `candidate`.
@@ -895,15 +916,50 @@ impl<B: Buffered> Scanner<B> {
         self.broken_or_skip(c, format, err, None);
     }
 
-    /// How far `text`, a candidate of `format`, plausibly runs (the structural
-    /// scan the candidate loop frames documents with).
-    fn extent(&self, text: &[u8], format: Format) -> Extent {
+    /// How far `buf[c..end]`, a candidate of `format`, plausibly runs (the
+    /// structural scan the candidate loop frames documents with).
+    fn extent(&self, c: usize, end: usize, format: Format) -> Extent {
+        let text = &self.buf[c..end];
         match format {
             Format::Json => {
                 json::extent(text, json::Mode::LenientInline, self.opts.limits.max_depth)
             }
-            Format::Xml => xml::extent(text),
+            Format::Xml => {
+                let (shape, mut known) = self.known_unclosed(c, end);
+                let extent = xml::extent_with(text, &mut known);
+                self.learn_unclosed(c, end, shape, known);
+                extent
+            }
         }
+    }
+
+    /// What earlier searches found missing in `buf[..end]`, for the text from
+    /// `c` on, and the record shape its `quiet` is about.
+    fn known_unclosed(&self, c: usize, end: usize) -> (Option<RecordShape>, xml::Unclosed) {
+        match self.unclosed.get() {
+            (e, shape, known) if e == end => (shape, known.from(c)),
+            _ => (None, xml::Unclosed::default()),
+        }
+    }
+
+    /// Keeps what a search of `buf[c..end]` found missing (`found`, offsets
+    /// from `c`), its `quiet` about record shape `shape`.
+    fn learn_unclosed(
+        &self,
+        c: usize,
+        end: usize,
+        shape: Option<RecordShape>,
+        found: xml::Unclosed,
+    ) {
+        let (e, kept_shape, mut known) = self.unclosed.get();
+        if e != end {
+            known = xml::Unclosed::default();
+        }
+        if e != end || kept_shape != shape {
+            known.quiet = usize::MAX;
+        }
+        known.learn(c, found);
+        self.unclosed.set((end, shape, known));
     }
 
     /// Where buffered line `line` starts (the end of the buffer when it is
@@ -1460,6 +1516,7 @@ impl<B: Buffered> Scanner<B> {
 /// `a` (`2026-01-01 10:00:00 INFO` is `0000-00-00 0`). Only a prefix with a
 /// date or time in it (four digits or more) has a shape: a bare `got ` is too
 /// like the text of a document's own lines to tell records by.
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct RecordShape {
     bytes: [u8; RecordShape::MAX],
     len: usize,

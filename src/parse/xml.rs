@@ -631,6 +631,12 @@ pub(crate) fn first_invalid_char(bytes: &[u8]) -> Option<usize> {
 /// start tag before the first document is closed means the first was truncated:
 /// [`Extent::NotDocument`] at that tag. Never allocates.
 pub fn extent(text: &[u8]) -> Extent {
+    extent_with(text, &mut Unclosed::default())
+}
+
+/// [`extent`] with what earlier scans of the same text found missing
+/// ([`Unclosed`]), which it adds to.
+pub fn extent_with(text: &[u8], known: &mut Unclosed) -> Extent {
     match open_tag_at(text, 0) {
         Tag::Yes => {}
         Tag::NeedMore => return Extent::NeedMore,
@@ -647,8 +653,8 @@ pub fn extent(text: &[u8]) -> Extent {
         };
         let p = i + off;
         let tail = text.get(p..).unwrap_or_default();
-        if let Some(next) =
-            skip_section(tail, b"<![CDATA[", b"]]>").or_else(|| skip_section(tail, b"<!--", b"-->"))
+        if let Some(next) = skip_section(text, p, CDATA, &mut known.cdata)
+            .or_else(|| skip_section(text, p, COMMENT, &mut known.comment))
         {
             match next {
                 Some(len) => {
@@ -698,10 +704,14 @@ pub fn extent(text: &[u8]) -> Extent {
 ///
 /// With `in_cdata` false, lines inside CDATA are never looked at (where a
 /// document known to be cut was cut: text in CDATA may be anything).
+/// `known` carries what searches found missing between calls on the same
+/// text (see [`Unclosed`]); `known.quiet` only between calls with the same
+/// `starts_record`.
 pub fn record_cut(
     text: &[u8],
     starts_record: impl Fn(&[u8]) -> bool,
     in_cdata: bool,
+    known: &mut Unclosed,
 ) -> Option<usize> {
     let mut i = 0;
     loop {
@@ -714,14 +724,20 @@ pub fn record_cut(
             continue;
         }
         let tail = text.get(p..).unwrap_or_default();
-        if let Some(section) = skip_section(tail, b"<![CDATA[", b"]]>") {
+        if let Some(section) = skip_section(text, p, CDATA, &mut known.cdata) {
             let end = section.map_or(text.len(), |len| p + len);
-            let body = text.get(p..end).filter(|_| in_cdata).unwrap_or_default();
-            if let Some(at) = memchr::memchr_iter(b'\n', body)
-                .map(|k| p + k + 1)
-                .find(|&at| text.get(at..).is_some_and(&starts_record))
-            {
-                return Some(at);
+            // From `known.quiet` on, no line starts a record.
+            if in_cdata && p < known.quiet {
+                let body = text.get(p..end).unwrap_or_default();
+                if let Some(at) = memchr::memchr_iter(b'\n', body)
+                    .map(|k| p + k + 1)
+                    .find(|&at| text.get(at..).is_some_and(&starts_record))
+                {
+                    return Some(at);
+                }
+                if section.is_none() {
+                    known.quiet = p;
+                }
             }
             match section {
                 Some(len) => i = p + len,
@@ -731,7 +747,7 @@ pub fn record_cut(
             }
             continue;
         }
-        match skip_section(tail, b"<!--", b"-->") {
+        match skip_section(text, p, COMMENT, &mut known.comment) {
             Some(Some(len)) => i = p + len,
             Some(None) => return None,
             None if matches!(close_tag_at(tail), Close::End(_)) => return None,
@@ -812,10 +828,75 @@ fn close_tag_at(tail: &[u8]) -> Close {
     }
 }
 
-/// If `tail` starts a section `open … close`, returns `Some(Some(len))` with its full
-/// length, or `Some(None)` when the section is not closed yet; `None` if it is not
-/// such a section. A prefix of `open` at the end of input also needs more.
-fn skip_section(tail: &[u8], open: &[u8], close: &[u8]) -> Option<Option<usize>> {
+/// A CDATA section's delimiters.
+const CDATA: (&[u8], &[u8]) = (b"<![CDATA[", b"]]>");
+/// A comment's delimiters.
+const COMMENT: (&[u8], &[u8]) = (b"<!--", b"-->");
+
+/// What searches over one text found missing, kept between scans that start
+/// at many places in it (a line of unclosed `<xml>`s, each a candidate
+/// document), so that each stretch is searched once rather than once per
+/// candidate: from offset `cdata` to the text's end there is no `]]>`, from
+/// `comment` no `-->`, and from `quiet` no line that [`record_cut`] cuts at.
+/// `usize::MAX` where nothing is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unclosed {
+    /// No `]]>` from here on.
+    pub cdata: usize,
+    /// No `-->` from here on.
+    pub comment: usize,
+    /// No line from here on starts a log record.
+    pub quiet: usize,
+}
+
+impl Default for Unclosed {
+    fn default() -> Self {
+        Unclosed {
+            cdata: usize::MAX,
+            comment: usize::MAX,
+            quiet: usize::MAX,
+        }
+    }
+}
+
+impl Unclosed {
+    /// The same knowledge for the text from offset `c` on.
+    pub fn from(self, c: usize) -> Unclosed {
+        let at = |k: usize| {
+            if k == usize::MAX {
+                k
+            } else {
+                k.saturating_sub(c)
+            }
+        };
+        Unclosed {
+            cdata: at(self.cdata),
+            comment: at(self.comment),
+            quiet: at(self.quiet),
+        }
+    }
+
+    /// Adds what `found` (for the text from offset `c` on) knows.
+    pub fn learn(&mut self, c: usize, found: Unclosed) {
+        let at = |k: usize| if k == usize::MAX { k } else { k + c };
+        self.cdata = self.cdata.min(at(found.cdata));
+        self.comment = self.comment.min(at(found.comment));
+        self.quiet = self.quiet.min(at(found.quiet));
+    }
+}
+
+/// If `text` at `p` starts a section `open … close`, returns `Some(Some(len))`
+/// with its full length, or `Some(None)` when the section is not closed yet;
+/// `None` if it is not such a section. A prefix of `open` at the end of input
+/// also needs more. `missing` is where the text is known to hold no `close`
+/// from on ([`Unclosed`]), lowered when this search finds none.
+fn skip_section(
+    text: &[u8],
+    p: usize,
+    (open, close): (&[u8], &[u8]),
+    missing: &mut usize,
+) -> Option<Option<usize>> {
+    let tail = text.get(p..).unwrap_or_default();
     if tail.len() < open.len() {
         return if open.starts_with(tail) {
             Some(None)
@@ -826,8 +907,17 @@ fn skip_section(tail: &[u8], open: &[u8], close: &[u8]) -> Option<Option<usize>>
     if !tail.starts_with(open) {
         return None;
     }
-    let body = tail.get(open.len()..).unwrap_or_default();
-    Some(memchr::memmem::find(body, close).map(|q| open.len() + q + close.len()))
+    let body = p + open.len();
+    if body >= *missing {
+        return Some(None);
+    }
+    match memchr::memmem::find(text.get(body..).unwrap_or_default(), close) {
+        Some(q) => Some(Some(open.len() + q + close.len())),
+        None => {
+            *missing = body;
+            Some(None)
+        }
+    }
 }
 
 /// Whether `s` is an XML 1.0 `Name` (NameStartChar NameChar*). WeChat element names
@@ -1372,6 +1462,53 @@ mod tests {
             "", "1a", "-a", ".a", "a b", "a<", "a&", "a\"", "a'", "a/", "a=", "a\u{0}",
         ] {
             assert!(!is_name(bad), "{bad:?}");
+        }
+    }
+
+    /// What one scan found missing, kept for the next scans of the same text
+    /// from later candidates, never changes their answers: every `<xml`
+    /// of these texts, scanned in text order with one `Unclosed`, gets the
+    /// extent and the record cut that a scan of its own gets.
+    #[test]
+    fn knowledge_kept_between_scans_gives_each_scan_its_own_answer() {
+        for text in [
+            "2026 INFO <xml><![CDATA[<xml><![CDATA[a]]></xml><xml><![CDATA[\n2026 b <xml></xml>",
+            "2026 INFO <xml><!-- <xml><!-- x --><xml><a><!--\nz <xml><A>1</A></xml>",
+            "2026 <xml><a><![CDATA[x\n2026 <xml><![CDATA[y\n<xml><b>]]></b></xml>\n2026 <xml/>",
+            "<xml><![CDATA[<xml><!--<xml><![CDATA[]]>--><xml>-->]]></xml>",
+        ] {
+            scans_agree(text.as_bytes());
+        }
+    }
+
+    /// Scans every `<xml` of `text` in order with one [`Unclosed`] and
+    /// compares each answer with a scan of its own.
+    fn scans_agree(text: &[u8]) {
+        let starts = |l: &[u8]| l.starts_with(b"2026");
+        let mut shared = (Unclosed::default(), Unclosed::default());
+        for c in (0..text.len()).filter(|&c| text[c..].starts_with(b"<xml")) {
+            let mut known = shared.0.from(c);
+            let got = extent_with(&text[c..], &mut known);
+            shared.0.learn(c, known);
+            assert_eq!(got, extent(&text[c..]), "extent at {c} of {text:?}");
+            let mut known = shared.1.from(c);
+            let got = record_cut(&text[c..], starts, true, &mut known);
+            shared.1.learn(c, known);
+            let own = record_cut(&text[c..], starts, true, &mut Unclosed::default());
+            assert_eq!(got, own, "record cut at {c} of {text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// [`scans_agree`] on texts of the pieces the scans look for.
+        #[test]
+        fn knowledge_kept_between_scans_never_changes_an_answer(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "<xml>", "<xml/>", "</xml>", "<a>", "</a>", "<![CDATA[", "]]>", "<!--",
+                "-->", "\n", "\n2026 ", "x", "<", "]", "-",
+            ]), 0..40)
+        ) {
+            scans_agree(pieces.concat().as_bytes());
         }
     }
 }
