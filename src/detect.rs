@@ -430,6 +430,25 @@ fn fit(diags: &[Diagnostic]) -> (usize, usize) {
     )
 }
 
+/// `det` settled among the platforms in `prefer` (`validate --platform`):
+/// when it fits several platforms equally, some of them preferred, the
+/// detection `again` among those alone. A payload of one platform stays that
+/// platform's, preferred or not (another platform's payload is caught, not
+/// squeezed into a preferred one).
+pub fn settle(
+    det: Detection,
+    prefer: &[PlatformId],
+    again: impl FnOnce(&[PlatformId]) -> Detection,
+) -> Detection {
+    if prefer.is_empty()
+        || det.platform.is_some()
+        || !det.candidates.iter().any(|p| prefer.contains(&p))
+    {
+        return det;
+    }
+    again(prefer)
+}
+
 /// Detects and validates one payload object of `doc`.
 ///
 /// `only` restricts the platforms considered (`--platform`); empty means all.

@@ -33,6 +33,9 @@ pub struct Options {
     pub scan: ScanOptions,
     /// Platforms to consider (`--platform`); empty means all.
     pub platforms: Vec<PlatformId>,
+    /// Platforms to settle ambiguous payloads among (`validate --platform`):
+    /// see [`detect::settle`]. Empty means none.
+    pub prefer: Vec<PlatformId>,
     /// Safe mode: when set, encrypted payloads (push, passive reply,
     /// compatibility mode) are verified and decrypted, and the payload inside is
     /// what gets detected and validated.
@@ -266,7 +269,10 @@ fn analyze_into(
     opts: &Options,
 ) {
     let only = &opts.platforms[..];
-    let det = detect::detect(&doc, &doc.root, only);
+    let prefer = &opts.prefer[..];
+    let det = detect::settle(detect::detect(&doc, &doc.root, only), prefer, |p| {
+        detect::detect(&doc, &doc.root, p)
+    });
     if let Some(cfg) = &opts.decrypt {
         if matches!(
             det.envelope,
@@ -277,7 +283,7 @@ fn analyze_into(
                 det,
                 notes,
                 cfg,
-                only,
+                (only, prefer),
                 opts.scan.limits,
             ));
             return;
@@ -300,7 +306,9 @@ fn analyze_into(
                 out.push_back(report(doc, det, notes));
             }
             for sub in subs {
-                let mut d = detect::detect(&sub, &sub.root, only);
+                let mut d = detect::settle(detect::detect(&sub, &sub.root, only), prefer, |p| {
+                    detect::detect(&sub, &sub.root, p)
+                });
                 // An entry says nothing of its platform without its `msgtype`,
                 // but a `sync_msg` response holds WeCom kf messages only.
                 let kf = only.is_empty() || only.contains(&PlatformId::WecomKf);

@@ -541,6 +541,74 @@ fn platform_is_required_and_repeatable() {
     assert!(r.stdout.contains("error[platform-mismatch]"));
 }
 
+/// sweepD #1: `--platform` settles each ambiguous payload on its own. A
+/// file with one broken record or one payload of another platform had every
+/// other payload left `ambiguous-platform` (`platform: null`), which on a
+/// large log meant a spurious warning per payload.
+#[test]
+fn platform_settles_each_payload_whatever_the_others_are() {
+    let text = fs::read_to_string("fixtures/miniprogram/text.json").unwrap();
+    let text: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let kf = fs::read_to_string("fixtures/wecom-kf/text.json").unwrap();
+    let kf: serde_json::Value = serde_json::from_str(&kf).unwrap();
+    let line = text.to_string();
+    for other in [
+        // A record cut short.
+        line[..line.find("\"MsgType").unwrap()].to_string(),
+        // A payload of another platform.
+        kf.to_string(),
+    ] {
+        let input = format!("{line}\n{other}\n{line}\n");
+        let (code, v) = json(&["--platform", "miniprogram"], Some(&input));
+        assert_eq!(code, 1);
+        let payloads = v["files"][0]["payloads"].as_array().unwrap();
+        for i in [0, 2] {
+            let p = &payloads[i];
+            assert_eq!(p["platform"], "miniprogram", "{other}: {p}");
+            assert_eq!(p["diagnostics"], serde_json::json!([]), "{other}: {p}");
+        }
+        // The other one still fails as it did.
+        assert_eq!(payloads[1]["valid"], false);
+        let github = run(
+            &["--format", "github", "--platform", "miniprogram"],
+            Some(&input),
+        );
+        assert!(
+            !github.stdout.contains("ambiguous-platform"),
+            "{}",
+            github.stdout
+        );
+    }
+}
+
+/// sweepD #6: a payload that fits several platforms equally, every one of
+/// them allowed with `--platform`, is of an allowed platform: no
+/// `ambiguous-platform` warning, which `--strict` failed with no way left to
+/// settle it. One that fits an allowed and another platform still warns.
+#[test]
+fn a_payload_fitting_several_allowed_platforms_is_not_ambiguous() {
+    let text = "fixtures/miniprogram/text.json";
+    let both = [
+        "--platform",
+        "miniprogram",
+        "--platform",
+        "official-account",
+    ];
+    let r = run(&[&["--strict"][..], &both, &[text]].concat(), None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(!r.stdout.contains("ambiguous-platform"), "{}", r.stdout);
+    let (_, v) = json(&[&both[..], &[text]].concat(), None);
+    let p = &v["files"][0]["payloads"][0];
+    assert_eq!(p["platform"], serde_json::Value::Null);
+    assert_eq!(
+        p["candidates"],
+        serde_json::json!(["miniprogram", "official-account"])
+    );
+    assert_eq!(p["diagnostics"], serde_json::json!([]));
+    // Without --platform it is still a warning.
+    assert_eq!(run(&["--strict", text], None).code, 1);
+}
+
 // ---------------------------------------------------------------------------
 // Walking
 
@@ -791,9 +859,9 @@ fn output(args: &[&str]) -> (i32, Vec<u8>) {
     (out.status.code().unwrap_or(-1), out.stdout)
 }
 
-/// A named pipe cannot be read twice: `--platform`'s second look and the human
-/// format's snippets come from a copy made while it streamed, so every format
-/// reports exactly what it reports for the same bytes in a regular file.
+/// A named pipe cannot be read twice: the human format's snippets come from a
+/// copy made while it streamed, so every format reports exactly what it
+/// reports for the same bytes in a regular file, with `--platform` too.
 #[cfg(unix)]
 #[test]
 fn a_fifo_is_reported_exactly_like_the_same_file() {
@@ -806,7 +874,6 @@ fn a_fifo_is_reported_exactly_like_the_same_file() {
     let name = path.to_str().unwrap().to_string();
     for (content, platform) in [
         (generated(3000, true), "official-account"),
-        // Every payload fits: `--platform` reads the input a second time.
         (generated(3000, false), "wecom-kf"),
     ] {
         for format in ["human", "json", "github", "junit", "sarif"] {

@@ -197,6 +197,11 @@ pub fn run(a: Args) -> Result<Status> {
     if a.format != CiFormat::Json {
         opts.lane_payload = LanePayload::Nothing;
     }
+    // "Must be of these platforms": each payload is detected freely, so one of
+    // another platform is caught rather than squeezed into an allowed one, and
+    // one that fits several platforms equally is settled among the allowed
+    // ones (a bare `text`). `require_platform` fails what does not fit.
+    opts.prefer = a.platform.clone();
     if inputs.iter().any(|i| matches!(i, Input::Stdin)) && io::stdin().is_terminal() {
         let _ = writeln!(
             io::stderr(),
@@ -519,7 +524,7 @@ fn check_reader(
             pass(&name, reader, None, ctx.opts, ctx, threads).map_err(|e| e.message(&name))?;
         return check(name, first, again, ctx);
     }
-    let needed = ctx.format == ci::Format::Human || !ctx.allowed.is_empty();
+    let needed = ctx.format == ci::Format::Human;
     let mut copy = needed.then(|| Spool::new(&ctx.store));
     let first =
         pass(&name, reader, copy.as_mut(), ctx.opts, ctx, threads).map_err(|e| e.message(&name))?;
@@ -622,14 +627,10 @@ impl Seek for FromOffset<'_> {
 /// One read of an input through the analyzer.
 struct Pass {
     collector: Collector,
-    /// Every payload could be of a `--platform` platform (see `check`).
-    all_fit: bool,
     /// Lines with no document and documents with no payload, passed over.
     skipped: u64,
     /// The input holds something besides ASCII whitespace.
     any_text: bool,
-    /// Threads the input was read on.
-    threads: usize,
 }
 
 /// Why a pass stopped.
@@ -674,20 +675,17 @@ fn pass(
         error: None,
     };
     let mut collector = Collector::new(name, ctx.format, &ctx.co, &ctx.store);
-    let mut all_fit = true;
     let (skipped, failure) = if threads > 1 {
-        let work = |r: &mut Report,
-                    line_start: &dyn Fn(u32) -> Option<LineStart>,
-                    (batch, fit): &mut (Batch, bool)| {
-            *fit &= fit_platform(r, ctx.allowed);
-            batch.add_located(r, line_start);
-        };
-        let emit = |(batch, fit): (Batch, bool)| {
+        let work =
+            |r: &mut Report, line_start: &dyn Fn(u32) -> Option<LineStart>, batch: &mut Batch| {
+                require_platform(r, ctx.allowed);
+                batch.add_located(r, line_start);
+            };
+        let emit = |batch: Batch| {
             collector.absorb(batch);
-            all_fit &= fit;
             Ok::<(), Infallible>(())
         };
-        let make = || (Batch::new(ctx.format, &ctx.co), true);
+        let make = || Batch::new(ctx.format, &ctx.co);
         let (skipped, result) = run_parallel(&mut tap, name, opts, threads, make, work, emit);
         let failure = match result {
             Ok(()) => None,
@@ -700,7 +698,7 @@ fn pass(
         loop {
             match an.next_report() {
                 Ok(Some(mut r)) => {
-                    all_fit &= fit_platform(&mut r, ctx.allowed);
+                    require_platform(&mut r, ctx.allowed);
                     collector.add_located(&r, &|line| an.line_start(line));
                     an.recycle(r);
                 }
@@ -718,25 +716,9 @@ fn pass(
     }
     Ok(Pass {
         collector,
-        all_fit,
         skipped,
         any_text: tap.any_text,
-        threads,
     })
-}
-
-/// With `--platform` (`allowed` not empty): whether the payload could be of an
-/// allowed platform, and a finding on it when it is not recognised as one.
-fn fit_platform(r: &mut Report, allowed: &[PlatformId]) -> bool {
-    if allowed.is_empty() {
-        return true;
-    }
-    let fits = match r.platform {
-        Some(p) => allowed.contains(&p),
-        None => r.candidates.iter().any(|p| allowed.contains(&p)),
-    };
-    require_platform(r, allowed);
-    fits
 }
 
 /// Which side of a [`Tap`] failed.
@@ -790,30 +772,9 @@ fn check(
 ) -> Result<FileResult, String> {
     let Pass {
         mut collector,
-        all_fit,
         skipped,
         any_text,
-        threads,
     } = first;
-    // "Must be of these platforms": detect freely first, so a payload of another
-    // platform is caught rather than squeezed into an allowed one; only when every
-    // payload could be one of them, detect again restricted to them to settle
-    // ambiguous ones (a bare `text`). Both passes fail payloads that do not fit
-    // (`require_platform`). An input without payloads has nothing to settle.
-    if !ctx.allowed.is_empty() && all_fit && collector.payloads() > 0 {
-        let restricted = Options {
-            platforms: ctx.allowed.to_vec(),
-            ..ctx.opts.clone()
-        };
-        let reader = source
-            .reopen()
-            .map_err(|e| PassError::Read(e).message(&name))?;
-        let again =
-            pass(&name, reader, None, &restricted, ctx, threads).map_err(|e| e.message(&name))?;
-        if again.collector.payloads() == collector.payloads() {
-            collector = again.collector;
-        }
-    }
     if collector.payloads() == 0 {
         let message = if !any_text {
             "no WeChat payload found: the file is empty".to_string()
@@ -841,6 +802,18 @@ fn check(
 /// With `--platform`, a payload must be recognised as one of those platforms. A
 /// payload that already has an error is failed anyway and gets no second finding.
 fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
+    if allowed.is_empty() {
+        return;
+    }
+    // A payload that fits several allowed platforms equally is of an allowed
+    // platform whichever it is: no finding (one `--strict` would fail with no
+    // way left to settle it).
+    if r.platform.is_none()
+        && r.candidates.iter().count() > 1
+        && r.candidates.iter().all(|p| allowed.contains(&p))
+    {
+        r.diagnostics.retain(|d| d.code != Code::AmbiguousPlatform);
+    }
     if r.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return;
     }

@@ -220,11 +220,25 @@ fn reports(doc: &Arc<TapeDoc>, opts: &Options, out: &mut VecDeque<Report>) -> Op
 fn payload_report(
     doc: &TapeDoc,
     root: View<'_>,
-    (line, column): (u32, u32),
+    at: (u32, u32),
     d: Discriminator,
     opts: &Options,
 ) -> Option<Report> {
-    let platforms = &opts.platforms[..];
+    report_among(doc, root, at, d, opts, &opts.platforms, true)
+}
+
+/// [`payload_report`] among `platforms` (all when empty); with `settle`, a
+/// payload that fits several equally, some of them in `opts.prefer`, is
+/// reported among those alone (as [`detect::settle`] does).
+fn report_among(
+    doc: &TapeDoc,
+    root: View<'_>,
+    (line, column): (u32, u32),
+    d: Discriminator,
+    opts: &Options,
+    platforms: &[PlatformId],
+    settle: bool,
+) -> Option<Report> {
     if opts.decrypt.is_some() && d.envelope.is_some() {
         return None;
     }
@@ -324,6 +338,9 @@ fn payload_report(
     let td = tied_rules(tied).next()?;
     let candidates: Platforms = tied_rules(tied).map(|t| t.platform).collect();
     let platform = candidates.single();
+    if settle && platform.is_none() && candidates.iter().any(|p| opts.prefer.contains(&p)) {
+        return report_among(doc, root, (line, column), d, opts, &opts.prefer, false);
+    }
     let mut diagnostics = Vec::new();
     if platform.is_none() {
         diagnostics.push(Diagnostic::new(

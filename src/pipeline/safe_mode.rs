@@ -20,7 +20,7 @@ pub(super) fn decrypted_report(
     det: Detection,
     notes: Vec<Diagnostic>,
     cfg: &DecryptConfig,
-    only: &[PlatformId],
+    among: (&[PlatformId], &[PlatformId]),
     limits: Limits,
 ) -> Report {
     let envelope = det.envelope.unwrap_or(Envelope::Push);
@@ -58,7 +58,7 @@ pub(super) fn decrypted_report(
             } else {
                 notes.extend(envelope_findings(det));
             }
-            inner_report(doc, inner, notes, &done, only)
+            inner_report(doc, inner, notes, &done, among)
         }
         Err((code, message)) => {
             let mut diags = done.notes();
@@ -241,7 +241,7 @@ fn inner_report(
     inner: Inner,
     outer_notes: Vec<Diagnostic>,
     done: &Done<'_>,
-    only: &[PlatformId],
+    (only, prefer): (&[PlatformId], &[PlatformId]),
 ) -> Report {
     let (line, column) = start_of(&outer);
     let at = done.at;
@@ -267,11 +267,14 @@ fn inner_report(
             .map(|(code, message)| Diagnostic::new(code, message, at.0, at.1)),
     );
     notes.extend(done.notes());
-    let det = if done.envelope == Envelope::Reply {
-        detect::detect_reply(&doc, &doc.root, only)
-    } else {
-        detect::detect(&doc, &doc.root, only)
+    let detect = |only: &[PlatformId]| {
+        if done.envelope == Envelope::Reply {
+            detect::detect_reply(&doc, &doc.root, only)
+        } else {
+            detect::detect(&doc, &doc.root, only)
+        }
     };
+    let det = detect::settle(detect(only), prefer, detect);
     let mut r = report(doc, det, notes);
     r.envelope = Some(done.envelope);
     r.line = line;
