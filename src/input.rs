@@ -367,15 +367,27 @@ impl<B: Buffered> Scanner<B> {
 
     /// Line and column of `at`, counted on from the position `last` holds
     /// when on the same line before it, which then holds `at`'s.
+    ///
+    /// Columns are what an editor shows: a UTF-8 BOM starting the line is
+    /// no column, and the end of the input after a last line break is the
+    /// end of that line, not a column past its break.
     fn col_cached(&self, at: usize, last: &Cell<(u32, usize, u32)>) -> (u32, u32) {
         let i = self.line_index(at);
         let start = self.starts.get(i).copied().unwrap_or(0);
         let line = self.buf_line + i as u32;
+        let mut at = at;
+        if self.buf.get(..at).is_some_and(|b| b.ends_with(b"\n")) && at > start {
+            at -= 1;
+            if self.buf.get(..at).is_some_and(|b| b.ends_with(b"\r")) && at > start {
+                at -= 1;
+            }
+        }
         let offset = at.saturating_sub(start);
         // Most documents start their line.
         if offset == 0 {
             return (line, 1);
         }
+        let bom = u32::from(offset >= 3 && self.buf.get(start..start + 3) == Some(&BOM[..]));
         // Documents on one line come in order: count on from the last one asked
         // about, so a line of thousands of payloads is not counted from its start
         // for each of them.
@@ -385,7 +397,7 @@ impl<B: Buffered> Scanner<B> {
         };
         let col = col + count_chars(self.buf.get(start + from..at).unwrap_or_default()) as u32;
         last.set((line, offset, col));
-        (line, col)
+        (line, col - bom)
     }
 
     /// 1-based line of byte `at` in `buf` (no column: that needs a count).
@@ -1760,6 +1772,9 @@ fn count_chars(b: &[u8]) -> usize {
     b.len() - continuation
 }
 
+/// The UTF-8 byte order mark.
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
 fn is_bom_only(s: &[u8]) -> bool {
     // Allocation-free: this runs on the prefix of every log line.
     let mut rest = s.iter().copied().filter(|b| !b.is_ascii_whitespace());
@@ -2715,7 +2730,8 @@ mod tests {
     #[test]
     fn crlf_and_bom_are_tolerated() {
         let s = "\u{feff}{\"MsgType\":\"text\"}\r\n\u{feff}{\"MsgType\":\"image\"}\r\n";
-        assert_eq!(shape(s), vec![("doc", 1, 2), ("doc", 2, 2)]);
+        // An editor shows no BOM: each document starts its line's column 1.
+        assert_eq!(shape(s), vec![("doc", 1, 1), ("doc", 2, 1)]);
     }
 
     #[test]

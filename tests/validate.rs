@@ -1331,3 +1331,73 @@ fn a_fifo_below_a_directory_is_passed_over() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(paths(&v).len(), 1, "{v}");
 }
+
+/// sweepD #3: a UTF-8 BOM is no column, as editors show the line: a finding
+/// on the first line of a file with a BOM is at the column it has without
+/// one, in the header, the machine formats and under the caret.
+#[test]
+fn a_bom_is_no_column() {
+    let dir = TempDir::new().unwrap();
+    let body = r#"{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":true,"MsgType":"text","Content":"x","MsgId":1}"#;
+    let column = body.find("true").unwrap() + 1;
+    for (name, text) in [
+        ("plain.json", body.to_string()),
+        ("bom.json", format!("\u{feff}{body}")),
+    ] {
+        let path = dir.path().join(name);
+        fs::write(&path, &text).unwrap();
+        let path = path.to_str().unwrap();
+        let args = ["--format", "github", "--platform", "miniprogram", path];
+        let r = run(&args, None);
+        assert!(
+            r.stdout.contains(&format!("line=1,col={column},")),
+            "{name}: {}",
+            r.stdout
+        );
+        let r = run(
+            &["--color", "never", "--platform", "miniprogram", path],
+            None,
+        );
+        assert!(
+            r.stdout.contains(&format!(":1:{column}: error")),
+            "{}",
+            r.stdout
+        );
+        // The caret stands under the value.
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        let caret = lines
+            .iter()
+            .position(|l| l.trim_end().ends_with('^'))
+            .unwrap();
+        let at = lines[caret].find('^').unwrap();
+        let quoted: String = lines[caret - 1].chars().skip(at).take(4).collect();
+        assert_eq!(quoted, "true", "{name}: {}", r.stdout);
+    }
+}
+
+/// sweepD #7: a document cut off by the end of the input is reported at the
+/// end of its last line, with or without a last line break (CRLF too), not
+/// at a column past the break.
+#[test]
+fn the_end_of_the_input_is_the_end_of_the_last_line() {
+    let dir = TempDir::new().unwrap();
+    for (name, text) in [
+        (
+            "lf.xml",
+            "<xml>\n<ToUserName>gh_1</ToUserName>\n<MsgType>text\n",
+        ),
+        (
+            "none.xml",
+            "<xml>\n<ToUserName>gh_1</ToUserName>\n<MsgType>text",
+        ),
+        (
+            "crlf.xml",
+            "<xml>\r\n<ToUserName>gh_1</ToUserName>\r\n<MsgType>text\r\n",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        let r = run(&["--format", "github", path.to_str().unwrap()], None);
+        assert!(r.stdout.contains("line=3,col=14,"), "{name}: {}", r.stdout);
+    }
+}

@@ -76,6 +76,9 @@ pub struct Window {
     pub cut_right: bool,
 }
 
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Reads an input forward, line by line, handing out windows of the lines asked
 /// for; jumps over lines when told where a later one starts.
 pub struct LineCursor<'a> {
@@ -187,8 +190,10 @@ impl<'a> LineCursor<'a> {
                 }
             }
         }
+        // A BOM starting the line is no column (as the scanner counts them).
+        let text = head.strip_prefix(BOM).unwrap_or(&head);
         let windows = if ended {
-            let bytes = head.strip_suffix(b"\r").unwrap_or(&head);
+            let bytes = text.strip_suffix(b"\r").unwrap_or(text);
             if bytes.len() <= limit {
                 // At most `limit` characters: no window is cut. Most lines are
                 // valid UTF-8, which SIMD checks far faster than a lossy decode.
@@ -228,7 +233,7 @@ impl<'a> LineCursor<'a> {
                 cap.windows
             }
         } else {
-            self.stream_rest(&head, cols)?
+            self.stream_rest(text, cols)?
         };
         self.head = head;
         self.line += 1;
