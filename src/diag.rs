@@ -115,6 +115,7 @@ codes! {
     // Checking files (`wxmsg validate`).
     NoPayload = "no-payload", Error, "a file holds no WeChat payload (empty, or nothing recognisable)";
     PlatformMismatch = "platform-mismatch", Error, "a payload is not of the platform(s) required with --platform";
+    StrayText = "stray-text", Warning, "a .json or .xml fixture holds text or a document that is no payload (passed over)";
     // Safe mode (安全模式): decryption and signatures.
     BadAesKey = "bad-aes-key", Error, "the EncodingAESKey is not 43 characters of [A-Za-z0-9]";
     BadBase64 = "bad-base64", Error, "the Encrypt value is not valid base64";

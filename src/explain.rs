@@ -46,6 +46,7 @@ pub fn explain(code: Code) -> &'static str {
         Code::EscapedText => include_str!("../docs/explain/escaped-text.md"),
         Code::NoPayload => include_str!("../docs/explain/no-payload.md"),
         Code::PlatformMismatch => include_str!("../docs/explain/platform-mismatch.md"),
+        Code::StrayText => include_str!("../docs/explain/stray-text.md"),
         Code::BadAesKey => include_str!("../docs/explain/bad-aes-key.md"),
         Code::BadBase64 => include_str!("../docs/explain/bad-base64.md"),
         Code::BadCiphertextLength => include_str!("../docs/explain/bad-ciphertext-length.md"),

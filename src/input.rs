@@ -63,8 +63,9 @@ pub enum Item {
     Broken(Box<Broken>),
     /// A strict JSON document on a tape, for the fast lane (with [`ScanOptions::lane`]).
     Tape(Arc<TapeDoc>),
-    /// A non-blank line that holds no document (counted, not shown).
-    Skipped,
+    /// A non-blank line that holds no document (counted, not shown), and
+    /// where its text starts.
+    Skipped { line: u32, column: u32 },
 }
 
 /// A payload-like document that failed to parse.
@@ -708,7 +709,9 @@ impl<B: Buffered> Scanner<B> {
         let line = &self.buf[start..line_end];
         if abs > self.covered && line.iter().any(|b| !b.is_ascii_whitespace()) && !is_bom_only(line)
         {
-            self.pending.push_back(Item::Skipped);
+            let blank = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let (line, column) = self.line_col(start + blank);
+            self.pending.push_back(Item::Skipped { line, column });
         }
         self.pos = line_end;
     }
@@ -1897,7 +1900,7 @@ mod tests {
                 Item::Doc(d, _) => ("doc", d.line, d.column),
                 Item::Broken(b) => ("broken", b.line, b.column),
                 Item::Tape(t) => ("tape", t.line, t.column),
-                Item::Skipped => ("skipped", 0, 0),
+                Item::Skipped { .. } => ("skipped", 0, 0),
             })
             .collect()
     }
@@ -1956,7 +1959,7 @@ mod tests {
                 Item::Doc(d, _) => (d.line, true),
                 Item::Broken(b) => (b.line, b.diagnostic.code != Code::RecordTooLarge),
                 Item::Tape(t) => (t.line, true),
-                Item::Skipped => continue,
+                Item::Skipped { .. } => continue,
             };
             let start = sc.line_start(line).unwrap();
             assert_eq!(start.offset, starts[start.line as usize - 1] as u64);
@@ -2256,7 +2259,7 @@ mod tests {
                     let what = format!("{:?} {}:{} {}", d.code, d.line, d.column, d.message);
                     ("broken".into(), b.line, b.column, what)
                 }
-                Item::Skipped => ("skipped".into(), 0, 0, String::new()),
+                Item::Skipped { .. } => ("skipped".into(), 0, 0, String::new()),
             });
         }
         (got, tapes)
@@ -2389,7 +2392,7 @@ mod tests {
                     Item::Doc(d, _) => ("doc", d.line),
                     Item::Tape(t) => ("doc", t.line),
                     Item::Broken(b) => (b.diagnostic.code.as_str(), b.line),
-                    Item::Skipped => ("skipped", 0),
+                    Item::Skipped { .. } => ("skipped", 0),
                 })
                 .collect();
             assert_eq!(
@@ -2552,7 +2555,7 @@ mod tests {
         // The payload on the next record, before any further read.
         let mut got = None;
         while let Ok(Some(item)) = sc.next_item() {
-            if !matches!(item, Item::Skipped) {
+            if !matches!(item, Item::Skipped { .. }) {
                 got = Some(item);
                 break;
             }
@@ -2717,7 +2720,7 @@ mod tests {
                 Item::Broken(b) => Some((b.line, b.diagnostic.code)),
                 Item::Doc(d, _) => Some((d.line, Code::Unrecognized)),
                 Item::Tape(t) => Some((t.line, Code::Unrecognized)),
-                Item::Skipped => None,
+                Item::Skipped { .. } => None,
             })
             .collect();
         assert_eq!(

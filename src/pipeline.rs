@@ -68,6 +68,47 @@ pub enum LanePayload {
     Nothing,
 }
 
+/// Where text with no payload was passed over: how often, and where, for
+/// the first [`Skips::KEPT`] times (`validate` reports them in fixture files).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skips {
+    /// Lines with no document and documents with no payload passed over.
+    pub count: u64,
+    /// The first ones, in input order.
+    pub first: Vec<Skip>,
+}
+
+/// One stretch of text with no payload, passed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Skip {
+    /// Where its text starts.
+    pub line: u32,
+    pub column: u32,
+    /// A document (JSON or XML) with no payload, rather than a line with none.
+    pub document: bool,
+}
+
+impl Skips {
+    /// How many skips are kept with their place: a file with more has
+    /// bigger problems than a list of them can show.
+    pub const KEPT: usize = 32;
+
+    /// Counts one more, kept while there is room.
+    pub fn add(&mut self, skip: Skip) {
+        self.count += 1;
+        if self.first.len() < Self::KEPT {
+            self.first.push(skip);
+        }
+    }
+
+    /// Counts `later`'s after these, in input order.
+    pub fn append(&mut self, later: Skips) {
+        self.count += later.count;
+        let room = Self::KEPT.saturating_sub(self.first.len());
+        self.first.extend(later.first.into_iter().take(room));
+    }
+}
+
 /// Reads one input and yields a report per payload.
 pub struct Analyzer<R: Read> {
     scanner: Scanner<BufReader<R>>,
@@ -76,7 +117,7 @@ pub struct Analyzer<R: Read> {
     /// The first document, when it is not a payload: if it turns out to be the
     /// only thing in the input, it is reported `unrecognized`.
     held: Option<Held>,
-    skipped: u64,
+    skips: Skips,
     done: bool,
 }
 
@@ -87,14 +128,19 @@ impl<R: Read> Analyzer<R> {
             opts,
             out: VecDeque::new(),
             held: None,
-            skipped: 0,
+            skips: Skips::default(),
             done: false,
         }
     }
 
     /// Documents and lines passed over so far because they hold no payload.
     pub fn skipped(&self) -> u64 {
-        self.skipped
+        self.skips.count
+    }
+
+    /// [`Analyzer::skipped`], with where the first ones are.
+    pub fn skips(&self) -> &Skips {
+        &self.skips
     }
 
     /// Where a line at or before `line` starts, near it (see
@@ -125,14 +171,14 @@ impl<R: Read> Analyzer<R> {
                             let (doc, notes) = held.into_doc();
                             self.out.push_back(unrecognized(doc, notes));
                         } else {
-                            self.skipped += 1;
+                            self.skips.add(held.skip());
                         }
                     }
                 }
                 Some(item) => {
                     if let Some(held) = self.held.take() {
+                        self.skips.add(held.skip());
                         held.recycle(self.scanner.spares());
-                        self.skipped += 1;
                     }
                     self.item(item);
                 }
@@ -143,7 +189,7 @@ impl<R: Read> Analyzer<R> {
     fn item(&mut self, item: Item) {
         match analyze_item(item, &self.opts, &mut self.out, self.scanner.spares()) {
             Outcome::Reports => {}
-            Outcome::Skipped => self.skipped += 1,
+            Outcome::Skipped(skip) => self.skips.add(skip),
             Outcome::NotPayload(held) => self.held = Some(held),
         }
     }
@@ -163,7 +209,7 @@ pub(crate) enum Outcome {
     /// response).
     Reports,
     /// A line with no document.
-    Skipped,
+    Skipped(Skip),
     /// A document that holds no payload: passed over, unless it turns out to be
     /// the only thing in the input (then it is reported `unrecognized`).
     NotPayload(Held),
@@ -184,6 +230,19 @@ impl Held {
         match self {
             Held::Doc(d, _) => d.line,
             Held::Tape(t) => t.line,
+        }
+    }
+
+    /// The document, passed over.
+    pub(crate) fn skip(&self) -> Skip {
+        let (line, column) = match self {
+            Held::Doc(d, _) => d.line_col(d.root.pos),
+            Held::Tape(t) => (t.line, t.column),
+        };
+        Skip {
+            line,
+            column,
+            document: true,
         }
     }
 
@@ -213,7 +272,13 @@ pub(crate) fn analyze_item(
 ) -> Outcome {
     let before = out.len();
     match item {
-        Item::Skipped => return Outcome::Skipped,
+        Item::Skipped { line, column } => {
+            return Outcome::Skipped(Skip {
+                line,
+                column,
+                document: false,
+            })
+        }
         Item::Tape(t) => {
             let outcome = if lane::analyze(&t, opts, out) {
                 Outcome::Reports

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use wxmsg::input::LineStart;
-use wxmsg::pipeline::{run_parallel, Analyzer, Options};
+use wxmsg::pipeline::{run_parallel, Analyzer, Options, Skips};
 use wxmsg::render::report_json;
 
 /// What a reader gave: every report as a JSON line, and for each report its
@@ -16,18 +16,19 @@ struct Read {
     starts: Vec<(u32, Option<LineStart>)>,
 }
 
-/// Every report, and the passed-over count, read sequentially.
-fn sequential(input: &[u8], opts: &Options) -> (Read, u64) {
+/// Every report, and what was passed over (how often, and where), read
+/// sequentially.
+fn sequential(input: &[u8], opts: &Options) -> (Read, Skips) {
     let mut an = Analyzer::new(input, "in", opts.clone());
     let mut out = Read::default();
     while let Some(r) = an.next_report().unwrap() {
         report_json::write_report(&mut out.reports, &r);
         out.starts.push((r.line, an.line_start(r.line)));
     }
-    (out, an.skipped())
+    (out, an.skips().clone())
 }
 
-fn parallel(input: &[u8], opts: &Options, threads: usize) -> (Read, u64) {
+fn parallel(input: &[u8], opts: &Options, threads: usize) -> (Read, Skips) {
     let mut out = Read::default();
     let (skipped, result) = run_parallel(
         input,

@@ -1401,3 +1401,96 @@ fn the_end_of_the_input_is_the_end_of_the_last_line() {
         assert!(r.stdout.contains("line=3,col=14,"), "{name}: {}", r.stdout);
     }
 }
+
+/// sweepD #4: a `.json` or `.xml` fixture holds payloads alone. A line of
+/// other text or a document with no payload in one (stray words, the `[`
+/// and `]` of an array whose items lack their commas) is a `stray-text`
+/// warning at its place, which `--strict` fails; in a log (`.ndjson`,
+/// `.log`, standard input) such text is passed over as before.
+#[test]
+fn text_that_is_no_payload_in_a_fixture_is_a_warning() {
+    let dir = TempDir::new().unwrap();
+    let good = kf_line(1);
+    let text = format!("[\n{good}\n{good}\n]\nGARBAGE here\n  {{\"foo\":1}}\n");
+    let mut want = vec![(1, 1, "line"), (4, 1, "line"), (5, 1, "line")];
+    want.push((6, 3, "document"));
+    for (name, flagged) in [
+        ("a.json", true),
+        ("a.JSON", true),
+        ("a.ndjson", false),
+        ("a.log", false),
+    ] {
+        let path = dir.path().join(name);
+        fs::write(&path, &text).unwrap();
+        let path = path.to_str().unwrap();
+        let (code, v) = json(&[path], None);
+        assert_eq!(code, 0, "{name}");
+        let got: Vec<(u64, u64, &str)> = v["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                assert_eq!(d["code"], "stray-text");
+                assert_eq!(d["severity"], "warning");
+                let msg = d["message"].as_str().unwrap();
+                let kind = if msg.contains("document") {
+                    "document"
+                } else {
+                    "line"
+                };
+                (
+                    d["line"].as_u64().unwrap(),
+                    d["column"].as_u64().unwrap(),
+                    kind,
+                )
+            })
+            .collect();
+        let want: Vec<(u64, u64, &str)> = if flagged {
+            want.iter().map(|&(l, c, k)| (l, c, k)).collect()
+        } else {
+            Vec::new()
+        };
+        assert_eq!(got, want, "{name}");
+        assert_eq!(
+            run(&["--strict", path], None).code,
+            if flagged { 1 } else { 0 }
+        );
+    }
+    // Standard input is no fixture file.
+    assert_eq!(run(&["--strict"], Some(&text)).code, 0);
+    // Only the first 32 are listed; the last one listed counts the rest, the
+    // same on one thread and on every core (a file of 4 MiB and more).
+    let mut big = String::new();
+    let mut n = 0;
+    while big.len() < 5 << 20 {
+        n += 1;
+        big.push_str(&kf_line(n));
+        big.push_str(if n % 100 == 0 { "\n#\n" } else { "\n" });
+    }
+    let stray = n / 100;
+    let path = dir.path().join("big.json");
+    fs::write(&path, &big).unwrap();
+    let path = path.to_str().unwrap();
+    let one = wxmsg()
+        .env("WXMSG_THREADS", "1")
+        .args(["validate", "--format", "github", path])
+        .output()
+        .unwrap();
+    let all = wxmsg()
+        .args(["validate", "--format", "github", path])
+        .output()
+        .unwrap();
+    assert_eq!(one.stdout, all.stdout);
+    let out = String::from_utf8(all.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("stray-text")).collect();
+    assert_eq!(lines.len(), 32, "{out}");
+    assert!(lines[0].contains("line=101,col=1,"), "{}", lines[0]);
+    assert!(
+        lines[31].contains(&format!(
+            "({} more lines or documents like it below)",
+            stray - 32
+        )),
+        "{}",
+        lines[31]
+    );
+}

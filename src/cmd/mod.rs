@@ -217,7 +217,7 @@ pub fn for_each_rendered(
                     }
                     written
                 });
-            summary.skipped += skipped;
+            summary.skipped += skipped.count;
             match result {
                 Ok(()) => {}
                 Err(ParallelError::Emit(e)) => return Err(e),

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use wxmsg::catalog::PlatformId;
 use wxmsg::diag::{Code, Diagnostic, Severity};
 use wxmsg::input::LineStart;
-use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError};
+use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError, Skips};
 use wxmsg::render::ci::{
     self, Batch, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore,
 };
@@ -628,7 +628,7 @@ impl Seek for FromOffset<'_> {
 struct Pass {
     collector: Collector,
     /// Lines with no document and documents with no payload, passed over.
-    skipped: u64,
+    skips: Skips,
     /// The input holds something besides ASCII whitespace.
     any_text: bool,
 }
@@ -675,7 +675,7 @@ fn pass(
         error: None,
     };
     let mut collector = Collector::new(name, ctx.format, &ctx.co, &ctx.store);
-    let (skipped, failure) = if threads > 1 {
+    let (skips, failure) = if threads > 1 {
         let work =
             |r: &mut Report, line_start: &dyn Fn(u32) -> Option<LineStart>, batch: &mut Batch| {
                 require_platform(r, ctx.allowed);
@@ -686,13 +686,13 @@ fn pass(
             Ok::<(), Infallible>(())
         };
         let make = || Batch::new(ctx.format, &ctx.co);
-        let (skipped, result) = run_parallel(&mut tap, name, opts, threads, make, work, emit);
+        let (skips, result) = run_parallel(&mut tap, name, opts, threads, make, work, emit);
         let failure = match result {
             Ok(()) => None,
             Err(ParallelError::Read(e)) => Some(e),
             Err(ParallelError::Emit(never)) => match never {},
         };
-        (skipped, failure)
+        (skips, failure)
     } else {
         let mut an = Analyzer::new(&mut tap, Arc::<str>::from(name), opts.clone());
         loop {
@@ -702,8 +702,8 @@ fn pass(
                     collector.add_located(&r, &|line| an.line_start(line));
                     an.recycle(r);
                 }
-                Ok(None) => break (an.skipped(), None),
-                Err(e) => break (0, Some(e)),
+                Ok(None) => break (an.skips().clone(), None),
+                Err(e) => break (Skips::default(), Some(e)),
             }
         }
     };
@@ -716,7 +716,7 @@ fn pass(
     }
     Ok(Pass {
         collector,
-        skipped,
+        skips,
         any_text: tap.any_text,
     })
 }
@@ -772,9 +772,13 @@ fn check(
 ) -> Result<FileResult, String> {
     let Pass {
         mut collector,
-        skipped,
+        skips,
         any_text,
     } = first;
+    let skipped = skips.count;
+    if collector.payloads() > 0 && is_fixture(&name) {
+        stray_text(&mut collector, &skips);
+    }
     if collector.payloads() == 0 {
         let message = if !any_text {
             "no WeChat payload found: the file is empty".to_string()
@@ -797,6 +801,37 @@ fn check(
     collector
         .finish(source)
         .map_err(|e| format!("cannot read back the results of `{name}`: {e}"))
+}
+
+/// Whether input `name` is a fixture file, which holds payloads alone
+/// (`*.json`, `*.xml`), rather than a log.
+fn is_fixture(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("xml"))
+}
+
+/// A `stray-text` finding for each of the first `skips` of a fixture file.
+fn stray_text(collector: &mut Collector, skips: &Skips) {
+    let more = skips.count.saturating_sub(skips.first.len() as u64);
+    let last = skips.first.len().saturating_sub(1);
+    for (i, s) in skips.first.iter().enumerate() {
+        let what = if s.document {
+            "this document holds no WeChat payload"
+        } else {
+            "this line holds no JSON or XML payload"
+        };
+        let mut message =
+            format!("{what}: it is passed over, and a fixture file holds payloads alone");
+        if i == last && more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            message.push_str(&format!(
+                " ({more} more line{s} or document{s} like it below)"
+            ));
+        }
+        collector.add_file_finding(Diagnostic::new(Code::StrayText, message, s.line, s.column));
+    }
 }
 
 /// With `--platform`, a payload must be recognised as one of those platforms. A

@@ -227,7 +227,7 @@ impl<'a> Walk<'a, '_> {
         // Reading a string in memory fails on nothing.
         while let Ok(Some(item)) = scanner.next_item() {
             match item {
-                Item::Skipped => {}
+                Item::Skipped { .. } => {}
                 Item::Tape(mut doc) => {
                     let walked = self.log_line_document(&mut doc, v);
                     scanner.spares().give(doc);

@@ -187,7 +187,7 @@ impl Walk<'_, '_> {
                     };
                     self.broken(d, b.format, path, ends_line);
                 }
-                Item::Tape(_) | Item::Skipped => {}
+                Item::Tape(_) | Item::Skipped { .. } => {}
             }
         }
     }

@@ -22,7 +22,7 @@
 //! sequentially (as it is when documents keep running across the cuts). This reads ahead of the payload being reported, so it is for
 //! regular files, not for live streams (`tail -f … | wxmsg`).
 
-use super::{analyze_item, unrecognized, Held, Options, Outcome};
+use super::{analyze_item, unrecognized, Held, Options, Outcome, Skips};
 use crate::input::{Buffered, Item, LineStart, Scanner};
 use crate::report::Report;
 use std::collections::{BTreeMap, VecDeque};
@@ -70,7 +70,7 @@ struct Done<T> {
     chunks: u64,
     acc: T,
     /// Lines and documents passed over inside the range.
-    skipped: u64,
+    skips: Skips,
     /// The range's last item, when it was a document without a payload: whether
     /// it is passed over depends on what comes after it.
     trailing: Option<Trailing>,
@@ -106,7 +106,7 @@ impl<T> Shared<T> {
 /// The in-order bookkeeping of the calling thread.
 struct Order<T, E, F> {
     emit: F,
-    skipped: u64,
+    skips: Skips,
     held: Option<Trailing>,
     docs: u64,
     other_text: bool,
@@ -119,12 +119,12 @@ impl<T, E, F: FnMut(T) -> Result<(), E>> Order<T, E, F> {
         // A held document is passed over once another item follows it (a range
         // of blank lines has none).
         if done.items > 0 {
-            if self.held.take().is_some() {
-                self.skipped += 1;
+            if let Some((held, _)) = self.held.take() {
+                self.skips.add(held.skip());
             }
             self.held = done.trailing;
         }
-        self.skipped += done.skipped;
+        self.skips.append(done.skips);
         self.docs += done.docs;
         self.other_text |= done.other_text;
         if self.failure.is_none() {
@@ -140,8 +140,8 @@ impl<T, E, F: FnMut(T) -> Result<(), E>> Order<T, E, F> {
 /// thread), and `emit` gets the accumulators back on this thread in input order.
 /// `work` may change the report (it is dropped after), and can ask where a
 /// recent line starts in the input, as [`super::Analyzer::line_start`] answers.
-/// Returns the number of lines and documents passed over, like
-/// [`super::Analyzer::skipped`] after a sequential run (also when reading failed), and
+/// Returns the lines and documents passed over, like
+/// [`super::Analyzer::skips`] after a sequential run (also when reading failed), and
 /// why the run stopped early, if it did.
 pub fn run_parallel<T, E>(
     mut reader: impl Read,
@@ -151,7 +151,7 @@ pub fn run_parallel<T, E>(
     make: impl Fn() -> T + Sync,
     work: impl Fn(&mut Report, &dyn Fn(u32) -> Option<LineStart>, &mut T) + Sync,
     emit: impl FnMut(T) -> Result<(), E>,
-) -> (u64, Result<(), ParallelError<E>>)
+) -> (Skips, Result<(), ParallelError<E>>)
 where
     T: Send,
 {
@@ -192,7 +192,7 @@ where
             start: job.start,
             chunks: job.chunks.len() as u64,
             acc: make(),
-            skipped: 0,
+            skips: Skips::default(),
             trailing: None,
             clean: false,
             docs: 0,
@@ -208,7 +208,7 @@ where
 
     let mut order = Order {
         emit,
-        skipped: 0,
+        skips: Skips::default(),
         held: None,
         docs: 0,
         other_text: false,
@@ -383,10 +383,10 @@ where
         }
     }
     if let Some(e) = order.failure {
-        return (order.skipped, Err(e));
+        return (order.skips, Err(e));
     }
     if let Some(e) = read_error {
-        return (order.skipped, Err(ParallelError::Read(e)));
+        return (order.skips, Err(ParallelError::Read(e)));
     }
     if let Some((held, start)) = order.held.take() {
         if order.docs == 1 && !order.other_text {
@@ -395,13 +395,13 @@ where
             let line_start = |line| start.filter(|s: &LineStart| s.line <= line);
             work(&mut unrecognized(doc, notes), &line_start, &mut acc);
             if let Err(e) = (order.emit)(acc) {
-                return (order.skipped, Err(ParallelError::Emit(e)));
+                return (order.skips, Err(ParallelError::Emit(e)));
             }
         } else {
-            order.skipped += 1;
+            order.skips.add(held.skip());
         }
     }
-    (order.skipped, Ok(()))
+    (order.skips, Ok(()))
 }
 
 /// The rest of an input after a line too long to cut at: one scanner, emitting
@@ -418,7 +418,7 @@ fn scan_sequential<B: Buffered, T, E, F: FnMut(T) -> Result<(), E>>(
             start: 0,
             chunks: 0,
             acc: make(),
-            skipped: 0,
+            skips: Skips::default(),
             trailing: None,
             clean: true,
             docs: 0,
@@ -478,8 +478,8 @@ fn take_item<B: Buffered, T>(
 ) {
     done.items += 1;
     if let Some((held, _)) = done.trailing.take() {
+        done.skips.add(held.skip());
         held.recycle(scanner.spares());
-        done.skipped += 1;
     }
     match analyze_item(item, opts, reports, scanner.spares()) {
         Outcome::Reports => {
@@ -488,7 +488,7 @@ fn take_item<B: Buffered, T>(
                 scanner.spares().give_back(r);
             }
         }
-        Outcome::Skipped => done.skipped += 1,
+        Outcome::Skipped(skip) => done.skips.add(skip),
         Outcome::NotPayload(held) => {
             let start = scanner.line_start(held.line());
             done.trailing = Some((held, start));

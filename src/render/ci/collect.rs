@@ -106,6 +106,17 @@ impl Collector {
         self.file_diagnostics.push(d);
     }
 
+    /// Adds a finding about the file at a place in it (`stray-text`): a file
+    /// finding in the JSON format, quoted at its line like a payload's in the
+    /// others.
+    pub fn add_file_finding(&mut self, d: Diagnostic) {
+        let shows = self.sorter.is_some().then_some(self.options);
+        if let Some(f) = self.severity.judge(&d, false, shows, &|_| None) {
+            self.keep(f);
+        }
+        self.file_diagnostics.push(d);
+    }
+
     /// Keeps a finding that is shown.
     fn keep(&mut self, f: Finding) {
         let Some(sorter) = &mut self.sorter else {
