@@ -12,7 +12,7 @@
 //! so with `--strict` a file whose payloads are all `valid` may still be `false`.
 
 use super::{CiOptions, FileResult, Totals};
-use crate::render::report_json;
+use crate::render::{json_out, report_json};
 use std::io::{self, Write};
 
 /// Writes the run as a single JSON document followed by a newline.
@@ -30,8 +30,10 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
             buf.push(b',');
         }
         buf.extend_from_slice(b"{\"path\":");
-        // Serialising a &str into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut buf, &f.path);
+        // The writer every report string goes through: the same value as
+        // serde_json would give, with DEL, C1, bidi controls and U+2028/9
+        // escaped too, so the report is safe to show on a terminal.
+        json_out::write_string(&mut buf, &f.path);
         buf.extend_from_slice(b",\"valid\":");
         buf.extend_from_slice(if f.passed(o.strict) {
             b"true"
