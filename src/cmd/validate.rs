@@ -15,7 +15,9 @@
 //! a FIFO, `<(cmd)`) cannot be read again, so when it must be (the human format,
 //! `--platform`) it is copied to the spool as it streams.
 
-use super::{error_line, threads, use_color, warning_line, Status, PARALLEL_MIN_BYTES};
+use super::{
+    error_line, threads, use_color, warning_line, Status, MAX_THREADS, PARALLEL_MIN_BYTES,
+};
 use crate::cli::ColorChoice;
 use anyhow::Result;
 use std::convert::Infallible;
@@ -171,6 +173,8 @@ impl Input {
 /// Checks every file and writes the report; the status is 0 when every file
 /// passed, 1 when one failed, 2 when a path could not be read.
 pub fn run(a: Args) -> Result<Status> {
+    // A bad `WXMSG_THREADS` is a usage error, told before any path is looked at.
+    let threads = threads()?;
     let exts: Vec<String> = if a.ext.is_empty() {
         DEFAULT_EXTS.iter().map(|e| e.to_string()).collect()
     } else {
@@ -209,7 +213,7 @@ pub fn run(a: Args) -> Result<Status> {
         verbose: a.verbose,
         quiet: a.quiet,
         color: a.format == CiFormat::Human && use_color(a.color, io::stdout().is_terminal()),
-        threads: threads(),
+        threads,
     };
     let ctx = Ctx {
         opts: &opts,
@@ -393,7 +397,7 @@ fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, S
     } else {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .clamp(1, inputs.len().max(1));
+            .clamp(1, inputs.len().clamp(1, MAX_THREADS));
         let one = Ctx {
             threads: 1,
             ..ctx.clone()
@@ -420,28 +424,37 @@ fn spread(
     slots: &mut [Option<Result<FileResult, String>>],
 ) -> Result<Vec<usize>> {
     let next = AtomicUsize::new(0);
+    // Takes inputs off the shared list until it is empty.
+    let take = || {
+        let mut mine = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = indices.get(k) else { break };
+            let r = match inputs.get(i) {
+                Some(Input::Stdin) => Some(check_stdin(ctx)),
+                Some(input @ Input::File(path)) => check_file(input.name(), path, ctx, defer_large),
+                None => continue,
+            };
+            mine.push((i, r));
+        }
+        mine
+    };
     let done = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers.max(1))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = indices.get(k) else { break };
-                        let r = match inputs.get(i) {
-                            Some(Input::Stdin) => Some(check_stdin(ctx)),
-                            Some(input @ Input::File(path)) => {
-                                check_file(input.name(), path, ctx, defer_large)
-                            }
-                            None => continue,
-                        };
-                        mine.push((i, r));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+        let mut handles = Vec::new();
+        for _ in 0..workers.max(1) {
+            // A thread the system refuses (a pids limit, no memory for its
+            // stack) is done without: the inputs go to those that started.
+            match std::thread::Builder::new().spawn_scoped(s, take) {
+                Ok(h) => handles.push(h),
+                Err(_) => break,
+            }
+        }
+        let mut done: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        if done.is_empty() {
+            // Not one: this thread checks them all.
+            done.push(Ok(take()));
+        }
+        done
     });
     let mut large = Vec::new();
     for worker in done {
