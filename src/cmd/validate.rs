@@ -113,7 +113,8 @@ pub struct Args {
 pub enum CiFormat {
     /// `path:line:col: error[code] field: message` with a source snippet.
     Human,
-    /// One JSON document: `{"passed", "failed", "files": [{path, valid, diagnostics, payloads}]}`.
+    /// One JSON document: `{"passed", "failed", "files": [{path, valid, diagnostics, payloads}],
+    /// "errors": [{path, message}]}` (`errors`: paths that could not be read).
     Json,
     /// GitHub Actions workflow commands (annotations).
     Github,
