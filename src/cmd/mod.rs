@@ -124,16 +124,36 @@ const OUTPUT_BATCH: usize = 64 * 1024;
 /// Regular files at least this large are read on every core.
 const PARALLEL_MIN_BYTES: u64 = 4 << 20;
 
+/// The most threads one input is read on, whatever `WXMSG_THREADS` or the
+/// number of cores say. Past a few dozen more threads only cost memory (each
+/// keeps a few chunks in flight) and, thousands of them, more than a container's
+/// pids limit allows.
+pub const MAX_THREADS: usize = 256;
+
 /// How many threads read one input: `WXMSG_THREADS` when set (1 turns the
-/// parallel reader off), else every core.
-fn threads() -> usize {
-    match std::env::var("WXMSG_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
+/// parallel reader off), else every core; at most [`MAX_THREADS`]. A value that
+/// is not a whole number from 1 up is a usage error, as a malformed
+/// `WXMSG_AES_KEY` is; set but empty counts as unset, as for `WXMSG_AES_KEY`
+/// and `NO_COLOR`.
+fn threads() -> Result<usize> {
+    let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+    threads_from(std::env::var_os("WXMSG_THREADS").as_deref(), cores)
+}
+
+/// [`threads`] for the variable's value `v`, with `cores` when it is unset.
+fn threads_from(v: Option<&std::ffi::OsStr>, cores: impl FnOnce() -> usize) -> Result<usize> {
+    let n = match v {
+        None => cores(),
+        Some(v) if v.is_empty() => cores(),
+        Some(v) => match v.to_str().and_then(|s| s.parse::<usize>().ok()) {
+            Some(n) if n > 0 => n,
+            _ => anyhow::bail!(
+                "WXMSG_THREADS must be a number of threads, 1 or more (1: one thread), not `{}`",
+                v.to_string_lossy()
+            ),
+        },
+    };
+    Ok(n.clamp(1, MAX_THREADS))
 }
 
 /// What one input gave: its payloads, and the lines or documents passed over.
@@ -171,7 +191,7 @@ pub fn for_each_rendered(
 ) -> Result<(Summary, Status)> {
     let mut summary = Summary::default();
     let mut status = Status::Ok;
-    let threads = threads();
+    let threads = threads()?;
     let work = |r: &Report, acc: &mut Rendered| {
         acc.summary.add(r);
         render(r, acc);
@@ -287,4 +307,30 @@ pub fn for_each_rendered(
         status = Status::Findings;
     }
     Ok((summary, status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn threads_setting() {
+        let from =
+            |v: Option<&str>| threads_from(v.map(OsStr::new), || 8).map_err(|e| e.to_string());
+        assert_eq!(from(None).unwrap(), 8);
+        assert_eq!(from(Some("")).unwrap(), 8);
+        assert_eq!(from(Some("1")).unwrap(), 1);
+        assert_eq!(from(Some("3")).unwrap(), 3);
+        assert_eq!(from(Some("20000")).unwrap(), MAX_THREADS);
+        assert_eq!(
+            threads_from(None, || 100_000).unwrap(),
+            MAX_THREADS,
+            "the number of cores is capped too"
+        );
+        for bad in ["0", "-1", "abc", " 2", "2.5", "99999999999999999999999"] {
+            let e = from(Some(bad)).unwrap_err();
+            assert!(e.contains("WXMSG_THREADS") && e.contains(bad), "{e}");
+        }
+    }
 }

@@ -15,7 +15,9 @@
 //! a FIFO, `<(cmd)`) cannot be read again, so when it must be (the human format,
 //! `--platform`) it is copied to the spool as it streams.
 
-use super::{error_line, threads, use_color, warning_line, Status, PARALLEL_MIN_BYTES};
+use super::{
+    error_line, threads, use_color, warning_line, Status, MAX_THREADS, PARALLEL_MIN_BYTES,
+};
 use crate::cli::ColorChoice;
 use anyhow::Result;
 use std::convert::Infallible;
@@ -29,7 +31,7 @@ use wxmsg::diag::{Code, Diagnostic, Severity};
 use wxmsg::input::LineStart;
 use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError, Skips};
 use wxmsg::render::ci::{
-    self, Batch, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore,
+    self, Batch, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore, Unreadable,
 };
 use wxmsg::report::Report;
 
@@ -111,7 +113,8 @@ pub struct Args {
 pub enum CiFormat {
     /// `path:line:col: error[code] field: message` with a source snippet.
     Human,
-    /// One JSON document: `{"passed", "failed", "files": [{path, valid, diagnostics, payloads}]}`.
+    /// One JSON document: `{"passed", "failed", "files": [{path, valid, diagnostics, payloads}],
+    /// "errors": [{path, message}]}` (`errors`: paths that could not be read).
     Json,
     /// GitHub Actions workflow commands (annotations).
     Github,
@@ -171,12 +174,14 @@ impl Input {
 /// Checks every file and writes the report; the status is 0 when every file
 /// passed, 1 when one failed, 2 when a path could not be read.
 pub fn run(a: Args) -> Result<Status> {
+    // A bad `WXMSG_THREADS` is a usage error, told before any path is looked at.
+    let threads = threads()?;
     let exts: Vec<String> = if a.ext.is_empty() {
         DEFAULT_EXTS.iter().map(|e| e.to_string()).collect()
     } else {
         a.ext.clone()
     };
-    let (mut inputs, mut trouble) = collect_inputs(&a.paths, &exts);
+    let (mut inputs, mut unreadable) = collect_inputs(&a.paths, &exts);
     // Sorted by path so output is the same whatever the walk or thread order; stdin
     // first. The same file named twice (or named and found) is checked once.
     inputs.sort();
@@ -214,7 +219,7 @@ pub fn run(a: Args) -> Result<Status> {
         verbose: a.verbose,
         quiet: a.quiet,
         color: a.format == CiFormat::Human && use_color(a.color, io::stdout().is_terminal()),
-        threads: threads(),
+        threads,
     };
     let ctx = Ctx {
         opts: &opts,
@@ -226,17 +231,22 @@ pub fn run(a: Args) -> Result<Status> {
     };
     let outcomes = check_all(&inputs, &ctx)?;
     let mut files = Vec::with_capacity(outcomes.len());
-    for o in outcomes {
+    for (input, o) in inputs.iter().zip(outcomes) {
+        let file = match input {
+            Input::File(p) => Some(p.clone()),
+            Input::Stdin => None,
+        };
         match o {
-            Ok(f) => files.push(f),
-            Err(msg) => {
-                error_line(&msg);
-                trouble = true;
+            Ok(mut f) => {
+                // The machine formats locate findings by the name on disk.
+                f.file = file;
+                files.push(f);
             }
+            Err(message) => cannot_read(&mut unreadable, input.name(), file, message),
         }
     }
 
-    let status = if trouble {
+    let status = if !unreadable.is_empty() {
         Status::Trouble
     } else if files.iter().all(|f| f.passed(a.strict)) {
         Status::Ok
@@ -244,7 +254,8 @@ pub fn run(a: Args) -> Result<Status> {
         Status::Findings
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    match ci::write(&mut out, a.format.into(), &files, &co).and_then(|()| out.flush()) {
+    let written = ci::write(&mut out, a.format.into(), &files, &unreadable, &co);
+    match written.and_then(|()| out.flush()) {
         Ok(()) => Ok(status),
         // A closed pipe (`wxmsg validate fixtures/ | head`) cuts the report
         // short, not the verdict: every file was checked before it was written.
@@ -253,11 +264,21 @@ pub fn run(a: Args) -> Result<Status> {
     }
 }
 
+/// Tells on stderr that `path` could not be read, and keeps it for the report.
+fn cannot_read(list: &mut Vec<Unreadable>, path: String, file: Option<PathBuf>, message: String) {
+    error_line(&message);
+    list.push(Unreadable {
+        path,
+        file,
+        message,
+    });
+}
+
 /// Expands the paths into inputs. Paths that cannot be read are reported on stderr
-/// (the flag returned says so) and the rest are still collected.
-fn collect_inputs(paths: &[String], exts: &[String]) -> (Vec<Input>, bool) {
+/// and returned, and the rest are still collected.
+fn collect_inputs(paths: &[String], exts: &[String]) -> (Vec<Input>, Vec<Unreadable>) {
     let mut inputs = Vec::new();
-    let mut trouble = false;
+    let mut trouble = Vec::new();
     if paths.is_empty() {
         inputs.push(Input::Stdin);
     }
@@ -270,7 +291,7 @@ fn collect_inputs(paths: &[String], exts: &[String]) -> (Vec<Input>, bool) {
         match fs::metadata(&path) {
             Ok(m) if m.is_dir() => {
                 let before = inputs.len();
-                trouble |= walk(&path, exts, &mut inputs);
+                walk(&path, exts, &mut inputs, &mut trouble);
                 if inputs.len() == before {
                     warning_line(&format!("no *.{} files under `{p}`", exts.join("/*.")));
                 }
@@ -278,8 +299,8 @@ fn collect_inputs(paths: &[String], exts: &[String]) -> (Vec<Input>, bool) {
             // Named files are read whatever their extension: the user asked for them.
             Ok(_) => inputs.push(Input::File(path)),
             Err(e) => {
-                error_line(&format!("cannot read `{p}`: {e}"));
-                trouble = true;
+                let message = format!("cannot read `{p}`: {e}");
+                cannot_read(&mut trouble, p.clone(), Some(path), message);
             }
         }
     }
@@ -291,22 +312,23 @@ fn collect_inputs(paths: &[String], exts: &[String]) -> (Vec<Input>, bool) {
 /// directories are not followed, so a link cycle cannot make the walk endless.
 /// Only regular files are found: a FIFO or device named on the command line is
 /// still read (`<(zcat …)`), but one met on the walk is passed over.
-/// Returns true when some directory could not be read.
-fn walk(dir: &Path, exts: &[String], inputs: &mut Vec<Input>) -> bool {
-    let mut trouble = false;
+/// What could not be read goes to `trouble`.
+fn walk(dir: &Path, exts: &[String], inputs: &mut Vec<Input>, trouble: &mut Vec<Unreadable>) {
+    let shown = |p: &Path| p.to_string_lossy().into_owned();
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            error_line(&format!("cannot read `{}`: {e}", dir.display()));
-            return true;
+            let message = format!("cannot read `{}`: {e}", dir.display());
+            cannot_read(trouble, shown(dir), Some(dir.to_path_buf()), message);
+            return;
         }
     };
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                error_line(&format!("cannot read `{}`: {e}", dir.display()));
-                trouble = true;
+                let message = format!("cannot read `{}`: {e}", dir.display());
+                cannot_read(trouble, shown(dir), Some(dir.to_path_buf()), message);
                 continue;
             }
         };
@@ -317,13 +339,13 @@ fn walk(dir: &Path, exts: &[String], inputs: &mut Vec<Input>) -> bool {
         }
         let path = entry.path();
         let Ok(ft) = entry.file_type() else {
-            error_line(&format!("cannot read `{}`", path.display()));
-            trouble = true;
+            let message = format!("cannot read `{}`", path.display());
+            cannot_read(trouble, shown(&path), Some(path), message);
             continue;
         };
         if ft.is_dir() {
             if name != "target" {
-                trouble |= walk(&path, exts, inputs);
+                walk(&path, exts, inputs, trouble);
             }
         } else if has_ext(&name, exts) {
             // A regular file is read, and a symlink to one; not a link to a
@@ -340,7 +362,6 @@ fn walk(dir: &Path, exts: &[String], inputs: &mut Vec<Input>) -> bool {
             }
         }
     }
-    trouble
 }
 
 /// Whether a file name ends in `.EXT` for one of `exts` (already lower-case),
@@ -381,7 +402,7 @@ impl Ctx<'_> {
     }
 }
 
-/// Checks every input on all cores. Each result sits at its input's index, so the
+/// Checks every input on all cores: one outcome per input, at its index, so the
 /// order is the input order whichever thread finished first. An `Err` is a message
 /// about a file that could not be read.
 ///
@@ -398,7 +419,7 @@ fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, S
     } else {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .clamp(1, inputs.len().max(1));
+            .clamp(1, inputs.len().clamp(1, MAX_THREADS));
         let one = Ctx {
             threads: 1,
             ..ctx.clone()
@@ -410,7 +431,15 @@ fn check_all(inputs: &[Input], ctx: &Ctx<'_>) -> Result<Vec<Result<FileResult, S
             spread(inputs, &large, ctx, 1, false, &mut slots)?;
         }
     }
-    Ok(slots.into_iter().flatten().collect())
+    // One outcome per input, in input order (every slot is filled by now; an
+    // input that were not would be told, not dropped).
+    Ok(slots
+        .into_iter()
+        .zip(inputs)
+        .map(|(slot, input)| {
+            slot.unwrap_or_else(|| Err(format!("`{}` was not checked", input.name())))
+        })
+        .collect())
 }
 
 /// Checks the inputs at `indices` on `workers` threads, each result into its slot.
@@ -425,28 +454,37 @@ fn spread(
     slots: &mut [Option<Result<FileResult, String>>],
 ) -> Result<Vec<usize>> {
     let next = AtomicUsize::new(0);
+    // Takes inputs off the shared list until it is empty.
+    let take = || {
+        let mut mine = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = indices.get(k) else { break };
+            let r = match inputs.get(i) {
+                Some(Input::Stdin) => Some(check_stdin(ctx)),
+                Some(input @ Input::File(path)) => check_file(input.name(), path, ctx, defer_large),
+                None => continue,
+            };
+            mine.push((i, r));
+        }
+        mine
+    };
     let done = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers.max(1))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = indices.get(k) else { break };
-                        let r = match inputs.get(i) {
-                            Some(Input::Stdin) => Some(check_stdin(ctx)),
-                            Some(input @ Input::File(path)) => {
-                                check_file(input.name(), path, ctx, defer_large)
-                            }
-                            None => continue,
-                        };
-                        mine.push((i, r));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+        let mut handles = Vec::new();
+        for _ in 0..workers.max(1) {
+            // A thread the system refuses (a pids limit, no memory for its
+            // stack) is done without: the inputs go to those that started.
+            match std::thread::Builder::new().spawn_scoped(s, take) {
+                Ok(h) => handles.push(h),
+                Err(_) => break,
+            }
+        }
+        let mut done: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        if done.is_empty() {
+            // Not one: this thread checks them all.
+            done.push(Ok(take()));
+        }
+        done
     });
     let mut large = Vec::new();
     for worker in done {

@@ -232,9 +232,20 @@ where
     let mut widen: Option<Done<T>> = None;
 
     std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(|| worker(&shared, &scan));
+        // A thread the system refuses (a pids limit, no memory for its stack)
+        // is done without: this thread scans queued chunks too, so the run goes
+        // on with the threads that did start, down to this one alone. Same
+        // output, only slower.
+        let mut started = 1;
+        while started < threads {
+            let spawned =
+                std::thread::Builder::new().spawn_scoped(scope, || worker(&shared, &scan));
+            if spawned.is_err() {
+                break;
+            }
+            started += 1;
         }
+        let threads = started;
         let limit = IN_FLIGHT_PER_THREAD * threads;
         // Emits the scan at the front and forgets its chunks.
         let accept = |done: Done<T>,

@@ -66,6 +66,36 @@ pub fn escape_message(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape`] for a file name in a machine-read *location* (a GitHub
+/// annotation's `file=`, a JUnit `file` attribute), which a tool resolves
+/// against the checkout: there the name must stay the real one. A backslash,
+/// a tab and a line break are kept as they are — each carrier encodes them
+/// its own way (`%0A`, `&#9;`) — since writing them as `\\` or `\t` would name
+/// another file. What a terminal or a viewer would act on (ESC and the other
+/// controls, DEL, C1, bidi and invisible characters) is still escaped: a CI
+/// log shows these reports, and there a name must not drive the terminal or
+/// reorder what is shown. Such a name then no longer resolves; that is the
+/// price, for names no one gives a fixture on purpose.
+pub fn escape_location(s: &str) -> Cow<'_, str> {
+    let kept = |c: char| matches!(c, '\\' | '\t' | '\r' | '\n');
+    if is_plain_ascii(s) || !s.chars().any(|c| !kept(c) && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s;
+    while let Some(i) = rest.find(kept) {
+        let (piece, from) = rest.split_at(i);
+        out.push_str(&escape(piece));
+        let mut chars = from.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(&escape(rest));
+    Cow::Owned(out)
+}
+
 /// Cuts `s` (already escaped) to at most `max_width` display columns, never inside a
 /// grapheme cluster. Returns the kept prefix and, when something was cut, how many
 /// bytes of `s` were left out (for a `… (1,234 more bytes)` marker).
@@ -713,6 +743,16 @@ fn push_hex(v: u32, min_digits: usize, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn locations_keep_backslashes_tabs_and_line_breaks() {
+        assert_eq!(escape_location("a\\b\tc\r\nd.json"), "a\\b\tc\r\nd.json");
+        assert_eq!(
+            escape_location("a\\\u{1b}[31m\u{202e}\t\u{7f}.json"),
+            "a\\\\x1b[31m\\u{202e}\t\\x7f.json"
+        );
+        assert_eq!(escape_location("测试 ✓.json"), "测试 ✓.json");
+    }
+
     use super::*;
 
     #[test]

@@ -153,6 +153,7 @@ impl Collector {
         });
         Ok(FileResult {
             path: self.path,
+            file: None,
             payloads: self.payloads,
             has_error: self.severity.has_error,
             has_warning: self.severity.has_warning,
@@ -279,7 +280,7 @@ mod tests {
         let result = c.finish(None).unwrap();
         let mut out = Vec::new();
         let verdict = (result.has_error, result.has_warning);
-        super::super::write(&mut out, format, &[result], options).unwrap();
+        super::super::write(&mut out, format, &[result], &[], options).unwrap();
         (verdict.0, verdict.1, out)
     }
 

@@ -42,8 +42,7 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
         if f.findings.is_empty() {
             continue;
         }
-        if blocks::worth_it(f, o) {
-            blocks::write_file(out, f, o, &mut first)?;
+        if blocks::worth_it(f, o) && blocks::write_file(out, f, o, &mut first)? {
             continue;
         }
         let mut quoter = Quoter::new(f);

@@ -2,8 +2,13 @@
 //!
 //! ```json
 //! {"passed":1,"failed":1,"files":[{"path":"a.json","valid":false,
-//!   "diagnostics":[…],"payloads":[{…report…}]}]}
+//!   "diagnostics":[…],"payloads":[{…report…}]}],
+//!  "errors":[{"path":"gone.json","message":"cannot read `gone.json`: …"}]}
 //! ```
+//!
+//! `errors` lists the paths that could not be read, in the order stderr told
+//! them (always there, empty when none); they are neither `passed` nor `failed`
+//! and have no entry in `files`, which keep their meaning.
 //!
 //! `payloads` holds exactly the report objects `wxmsg parse --format json` prints
 //! (every finding, whatever `--quiet`/`--verbose` say); `diagnostics` holds the
@@ -11,12 +16,17 @@
 //! report objects wait in each file's spool until every file is checked. A file's `valid` is its verdict,
 //! so with `--strict` a file whose payloads are all `valid` may still be `false`.
 
-use super::{CiOptions, FileResult, Totals};
-use crate::render::report_json;
+use super::{CiOptions, FileResult, Totals, Unreadable};
+use crate::render::{json_out, report_json};
 use std::io::{self, Write};
 
 /// Writes the run as a single JSON document followed by a newline.
-pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    files: &[FileResult],
+    unreadable: &[Unreadable],
+    o: &CiOptions,
+) -> io::Result<()> {
     let t = Totals::of(files, o.strict);
     write!(
         out,
@@ -30,8 +40,10 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
             buf.push(b',');
         }
         buf.extend_from_slice(b"{\"path\":");
-        // Serialising a &str into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut buf, &f.path);
+        // The writer every report string goes through: the same value as
+        // serde_json would give, with DEL, C1, bidi controls and U+2028/9
+        // escaped too, so the report is safe to show on a terminal.
+        json_out::write_string(&mut buf, &f.path);
         buf.extend_from_slice(b",\"valid\":");
         buf.extend_from_slice(if f.passed(o.strict) {
             b"true"
@@ -53,7 +65,20 @@ pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Re
         }
         out.write_all(b"]}")?;
     }
-    out.write_all(b"]}\n")
+    buf.clear();
+    buf.extend_from_slice(b"],\"errors\":[");
+    for (i, u) in unreadable.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"{\"path\":");
+        json_out::write_string(&mut buf, &u.path);
+        buf.extend_from_slice(b",\"message\":");
+        json_out::write_string(&mut buf, &u.message);
+        buf.push(b'}');
+    }
+    buf.extend_from_slice(b"]}\n");
+    out.write_all(&buf)
 }
 
 #[cfg(test)]
@@ -69,6 +94,7 @@ mod tests {
         write(
             &mut out,
             &sample_for(Format::Json, &CiOptions::default()),
+            &[],
             &CiOptions::default(),
         )
         .unwrap();
@@ -88,5 +114,31 @@ mod tests {
         assert_eq!(files[1]["valid"], true);
         assert_eq!(files[2]["payloads"].as_array().unwrap().len(), 0);
         assert_eq!(files[2]["diagnostics"][0]["code"], "no-payload");
+        assert_eq!(v["errors"], serde_json::json!([]));
+    }
+
+    /// A path that could not be read is in `errors`, not in the counts or files.
+    #[test]
+    fn unreadable_paths_are_errors() {
+        let o = CiOptions::default();
+        let gone = Unreadable {
+            path: "gone\u{202e}.json".into(),
+            file: None,
+            message: "cannot read `gone\u{202e}.json`: No such file".into(),
+        };
+        let mut out = Vec::new();
+        write(&mut out, &sample_for(Format::Json, &o), &[gone], &o).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\u{202e}'), "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            (v["passed"].as_u64(), v["failed"].as_u64()),
+            (Some(1), Some(2))
+        );
+        assert_eq!(v["files"].as_array().map(Vec::len), Some(3));
+        assert_eq!(
+            v["errors"],
+            serde_json::json!([{"path": "gone\u{202e}.json", "message": "cannot read `gone\u{202e}.json`: No such file"}])
+        );
     }
 }

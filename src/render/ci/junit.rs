@@ -12,15 +12,20 @@
 //! ```
 //!
 //! A failing file's `<failure>` lists every shown finding, one per line; a passing
-//! file with warnings lists them in `<system-out>`. XML 1.0 cannot carry control
-//! characters at all, so every payload-derived string is escaped with
+//! file with warnings lists them in `<system-out>`. A testcase's `name` and `file`
+//! are the real file name (a backslash or a tab as it is, see [`location`]); a
+//! name that is not UTF-8 has U+FFFD for its stray bytes, as XML is text. XML 1.0
+//! cannot carry control characters at all, so every other payload-derived string is
+//! escaped with
 //! [`sanitize::escape`] (messages with [`sanitize::escape_message`], which keeps
 //! their own escapes single) and any character XML still forbids is written as
 //! `\u{…}`.
 
-use super::{finding_line, headline, CiOptions, FileResult, Totals};
+use super::{finding_line, headline, CiOptions, FileResult, Totals, Unreadable};
 use crate::render::sanitize;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
 use quick_xml::Writer;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -30,39 +35,84 @@ const CLASSNAME: &str = "wxmsg.validate";
 
 /// Writes the JUnit document followed by a newline. Each failure's text is
 /// written finding by finding, never built whole.
-pub fn write(out: &mut dyn Write, files: &[FileResult], o: &CiOptions) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    files: &[FileResult],
+    unreadable: &[Unreadable],
+    o: &CiOptions,
+) -> io::Result<()> {
     let t = Totals::of(files, o.strict);
-    let tests = files.len().to_string();
+    // A path that could not be read is a test that could not run: JUnit's
+    // `error`, counted in `tests` and `errors` but not in `failures`.
+    let tests = (files.len() + unreadable.len()).to_string();
     let failures = t.failed.to_string();
+    let errors = unreadable.len().to_string();
     let mut w = Writer::new_with_indent(&mut *out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let mut suites = BytesStart::new("testsuites");
     suites.push_attribute(("name", SUITE));
     suites.push_attribute(("tests", tests.as_str()));
     suites.push_attribute(("failures", failures.as_str()));
-    suites.push_attribute(("errors", "0"));
+    suites.push_attribute(("errors", errors.as_str()));
     w.write_event(Event::Start(suites.borrow()))?;
     let mut suite = BytesStart::new("testsuite");
     suite.push_attribute(("name", SUITE));
     suite.push_attribute(("tests", tests.as_str()));
     suite.push_attribute(("failures", failures.as_str()));
-    suite.push_attribute(("errors", "0"));
+    suite.push_attribute(("errors", errors.as_str()));
     suite.push_attribute(("skipped", "0"));
     w.write_event(Event::Start(suite.borrow()))?;
     for f in files {
         testcase(&mut w, f, o)?;
+    }
+    for u in unreadable {
+        error_case(&mut w, u)?;
     }
     w.write_event(Event::End(suite.to_end()))?;
     w.write_event(Event::End(suites.to_end()))?;
     out.write_all(b"\n")
 }
 
-fn testcase<W: Write>(w: &mut Writer<W>, f: &FileResult, o: &CiOptions) -> io::Result<()> {
-    let path = xml_safe(sanitize::escape(&f.path));
+/// A path that could not be read: a testcase holding an `<error>` with the
+/// message told on stderr.
+fn error_case<W: Write>(w: &mut Writer<W>, u: &Unreadable) -> io::Result<()> {
+    let path = location(&u.path);
     let mut el = BytesStart::new("testcase");
-    el.push_attribute(("name", path.as_ref()));
+    el.push_attribute(Attribute {
+        key: QName("name"),
+        value: Cow::Borrowed(&path),
+    });
     el.push_attribute(("classname", CLASSNAME));
-    el.push_attribute(("file", path.as_ref()));
+    if u.file.is_some() {
+        el.push_attribute(Attribute {
+            key: QName("file"),
+            value: Cow::Borrowed(&path),
+        });
+    }
+    w.write_event(Event::Start(el.borrow()))?;
+    let message = xml_safe(sanitize::escape_message(&u.message));
+    let mut error = BytesStart::new("error");
+    error.push_attribute(("message", message.as_ref()));
+    error.push_attribute(("type", "unreadable"));
+    w.write_event(Event::Start(error.borrow()))?;
+    w.write_event(Event::Text(BytesText::new(&message)))?;
+    w.write_event(Event::End(error.to_end()))?;
+    w.write_event(Event::End(el.to_end()))?;
+    Ok(())
+}
+
+fn testcase<W: Write>(w: &mut Writer<W>, f: &FileResult, o: &CiOptions) -> io::Result<()> {
+    let path = location(&f.path);
+    let mut el = BytesStart::new("testcase");
+    el.push_attribute(Attribute {
+        key: QName("name"),
+        value: Cow::Borrowed(&path),
+    });
+    el.push_attribute(("classname", CLASSNAME));
+    el.push_attribute(Attribute {
+        key: QName("file"),
+        value: Cow::Borrowed(&path),
+    });
     let passed = f.passed(o.strict);
     if passed && f.findings.is_empty() {
         w.write_event(Event::Empty(el))?;
@@ -103,6 +153,25 @@ fn testcase<W: Write>(w: &mut Writer<W>, f: &FileResult, o: &CiOptions) -> io::R
     Ok(())
 }
 
+/// A file name as an attribute value, already escaped: the real name, which
+/// tools resolve against the checkout ([`sanitize::escape_location`] keeps a
+/// backslash or a tab), with XML's escapes and a tab or line break as a
+/// character reference, since a parser turns a raw one into a space.
+fn location(path: &str) -> String {
+    let safe = xml_safe(sanitize::escape_location(path));
+    let escaped = quick_xml::escape::escape(safe.as_ref());
+    let mut out = String::with_capacity(escaped.len());
+    for c in escaped.chars() {
+        match c {
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Replaces characters outside XML 1.0's `Char` production (after escaping only
 /// U+FFFE and U+FFFF can be left) with a visible `\u{…}`.
 fn xml_safe(s: Cow<'_, str>) -> Cow<'_, str> {
@@ -132,7 +201,7 @@ mod tests {
 
     fn render(files: &[super::FileResult]) -> String {
         let mut out = Vec::new();
-        write(&mut out, files, &CiOptions::default()).unwrap();
+        write(&mut out, files, &[], &CiOptions::default()).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -226,6 +295,59 @@ mod tests {
         let failure = els.iter().find(|e| e.0 == "failure").unwrap();
         assert!(failure.2.contains("\\x1b[2J \\x00 \\u{fffe} <&>"));
         assert!(attr(&failure.1, "message").contains("/a\"b"));
+    }
+
+    /// The testcase names the real file: a backslash or a tab as it is (a tab
+    /// as a character reference, which a parser keeps), not `\\` or `\t`.
+    #[test]
+    fn a_testcase_names_the_real_file() {
+        for name in [
+            "bs/back\\slash.json",
+            "bs/tab\tname.json",
+            "a\r\nb.json",
+            "<&\"'>.json",
+        ] {
+            let d = Diagnostic::new(Code::NoPayload, "no payload", 1, 1);
+            let xml = render(&[file(name, "", vec![d])]);
+            let els = elements(&xml);
+            let case = els.iter().find(|e| e.0 == "testcase").unwrap();
+            assert_eq!(attr(&case.1, "file"), name, "{xml}");
+            assert_eq!(attr(&case.1, "name"), name, "{xml}");
+        }
+        let xml = render(&[file("x\u{1b}\u{202e}.json", "", Vec::new())]);
+        let els = elements(&xml);
+        let case = els.iter().find(|e| e.0 == "testcase").unwrap();
+        assert_eq!(attr(&case.1, "file"), "x\\x1b\\u{202e}.json");
+    }
+
+    /// A path that could not be read is a testcase with an `<error>`,
+    /// counted in `tests` and `errors`.
+    #[test]
+    fn unreadable_paths_are_errors() {
+        let gone = Unreadable {
+            path: "gone.json".into(),
+            file: Some("gone.json".into()),
+            message: "cannot read `gone.json`: No such file <&>".into(),
+        };
+        let mut out = Vec::new();
+        write(&mut out, &sample(), &[gone], &CiOptions::default()).unwrap();
+        let els = elements(&String::from_utf8(out).unwrap());
+        for el in &els[..2] {
+            assert_eq!(attr(&el.1, "tests"), "4");
+            assert_eq!(attr(&el.1, "failures"), "2");
+            assert_eq!(attr(&el.1, "errors"), "1");
+        }
+        let cases: Vec<_> = els.iter().filter(|e| e.0 == "testcase").collect();
+        assert_eq!(cases.len(), 4);
+        assert_eq!(attr(&cases[3].1, "file"), "gone.json");
+        let errors: Vec<_> = els.iter().filter(|e| e.0 == "error").collect();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(attr(&errors[0].1, "type"), "unreadable");
+        assert_eq!(
+            attr(&errors[0].1, "message"),
+            "cannot read `gone.json`: No such file <&>"
+        );
+        assert_eq!(errors[0].2, "cannot read `gone.json`: No such file <&>");
     }
 
     #[test]

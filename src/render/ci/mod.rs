@@ -33,12 +33,18 @@ pub use spool::{Spool, SpoolStore};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::input::LineStart;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 /// What checking one file found: its verdict and what the formats show of it.
 /// Built by a [`Collector`].
 pub struct FileResult {
-    /// The path as the user will recognise it (`fixtures/a.json`, `<stdin>`).
+    /// The path as the user will recognise it (`fixtures/a.json`, `<stdin>`); a
+    /// name that is not UTF-8 has U+FFFD for its stray bytes.
     pub path: String,
+    /// The file as named on disk, when the input is one (`None`: standard
+    /// input, or not told): SARIF's URI carries its exact bytes, even those
+    /// `path` cannot. Set by the caller after [`Collector::finish`].
+    pub file: Option<PathBuf>,
     /// How many payloads (reports) the file held.
     pub payloads: u64,
     /// Some finding (shown or not) is an error.
@@ -86,6 +92,25 @@ impl FileResult {
         let i = Code::ALL.iter().position(|c| *c == code);
         i.and_then(|i| self.codes.get(i)).copied().unwrap_or(false)
     }
+}
+
+/// A path that could not be read (missing, a dangling link, an I/O error). It
+/// has no verdict — it counts as neither passed nor failed — but every
+/// machine-readable format carries it, since that report is what a dashboard
+/// shows: JSON in `errors`, JUnit as a testcase with an `<error>`, SARIF as a
+/// tool execution notification of an unsuccessful invocation, GitHub as an
+/// `::error` annotation. The human format leaves it to the stderr line the
+/// command writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The path as the user will recognise it, as in [`FileResult::path`].
+    pub path: String,
+    /// The file as named on disk, as in [`FileResult::file`] (`None`:
+    /// standard input).
+    pub file: Option<PathBuf>,
+    /// What went wrong, as told on stderr:
+    /// ``cannot read `x.json`: No such file or directory (os error 2)``.
+    pub message: String,
 }
 
 /// A shown finding, as the formats need it.
@@ -207,19 +232,22 @@ impl std::fmt::Display for Totals {
     }
 }
 
-/// Writes `files` in `format`. `files` should already be in the order to show.
+/// Writes `files` and the paths that could not be read (`unreadable`) in
+/// `format`. Both should already be in the order to show.
 pub fn write(
     out: &mut dyn Write,
     format: Format,
     files: &[FileResult],
+    unreadable: &[Unreadable],
     o: &CiOptions,
 ) -> io::Result<()> {
     match format {
+        // The command tells them on stderr, where a person looks.
         Format::Human => human::write(out, files, o),
-        Format::Json => json::write(out, files, o),
-        Format::Github => github::write(out, files, o),
-        Format::Junit => junit::write(out, files, o),
-        Format::Sarif => sarif::write(out, files, o),
+        Format::Json => json::write(out, files, unreadable, o),
+        Format::Github => github::write(out, files, unreadable, o),
+        Format::Junit => junit::write(out, files, unreadable, o),
+        Format::Sarif => sarif::write(out, files, unreadable, o),
     }
 }
 

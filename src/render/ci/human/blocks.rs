@@ -48,25 +48,39 @@ struct Rendered {
 }
 
 /// Writes the findings of `f` like [`super::write`] does on one thread, noting
-/// the first finding's code in `first`.
+/// the first finding's code in `first`. False, with nothing written, when not
+/// one quoting thread could be started.
 pub(super) fn write_file(
     out: &mut dyn Write,
     f: &FileResult,
     o: &CiOptions,
     first: &mut Option<crate::diag::Code>,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let threads = o.threads.max(1);
     let limit = (IN_FLIGHT_PER_THREAD * threads) as u64;
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(limit as usize);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<Rendered>();
     std::thread::scope(|s| {
+        // A thread the system refuses (a pids limit, no memory for its stack)
+        // is done without: the blocks go to the workers that did start. With
+        // none, nothing has been written yet and the caller quotes the file
+        // on this thread instead.
+        let mut started = 0;
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
-            s.spawn(move || work(f, o, job_rx, &done_tx));
+            let spawned =
+                std::thread::Builder::new().spawn_scoped(s, move || work(f, o, job_rx, &done_tx));
+            if spawned.is_err() {
+                break;
+            }
+            started += 1;
         }
         drop(done_tx);
+        if started == 0 {
+            return Ok(false);
+        }
         // Owned here, so an early return closes the queue and the workers end.
         let (job_tx, done_rx) = (job_tx, done_rx);
         let mut order = Order {
@@ -107,7 +121,7 @@ pub(super) fn write_file(
         while order.next < sent {
             order.take(&done_rx)?;
         }
-        Ok(())
+        Ok(true)
     })
 }
 
