@@ -1529,12 +1529,18 @@ impl<B: Buffered> Scanner<B> {
 /// How a log record starts, taken from the text before a document on its
 /// line: up to its first twelve bytes with digits as `0` and ASCII letters as
 /// `a` (`2026-01-01 10:00:00 INFO` is `0000-00-00 0`). Only a prefix with a
-/// date or time in it (four digits or more) has a shape: a bare `got ` is too
-/// like the text of a document's own lines to tell records by.
+/// date or time in it (four digits or more) has a shape, or one that starts
+/// with a log level and a colon as Python's default format writes it
+/// (`INFO:wx.views:recv `): a bare `got ` is too like the text of a
+/// document's own lines to tell records by.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct RecordShape {
     bytes: [u8; RecordShape::MAX],
     len: usize,
+    /// A record that starts with its level and a colon, as Python's default
+    /// format writes it (`INFO:wx.views:recv …`): no date to tell records by,
+    /// but a line starting `WARNING:` starts one.
+    level: bool,
 }
 
 impl RecordShape {
@@ -1550,19 +1556,46 @@ impl RecordShape {
 
     fn of(prefix: &[u8]) -> Option<RecordShape> {
         let len = prefix.len().min(Self::MAX);
-        if len < 8 {
-            return None;
-        }
         let mut bytes = [0; Self::MAX];
         for (d, &b) in bytes.iter_mut().zip(prefix) {
             *d = Self::class(b);
         }
         let digits = bytes[..len].iter().filter(|&&b| b == b'0').count();
-        (digits >= 4).then_some(RecordShape { bytes, len })
+        if len >= 8 && digits >= 4 {
+            return Some(RecordShape {
+                bytes,
+                len,
+                level: false,
+            });
+        }
+        Self::level_colon(prefix).then_some(RecordShape {
+            bytes: [0; Self::MAX],
+            len: 0,
+            level: true,
+        })
+    }
+
+    /// Whether `line` starts with a log level in capitals and a colon
+    /// (Python's `%(levelname)s:%(name)s:%(message)s`).
+    fn level_colon(line: &[u8]) -> bool {
+        const LEVELS: [&[u8]; 8] = [
+            b"CRITICAL:",
+            b"DEBUG:",
+            b"ERROR:",
+            b"FATAL:",
+            b"INFO:",
+            b"TRACE:",
+            b"WARN:",
+            b"WARNING:",
+        ];
+        LEVELS.iter().any(|l| line.starts_with(l))
     }
 
     /// Whether `line` starts with a record of this shape.
     fn starts(&self, line: &[u8]) -> bool {
+        if self.level {
+            return Self::level_colon(line);
+        }
         line.len() >= self.len
             && line
                 .iter()
@@ -2522,6 +2555,42 @@ mod tests {
                 .any(|i| matches!(i, Item::Doc(d, _) if d.line == 1 && d.column == 36)),
             "{got:?}"
         );
+    }
+
+    /// sweepC #7: Python's default log format has no date, but a record
+    /// starts with its level and a colon: an `<xml>` left open on such a line
+    /// ends where a later line starts a record, before any further read
+    /// (`tail -f`), as it does after a dated prefix.
+    #[test]
+    fn an_xml_left_open_in_python_default_log_format_ends_at_the_next_record() {
+        let cut = "INFO:wx.views:recv <xml><ToUserName>gh_1</ToUserName>\n";
+        let next = "WARNING:wx.views:recv {\"MsgType\":\"text\"}\n";
+        let mut sc = Scanner::new(
+            Live(vec![cut.as_bytes(), next.as_bytes()]),
+            "t",
+            ScanOptions::default(),
+        );
+        match sc.next_item() {
+            Ok(Some(Item::Broken(b))) => {
+                assert_eq!((b.line, b.column), (1, 20));
+                assert_eq!(b.diagnostic.code, Code::Truncated);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut got = None;
+        while let Ok(Some(item)) = sc.next_item() {
+            if !matches!(item, Item::Skipped { .. }) {
+                got = Some(item);
+                break;
+            }
+        }
+        assert!(
+            matches!(got, Some(Item::Doc(ref d, _)) if d.line == 2),
+            "{got:?}"
+        );
+        // A document's own lines do not end it.
+        let whole = "INFO:wx:recv <xml>\n<ToUserName>gh_1</ToUserName>\n  <MsgType>text</MsgType>\n</xml>\n";
+        assert_eq!(shape(whole), vec![("doc", 1, 14)]);
     }
 
     /// An `<xml>` left open on a log line ends where a later line starts a
