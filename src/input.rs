@@ -376,19 +376,27 @@ impl<B: Buffered> Scanner<B> {
         let i = self.line_index(at);
         let start = self.starts.get(i).copied().unwrap_or(0);
         let line = self.buf_line + i as u32;
+        // Most documents start their line.
+        if at <= start {
+            return (line, 1);
+        }
         let mut at = at;
-        if self.buf.get(..at).is_some_and(|b| b.ends_with(b"\n")) && at > start {
+        if self.buf.get(at - 1) == Some(&b'\n') {
             at -= 1;
-            if self.buf.get(..at).is_some_and(|b| b.ends_with(b"\r")) && at > start {
+            if at > start && self.buf.get(at - 1) == Some(&b'\r') {
                 at -= 1;
             }
         }
-        let offset = at.saturating_sub(start);
-        // Most documents start their line.
+        let offset = at - start;
         if offset == 0 {
             return (line, 1);
         }
-        let bom = u32::from(offset >= 3 && self.buf.get(start..start + 3) == Some(&BOM[..]));
+        // A first byte other than the BOM's settles it for almost every line.
+        let bom = u32::from(
+            offset >= 3
+                && self.buf.get(start) == Some(&BOM[0])
+                && self.buf.get(start + 1..start + 3) == Some(&BOM[1..]),
+        );
         // Documents on one line come in order: count on from the last one asked
         // about, so a line of thousands of payloads is not counted from its start
         // for each of them.
@@ -709,9 +717,14 @@ impl<B: Buffered> Scanner<B> {
         let line = &self.buf[start..line_end];
         if abs > self.covered && line.iter().any(|b| !b.is_ascii_whitespace()) && !is_bom_only(line)
         {
-            let blank = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
-            let (line, column) = self.line_col(start + blank);
-            self.pending.push_back(Item::Skipped { line, column });
+            // Counted without `line_col`: a log has many such lines, and
+            // blanks (ASCII) after a BOM (no column) are a column each.
+            let text = line.strip_prefix(&BOM[..]).unwrap_or(line);
+            let blank = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            self.pending.push_back(Item::Skipped {
+                line: abs,
+                column: blank as u32 + 1,
+            });
         }
         self.pos = line_end;
     }

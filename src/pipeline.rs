@@ -236,7 +236,7 @@ impl Held {
     /// The document, passed over.
     pub(crate) fn skip(&self) -> Skip {
         let (line, column) = match self {
-            Held::Doc(d, _) => d.line_col(d.root.pos),
+            Held::Doc(d, _) => (d.line, d.column),
             Held::Tape(t) => (t.line, t.column),
         };
         Skip {
