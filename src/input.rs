@@ -38,6 +38,10 @@ pub struct ScanOptions {
     /// Keep where the lines of the latest documents start
     /// ([`Scanner::line_start`]), for a report that quotes them afterwards.
     pub line_starts: bool,
+    /// The input is a fixture file, which holds documents alone: text beside
+    /// a document on its line is no log prefix but text out of place, and is
+    /// reported skipped (once a line) as a line without a document is.
+    pub fixture: bool,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +51,7 @@ impl Default for ScanOptions {
             limits: Limits::default(),
             lane: false,
             line_starts: false,
+            fixture: false,
         }
     }
 }
@@ -118,6 +123,9 @@ pub struct Scanner<B: Buffered> {
     pending: VecDeque<Item>,
     docs: u64,
     other_text: bool,
+    /// The last line reported skipped for text out of place (see
+    /// [`ScanOptions::fixture`]).
+    stray_line: u32,
     failed: bool,
     /// Last source line (1-based) on which a document started or ended.
     covered: u32,
@@ -216,6 +224,7 @@ impl<B: Buffered> Scanner<B> {
             pending: VecDeque::new(),
             docs: 0,
             other_text: false,
+            stray_line: 0,
             failed: false,
             covered: 0,
             declared: None,
@@ -641,6 +650,11 @@ impl<B: Buffered> Scanner<B> {
         let Some(off) = memchr::memchr2(b'{', b'<', hay) else {
             if hay.iter().any(|b| !b.is_ascii_whitespace()) && !is_bom_only(hay) {
                 self.other_text = true;
+                // After a document on its line (a line with none is
+                // `leave_line`'s to report).
+                if self.opts.fixture && self.line_of(self.pos) <= self.covered {
+                    self.stray(self.pos, line_end);
+                }
             }
             self.leave_line(line_end);
             return Ok(true);
@@ -652,6 +666,9 @@ impl<B: Buffered> Scanner<B> {
             && !is_bom_only(&self.buf[self.pos..c])
         {
             self.other_text = true;
+            if self.opts.fixture {
+                self.stray(self.pos, c);
+            }
         }
         if self.buf[c] == b'{'
             && matches!(self.buf.get(c + 1), Some(b'\\' | b' '))
@@ -663,7 +680,8 @@ impl<B: Buffered> Scanner<B> {
             // The declaration belongs to the document after it: not a skipped line.
             self.declared = declared_encoding(&self.buf[c..line_end]);
             self.covered = self.line_col(c).0;
-            self.pos = c + 1;
+            // Past its `?>`: the rest is no text out of place.
+            self.pos = c + self.xml_misc(c, line_end).unwrap_or(1);
             return Ok(true);
         }
         if self.buf[c..line_end].starts_with(b"<!DOCTYPE") {
@@ -681,13 +699,90 @@ impl<B: Buffered> Scanner<B> {
         } else if is_misspelt_xml_start(&self.buf[c..line_end]) {
             self.misspelt_root(c);
             return Ok(true);
+        } else if let Some(len) = self.xml_misc_ahead(c, line_end)? {
+            // A comment or a processing instruction beside the documents is
+            // XML's own (a fixture annotated `<!-- a text push -->`): passed
+            // over as no text out of place.
+            self.covered = self.covered.max(self.line_of(c + len - 1));
+            self.pos = c + len;
+            return Ok(true);
         } else {
             self.other_text = true;
+            if self.opts.fixture {
+                self.stray(c, c + 1);
+            }
             self.pos = c + 1;
             return Ok(true);
         };
         self.candidate(c, format)?;
         Ok(true)
+    }
+
+    /// The length of the XML comment (`<!-- … -->`, over lines too) or
+    /// processing instruction (`<?target … ?>`, on its line, without `<` or
+    /// `>` inside) at `c`, when it
+    /// is closed in what is buffered. A comment's search for its end is kept
+    /// ([`xml::Unclosed`]): a line of unclosed comments stays linear.
+    fn xml_misc(&self, c: usize, line_end: usize) -> Option<usize> {
+        let text = self.buf.get(c..)?;
+        if text.starts_with(b"<?") {
+            // Ends at the first `>`, before any `<` (a line of `<?` stays
+            // linear).
+            let line = self.buf.get(c + 2..line_end)?;
+            let k = memchr::memchr2(b'<', b'>', line)?;
+            return (line[k] == b'>' && k > 0 && line[k - 1] == b'?').then_some(k + 3);
+        }
+        if !text.starts_with(b"<!--") {
+            return None;
+        }
+        let end = self.buf.len();
+        let (shape, mut known) = self.known_unclosed(c, end);
+        let found = if known.comment <= 4 {
+            None
+        } else {
+            let k = memchr::memmem::find(&text[4..], b"-->");
+            if k.is_none() {
+                known.comment = 4;
+            }
+            k
+        };
+        self.learn_unclosed(c, end, shape, known);
+        found.map(|k| k + 7)
+    }
+
+    /// [`Scanner::xml_misc`], reading on for a comment's end in a fixture
+    /// file (a comment over several lines before the root), up to the record
+    /// limit. A log is not read ahead for one: under `tail -f`, a `<!--` in a
+    /// log line would hold back what comes after it.
+    fn xml_misc_ahead(&mut self, c: usize, line_end: usize) -> io::Result<Option<usize>> {
+        loop {
+            let found = self.xml_misc(c, line_end);
+            if found.is_some()
+                || !self.opts.fixture
+                || !self.buf[c..].starts_with(b"<!--")
+                || self.buf.len() - c > self.opts.max_record
+                || !self.read_line()?
+            {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Reports the text in `buf[from..to]` (on one line, not all blank) as
+    /// skipped, unless its line was reported already: in a fixture file,
+    /// text beside a document is out of place ([`ScanOptions::fixture`]).
+    #[cold]
+    fn stray(&mut self, from: usize, to: usize) {
+        let text = self.buf.get(from..to).unwrap_or_default();
+        let Some(k) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return;
+        };
+        let (line, column) = self.line_col(from + k);
+        if self.stray_line == line {
+            return;
+        }
+        self.stray_line = line;
+        self.pending.push_back(Item::Skipped { line, column });
     }
 
     /// Reports the `<XML>` or `<Xml>` at `c` as `xml-root`: a WeChat document
@@ -715,7 +810,10 @@ impl<B: Buffered> Scanner<B> {
         let abs = self.buf_line + i as u32;
         let start = self.starts.get(i).copied().unwrap_or(0);
         let line = &self.buf[start..line_end];
-        if abs > self.covered && line.iter().any(|b| !b.is_ascii_whitespace()) && !is_bom_only(line)
+        if abs > self.covered
+            && abs != self.stray_line
+            && line.iter().any(|b| !b.is_ascii_whitespace())
+            && !is_bom_only(line)
         {
             // Counted without `line_col`: a log has many such lines, and
             // blanks (ASCII) after a BOM (no column) are a column each.

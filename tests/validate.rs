@@ -678,9 +678,11 @@ fn a_directory_without_matching_files_warns() {
 
 /// The no-payload message counts what `parse` counts as skipped: documents
 /// that are no payload (several on one line each count) and lines with none.
+/// (In a `.json` or `.xml` fixture the text before them counts too: see
+/// `text_beside_a_payload_in_a_fixture_is_a_warning`.)
 #[test]
 fn no_payload_message_counts_lines_or_documents() {
-    let dir = tree(&[("one-line.json", "INFO a {\"k\":1} {\"k\":2} {\"k\":3}\n")]);
+    let dir = tree(&[("one-line.ndjson", "INFO a {\"k\":1} {\"k\":2} {\"k\":3}\n")]);
     let (code, v) = json(&[dir.path().to_str().unwrap()], None);
     assert_eq!(code, 1);
     let d = &v["files"][0]["diagnostics"][0];
@@ -1494,4 +1496,52 @@ fn text_that_is_no_payload_in_a_fixture_is_a_warning() {
         "{}",
         lines[31]
     );
+}
+
+/// sweepD #4, beside a payload: in a fixture file, text on a payload's line
+/// (before it, after it, a comma between two) is out of place too, once a
+/// line; an XML declaration, comments (over several lines too) and
+/// processing instructions are XML's own. In a log the same text is a
+/// prefix, passed over.
+#[test]
+fn text_beside_a_payload_in_a_fixture_is_a_warning() {
+    let dir = TempDir::new().unwrap();
+    let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[x]]></Content><MsgId>1</MsgId></xml>";
+    let kf = kf_line(1);
+    let cases = [
+        (
+            "a.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- a text push -->\n<?xml-stylesheet href=\"a\"?>\n{xml} junk\n<!--\n  several\n  lines\n-->\n"),
+            vec![(4, xml.chars().count() as u64 + 2)],
+        ),
+        (
+            "a.json",
+            format!("x {kf} y\n{kf}\n  {kf}, {kf}\n"),
+            vec![(1, 1), (3, kf.chars().count() as u64 + 3)],
+        ),
+    ];
+    for (name, text, want) in cases {
+        for (file, flagged) in [(name.to_string(), true), (format!("{name}.log"), false)] {
+            let path = dir.path().join(&file);
+            fs::write(&path, &text).unwrap();
+            let (code, v) = json(
+                &[
+                    "--platform",
+                    "official-account",
+                    "--platform",
+                    "wecom-kf",
+                    path.to_str().unwrap(),
+                ],
+                None,
+            );
+            assert_eq!(code, 0, "{file}: {v}");
+            let got: Vec<(u64, u64)> = v["files"][0]["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+                .collect();
+            assert_eq!(got, if flagged { want.clone() } else { vec![] }, "{file}");
+        }
+    }
 }

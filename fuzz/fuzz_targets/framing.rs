@@ -19,7 +19,11 @@ fn offset_of(data: &[u8], line: u32, column: u32) -> Option<usize> {
             *at += 1;
         }
     };
-    // Stray continuation bytes at the start of the line count for nothing.
+    // A BOM starting the line is no column (as an editor shows it), and stray
+    // continuation bytes at the start of the line count for nothing.
+    if data.get(at..).is_some_and(|rest| rest.starts_with(b"\xEF\xBB\xBF")) {
+        at += 3;
+    }
     skip(&mut at);
     for _ in 1..column {
         at += 1;

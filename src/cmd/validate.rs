@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wxmsg::catalog::PlatformId;
 use wxmsg::diag::{Code, Diagnostic, Severity};
-use wxmsg::input::LineStart;
+use wxmsg::input::{LineStart, ScanOptions};
 use wxmsg::pipeline::{run_parallel, Analyzer, LanePayload, Options, ParallelError, Skips};
 use wxmsg::render::ci::{
     self, Batch, CiOptions, Collector, FileResult, ReadSeek, Reopen, Spool, SpoolStore, Unreadable,
@@ -713,6 +713,21 @@ fn pass(
         error: None,
     };
     let mut collector = Collector::new(name, ctx.format, &ctx.co, &ctx.store);
+    // In a fixture file, text beside a payload on its line is out of place
+    // too (see `stray_text`), not a log prefix.
+    let fixture_opts;
+    let opts = if is_fixture(name) {
+        fixture_opts = Options {
+            scan: ScanOptions {
+                fixture: true,
+                ..opts.scan
+            },
+            ..opts.clone()
+        };
+        &fixture_opts
+    } else {
+        opts
+    };
     let (skips, failure) = if threads > 1 {
         let work =
             |r: &mut Report, line_start: &dyn Fn(u32) -> Option<LineStart>, batch: &mut Batch| {

@@ -56,6 +56,7 @@ pub(crate) fn string_scanner<'t>(
     let opts = ScanOptions {
         lane,
         line_starts: false,
+        fixture: false,
         ..scan
     };
     Scanner::buffered(text.as_bytes(), source.clone(), opts)
