@@ -58,7 +58,7 @@ pub(crate) fn string_scanner<'t>(
         line_starts: false,
         ..scan
     };
-    Scanner::buffered(text.as_bytes(), source.clone(), opts)
+    Scanner::buffered(text.as_bytes(), source.clone(), opts).plain_text()
 }
 
 /// The walk over one outer document.
