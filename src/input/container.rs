@@ -352,10 +352,11 @@ impl<B: Buffered> Scanner<B> {
             return Ok(false);
         };
         let line = self.buf_line + i as u32;
-        if !first.partial
-            && !(crate::scan::has_brace_or_angle(&first.text)
-                && self.leaves_open(&first.text, line))
-        {
+        // A partial line always runs on; a whole one only when the text
+        // framing leaves a document (or a declaration) open at its end.
+        let runs_on = first.partial
+            || crate::scan::has_brace_or_angle(&first.text) && self.leaves_open(&first.text, line);
+        if !runs_on {
             return Ok(false);
         }
         let mut joined = Joined::new(line);
@@ -486,9 +487,22 @@ impl<B: Buffered> Scanner<B> {
                     Item::Doc(doc, notes)
                 }
                 Item::Broken(mut b) => {
-                    (b.line, b.column) = joined.map((b.line, b.column));
+                    let start = (b.line, b.column);
+                    (b.line, b.column) = joined.map(start);
                     let d = &mut b.diagnostic;
                     (d.line, d.column) = joined.map((d.line, d.column));
+                    // The framing names where the document starts in the
+                    // joined text (`the document that starts at 1:32`).
+                    let named = format!("starts at {}:{}", start.0, start.1);
+                    if d.message.contains(&named) {
+                        let real = format!("starts at {}:{}", b.line, b.column);
+                        d.message = d.message.replace(&named, &real).into();
+                    }
+                    d.message = format!(
+                        "in the container log records joined from line {}: {}",
+                        b.line, d.message
+                    )
+                    .into();
                     self.count_doc(b.line);
                     Item::Broken(b)
                 }
