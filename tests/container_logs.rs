@@ -514,3 +514,50 @@ fn a_large_container_log_reads_the_same_on_one_thread_and_on_several() {
     assert_eq!(one, run("4"));
     assert_eq!(String::from_utf8(one).unwrap().lines().count(), k);
 }
+
+#[test]
+fn a_structured_line_spread_over_records_is_walked_as_its_record_string() {
+    // A JSON log line pretty-printed by the application: its `body` string
+    // holds the payload, found under `/log/body` as in a one-record line.
+    let line = serde_json::json!({"level": "info", "body": JT});
+    let text = serde_json::to_string_pretty(&line).unwrap();
+    let input: String = text
+        .lines()
+        .map(|l| docker(&format!("{l}\n"), "stdout"))
+        .collect();
+    let (code, reps) = reports(&input);
+    assert_eq!(code, 0, "{reps:#?}");
+    assert_eq!(
+        summary(&reps),
+        vec![row(
+            1,
+            8,
+            "event.user_enter_tempsession",
+            true,
+            "/log/body",
+            ""
+        )]
+    );
+    // A string deeper than a record's own walk looks is not looked into.
+    let deeper = serde_json::json!({"a": serde_json::to_string(&line).unwrap()});
+    let text = serde_json::to_string_pretty(&deeper).unwrap();
+    let input: String = text
+        .lines()
+        .map(|l| docker(&format!("{l}\n"), "stdout"))
+        .collect();
+    let (_, reps) = reports(&input);
+    // (The input's only document, it is said to be no payload.)
+    assert!(reps.iter().all(|r| r["type"].is_null()), "{reps:#?}");
+}
+
+#[test]
+fn a_last_record_without_its_line_break_reads_as_before() {
+    // Nothing follows a partial record: it is read as any record is.
+    let input = docker(&format!("{PREFIX}{JT}"), "stdout");
+    let (code, reps) = reports(&input);
+    assert_eq!(code, 0, "{reps:#?}");
+    assert_eq!(
+        summary(&reps),
+        vec![row(1, 8, "event.user_enter_tempsession", true, "/log", "")]
+    );
+}

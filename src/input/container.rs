@@ -414,6 +414,13 @@ impl<B: Buffered> Scanner<B> {
                 break;
             }
         }
+        // Nothing of the stream followed (the end of the input, or the
+        // record limit, came first): the record is read the usual way, as
+        // one that leaves nothing open is. (`ran_out` stays: a piece of the
+        // input cut after a partial record does not end clean.)
+        if joined.segments.len() == 1 {
+            return Ok(false);
+        }
         self.queue_joined(&joined, line);
         self.pos = self.line_end(self.line_index(start));
         self.covered = self.covered.max(line);
