@@ -34,7 +34,7 @@
 
 use super::{count_chars, Buffered, Item, LineStart, ScanOptions, Scanner};
 use crate::doc::Value;
-use crate::parse::{json, Limits};
+use crate::parse::{json, xml, Extent, Limits};
 use std::io;
 
 /// The field a payload joined from several container log records is said to
@@ -122,18 +122,10 @@ impl Record {
     fn docker(line: &[u8], limits: Limits) -> Option<Record> {
         const HEAD: usize = b"{\"log\":".len();
         let body = line.get(HEAD..)?;
-        // The end of the `log` string: the first quote not escaped.
-        let mut i = 1;
-        loop {
-            i += memchr::memchr2(b'"', b'\\', body.get(i..)?)?;
-            if body[i] == b'\\' {
-                i += 2;
-            } else {
-                break;
-            }
-        }
-        let literal = &body[..=i];
-        let text = match json::parse(literal, json::Mode::Strict, limits).ok()? {
+        let i = 1 + raw_string(body.get(1..)?)?;
+        // Decoded as JSON reads it; the bytes checked as UTF-8 at once first.
+        let literal = super::from_utf8(&body[..=i]).ok()?;
+        let text = match json::parse_str(literal, json::Mode::Strict, limits).ok()? {
             (node, used) if used == literal.len() => match node.value {
                 Value::String(s) => s.into_bytes(),
                 _ => return None,
@@ -199,6 +191,64 @@ impl Record {
             partial,
         })
     }
+}
+
+/// Whether the text framing might leave something open at the end of
+/// `text`, a record's: a candidate whose structural scan runs to its end, or
+/// a declaration. Only the structural scan, no parse: most records hold
+/// nothing or whole documents, and this tells them apart at a fraction of
+/// what framing them costs. Never false where the framing leaves something
+/// open (it resumes no further on than here); true may still be framed
+/// whole, which [`Scanner::leaves_open`] then tells.
+fn may_leave_open(text: &[u8], limits: Limits) -> bool {
+    let mut i = 0;
+    while let Some(k) = memchr::memchr2(b'{', b'<', text.get(i..).unwrap_or_default()) {
+        let c = i + k;
+        let rest = &text[c..];
+        let extent = if rest[0] == b'{' {
+            json::extent(rest, json::Mode::LenientInline, limits.max_depth)
+        } else if rest.starts_with(b"<?xml") || rest.starts_with(b"<!DOCTYPE") {
+            return true;
+        } else if super::is_xml_start(rest) {
+            xml::extent(rest)
+        } else {
+            Extent::NotDocument(0)
+        };
+        i = match extent {
+            Extent::NeedMore => return true,
+            Extent::Complete(end) => c + end.max(1),
+            Extent::NotDocument(_) => c + 1,
+        };
+    }
+    false
+}
+
+/// The length of a JSON string literal's content `raw` (after its opening
+/// quote), up to its closing quote, escapes skipped undecoded.
+fn raw_string(raw: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', raw.get(i..)?)?;
+        if raw[i] == b'"' {
+            return Some(i);
+        }
+        i += 2;
+    }
+}
+
+/// Whether `line`, a docker record, plainly leaves nothing open: its `log`
+/// string ends its line (`\n`) and holds no `{` or `<` (raw, or as Go's
+/// encoder writes it, `\u003c`). Told from the raw string, undecoded: most
+/// records of an application's log are such lines.
+fn docker_plainly_whole(line: &[u8]) -> bool {
+    const HEAD: usize = b"{\"log\":\"".len();
+    let Some(raw) = line.get(HEAD..).and_then(|r| Some(&r[..raw_string(r)?])) else {
+        return false;
+    };
+    raw.ends_with(b"\\n")
+        && memchr::memchr2(b'{', b'<', raw).is_none()
+        && !memchr::memmem::find_iter(raw, b"\\u003")
+            .any(|k| matches!(raw.get(k + 5), Some(b'c' | b'C')))
 }
 
 /// `s` without the blanks and line break at its end.
@@ -348,6 +398,9 @@ impl<B: Buffered> Scanner<B> {
     fn join_records(&mut self, i: usize, line_end: usize) -> io::Result<bool> {
         let limits = self.opts.limits;
         let start = self.starts[i];
+        if docker_plainly_whole(&self.buf[start..line_end]) {
+            return Ok(false);
+        }
         let Some(first) = Record::of(&self.buf[start..line_end], limits) else {
             return Ok(false);
         };
@@ -355,7 +408,7 @@ impl<B: Buffered> Scanner<B> {
         // A partial line always runs on; a whole one only when the text
         // framing leaves a document (or a declaration) open at its end.
         let runs_on = first.partial
-            || crate::scan::has_brace_or_angle(&first.text) && self.leaves_open(&first.text, line);
+            || may_leave_open(&first.text, limits) && self.leaves_open(&first.text, line);
         if !runs_on {
             return Ok(false);
         }
@@ -547,6 +600,19 @@ mod tests {
         assert_eq!(record("{\"log\":\"a\\n\",\"stream\":\"stdout\"} x"), None);
         assert_eq!(record("{\"log\":\"a\\n\",\"time\":\"t\"}"), None);
         assert_eq!(record("{\"log\":\"a\\n"), None);
+        // Told whole without decoding, or not.
+        assert!(docker_plainly_whole(
+            b"{\"log\":\"a \\\"b\\\" c\\n\",\"stream\":\"stdout\"}"
+        ));
+        assert!(!docker_plainly_whole(
+            b"{\"log\":\"a\",\"stream\":\"stdout\"}"
+        ));
+        assert!(!docker_plainly_whole(
+            b"{\"log\":\"a {\\n\",\"stream\":\"stdout\"}"
+        ));
+        assert!(!docker_plainly_whole(
+            b"{\"log\":\"\\u003cxml\\n\",\"stream\":\"stdout\"}"
+        ));
     }
 
     #[test]
@@ -564,6 +630,20 @@ mod tests {
         assert_eq!(record("2016-10-06T00:17:09Z stdin F x\n"), None);
         assert_eq!(record("2016-10-06T00:17:09Z stdout X x\n"), None);
         assert_eq!(record("2016-10-06 00:17:09 INFO x\n"), None);
+    }
+
+    #[test]
+    fn a_text_is_looked_at_whole_only_when_it_may_leave_a_document_open() {
+        let open = |t: &str| may_leave_open(t.as_bytes(), Limits::default());
+        assert!(!open("INFO starting\n"));
+        assert!(!open("INFO job {cleanup} at <b> scheduled\n"));
+        assert!(!open("recv {\"a\":1} and <xml><A>1</A></xml>\n"));
+        assert!(open("recv <xml><A>1</A>\n"));
+        assert!(open("recv {\n"));
+        assert!(open("recv {\"a\":1} then {\"b\":\n"));
+        assert!(open("<?xml version=\"1.0\"?>\n"));
+        // A document inside an unclosed one's string is no end of it.
+        assert!(open("recv {\"a\":\"{}\"\n"));
     }
 
     #[test]
