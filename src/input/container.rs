@@ -27,6 +27,11 @@
 //! read as a document, its `log` string walked by the pipeline), so a record
 //! that holds whole payloads costs one extra structural look only.
 //!
+//! Lines read past while a payload is still open (other streams' records)
+//! wait in the buffer: under `tail -f` they are shown once its last record
+//! has arrived, and all that is held stays within the record limit, as for
+//! a document over several lines of a plain-text log.
+//!
 //! Findings point at the records: a payload joined from several records at
 //! where it starts (docker: the record's `log` string, as for any payload in
 //! a string field; CRI: the column its text starts at), with `embedded_in`
