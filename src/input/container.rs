@@ -127,16 +127,15 @@ impl Record {
     fn docker(line: &[u8], limits: Limits) -> Option<Record> {
         const HEAD: usize = b"{\"log\":".len();
         let body = line.get(HEAD..)?;
-        let i = 1 + raw_string(body.get(1..)?)?;
-        // Decoded as JSON reads it; the bytes checked as UTF-8 at once first.
-        let literal = super::from_utf8(&body[..=i]).ok()?;
-        let text = match json::parse_str(literal, json::Mode::Strict, limits).ok()? {
-            (node, used) if used == literal.len() => match node.value {
-                Value::String(s) => s.into_bytes(),
-                _ => return None,
-            },
-            _ => return None,
+        // Decoded as JSON reads it, the rest of the line checked as UTF-8 at
+        // once first: the string is the value that starts there.
+        let (node, used) =
+            json::parse_str(super::from_utf8(body).ok()?, json::Mode::Strict, limits).ok()?;
+        let Value::String(text) = node.value else {
+            return None;
         };
+        let text = text.into_bytes();
+        let i = used.checked_sub(1)?;
         let rest = trim_end(&body[i + 1..]);
         if !rest.ends_with(b"}") {
             return None;
@@ -228,31 +227,30 @@ fn may_leave_open(text: &[u8], limits: Limits) -> bool {
     false
 }
 
-/// The length of a JSON string literal's content `raw` (after its opening
-/// quote), up to its closing quote, escapes skipped undecoded.
-fn raw_string(raw: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    loop {
-        i += memchr::memchr2(b'"', b'\\', raw.get(i..)?)?;
-        if raw[i] == b'"' {
-            return Some(i);
-        }
-        i += 2;
-    }
-}
-
 /// Whether `line`, a docker record, plainly leaves nothing open: its `log`
 /// string ends its line (`\n`) and holds no `{` or `<` (raw, or as Go's
 /// encoder writes it, `\u003c`). Told from the raw string, undecoded: most
-/// records of an application's log are such lines.
+/// records of an application's log are such lines. The string ends where
+/// docker's next field starts: a quote inside it is escaped, so
+/// `","stream":"` cannot stand in it.
 fn docker_plainly_whole(line: &[u8]) -> bool {
+    static STREAM: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    static LT: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     const HEAD: usize = b"{\"log\":\"".len();
-    let Some(raw) = line.get(HEAD..).and_then(|r| Some(&r[..raw_string(r)?])) else {
+    let Some(body) = line.get(HEAD..) else {
         return false;
     };
+    let stream = STREAM.get_or_init(|| memchr::memmem::Finder::new(b"\",\"stream\":\""));
+    let Some(end) = stream.find(body) else {
+        return false;
+    };
+    let raw = &body[..end];
+    let lt = LT.get_or_init(|| memchr::memmem::Finder::new(b"\\u003"));
     raw.ends_with(b"\\n")
         && memchr::memchr2(b'{', b'<', raw).is_none()
-        && !memchr::memmem::find_iter(raw, b"\\u003")
+        && !lt
+            .find_iter(raw)
             .any(|k| matches!(raw.get(k + 5), Some(b'c' | b'C')))
 }
 
