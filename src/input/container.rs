@@ -124,6 +124,7 @@ impl Record {
     }
 
     /// `{"log":"…","stream":"…",…}`.
+    #[inline(never)]
     fn docker(line: &[u8], limits: Limits) -> Option<Record> {
         const HEAD: usize = b"{\"log\":".len();
         let body = line.get(HEAD..)?;
@@ -233,24 +234,19 @@ fn may_leave_open(text: &[u8], limits: Limits) -> bool {
 /// records of an application's log are such lines. The string ends where
 /// docker's next field starts: a quote inside it is escaped, so
 /// `","stream":"` cannot stand in it.
+#[inline(never)]
 fn docker_plainly_whole(line: &[u8]) -> bool {
-    static STREAM: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
-    static LT: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     const HEAD: usize = b"{\"log\":\"".len();
     let Some(body) = line.get(HEAD..) else {
         return false;
     };
-    let stream = STREAM.get_or_init(|| memchr::memmem::Finder::new(b"\",\"stream\":\""));
-    let Some(end) = stream.find(body) else {
+    let Some(end) = memchr::memmem::find(body, b"\",\"stream\":\"") else {
         return false;
     };
     let raw = &body[..end];
-    let lt = LT.get_or_init(|| memchr::memmem::Finder::new(b"\\u003"));
     raw.ends_with(b"\\n")
         && memchr::memchr2(b'{', b'<', raw).is_none()
-        && !lt
-            .find_iter(raw)
+        && !memchr::memmem::find_iter(raw, b"\\u003")
             .any(|k| matches!(raw.get(k + 5), Some(b'c' | b'C')))
 }
 
