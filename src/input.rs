@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
 
+mod container;
 mod escaped;
 
 /// Knobs for framing and parsing.
@@ -167,6 +168,15 @@ pub struct Scanner<B: Buffered> {
     /// documents before them, by line: each is queued once the scan reaches its
     /// line, so the reports keep the input's order.
     deferred: VecDeque<(u32, Item)>,
+    /// Buffered lines (by number, in order) that may be container log
+    /// records ([`container::may_be_record`]), marked as they are read so the
+    /// scan of every other line looks no further than whether this is empty;
+    /// each with whether a join took it into a payload that starts on an
+    /// earlier line (it is then passed over when reached).
+    record_lines: VecDeque<(u32, bool)>,
+    /// Whether container log records are looked for: not in text that is
+    /// itself a record's (or a string field's).
+    records: bool,
 }
 
 /// A line of the input and the byte offset where it starts, counted from the
@@ -240,6 +250,8 @@ impl<B: Buffered> Scanner<B> {
             left_out: Vec::new(),
             line_starts: VecDeque::new(),
             deferred: VecDeque::new(),
+            record_lines: VecDeque::new(),
+            records: true,
         }
     }
 
@@ -272,6 +284,14 @@ impl<B: Buffered> Scanner<B> {
         (self.docs, self.other_text)
     }
 
+    /// This scanner frames its text as a plain-text log, looking for no
+    /// container log records: for text that is a record's own, or a string
+    /// field's.
+    pub(crate) fn plain_text(mut self) -> Self {
+        self.records = false;
+        self
+    }
+
     /// Display name of the input.
     pub fn source(&self) -> &Arc<str> {
         &self.source
@@ -296,6 +316,11 @@ impl<B: Buffered> Scanner<B> {
             }
             if self.failed {
                 return Ok(None);
+            }
+            // Container log records were seen among the lines read (rare):
+            // looked at apart, so the usual step is as it always was.
+            if !self.record_lines.is_empty() && self.container_line()? {
+                continue;
             }
             if !self.step()? {
                 return Ok(None);
@@ -497,6 +522,7 @@ impl<B: Buffered> Scanner<B> {
             return Ok(false);
         }
         self.starts.push(start);
+        self.mark_record(start);
         Ok(true)
     }
 
@@ -536,10 +562,14 @@ impl<B: Buffered> Scanner<B> {
         }
         let start = self.buf.len();
         self.buf.extend_from_slice(&chunk[..take]);
+        let first = self.starts.len();
         self.starts.push(start);
         self.starts
             .extend(memchr::memchr_iter(b'\n', &chunk[..last]).map(|i| start + i + 1));
         self.reader.consume(take);
+        for k in first..self.starts.len() {
+            self.mark_record(self.starts[k]);
+        }
         true
     }
 

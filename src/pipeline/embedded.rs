@@ -36,7 +36,13 @@ pub(super) type Found = Result<(Document, Vec<Diagnostic>), Report>;
 pub(super) fn find(outer: &Document, scan: ScanOptions, found: &mut Vec<Found>) {
     let mut walk = Walk { outer, scan, found };
     let mut loc = outer.locator();
-    walk.node(&mut loc, &outer.root, "", 0);
+    // A document read from a string field already (the text joined from a
+    // container's log records, `/log`) is one string deep, as when its
+    // record's `log` string is walked: its fields are found under that path.
+    match outer.embedded.as_ref().filter(|e| !e.field.is_empty()) {
+        Some(e) => walk.node(&mut loc, &outer.root, &e.field, 1),
+        None => walk.node(&mut loc, &outer.root, "", 0),
+    }
 }
 
 /// Whether text held in a string field may hold a document the walk would
@@ -59,7 +65,7 @@ pub(crate) fn string_scanner<'t>(
         fixture: false,
         ..scan
     };
-    Scanner::buffered(text.as_bytes(), source.clone(), opts)
+    Scanner::buffered(text.as_bytes(), source.clone(), opts).plain_text()
 }
 
 /// The walk over one outer document.
