@@ -525,12 +525,17 @@ fn detect_as(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) -> D
             ),
         });
         let candidates = marker_platforms(root, &allowed);
+        // `Encrypt` beside a discriminator that is not a string (a repeated
+        // `<MsgType>`, `"MsgType": [..]`) is still a compatibility-mode body:
+        // its signed copy is what the payload says, so it must be opened, not
+        // passed over as a plain payload (catalogue §7.1).
+        let envelope = root.get("Encrypt").map(|_| Envelope::Compat);
         return Detection {
             platform: candidates.single(),
             candidates,
             type_id: None,
             type_def: None,
-            envelope: None,
+            envelope,
             diagnostics: sorted(diags),
             typed: None,
         };

@@ -1940,3 +1940,56 @@ fn cli_passive_replies_are_checked_as_replies() {
     assert_eq!(report["type"], "text", "{report}");
     assert_eq!(report["diagnostics"][0]["field"], "/MsgId", "{report}");
 }
+
+/// `Encrypt` makes a body an envelope whatever its plaintext copy's `MsgType`
+/// is: a repeated `<MsgType>`, or a JSON array or number there, once made the
+/// body a plain payload, so `decrypt` found nothing to open and `convert`
+/// wrote out the unsigned copy with exit 0.
+#[test]
+fn a_compat_body_with_a_broken_msg_type_is_still_opened() {
+    let c = case("v4");
+    let body = c.body.clone().unwrap();
+    let dup = body.replace(
+        "<MsgType><![CDATA[text]]></MsgType>",
+        "<MsgType><![CDATA[text]]></MsgType>\n<MsgType><![CDATA[image]]></MsgType>",
+    );
+    assert_ne!(dup, body);
+    let e = &c.encrypt;
+    let array = format!(r#"{{"ToUserName":"gh_10f6c3c3ac5a","MsgType":["text"],"Encrypt":"{e}"}}"#);
+    let number = format!(r#"{{"ToUserName":"gh_10f6c3c3ac5a","MsgType":123,"Encrypt":"{e}"}}"#);
+    for input in [&dup, &array, &number] {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["decrypt", "-q"])
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{input}: {}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), format!("{}\n", c.expected), "{input}");
+        // `convert` writes the signed copy, never the envelope, and says
+        // where the copy differs from it.
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["convert", "--to", "json"])
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        let text = stdout_of(&out);
+        assert!(text.contains(r#""MsgType":"text""#), "{input}: {text}");
+        assert!(!text.contains("Encrypt"), "{input}: {text}");
+        let (code, reps) = parse_json(&["--aes-key", &c.key], input);
+        assert_eq!(code, 1, "{reps:?}");
+        assert_eq!(reps[0]["type"], "text", "{reps:?}");
+        assert_eq!(reps[0]["envelope"], "compat", "{reps:?}");
+        let found = reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "compat-mismatch" && d["field"] == "/MsgType");
+        assert!(found, "{reps:?}");
+    }
+    // Without a key the body is still known for a compatibility-mode one.
+    let (code, reps) = parse_json(&[], &number);
+    assert_eq!(code, 1, "{reps:?}");
+    assert_eq!(reps[0]["envelope"], "compat", "{reps:?}");
+}
