@@ -1993,3 +1993,49 @@ fn a_compat_body_with_a_broken_msg_type_is_still_opened() {
     assert_eq!(code, 1, "{reps:?}");
     assert_eq!(reps[0]["envelope"], "compat", "{reps:?}");
 }
+
+/// Two `<Encrypt>` elements fail an XML envelope with a key and without one,
+/// as the JSON form's duplicate key does, and the finding names the
+/// repetition (with a key it was `bad-base64`, "`Encrypt` is not a string";
+/// without one, a warning that let the file pass).
+#[test]
+fn cli_a_repeated_encrypt_element_fails_with_and_without_a_key() {
+    let e = bare_text_encrypt();
+    let xml = format!(
+        "<xml><ToUserName>gh</ToUserName><Encrypt>{e}</Encrypt><Encrypt>{e}</Encrypt></xml>"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dup.xml");
+    std::fs::write(&p, &xml).unwrap();
+    for key in [None, Some(V1_KEY)] {
+        let mut cmd = wxmsg();
+        cmd.args(["validate", "--format", "json"]).arg(&p);
+        if let Some(k) = key {
+            cmd.args(["--aes-key", k]);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+        assert_eq!(out.status.code(), Some(1), "{key:?}: {text}");
+        assert!(text.contains("duplicate-key"), "{key:?}: {text}");
+        assert!(
+            text.contains("<Encrypt> repeats 2 times"),
+            "{key:?}: {text}"
+        );
+        assert!(!text.contains("bad-base64"), "{key:?}: {text}");
+        // Said once, at the second element.
+        assert_eq!(text.matches("duplicate-key").count(), 1, "{key:?}: {text}");
+    }
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", V1_KEY)
+        .arg("decrypt")
+        .write_stdin(xml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_of(&out), "");
+    assert!(
+        stderr_of(&out).contains("duplicate-key: <Encrypt> repeats 2 times"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -33,7 +33,18 @@ pub(super) fn decrypted_report(
             if e.code != Code::SignatureMismatch {
                 diag = diag.with_field("/Encrypt");
             }
-            return outer_report(doc, det, notes, vec![diag]);
+            // A repeated `<Encrypt>` is already the detection's finding, at
+            // the second element: once is enough.
+            let said = det
+                .diagnostics
+                .iter()
+                .any(|d| d.code == e.code && d.field.as_deref() == Some("/Encrypt"));
+            let extra = if e.code == Code::DuplicateKey && said {
+                Vec::new()
+            } else {
+                vec![diag]
+            };
+            return outer_report(doc, det, notes, extra);
         }
     };
     let done = Done {
