@@ -2039,3 +2039,64 @@ fn cli_a_repeated_encrypt_element_fails_with_and_without_a_key() {
         stderr_of(&out)
     );
 }
+
+/// Plain mode (明文模式): the URL's 3-part `signature` is a plaintext push's
+/// only authentication, so `--token` with a query checks it (catalogue V6's
+/// plain-mode numbers) instead of ignoring both flags: a forged one fails,
+/// with or without a key, and a token without the query's inputs says so.
+#[test]
+fn cli_a_plain_payload_is_checked_against_the_query_signature() {
+    let file = "fixtures/miniprogram/text.json";
+    let query = |sig: &str| format!("signature={sig}&timestamp=1714037059&nonce=486452656");
+    let good = query("899cf89e464efb63f54ddac96b0a0a235f53aa78");
+    let forged = query(&"0".repeat(40));
+    let codes = |args: &[&str]| {
+        let out = wxmsg()
+            .args(["parse", "--format", "json", "--token", "AAAAA"])
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<String> = r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect();
+        (out.status.code(), codes)
+    };
+    let (code, found) = codes(&["--query", &forged]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert!(
+        found.contains(&"signature-mismatch".to_string()),
+        "{found:?}"
+    );
+    let (code, found) = codes(&["--query", &forged, "--aes-key", V1_KEY]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert!(
+        found.contains(&"signature-mismatch".to_string()),
+        "{found:?}"
+    );
+    let (code, found) = codes(&["--query", &good]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(
+        !found.iter().any(|c| c.starts_with("signature")),
+        "{found:?}"
+    );
+    let (code, found) = codes(&[]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(
+        found.contains(&"signature-not-verified".to_string()),
+        "{found:?}"
+    );
+    // `validate` (the fast lane's command) fails the forged one too.
+    let out = wxmsg()
+        .args(["validate", "--token", "AAAAA", "--query", &forged, file])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("signature-mismatch"), "{text}");
+    assert!(!text.contains("AAAAA"), "{text}");
+}
