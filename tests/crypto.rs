@@ -402,8 +402,17 @@ fn signature_mismatch_v8a_with_the_wrong_nonce() {
     assert_eq!(e.code, Code::SignatureMismatch);
     let given = c.msg_signature.as_deref().unwrap();
     let expected = signature::msg_signature(&c.token, &c.timestamp, "437374424", &c.encrypt);
+    // The supplied value and what was hashed, never the expected value: it
+    // is a signature made with the token (a signing oracle in a CI log).
+    assert!(e.message.contains(given), "{e}");
+    assert!(!e.message.contains(&expected), "{e}");
+    assert!(e.message.contains("nonce `437374424`"), "{e}");
+    let start: String = c.encrypt.chars().take(12).collect();
     assert!(
-        e.message.contains(given) && e.message.contains(&expected),
+        e.message.contains(&format!(
+            "Encrypt ({} characters, `{start}…`)",
+            c.encrypt.len()
+        )),
         "{e}"
     );
     // And the right nonce verifies.
@@ -2099,4 +2108,65 @@ fn cli_a_plain_payload_is_checked_against_the_query_signature() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("signature-mismatch"), "{text}");
     assert!(!text.contains("AAAAA"), "{text}");
+}
+
+/// A `signature-mismatch` never prints the signature the token would give:
+/// over a timestamp, nonce and `Encrypt` the fixture's author chose, that is
+/// a valid signature in the token's name. Every output format, and both the
+/// 4-part `msg_signature` and the 3-part `signature`.
+#[test]
+fn cli_a_signature_mismatch_never_prints_the_expected_signature() {
+    let c = case("v1-");
+    let body = c.body.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("forged.xml");
+    std::fs::write(&p, &body).unwrap();
+    let (ts, nonce) = ("1999999999", "424242");
+    let oracle = [
+        signature::msg_signature(&c.token, ts, nonce, &c.encrypt),
+        signature::plain_signature(&c.token, ts, nonce),
+    ];
+    let zeros = "0".repeat(40);
+    let queries = [
+        format!("msg_signature={zeros}&timestamp={ts}&nonce={nonce}"),
+        // A right msg_signature, so that the plain one is checked next.
+        format!(
+            "msg_signature={}&signature={zeros}&timestamp={ts}&nonce={nonce}",
+            oracle[0]
+        ),
+    ];
+    for q in &queries {
+        for fmt in ["human", "github", "json", "sarif", "junit"] {
+            let out = wxmsg()
+                .env("WXMSG_AES_KEY", &c.key)
+                .args([
+                    "validate", "--format", fmt, "--token", &c.token, "--query", q,
+                ])
+                .arg(&p)
+                .output()
+                .unwrap();
+            let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+            assert_eq!(out.status.code(), Some(1), "{fmt} {q}: {text}");
+            assert!(text.contains("signature-mismatch"), "{fmt} {q}: {text}");
+            assert!(text.contains(&zeros), "{fmt} {q}: {text}");
+            // The query's own right msg_signature is the supplied value there.
+            let hidden = if q.contains("&signature=") {
+                &oracle[1..]
+            } else {
+                &oracle[..]
+            };
+            for o in hidden {
+                assert!(!text.contains(o.as_str()), "{fmt} {q}: {text}");
+            }
+        }
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["decrypt", "--token", &c.token, "--query", q])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert!(err.contains("signature-mismatch"), "{err}");
+        assert!(!err.contains(&oracle[1]), "{err}");
+    }
 }

@@ -160,7 +160,10 @@ impl DecryptConfig {
             name,
             &sig,
             &[token, &ts, &nonce, encrypt],
-            &format!("timestamp `{ts}`, nonce `{nonce}` and Encrypt"),
+            &format!(
+                "timestamp `{ts}`, nonce `{nonce}` and {}",
+                described_encrypt(encrypt)
+            ),
         )?;
         if own.is_none() {
             if let Some(plain) = &self.signature {
@@ -231,6 +234,21 @@ impl PlainCheck {
         )?;
         Ok(Verification::Verified)
     }
+}
+
+/// The `Encrypt` text as a mismatch names it: its length and first
+/// characters, enough to tell which value was hashed without quoting it all.
+fn described_encrypt(encrypt: &str) -> String {
+    let start: String = encrypt.chars().take(12).collect();
+    let more = if encrypt.chars().nth(12).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!(
+        "Encrypt ({} characters, `{start}{more}`)",
+        encrypt.chars().count()
+    )
 }
 
 fn fill(slot: &mut Option<String>, from: &Option<String>) {
