@@ -2170,3 +2170,40 @@ fn cli_a_signature_mismatch_never_prints_the_expected_signature() {
         assert!(!err.contains(&oracle[1]), "{err}");
     }
 }
+
+/// A JSON envelope around `plaintext`, encrypted with `V1_KEY` and a fixed
+/// prefix (deterministic), for plaintexts `wxmsg encrypt` would refuse.
+fn envelope_of(plaintext: &[u8]) -> String {
+    let key = AesKey::from_encoding_key(V1_KEY).unwrap();
+    let e = crypto::encrypt(&key, b"0123456789abcdef", plaintext, "wx1").unwrap();
+    format!("{{\"ToUserName\":\"gh_x\",\n\"Encrypt\":\"{e}\"}}")
+}
+
+/// A syntax error inside the decrypted plaintext names its line and column in
+/// the plaintext (a decrypted push can be several KB); the finding itself
+/// stays at the envelope's `Encrypt` field.
+#[test]
+fn cli_plaintext_syntax_errors_name_their_plaintext_position() {
+    let xml = "<xml><ToUserName><![CDATA[gh_x]]></ToUserName>\n<FromUserName><![CDATA[o1]]></FromUserName>\n<CreateTime>1714112445</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[hi]]></Contnt>\n<MsgId>12</MsgId>\n</xml>";
+    let json = "{\n  \"ToUserName\": \"gh_x\",\n  \"FromUserName\": \"o1\",\n  \"CreateTime\": 1714112445,\n  \"MsgType\": \"text\",\n  \"Content\": \"hi\" \"x\",\n  \"MsgId\": 12\n}";
+    for (plain, code, at) in [
+        (xml, "xml-syntax", "(plaintext line 5, column 24)"),
+        (json, "json-syntax", "(plaintext line 6, column 19)"),
+    ] {
+        let (_, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(plain.as_bytes()));
+        let d = reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{reps:?}"))
+            .clone();
+        assert!(d["message"].as_str().unwrap().ends_with(at), "{d}");
+        assert_eq!(
+            (d["line"].clone(), d["column"].clone()),
+            (2.into(), 11.into()),
+            "{d}"
+        );
+        assert_eq!(d["field"], "/Encrypt", "{d}");
+    }
+}

@@ -208,15 +208,22 @@ fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)
         )
     })?;
     let body = text.trim_start();
+    let lead = text.len() - body.len();
     let trailing = |used: usize| {
-        let rest = text.get(text.len() - body.len() + used..).unwrap_or("");
+        let rest = text.get(lead + used..).unwrap_or("");
         rest.trim().is_empty()
     };
+    // The finding itself sits at the envelope's `Encrypt` field; where in the
+    // (possibly several-KB) plaintext the problem is goes into its message.
+    let at = |pos: usize| {
+        let (line, column) = crate::doc::line_col_in(text, lead + pos, 1, 1);
+        format!("(plaintext line {line}, column {column})")
+    };
+    let located = |e: crate::parse::ParseError| (e.code, format!("{} {}", e.message, at(e.pos)));
     if body.starts_with('<') {
-        let (root, used, notes) =
-            xml::parse(body.as_bytes(), limits).map_err(|e| (e.code, e.message))?;
+        let (root, used, notes) = xml::parse(body.as_bytes(), limits).map_err(located)?;
         if !trailing(used) {
-            return Err((Code::XmlSyntax, "text after </xml>".into()));
+            return Err((Code::XmlSyntax, format!("text after </xml> {}", at(used))));
         }
         let notes = notes.into_iter().map(|n| (n.code, n.message)).collect();
         return Ok(Inner {
@@ -227,10 +234,13 @@ fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)
         });
     }
     if body.starts_with('{') {
-        let (root, used) = json::parse(body.as_bytes(), json::Mode::Strict, limits)
-            .map_err(|e| (e.code, e.message))?;
+        let (root, used) =
+            json::parse(body.as_bytes(), json::Mode::Strict, limits).map_err(located)?;
         if !trailing(used) {
-            return Err((Code::JsonSyntax, "text after the JSON object".into()));
+            return Err((
+                Code::JsonSyntax,
+                format!("text after the JSON object {}", at(used)),
+            ));
         }
         return Ok(Inner {
             root,
