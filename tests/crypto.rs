@@ -2207,3 +2207,30 @@ fn cli_plaintext_syntax_errors_name_their_plaintext_position() {
         assert_eq!(d["field"], "/Encrypt", "{d}");
     }
 }
+
+/// A URL verification logged by a Go service (`encoding/json` writes `&` as
+/// `\u0026`) or a PHP one (`/` as `\/`) inside a JSON string: the string's
+/// escapes are decoded before the query is split, so it verifies and decrypts
+/// like the plain line (it was "the query has no echostr value").
+#[test]
+fn cli_decrypt_a_query_logged_inside_a_json_string() {
+    let c = case("v2-");
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}&echostr={}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce,
+        c.echostr_urlencoded.as_deref().unwrap()
+    );
+    let go = q.replace('&', "\\u0026");
+    let log = format!("{{\"level\":\"info\",\"url\":\"/cb?{go}\"}}\n{{\"url\":\"\\/cb?{q}\"}}\n");
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key, "--token", &c.token])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(stdout_of(&out), "1616140317555161061\n".repeat(2));
+    assert_eq!(err.matches("signature verified").count(), 2, "{err}");
+}

@@ -44,7 +44,7 @@ impl Query {
                 Some((path, q)) => (path.len() + 1, q),
                 None => (0, word),
             };
-            let q = Query::pairs(query);
+            let q = Query::pairs(&json_unescape(query));
             (q != Query::default()).then_some((start + skip, q))
         })
     }
@@ -68,6 +68,39 @@ impl Query {
         }
         q
     }
+}
+
+/// Decodes the JSON string escapes a structured logger writes into a URL:
+/// Go's `encoding/json` (zap, logrus, gin) writes `&` as `\u0026`, PHP's
+/// `json_encode` `/` as `\/`. A URL never holds a backslash unencoded, so a
+/// query found inside a JSON string field is read as its text, as the payloads
+/// in such fields are. Anything else after a backslash is kept as written.
+fn json_unescape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let esc = &rest[i..];
+        let unicode = esc
+            .get(1..6)
+            .and_then(|u| u.strip_prefix('u'))
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32);
+        let (decoded, used) = match (esc.as_bytes().get(1), unicode) {
+            (Some(b'u'), Some(c)) => (c, 6),
+            (Some(b'/'), _) => ('/', 2),
+            (Some(b'\\'), _) => ('\\', 2),
+            _ => ('\\', 1),
+        };
+        out.push(decoded);
+        rest = &esc[used..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Decodes `%XX` escapes (either case); `+` and malformed escapes are kept as
