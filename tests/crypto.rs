@@ -2234,3 +2234,31 @@ fn cli_decrypt_a_query_logged_inside_a_json_string() {
     assert_eq!(stdout_of(&out), "1616140317555161061\n".repeat(2));
     assert_eq!(err.matches("signature verified").count(), 2, "{err}");
 }
+
+/// `msg_signature` covers the `Encrypt` text without the whitespace a
+/// re-indented envelope puts around it, as decoding ignores it: the value was
+/// "valid base64" and "wrongly signed" at once.
+#[test]
+fn cli_whitespace_around_encrypt_is_not_signed() {
+    let c = case("v6-json-secure");
+    let xml = format!(
+        "<xml>\n  <ToUserName>gh_97417a04a28d</ToUserName>\n  <Encrypt>\n    {}\n  </Encrypt>\n</xml>\n",
+        c.encrypt
+    );
+    let q = format!(
+        "timestamp={}&nonce={}&msg_signature={}",
+        c.timestamp,
+        c.nonce,
+        c.msg_signature.as_deref().unwrap()
+    );
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", &c.key)
+        .args(["decrypt", "--token", &c.token, "--query", &q])
+        .write_stdin(xml)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
+    assert!(err.contains("signature verified"), "{err}");
+}

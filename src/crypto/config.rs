@@ -107,7 +107,11 @@ impl DecryptConfig {
         own: Option<&SignatureParams>,
     ) -> Result<Opened, CryptoError> {
         let key = self.key()?;
-        let verification = self.verify(encrypt, own)?;
+        // WeChat never puts whitespace around `Encrypt` (catalogue §7.3 signs
+        // the exact text); only re-formatting (xmllint, a pretty-printing
+        // logger) does, and decoding ignores it, so the signature must too.
+        let signed = encrypt.trim_matches(|c: char| c.is_ascii_whitespace());
+        let verification = self.verify(signed, own)?;
         let ciphertext = b64::decode(encrypt)?;
         let plain = scheme::decrypt(key, &ciphertext)?;
         let receiver_id = String::from_utf8_lossy(&plain.receiver_id).into_owned();
