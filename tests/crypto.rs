@@ -2262,3 +2262,69 @@ fn cli_whitespace_around_encrypt_is_not_signed() {
     assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
     assert!(err.contains("signature verified"), "{err}");
 }
+
+/// An empty `--token ''` (a CI secret withheld from a fork expands to "")
+/// counts as no token, as an empty key counts as no key: "signature not
+/// verified", not a "wrong token" failure of every payload.
+#[test]
+fn cli_an_empty_token_is_no_token() {
+    let c = case("v1-");
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v1.xml");
+    std::fs::write(&p, c.body.clone().unwrap()).unwrap();
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", &c.key)
+        .args(["validate", "--verbose", "--token", "", "--query", &q])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("--token is empty"), "{text}");
+    assert!(!text.contains("signature-mismatch"), "{text}");
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", &c.key)
+        .args(["decrypt", "--token", "", "--query", &q])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
+    assert!(stderr_of(&out).contains("--token is empty"));
+    // A plain-mode payload and an official account's URL verification too.
+    let (code, reps) = parse_json(
+        &[
+            "--token",
+            "",
+            "--query",
+            &format!("signature={}&timestamp=1&nonce=2", "0".repeat(40)),
+        ],
+        &std::fs::read_to_string("fixtures/miniprogram/text.json").unwrap(),
+    );
+    assert_eq!(code, 0, "{reps:?}");
+    assert!(reps[0].to_string().contains("--token is empty"), "{reps:?}");
+    let out = wxmsg()
+        .args(["decrypt", "--token", ""])
+        .args([
+            "--query",
+            &format!(
+                "signature={}&timestamp=1&nonce=2&echostr=42",
+                "0".repeat(40)
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "42\n");
+    assert!(
+        stderr_of(&out).contains("--token is empty"),
+        "{}",
+        stderr_of(&out)
+    );
+}
