@@ -2328,3 +2328,30 @@ fn cli_an_empty_token_is_no_token() {
         stderr_of(&out)
     );
 }
+
+/// A decrypted plaintext is a record: a UTF-8 BOM before it is tolerated as
+/// at the top level (it was "not a JSON or XML payload"), and a UTF-16 one
+/// gets `utf16-input` (it was `invalid-utf8 … at byte 0`).
+#[test]
+fn cli_a_plaintext_bom_is_tolerated_and_utf16_is_named() {
+    let text = std::fs::read_to_string("fixtures/miniprogram/text.json").unwrap();
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    bom.extend_from_slice(text.trim_end().as_bytes());
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(&bom));
+    assert_eq!(code, 0, "{reps:?}");
+    assert_eq!(reps[0]["type"], "text", "{reps:?}");
+    let mut u16 = vec![0xFF, 0xFE];
+    for unit in text.trim_end().encode_utf16() {
+        u16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(&u16));
+    assert_eq!(code, 1, "{reps:?}");
+    let codes: Vec<&Value> = reps[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert!(codes.contains(&&Value::from("utf16-input")), "{reps:?}");
+    assert!(!codes.contains(&&Value::from("invalid-utf8")), "{reps:?}");
+}

@@ -201,12 +201,21 @@ struct Inner {
 
 /// Parses the decrypted message with the same parsers and limits as any input.
 fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)> {
+    if utf16(bytes) {
+        return Err((
+            Code::Utf16Input,
+            "the plaintext is UTF-16 (WeChat payloads are UTF-8): whatever encrypted it encoded the text as UTF-16; `wxmsg decrypt` prints it as is".into(),
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         (
             Code::InvalidUtf8,
             format!("not valid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
+    // A BOM is tolerated wherever a record starts (a reply template saved by a
+    // Windows editor, a .NET relay), as the top-level reader does.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let body = text.trim_start();
     let lead = text.len() - body.len();
     let trailing = |used: usize| {
@@ -254,6 +263,18 @@ fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)
         Code::Unrecognized,
         format!("it is not a JSON or XML payload (it starts with {start:?}); `wxmsg decrypt` prints it as is"),
     ))
+}
+
+/// UTF-16 text: a UTF-16 BOM, or (for text of ASCII characters, as every
+/// payload's markup is) a NUL in every other byte of its start.
+fn utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(16)];
+    head.len() >= 4
+        && (head.iter().skip(1).step_by(2).all(|&b| b == 0)
+            || head.iter().step_by(2).all(|&b| b == 0))
 }
 
 /// The inner payload's report, located at the envelope.
