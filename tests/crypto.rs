@@ -2355,3 +2355,36 @@ fn cli_a_plaintext_bom_is_tolerated_and_utf16_is_named() {
     assert!(codes.contains(&&Value::from("utf16-input")), "{reps:?}");
     assert!(!codes.contains(&&Value::from("invalid-utf8")), "{reps:?}");
 }
+
+/// `decrypt` reports an envelope it cannot open at its `Encrypt` field, as
+/// `parse` and `convert` do (it said the envelope's first character).
+#[test]
+fn cli_decrypt_reports_envelope_errors_at_the_encrypt_field() {
+    let e = bare_text_encrypt();
+    let bad = format!("{}!{}", &e[..8], &e[9..]);
+    let xml = format!("<xml>\n  <ToUserName>gh</ToUserName>\n  <Encrypt>{bad}</Encrypt>\n</xml>\n");
+    let json = format!("{{\"ToUserName\": \"gh\",\n \"Encrypt\": \"{bad}\"}}\n");
+    for (input, at) in [
+        (&xml, "<stdin>:3:3: bad-base64"),
+        (&json, "<stdin>:2:13: bad-base64"),
+    ] {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", V1_KEY)
+            .arg("decrypt")
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr_of(&out).contains(at), "{at}: {}", stderr_of(&out));
+        let (_, reps) = parse_json(&["--aes-key", V1_KEY], input);
+        let d = &reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "bad-base64")
+            .unwrap()
+            .clone();
+        let (line, column) = (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap());
+        assert!(at.contains(&format!(":{line}:{column}:")), "{at} vs {d}");
+    }
+}

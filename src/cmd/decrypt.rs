@@ -379,6 +379,15 @@ impl<W: Write> Run<W> {
                     match crypto::open_envelope(&doc.root, env, &self.cfg) {
                         Ok(opened) => self.emit(&at, &opened, envelope_name(env))?,
                         Err(e) => {
+                            // At the `Encrypt` field, as `parse` and `convert`
+                            // report it, not at the envelope's first character.
+                            let at = match doc.root.get("Encrypt") {
+                                Some(n) => {
+                                    let (line, column) = doc.line_col(n.pos);
+                                    format!("{}:{line}:{column}", r.source)
+                                }
+                                None => at,
+                            };
                             error_line(&format!("{at}: {}: {}", e.code, e.message));
                             self.failed = true;
                         }
