@@ -184,7 +184,7 @@ impl KeyArgs {
         let q = self
             .query
             .as_deref()
-            .map(wxmsg::crypto::Query::parse)
+            .map(wxmsg::crypto::Query::parse_pasted)
             .unwrap_or_default();
         let mut check = wxmsg::crypto::PlainCheck::new(token, &q);
         // Explicit flags win over the query, as for encrypted payloads.
@@ -207,7 +207,7 @@ impl KeyArgs {
         cfg.request.nonce.clone_from(&self.nonce);
         cfg.request.msg_signature.clone_from(&self.msg_signature);
         if let Some(q) = &self.query {
-            cfg.apply_query(&wxmsg::crypto::Query::parse(q));
+            cfg.apply_query(&wxmsg::crypto::Query::parse_pasted(q));
         }
         cfg
     }

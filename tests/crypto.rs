@@ -2388,3 +2388,37 @@ fn cli_decrypt_reports_envelope_errors_at_the_encrypt_field() {
         assert!(at.contains(&format!(":{line}:{column}:")), "{at} vs {d}");
     }
 }
+
+/// `--query` is read whole: a space in its `echostr` (a `+` that URL decoding
+/// turned into one) is `bad-base64` at that space with the "`+` turned into a
+/// space" hint, not a value silently cut at the space and called truncated,
+/// and the hint does not tell the user to use the `--query` they used.
+#[test]
+fn cli_query_flag_with_a_space_in_echostr() {
+    let c = case("v2-");
+    let encoded = c.echostr_urlencoded.clone().unwrap();
+    let first = encoded.find("%2B").unwrap();
+    let mangled = encoded.replacen("%2B", " ", 1);
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}&echostr={mangled}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce
+    );
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key, "--query", &q])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad-base64"), "{err}");
+    assert!(err.contains("' ' at position"), "{err}");
+    assert!(err.contains("turned into a space"), "{err}");
+    assert!(!err.contains("truncated"), "{err}");
+    assert!(!err.contains("pass the query with --query"), "{err}");
+    // The position (1-based) is the space's own in the decoded value.
+    let decoded = percent_decode(&mangled);
+    let pos = decoded.find(' ').unwrap() + 1;
+    assert!(first > 0);
+    assert!(err.contains(&format!("' ' at position {pos} ")), "{err}");
+}

@@ -61,9 +61,13 @@ pub fn run(a: Args) -> Result<Status> {
     // `signature` and `echostr`, no `msg_signature`) decrypts nothing: an
     // account in plain mode has no key to give.
     let plain = a.files.is_empty()
-        && a.key.query.as_deref().map(Query::parse).is_some_and(|q| {
-            q.signature.is_some() && q.msg_signature.is_none() && q.echostr.is_some()
-        });
+        && a.key
+            .query
+            .as_deref()
+            .map(Query::parse_pasted)
+            .is_some_and(|q| {
+                q.signature.is_some() && q.msg_signature.is_none() && q.echostr.is_some()
+            });
     let cfg = match a.key.decrypt_config() {
         Some(cfg) => cfg,
         None if plain => a.key.config_with(""),
@@ -84,7 +88,11 @@ pub fn run(a: Args) -> Result<Status> {
         failed: false,
         trouble: false,
     };
-    let query_echostr = a.key.query.as_deref().and_then(|q| Query::parse(q).echostr);
+    let query_echostr = a
+        .key
+        .query
+        .as_deref()
+        .and_then(|q| Query::parse_pasted(q).echostr);
     match query_echostr {
         // `--query '…&echostr=…'` alone is a complete WeCom URL verification.
         Some(echostr) if a.files.is_empty() => {

@@ -27,6 +27,19 @@ impl Query {
         Query::find(text).map_or_else(Query::default, |(_, q)| q)
     }
 
+    /// Parses a query or callback URL given on the command line (`--query`):
+    /// the whole value, spaces included. A space there is a `+` that URL
+    /// decoding turned into one (catalogue §7.3), so cutting the value at it
+    /// (as [`Query::find`] does in a log line) would hide the real problem
+    /// behind "truncated". The query starts after the first `?`, if any, and
+    /// ends at `#`.
+    pub fn parse_pasted(text: &str) -> Query {
+        let t = text.trim();
+        let t = t.split_once('?').map_or(t, |(_, q)| q);
+        let t = t.split_once('#').map_or(t, |(q, _)| q);
+        Query::pairs(&json_unescape(t))
+    }
+
     /// The first query in `text` that carries a parameter wxmsg uses, with the
     /// byte offset where it starts.
     ///
