@@ -2422,3 +2422,20 @@ fn cli_query_flag_with_a_space_in_echostr() {
     assert!(first > 0);
     assert!(err.contains(&format!("' ' at position {pos} ")), "{err}");
 }
+
+/// `encrypt` refuses an input that is already an encrypted envelope (it has
+/// `Encrypt`), naming where: a second envelope around it decrypts to the
+/// first, almost always the wrong file. `--bare` still encrypts any text.
+#[test]
+fn cli_encrypt_refuses_an_encrypted_envelope() {
+    let c = case("v6-json-secure");
+    let body = c.body.clone().unwrap();
+    let out = encrypt_with(&[], body.as_bytes());
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(stdout_of(&out), "");
+    assert!(err.contains("already an encrypted envelope"), "{err}");
+    assert!(err.contains("<stdin>:1:"), "{err}");
+    let out = encrypt_with(&["--bare"], body.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
