@@ -2099,6 +2099,16 @@ fn cli_a_plain_payload_is_checked_against_the_query_signature() {
         found.contains(&"signature-not-verified".to_string()),
         "{found:?}"
     );
+    // `convert` writes nothing of it.
+    let out = wxmsg()
+        .args([
+            "convert", "--to", "json", "--token", "AAAAA", "--query", &forged, file,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "");
+    assert!(stderr_of(&out).contains("signature-mismatch"));
     // `validate` (the fast lane's command) fails the forged one too.
     let out = wxmsg()
         .args(["validate", "--token", "AAAAA", "--query", &forged, file])
