@@ -2449,3 +2449,19 @@ fn cli_encrypt_refuses_an_encrypted_envelope() {
     let out = encrypt_with(&["--bare"], body.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
 }
+
+/// A plaintext that is itself an encrypted envelope (a fixture encrypted
+/// twice) is not a valid payload: `parse` called it a valid `encrypted`
+/// envelope embedded in /Encrypt.
+#[test]
+fn cli_an_envelope_inside_an_envelope_is_invalid() {
+    let inner = envelope_of(b"{\"ToUserName\":\"gh_x\",\"MsgType\":\"text\"}");
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(inner.as_bytes()));
+    assert_eq!(code, 1, "{reps:?}");
+    let diags = reps[0]["diagnostics"].as_array().unwrap();
+    let found = diags
+        .iter()
+        .any(|d| d["code"] == "invalid-value" && d["field"] == "/Encrypt");
+    assert!(found, "{reps:?}");
+    assert!(!diags.iter().any(|d| d["code"] == "encrypted"), "{reps:?}");
+}

@@ -298,7 +298,7 @@ fn inner_report(
         inner.format,
         &inner.text,
         inner.root,
-        field,
+        field.clone(),
         at,
     );
     let mut notes = outer_notes;
@@ -316,7 +316,23 @@ fn inner_report(
             detect::detect(&doc, &doc.root, only)
         }
     };
-    let det = detect::settle(detect(only), prefer, detect);
+    let mut det = detect::settle(detect(only), prefer, detect);
+    if det.envelope.is_some() {
+        // The key was given: "pass the key" says nothing here.
+        det.diagnostics.retain(|d| d.code != Code::Encrypted);
+        // WeChat encrypts a message once: an envelope inside an envelope is a
+        // fixture encrypted twice (the wrong file given to `wxmsg encrypt`),
+        // and nothing in it is the message.
+        notes.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                "the decrypted plaintext is itself an encrypted envelope (it has `Encrypt`): the message was encrypted twice",
+                at.0,
+                at.1,
+            )
+            .with_field(field),
+        );
+    }
     let mut r = report(doc, det, notes);
     r.envelope = Some(done.envelope);
     r.line = line;
