@@ -177,6 +177,26 @@ impl KeyArgs {
         self.aes_key.as_deref().map(|key| self.config_with(key))
     }
 
+    /// The plain-mode signature check, when a token was given: payloads that
+    /// are not encrypted are checked against the query's 3-part `signature`.
+    pub fn plain_check(&self) -> Option<wxmsg::crypto::PlainCheck> {
+        let token = self.token.as_deref()?;
+        let q = self
+            .query
+            .as_deref()
+            .map(wxmsg::crypto::Query::parse_pasted)
+            .unwrap_or_default();
+        let mut check = wxmsg::crypto::PlainCheck::new(token, &q);
+        // Explicit flags win over the query, as for encrypted payloads.
+        if self.timestamp.is_some() {
+            check.timestamp.clone_from(&self.timestamp);
+        }
+        if self.nonce.is_some() {
+            check.nonce.clone_from(&self.nonce);
+        }
+        Some(check)
+    }
+
     /// The configuration of the flags with `key` (which is only decoded when
     /// something is decrypted).
     pub fn config_with(&self, key: &str) -> wxmsg::crypto::DecryptConfig {
@@ -187,7 +207,7 @@ impl KeyArgs {
         cfg.request.nonce.clone_from(&self.nonce);
         cfg.request.msg_signature.clone_from(&self.msg_signature);
         if let Some(q) = &self.query {
-            cfg.apply_query(&wxmsg::crypto::Query::parse(q));
+            cfg.apply_query(&wxmsg::crypto::Query::parse_pasted(q));
         }
         cfg
     }

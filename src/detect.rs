@@ -14,7 +14,7 @@ use crate::catalog::disc_keys::{
 };
 use crate::catalog::{self, Disc, PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::doc::{Document, Format, Node, Value};
+use crate::doc::{Document, Format, Node, Value, XmlForm};
 use crate::report::Envelope;
 use crate::tape::{Kind, Tape, View};
 use crate::typing;
@@ -490,6 +490,51 @@ pub fn detect_reply(doc: &Document, root: &Node, only: &[PlatformId]) -> Detecti
 }
 
 fn detect_as(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) -> Detection {
+    let mut det = detect_fields(doc, root, only, reply);
+    if det.envelope.is_some() {
+        if let Some(dup) = repeated_encrypt(doc, root) {
+            // The repetition is an error here, not the warning a repeated
+            // scalar gets: it would otherwise pass without a key and fail with
+            // one, as the JSON form's duplicate key fails either way.
+            det.diagnostics.retain(|d| {
+                !(d.code == Code::RepeatedElement && d.field.as_deref() == Some("/Encrypt"))
+            });
+            det.diagnostics.push(dup);
+            det.diagnostics = sorted(std::mem::take(&mut det.diagnostics));
+        }
+    }
+    det
+}
+
+/// `duplicate-key` for an envelope whose `<Encrypt>` element repeats, at the
+/// second one: an envelope carries one ciphertext, and readers disagree on
+/// which of several they verify and decrypt (most keep the last).
+fn repeated_encrypt(doc: &Document, root: &Node) -> Option<Diagnostic> {
+    let node = root.get("Encrypt")?;
+    let Value::Array(items) = &node.value else {
+        return None;
+    };
+    if node.xml != XmlForm::Siblings {
+        return None;
+    }
+    let second = items.get(1)?;
+    let (first_line, first_column) = doc.line_col(node.pos);
+    let (line, column) = doc.line_col(second.pos);
+    Some(
+        Diagnostic::new(
+            Code::DuplicateKey,
+            format!(
+                "<Encrypt> repeats {} times (first at line {first_line}, column {first_column}): an envelope carries one ciphertext, and readers disagree on which one they verify and decrypt",
+                items.len()
+            ),
+            line,
+            column,
+        )
+        .with_field("/Encrypt"),
+    )
+}
+
+fn detect_fields(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) -> Detection {
     let allowed = |p: PlatformId| only.is_empty() || only.contains(&p);
     // A finding about the whole payload, at its start. Built only when needed:
     // the position of a `sync_msg` entry takes a count from the document start.
@@ -525,12 +570,17 @@ fn detect_as(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) -> D
             ),
         });
         let candidates = marker_platforms(root, &allowed);
+        // `Encrypt` beside a discriminator that is not a string (a repeated
+        // `<MsgType>`, `"MsgType": [..]`) is still a compatibility-mode body:
+        // its signed copy is what the payload says, so it must be opened, not
+        // passed over as a plain payload (catalogue §7.1).
+        let envelope = root.get("Encrypt").map(|_| Envelope::Compat);
         return Detection {
             platform: candidates.single(),
             candidates,
             type_id: None,
             type_def: None,
-            envelope: None,
+            envelope,
             diagnostics: sorted(diags),
             typed: None,
         };

@@ -15,7 +15,7 @@ pub(crate) use embedded::{may_hold_document, string_scanner, MAX_STRING_DEPTH};
 pub use parallel::{run_parallel, ParallelError};
 
 use crate::catalog::{self, PlatformId, Platforms};
-use crate::crypto::{self, DecryptConfig};
+use crate::crypto::{self, DecryptConfig, PlainCheck, Verification};
 use crate::detect::{self, Detection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{Document, Format, Node, Value};
@@ -40,6 +40,10 @@ pub struct Options {
     /// compatibility mode) are verified and decrypted, and the payload inside is
     /// what gets detected and validated.
     pub decrypt: Option<DecryptConfig>,
+    /// `--token` with a plain-mode query: the 3-part `signature` every payload
+    /// that is not encrypted is checked against (the only authentication of a
+    /// plain-mode push).
+    pub plain_check: Option<PlainCheck>,
     /// What the fast lane ([`ScanOptions::lane`]) gives a report of its payload.
     pub lane_payload: LanePayload,
     /// A `sync_msg` response is one payload, reported whole, not one report
@@ -388,7 +392,34 @@ fn analyze_into(
             return;
         }
     }
+    let mut notes = notes;
+    if let Some(check) = &opts.plain_check {
+        // A `sync_msg` response is an API's answer, not a signed push.
+        if det.envelope.is_none() && det.type_id.as_deref() != Some("sync_msg") {
+            notes.extend(plain_signature(&doc, check));
+        }
+    }
     out.push_back(report(doc, det, notes));
+}
+
+/// The finding of a plain-mode payload's `signature` check, at the payload's
+/// start (the signature covers the request, not a field): a mismatch, or
+/// why it was not checked. A match says nothing, as a valid field does.
+fn plain_signature(doc: &Document, check: &PlainCheck) -> Option<Diagnostic> {
+    let (line, column) = match &doc.embedded {
+        Some(e) => (e.line, e.column),
+        None => doc.line_col(doc.root.pos),
+    };
+    match check.check() {
+        Ok(Verification::Verified) => None,
+        Ok(Verification::NotVerified(why)) => Some(Diagnostic::new(
+            Code::SignatureNotVerified,
+            format!("signature not verified: {why}"),
+            line,
+            column,
+        )),
+        Err(e) => Some(Diagnostic::new(e.code, e.message, line, column)),
+    }
 }
 
 /// Moves the items of the first `msg_list` member out of a `sync_msg` response

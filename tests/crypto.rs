@@ -402,8 +402,17 @@ fn signature_mismatch_v8a_with_the_wrong_nonce() {
     assert_eq!(e.code, Code::SignatureMismatch);
     let given = c.msg_signature.as_deref().unwrap();
     let expected = signature::msg_signature(&c.token, &c.timestamp, "437374424", &c.encrypt);
+    // The supplied value and what was hashed, never the expected value: it
+    // is a signature made with the token (a signing oracle in a CI log).
+    assert!(e.message.contains(given), "{e}");
+    assert!(!e.message.contains(&expected), "{e}");
+    assert!(e.message.contains("nonce `437374424`"), "{e}");
+    let start: String = c.encrypt.chars().take(12).collect();
     assert!(
-        e.message.contains(given) && e.message.contains(&expected),
+        e.message.contains(&format!(
+            "Encrypt ({} characters, `{start}…`)",
+            c.encrypt.len()
+        )),
         "{e}"
     );
     // And the right nonce verifies.
@@ -1939,4 +1948,520 @@ fn cli_passive_replies_are_checked_as_replies() {
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert_eq!(report["type"], "text", "{report}");
     assert_eq!(report["diagnostics"][0]["field"], "/MsgId", "{report}");
+}
+
+/// `Encrypt` makes a body an envelope whatever its plaintext copy's `MsgType`
+/// is: a repeated `<MsgType>`, or a JSON array or number there, once made the
+/// body a plain payload, so `decrypt` found nothing to open and `convert`
+/// wrote out the unsigned copy with exit 0.
+#[test]
+fn a_compat_body_with_a_broken_msg_type_is_still_opened() {
+    let c = case("v4");
+    let body = c.body.clone().unwrap();
+    let dup = body.replace(
+        "<MsgType><![CDATA[text]]></MsgType>",
+        "<MsgType><![CDATA[text]]></MsgType>\n<MsgType><![CDATA[image]]></MsgType>",
+    );
+    assert_ne!(dup, body);
+    let e = &c.encrypt;
+    let array = format!(r#"{{"ToUserName":"gh_10f6c3c3ac5a","MsgType":["text"],"Encrypt":"{e}"}}"#);
+    let number = format!(r#"{{"ToUserName":"gh_10f6c3c3ac5a","MsgType":123,"Encrypt":"{e}"}}"#);
+    for input in [&dup, &array, &number] {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["decrypt", "-q"])
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{input}: {}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), format!("{}\n", c.expected), "{input}");
+        // `convert` writes the signed copy, never the envelope, and says
+        // where the copy differs from it.
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["convert", "--to", "json"])
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        let text = stdout_of(&out);
+        assert!(text.contains(r#""MsgType":"text""#), "{input}: {text}");
+        assert!(!text.contains("Encrypt"), "{input}: {text}");
+        let (code, reps) = parse_json(&["--aes-key", &c.key], input);
+        assert_eq!(code, 1, "{reps:?}");
+        assert_eq!(reps[0]["type"], "text", "{reps:?}");
+        assert_eq!(reps[0]["envelope"], "compat", "{reps:?}");
+        let found = reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "compat-mismatch" && d["field"] == "/MsgType");
+        assert!(found, "{reps:?}");
+    }
+    // Without a key the body is still known for a compatibility-mode one.
+    let (code, reps) = parse_json(&[], &number);
+    assert_eq!(code, 1, "{reps:?}");
+    assert_eq!(reps[0]["envelope"], "compat", "{reps:?}");
+}
+
+/// Two `<Encrypt>` elements fail an XML envelope with a key and without one,
+/// as the JSON form's duplicate key does, and the finding names the
+/// repetition (with a key it was `bad-base64`, "`Encrypt` is not a string";
+/// without one, a warning that let the file pass).
+#[test]
+fn cli_a_repeated_encrypt_element_fails_with_and_without_a_key() {
+    let e = bare_text_encrypt();
+    let xml = format!(
+        "<xml><ToUserName>gh</ToUserName><Encrypt>{e}</Encrypt><Encrypt>{e}</Encrypt></xml>"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dup.xml");
+    std::fs::write(&p, &xml).unwrap();
+    for key in [None, Some(V1_KEY)] {
+        let mut cmd = wxmsg();
+        cmd.args(["validate", "--format", "json"]).arg(&p);
+        if let Some(k) = key {
+            cmd.args(["--aes-key", k]);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+        assert_eq!(out.status.code(), Some(1), "{key:?}: {text}");
+        assert!(text.contains("duplicate-key"), "{key:?}: {text}");
+        assert!(
+            text.contains("<Encrypt> repeats 2 times"),
+            "{key:?}: {text}"
+        );
+        assert!(!text.contains("bad-base64"), "{key:?}: {text}");
+        // Said once, at the second element.
+        assert_eq!(text.matches("duplicate-key").count(), 1, "{key:?}: {text}");
+    }
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", V1_KEY)
+        .arg("decrypt")
+        .write_stdin(xml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_of(&out), "");
+    assert!(
+        stderr_of(&out).contains("duplicate-key: <Encrypt> repeats 2 times"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// Plain mode (明文模式): the URL's 3-part `signature` is a plaintext push's
+/// only authentication, so `--token` with a query checks it (catalogue V6's
+/// plain-mode numbers) instead of ignoring both flags: a forged one fails,
+/// with or without a key, and a token without the query's inputs says so.
+#[test]
+fn cli_a_plain_payload_is_checked_against_the_query_signature() {
+    let file = "fixtures/miniprogram/text.json";
+    let query = |sig: &str| format!("signature={sig}&timestamp=1714037059&nonce=486452656");
+    let good = query("899cf89e464efb63f54ddac96b0a0a235f53aa78");
+    let forged = query(&"0".repeat(40));
+    let codes = |args: &[&str]| {
+        let out = wxmsg()
+            .args(["parse", "--format", "json", "--token", "AAAAA"])
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<String> = r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect();
+        (out.status.code(), codes)
+    };
+    let (code, found) = codes(&["--query", &forged]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert!(
+        found.contains(&"signature-mismatch".to_string()),
+        "{found:?}"
+    );
+    let (code, found) = codes(&["--query", &forged, "--aes-key", V1_KEY]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert!(
+        found.contains(&"signature-mismatch".to_string()),
+        "{found:?}"
+    );
+    let (code, found) = codes(&["--query", &good]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(
+        !found.iter().any(|c| c.starts_with("signature")),
+        "{found:?}"
+    );
+    let (code, found) = codes(&[]);
+    assert_eq!(code, Some(0), "{found:?}");
+    assert!(
+        found.contains(&"signature-not-verified".to_string()),
+        "{found:?}"
+    );
+    // `convert` writes nothing of it.
+    let out = wxmsg()
+        .args([
+            "convert", "--to", "json", "--token", "AAAAA", "--query", &forged, file,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "");
+    assert!(stderr_of(&out).contains("signature-mismatch"));
+    // `validate` (the fast lane's command) fails the forged one too.
+    let out = wxmsg()
+        .args(["validate", "--token", "AAAAA", "--query", &forged, file])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("signature-mismatch"), "{text}");
+    assert!(!text.contains("AAAAA"), "{text}");
+}
+
+/// A `signature-mismatch` never prints the signature the token would give:
+/// over a timestamp, nonce and `Encrypt` the fixture's author chose, that is
+/// a valid signature in the token's name. Every output format, and both the
+/// 4-part `msg_signature` and the 3-part `signature`.
+#[test]
+fn cli_a_signature_mismatch_never_prints_the_expected_signature() {
+    let c = case("v1-");
+    let body = c.body.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("forged.xml");
+    std::fs::write(&p, &body).unwrap();
+    let (ts, nonce) = ("1999999999", "424242");
+    let oracle = [
+        signature::msg_signature(&c.token, ts, nonce, &c.encrypt),
+        signature::plain_signature(&c.token, ts, nonce),
+    ];
+    let zeros = "0".repeat(40);
+    let queries = [
+        format!("msg_signature={zeros}&timestamp={ts}&nonce={nonce}"),
+        // A right msg_signature, so that the plain one is checked next.
+        format!(
+            "msg_signature={}&signature={zeros}&timestamp={ts}&nonce={nonce}",
+            oracle[0]
+        ),
+    ];
+    for q in &queries {
+        for fmt in ["human", "github", "json", "sarif", "junit"] {
+            let out = wxmsg()
+                .env("WXMSG_AES_KEY", &c.key)
+                .args([
+                    "validate", "--format", fmt, "--token", &c.token, "--query", q,
+                ])
+                .arg(&p)
+                .output()
+                .unwrap();
+            let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+            assert_eq!(out.status.code(), Some(1), "{fmt} {q}: {text}");
+            assert!(text.contains("signature-mismatch"), "{fmt} {q}: {text}");
+            assert!(text.contains(&zeros), "{fmt} {q}: {text}");
+            // The query's own right msg_signature is the supplied value there.
+            let hidden = if q.contains("&signature=") {
+                &oracle[1..]
+            } else {
+                &oracle[..]
+            };
+            for o in hidden {
+                assert!(!text.contains(o.as_str()), "{fmt} {q}: {text}");
+            }
+        }
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", &c.key)
+            .args(["decrypt", "--token", &c.token, "--query", q])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert!(err.contains("signature-mismatch"), "{err}");
+        assert!(!err.contains(&oracle[1]), "{err}");
+    }
+}
+
+/// A JSON envelope around `plaintext`, encrypted with `V1_KEY` and a fixed
+/// prefix (deterministic), for plaintexts `wxmsg encrypt` would refuse.
+fn envelope_of(plaintext: &[u8]) -> String {
+    let key = AesKey::from_encoding_key(V1_KEY).unwrap();
+    let e = crypto::encrypt(&key, b"0123456789abcdef", plaintext, "wx1").unwrap();
+    format!("{{\"ToUserName\":\"gh_x\",\n\"Encrypt\":\"{e}\"}}")
+}
+
+/// A syntax error inside the decrypted plaintext names its line and column in
+/// the plaintext (a decrypted push can be several KB); the finding itself
+/// stays at the envelope's `Encrypt` field.
+#[test]
+fn cli_plaintext_syntax_errors_name_their_plaintext_position() {
+    let xml = "<xml><ToUserName><![CDATA[gh_x]]></ToUserName>\n<FromUserName><![CDATA[o1]]></FromUserName>\n<CreateTime>1714112445</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[hi]]></Contnt>\n<MsgId>12</MsgId>\n</xml>";
+    let json = "{\n  \"ToUserName\": \"gh_x\",\n  \"FromUserName\": \"o1\",\n  \"CreateTime\": 1714112445,\n  \"MsgType\": \"text\",\n  \"Content\": \"hi\" \"x\",\n  \"MsgId\": 12\n}";
+    for (plain, code, at) in [
+        (xml, "xml-syntax", "(plaintext line 5, column 24)"),
+        (json, "json-syntax", "(plaintext line 6, column 19)"),
+    ] {
+        let (_, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(plain.as_bytes()));
+        let d = reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{reps:?}"))
+            .clone();
+        assert!(d["message"].as_str().unwrap().ends_with(at), "{d}");
+        assert_eq!(
+            (d["line"].clone(), d["column"].clone()),
+            (2.into(), 11.into()),
+            "{d}"
+        );
+        assert_eq!(d["field"], "/Encrypt", "{d}");
+    }
+}
+
+/// A URL verification logged by a Go service (`encoding/json` writes `&` as
+/// `\u0026`) or a PHP one (`/` as `\/`) inside a JSON string: the string's
+/// escapes are decoded before the query is split, so it verifies and decrypts
+/// like the plain line (it was "the query has no echostr value").
+#[test]
+fn cli_decrypt_a_query_logged_inside_a_json_string() {
+    let c = case("v2-");
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}&echostr={}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce,
+        c.echostr_urlencoded.as_deref().unwrap()
+    );
+    let go = q.replace('&', "\\u0026");
+    let log = format!("{{\"level\":\"info\",\"url\":\"/cb?{go}\"}}\n{{\"url\":\"\\/cb?{q}\"}}\n");
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key, "--token", &c.token])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(stdout_of(&out), "1616140317555161061\n".repeat(2));
+    assert_eq!(err.matches("signature verified").count(), 2, "{err}");
+}
+
+/// `msg_signature` covers the `Encrypt` text without the whitespace a
+/// re-indented envelope puts around it, as decoding ignores it: the value was
+/// "valid base64" and "wrongly signed" at once.
+#[test]
+fn cli_whitespace_around_encrypt_is_not_signed() {
+    let c = case("v6-json-secure");
+    let xml = format!(
+        "<xml>\n  <ToUserName>gh_97417a04a28d</ToUserName>\n  <Encrypt>\n    {}\n  </Encrypt>\n</xml>\n",
+        c.encrypt
+    );
+    let q = format!(
+        "timestamp={}&nonce={}&msg_signature={}",
+        c.timestamp,
+        c.nonce,
+        c.msg_signature.as_deref().unwrap()
+    );
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", &c.key)
+        .args(["decrypt", "--token", &c.token, "--query", &q])
+        .write_stdin(xml)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
+    assert!(err.contains("signature verified"), "{err}");
+}
+
+/// An empty `--token ''` (a CI secret withheld from a fork expands to "")
+/// counts as no token, as an empty key counts as no key: "signature not
+/// verified", not a "wrong token" failure of every payload.
+#[test]
+fn cli_an_empty_token_is_no_token() {
+    let c = case("v1-");
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v1.xml");
+    std::fs::write(&p, c.body.clone().unwrap()).unwrap();
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", &c.key)
+        .args(["validate", "--verbose", "--token", "", "--query", &q])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("--token is empty"), "{text}");
+    assert!(!text.contains("signature-mismatch"), "{text}");
+    let out = wxmsg()
+        .env("WXMSG_AES_KEY", &c.key)
+        .args(["decrypt", "--token", "", "--query", &q])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{}\n", c.expected));
+    assert!(stderr_of(&out).contains("--token is empty"));
+    // A plain-mode payload and an official account's URL verification too.
+    let (code, reps) = parse_json(
+        &[
+            "--token",
+            "",
+            "--query",
+            &format!("signature={}&timestamp=1&nonce=2", "0".repeat(40)),
+        ],
+        &std::fs::read_to_string("fixtures/miniprogram/text.json").unwrap(),
+    );
+    assert_eq!(code, 0, "{reps:?}");
+    assert!(reps[0].to_string().contains("--token is empty"), "{reps:?}");
+    let out = wxmsg()
+        .args(["decrypt", "--token", ""])
+        .args([
+            "--query",
+            &format!(
+                "signature={}&timestamp=1&nonce=2&echostr=42",
+                "0".repeat(40)
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "42\n");
+    assert!(
+        stderr_of(&out).contains("--token is empty"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// A decrypted plaintext is a record: a UTF-8 BOM before it is tolerated as
+/// at the top level (it was "not a JSON or XML payload"), and a UTF-16 one
+/// gets `utf16-input` (it was `invalid-utf8 … at byte 0`).
+#[test]
+fn cli_a_plaintext_bom_is_tolerated_and_utf16_is_named() {
+    let text = std::fs::read_to_string("fixtures/miniprogram/text.json").unwrap();
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    bom.extend_from_slice(text.trim_end().as_bytes());
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(&bom));
+    assert_eq!(code, 0, "{reps:?}");
+    assert_eq!(reps[0]["type"], "text", "{reps:?}");
+    let mut u16 = vec![0xFF, 0xFE];
+    for unit in text.trim_end().encode_utf16() {
+        u16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(&u16));
+    assert_eq!(code, 1, "{reps:?}");
+    let codes: Vec<&Value> = reps[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert!(codes.contains(&&Value::from("utf16-input")), "{reps:?}");
+    assert!(!codes.contains(&&Value::from("invalid-utf8")), "{reps:?}");
+}
+
+/// `decrypt` reports an envelope it cannot open at its `Encrypt` field, as
+/// `parse` and `convert` do (it said the envelope's first character).
+#[test]
+fn cli_decrypt_reports_envelope_errors_at_the_encrypt_field() {
+    let e = bare_text_encrypt();
+    let bad = format!("{}!{}", &e[..8], &e[9..]);
+    let xml = format!("<xml>\n  <ToUserName>gh</ToUserName>\n  <Encrypt>{bad}</Encrypt>\n</xml>\n");
+    let json = format!("{{\"ToUserName\": \"gh\",\n \"Encrypt\": \"{bad}\"}}\n");
+    for (input, at) in [
+        (&xml, "<stdin>:3:3: bad-base64"),
+        (&json, "<stdin>:2:13: bad-base64"),
+    ] {
+        let out = wxmsg()
+            .env("WXMSG_AES_KEY", V1_KEY)
+            .arg("decrypt")
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr_of(&out).contains(at), "{at}: {}", stderr_of(&out));
+        let (_, reps) = parse_json(&["--aes-key", V1_KEY], input);
+        let d = &reps[0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "bad-base64")
+            .unwrap()
+            .clone();
+        let (line, column) = (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap());
+        assert!(at.contains(&format!(":{line}:{column}:")), "{at} vs {d}");
+    }
+}
+
+/// `--query` is read whole: a space in its `echostr` (a `+` that URL decoding
+/// turned into one) is `bad-base64` at that space with the "`+` turned into a
+/// space" hint, not a value silently cut at the space and called truncated,
+/// and the hint does not tell the user to use the `--query` they used.
+#[test]
+fn cli_query_flag_with_a_space_in_echostr() {
+    let c = case("v2-");
+    let encoded = c.echostr_urlencoded.clone().unwrap();
+    let first = encoded.find("%2B").unwrap();
+    let mangled = encoded.replacen("%2B", " ", 1);
+    let q = format!(
+        "msg_signature={}&timestamp={}&nonce={}&echostr={mangled}",
+        c.msg_signature.as_deref().unwrap(),
+        c.timestamp,
+        c.nonce
+    );
+    let out = wxmsg()
+        .args(["decrypt", "--aes-key", &c.key, "--query", &q])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad-base64"), "{err}");
+    assert!(err.contains("' ' at position"), "{err}");
+    assert!(err.contains("turned into a space"), "{err}");
+    assert!(!err.contains("truncated"), "{err}");
+    assert!(!err.contains("pass the query with --query"), "{err}");
+    // The position (1-based) is the space's own in the decoded value.
+    let decoded = percent_decode(&mangled);
+    let pos = decoded.find(' ').unwrap() + 1;
+    assert!(first > 0);
+    assert!(err.contains(&format!("' ' at position {pos} ")), "{err}");
+}
+
+/// `encrypt` refuses an input that is already an encrypted envelope (it has
+/// `Encrypt`), naming where: a second envelope around it decrypts to the
+/// first, almost always the wrong file. `--bare` still encrypts any text.
+#[test]
+fn cli_encrypt_refuses_an_encrypted_envelope() {
+    let c = case("v6-json-secure");
+    let body = c.body.clone().unwrap();
+    let out = encrypt_with(&[], body.as_bytes());
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(stdout_of(&out), "");
+    assert!(err.contains("already an encrypted envelope"), "{err}");
+    assert!(err.contains("<stdin>:1:"), "{err}");
+    let out = encrypt_with(&["--bare"], body.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+/// A plaintext that is itself an encrypted envelope (a fixture encrypted
+/// twice) is not a valid payload: `parse` called it a valid `encrypted`
+/// envelope embedded in /Encrypt.
+#[test]
+fn cli_an_envelope_inside_an_envelope_is_invalid() {
+    let inner = envelope_of(b"{\"ToUserName\":\"gh_x\",\"MsgType\":\"text\"}");
+    let (code, reps) = parse_json(&["--aes-key", V1_KEY], &envelope_of(inner.as_bytes()));
+    assert_eq!(code, 1, "{reps:?}");
+    let diags = reps[0]["diagnostics"].as_array().unwrap();
+    let found = diags
+        .iter()
+        .any(|d| d["code"] == "invalid-value" && d["field"] == "/Encrypt");
+    assert!(found, "{reps:?}");
+    assert!(!diags.iter().any(|d| d["code"] == "encrypted"), "{reps:?}");
 }

@@ -57,6 +57,16 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
                 d.message
             )));
         }
+        // A plaintext payload whose query signature fails (`--token` with
+        // `--query 'signature=…'`) is not what WeChat sent: not written, as
+        // an envelope whose signature fails is not opened.
+        if r.diagnostics
+            .iter()
+            .any(|d| d.code == Code::SignatureMismatch)
+        {
+            failure(r, rd, |d| d.code == Code::SignatureMismatch);
+            return;
+        }
         if r.undecrypted {
             // Safe mode failed (wrong key or signature, another receiver, …):
             // the envelope is not the payload, so nothing of it goes out.

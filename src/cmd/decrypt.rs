@@ -61,9 +61,13 @@ pub fn run(a: Args) -> Result<Status> {
     // `signature` and `echostr`, no `msg_signature`) decrypts nothing: an
     // account in plain mode has no key to give.
     let plain = a.files.is_empty()
-        && a.key.query.as_deref().map(Query::parse).is_some_and(|q| {
-            q.signature.is_some() && q.msg_signature.is_none() && q.echostr.is_some()
-        });
+        && a.key
+            .query
+            .as_deref()
+            .map(Query::parse_pasted)
+            .is_some_and(|q| {
+                q.signature.is_some() && q.msg_signature.is_none() && q.echostr.is_some()
+            });
     let cfg = match a.key.decrypt_config() {
         Some(cfg) => cfg,
         None if plain => a.key.config_with(""),
@@ -84,7 +88,11 @@ pub fn run(a: Args) -> Result<Status> {
         failed: false,
         trouble: false,
     };
-    let query_echostr = a.key.query.as_deref().and_then(|q| Query::parse(q).echostr);
+    let query_echostr = a
+        .key
+        .query
+        .as_deref()
+        .and_then(|q| Query::parse_pasted(q).echostr);
     match query_echostr {
         // `--query '…&echostr=…'` alone is a complete WeCom URL verification.
         Some(echostr) if a.files.is_empty() => {
@@ -301,6 +309,10 @@ impl<W: Write> Run<W> {
         };
         let r = &cfg.request;
         let verified = match (&cfg.token, &r.timestamp, &r.nonce) {
+            // An empty token counts as none (see `crypto::EMPTY_TOKEN`).
+            (Some(token), ..) if token.is_empty() => {
+                format!("signature not verified: {}", crypto::EMPTY_TOKEN)
+            }
             (Some(token), Some(ts), Some(nonce)) => {
                 let parts = [token.as_str(), ts.as_str(), nonce.as_str()];
                 if let Err(e) = signature::verify("signature", sig, &parts, "timestamp and nonce") {
@@ -375,6 +387,15 @@ impl<W: Write> Run<W> {
                     match crypto::open_envelope(&doc.root, env, &self.cfg) {
                         Ok(opened) => self.emit(&at, &opened, envelope_name(env))?,
                         Err(e) => {
+                            // At the `Encrypt` field, as `parse` and `convert`
+                            // report it, not at the envelope's first character.
+                            let at = match doc.root.get("Encrypt") {
+                                Some(n) => {
+                                    let (line, column) = doc.line_col(n.pos);
+                                    format!("{}:{line}:{column}", r.source)
+                                }
+                                None => at,
+                            };
                             error_line(&format!("{at}: {}: {}", e.code, e.message));
                             self.failed = true;
                         }

@@ -284,6 +284,15 @@ fn header(msg: &[u8]) -> Result<Header, (usize, String)> {
             "text after the payload: encrypt takes exactly one payload (a second document or trailing text starts here)".into(),
         ));
     }
+    // An input with `Encrypt` is already encrypted (an envelope, or a
+    // compatibility-mode body): a second envelope around it decrypts to the
+    // first, which is almost always the wrong file in a fixture script.
+    if let Some(n) = root.get("Encrypt") {
+        return Err((
+            start + n.pos as usize,
+            "the input has `Encrypt`: it is already an encrypted envelope (or a compatibility-mode body); decrypt it first with `wxmsg decrypt`".into(),
+        ));
+    }
     shift(&mut root, start);
     Ok(Header {
         xml,

@@ -95,6 +95,7 @@ pub fn options(input: &InputArgs) -> Options {
     o.scan.limits.max_fields = input.max_fields;
     o.platforms = input.platform.clone();
     o.decrypt = input.key.decrypt_config();
+    o.plain_check = input.key.plain_check();
     o
 }
 

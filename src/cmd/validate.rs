@@ -194,6 +194,7 @@ pub fn run(a: Args) -> Result<Status> {
     opts.scan.limits.max_depth = a.max_depth;
     opts.scan.limits.max_fields = a.max_fields;
     opts.decrypt = a.key.decrypt_config();
+    opts.plain_check = a.key.plain_check();
     // Valid payloads are only counted: the fast lane checks them without a tree,
     // and writes them out as JSON only for the json format, which prints them.
     opts.scan.lane = true;

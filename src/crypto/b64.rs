@@ -86,7 +86,7 @@ fn clean(text: &str) -> Result<String, CryptoError> {
                     return Err(bad_char(
                         pos,
                         c,
-                        " (base64 has no spaces: was a `+` turned into a space by URL decoding? pass the query with --query, which keeps `+`)",
+                        " (base64 has no spaces: was a `+` turned into a space by URL decoding? put the `+` back, or write it `%2B`; --query keeps a `+` as written)",
                     ));
                 }
             }

@@ -4,7 +4,7 @@
 use super::config::{DecryptConfig, Opened, SignatureParams};
 use super::CryptoError;
 use crate::diag::Code;
-use crate::doc::Node;
+use crate::doc::{Node, Value, XmlForm};
 use crate::report::Envelope;
 
 /// Verifies and decrypts an encrypted push, passive reply or compatibility-mode
@@ -21,8 +21,21 @@ pub fn open_envelope(
 
 /// The exact `Encrypt` text (what the signature covers).
 pub fn encrypt_text(root: &Node) -> Result<&str, CryptoError> {
-    root.get("Encrypt")
-        .and_then(Node::scalar_text)
+    let node = root.get("Encrypt");
+    if let Some(Value::Array(items)) = node.map(|n| &n.value) {
+        if node.is_some_and(|n| n.xml == XmlForm::Siblings) {
+            // Which of several ciphertexts a reader opens is up to the reader:
+            // refuse rather than pick one.
+            return Err(CryptoError::new(
+                Code::DuplicateKey,
+                format!(
+                    "<Encrypt> repeats {} times: an envelope carries one ciphertext; keep one",
+                    items.len()
+                ),
+            ));
+        }
+    }
+    node.and_then(Node::scalar_text)
         .ok_or_else(|| CryptoError::new(Code::BadBase64, "`Encrypt` is not a string"))
 }
 

@@ -25,7 +25,7 @@ pub mod query;
 pub mod scheme;
 pub mod signature;
 
-pub use config::{DecryptConfig, Opened, SignatureParams, Verification};
+pub use config::{DecryptConfig, Opened, PlainCheck, SignatureParams, Verification, EMPTY_TOKEN};
 pub use envelope::{encrypt_text, open_envelope, reply_params};
 pub use error::CryptoError;
 pub use key::{AesKey, KEY_CHARS};

@@ -27,6 +27,19 @@ impl Query {
         Query::find(text).map_or_else(Query::default, |(_, q)| q)
     }
 
+    /// Parses a query or callback URL given on the command line (`--query`):
+    /// the whole value, spaces included. A space there is a `+` that URL
+    /// decoding turned into one (catalogue §7.3), so cutting the value at it
+    /// (as [`Query::find`] does in a log line) would hide the real problem
+    /// behind "truncated". The query starts after the first `?`, if any, and
+    /// ends at `#`.
+    pub fn parse_pasted(text: &str) -> Query {
+        let t = text.trim();
+        let t = t.split_once('?').map_or(t, |(_, q)| q);
+        let t = t.split_once('#').map_or(t, |(q, _)| q);
+        Query::pairs(&json_unescape(t))
+    }
+
     /// The first query in `text` that carries a parameter wxmsg uses, with the
     /// byte offset where it starts.
     ///
@@ -44,7 +57,7 @@ impl Query {
                 Some((path, q)) => (path.len() + 1, q),
                 None => (0, word),
             };
-            let q = Query::pairs(query);
+            let q = Query::pairs(&json_unescape(query));
             (q != Query::default()).then_some((start + skip, q))
         })
     }
@@ -68,6 +81,39 @@ impl Query {
         }
         q
     }
+}
+
+/// Decodes the JSON string escapes a structured logger writes into a URL:
+/// Go's `encoding/json` (zap, logrus, gin) writes `&` as `\u0026`, PHP's
+/// `json_encode` `/` as `\/`. A URL never holds a backslash unencoded, so a
+/// query found inside a JSON string field is read as its text, as the payloads
+/// in such fields are. Anything else after a backslash is kept as written.
+fn json_unescape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let esc = &rest[i..];
+        let unicode = esc
+            .get(1..6)
+            .and_then(|u| u.strip_prefix('u'))
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32);
+        let (decoded, used) = match (esc.as_bytes().get(1), unicode) {
+            (Some(b'u'), Some(c)) => (c, 6),
+            (Some(b'/'), _) => ('/', 2),
+            (Some(b'\\'), _) => ('\\', 2),
+            _ => ('\\', 1),
+        };
+        out.push(decoded);
+        rest = &esc[used..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Decodes `%XX` escapes (either case); `+` and malformed escapes are kept as

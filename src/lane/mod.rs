@@ -239,7 +239,8 @@ fn report_among(
     platforms: &[PlatformId],
     settle: bool,
 ) -> Option<Report> {
-    if opts.decrypt.is_some() && d.envelope.is_some() {
+    // A signature to check is the full pipeline's finding to add.
+    if opts.decrypt.is_some() && d.envelope.is_some() || opts.plain_check.is_some() {
         return None;
     }
     let allowed = |p: PlatformId| platforms.is_empty() || platforms.contains(&p);

@@ -33,7 +33,18 @@ pub(super) fn decrypted_report(
             if e.code != Code::SignatureMismatch {
                 diag = diag.with_field("/Encrypt");
             }
-            return outer_report(doc, det, notes, vec![diag]);
+            // A repeated `<Encrypt>` is already the detection's finding, at
+            // the second element: once is enough.
+            let said = det
+                .diagnostics
+                .iter()
+                .any(|d| d.code == e.code && d.field.as_deref() == Some("/Encrypt"));
+            let extra = if e.code == Code::DuplicateKey && said {
+                Vec::new()
+            } else {
+                vec![diag]
+            };
+            return outer_report(doc, det, notes, extra);
         }
     };
     let done = Done {
@@ -190,22 +201,38 @@ struct Inner {
 
 /// Parses the decrypted message with the same parsers and limits as any input.
 fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)> {
+    if utf16(bytes) {
+        return Err((
+            Code::Utf16Input,
+            "the plaintext is UTF-16 (WeChat payloads are UTF-8): whatever encrypted it encoded the text as UTF-16; `wxmsg decrypt` prints it as is".into(),
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         (
             Code::InvalidUtf8,
             format!("not valid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
+    // A BOM is tolerated wherever a record starts (a reply template saved by a
+    // Windows editor, a .NET relay), as the top-level reader does.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let body = text.trim_start();
+    let lead = text.len() - body.len();
     let trailing = |used: usize| {
-        let rest = text.get(text.len() - body.len() + used..).unwrap_or("");
+        let rest = text.get(lead + used..).unwrap_or("");
         rest.trim().is_empty()
     };
+    // The finding itself sits at the envelope's `Encrypt` field; where in the
+    // (possibly several-KB) plaintext the problem is goes into its message.
+    let at = |pos: usize| {
+        let (line, column) = crate::doc::line_col_in(text, lead + pos, 1, 1);
+        format!("(plaintext line {line}, column {column})")
+    };
+    let located = |e: crate::parse::ParseError| (e.code, format!("{} {}", e.message, at(e.pos)));
     if body.starts_with('<') {
-        let (root, used, notes) =
-            xml::parse(body.as_bytes(), limits).map_err(|e| (e.code, e.message))?;
+        let (root, used, notes) = xml::parse(body.as_bytes(), limits).map_err(located)?;
         if !trailing(used) {
-            return Err((Code::XmlSyntax, "text after </xml>".into()));
+            return Err((Code::XmlSyntax, format!("text after </xml> {}", at(used))));
         }
         let notes = notes.into_iter().map(|n| (n.code, n.message)).collect();
         return Ok(Inner {
@@ -216,10 +243,13 @@ fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)
         });
     }
     if body.starts_with('{') {
-        let (root, used) = json::parse(body.as_bytes(), json::Mode::Strict, limits)
-            .map_err(|e| (e.code, e.message))?;
+        let (root, used) =
+            json::parse(body.as_bytes(), json::Mode::Strict, limits).map_err(located)?;
         if !trailing(used) {
-            return Err((Code::JsonSyntax, "text after the JSON object".into()));
+            return Err((
+                Code::JsonSyntax,
+                format!("text after the JSON object {}", at(used)),
+            ));
         }
         return Ok(Inner {
             root,
@@ -233,6 +263,18 @@ fn parse_plaintext(bytes: &[u8], limits: Limits) -> Result<Inner, (Code, String)
         Code::Unrecognized,
         format!("it is not a JSON or XML payload (it starts with {start:?}); `wxmsg decrypt` prints it as is"),
     ))
+}
+
+/// UTF-16 text: a UTF-16 BOM, or (for text of ASCII characters, as every
+/// payload's markup is) a NUL in every other byte of its start.
+fn utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(16)];
+    head.len() >= 4
+        && (head.iter().skip(1).step_by(2).all(|&b| b == 0)
+            || head.iter().step_by(2).all(|&b| b == 0))
 }
 
 /// The inner payload's report, located at the envelope.
@@ -256,7 +298,7 @@ fn inner_report(
         inner.format,
         &inner.text,
         inner.root,
-        field,
+        field.clone(),
         at,
     );
     let mut notes = outer_notes;
@@ -274,7 +316,23 @@ fn inner_report(
             detect::detect(&doc, &doc.root, only)
         }
     };
-    let det = detect::settle(detect(only), prefer, detect);
+    let mut det = detect::settle(detect(only), prefer, detect);
+    if det.envelope.is_some() {
+        // The key was given: "pass the key" says nothing here.
+        det.diagnostics.retain(|d| d.code != Code::Encrypted);
+        // WeChat encrypts a message once: an envelope inside an envelope is a
+        // fixture encrypted twice (the wrong file given to `wxmsg encrypt`),
+        // and nothing in it is the message.
+        notes.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                "the decrypted plaintext is itself an encrypted envelope (it has `Encrypt`): the message was encrypted twice",
+                at.0,
+                at.1,
+            )
+            .with_field(field),
+        );
+    }
     let mut r = report(doc, det, notes);
     r.envelope = Some(done.envelope);
     r.line = line;
