@@ -40,7 +40,9 @@
 use super::{count_chars, Buffered, Item, LineStart, ScanOptions, Scanner};
 use crate::doc::Value;
 use crate::parse::{json, xml, Extent, Limits};
+use memchr::memmem;
 use std::io;
+use std::sync::OnceLock;
 
 /// The field a payload joined from several container log records is said to
 /// be embedded in.
@@ -229,25 +231,52 @@ fn may_leave_open(text: &[u8], limits: Limits) -> bool {
 }
 
 /// Whether `line`, a docker record, plainly leaves nothing open: its `log`
-/// string ends its line (`\n`) and holds no `{` or `<` (raw, or as Go's
-/// encoder writes it, `\u003c`). Told from the raw string, undecoded: most
-/// records of an application's log are such lines. The string ends where
-/// docker's next field starts: a quote inside it is escaped, so
-/// `","stream":"` cannot stand in it.
+/// string ends its line (`\n`), its braces pair up, and each `<xml` in it
+/// (raw, or as Go's encoder writes it, `\u003cxml`) has its `</xml>`, with
+/// no XML declaration. Told from the raw string, undecoded: most records of
+/// an application's log are such lines, those that log a whole payload too.
+/// A brace inside a string value can make an open document look whole (a
+/// cut `{"Content":"}`): that record is then read alone, as before joining,
+/// and its payload is `truncated`. The string ends where docker's next
+/// field starts: a quote inside it is escaped, so `","stream":"` cannot
+/// stand in it.
 #[inline(never)]
 fn docker_plainly_whole(line: &[u8]) -> bool {
     const HEAD: usize = b"{\"log\":\"".len();
     let Some(body) = line.get(HEAD..) else {
         return false;
     };
-    let Some(end) = memchr::memmem::find(body, b"\",\"stream\":\"") else {
+    // Searchers built once: a record with a payload gets here, and building
+    // one per search cost more than the search.
+    static STREAM: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    static GO_LT: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let stream = STREAM.get_or_init(|| memmem::Finder::new(b"\",\"stream\":\""));
+    let Some(end) = stream.find(body) else {
         return false;
     };
     let raw = &body[..end];
-    raw.ends_with(b"\\n")
-        && memchr::memchr2(b'{', b'<', raw).is_none()
-        && !memchr::memmem::find_iter(raw, b"\\u003")
-            .any(|k| matches!(raw.get(k + 5), Some(b'c' | b'C')))
+    if !raw.ends_with(b"\\n")
+        || memchr::memchr_iter(b'{', raw).count() != memchr::memchr_iter(b'}', raw).count()
+    {
+        return false;
+    }
+    let count = |text: &[u8], needle: &[u8]| memmem::find_iter(text, needle).count();
+    // Each `<xml` with its `</xml>`, and no declaration to wait for a document.
+    let xml_whole = |text: &[u8], lt: &[u8]| {
+        let at = |name: &[u8]| [lt, name].concat();
+        count(text, &at(b"?xml")) == 0
+            && count(text, &at(b"!doctype")) == 0
+            && count(text, &at(b"xml")) == count(text, &[lt, b"/xml"].concat())
+    };
+    if memchr::memchr(b'<', raw).is_some() && !xml_whole(&raw.to_ascii_lowercase(), b"<") {
+        return false;
+    }
+    // Go's encoder writes `<` as `\u003c`.
+    let go = GO_LT
+        .get_or_init(|| memmem::Finder::new(b"\\u003"))
+        .find_iter(raw)
+        .any(|k| matches!(raw.get(k + 5), Some(b'c' | b'C')));
+    !go || xml_whole(&raw.to_ascii_lowercase(), b"\\u003c")
 }
 
 /// `s` without the blanks and line break at its end.
@@ -485,6 +514,8 @@ impl<B: Buffered> Scanner<B> {
         let opts = ScanOptions {
             lane,
             line_starts: false,
+            // Joined records are a log's text, even in a fixture file.
+            fixture: false,
             ..self.opts
         };
         let mut s = Scanner::resume_buffered(
@@ -655,6 +686,31 @@ mod tests {
             b"2023-12-16T16:48:30.025+08:00 INFO [http] GET"
         ));
         assert!(!may_be_record(b"<xml>"));
+    }
+
+    /// A record that logs a whole payload is told whole from its raw
+    /// string, undecoded: braces that pair up, each `<xml` (raw or Go's
+    /// `\u003cxml`) with its `</xml>`. An open one, a partial one or a
+    /// declaration is looked at further.
+    #[test]
+    fn a_record_holding_whole_payloads_is_plainly_whole() {
+        let rec = |log: &str| format!("{{\"log\":\"{log}\",\"stream\":\"stdout\",\"time\":\"t\"}}");
+        for (log, whole) in [
+            ("starting\\n", true),
+            ("recv {\\\"MsgType\\\":\\\"text\\\",\\\"A\\\":{}}\\n", true),
+            ("recv <xml><A>1</A></xml>\\n", true),
+            (
+                "recv \\u003cxml\\u003e\\u003cA\\u003e1\\u003c/A\\u003e\\u003c/xml\\u003e\\n",
+                true,
+            ),
+            ("recv {\\\"MsgType\\\":\\n", false),
+            ("recv <xml><A>1</A>\\n", false),
+            ("recv \\u003cxml\\u003e\\n", false),
+            ("<?xml version=\\\"1.0\\\"?>\\n", false),
+            ("recv {}", false),
+        ] {
+            assert_eq!(docker_plainly_whole(rec(log).as_bytes()), whole, "{log}");
+        }
     }
 
     #[test]
