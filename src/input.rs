@@ -522,7 +522,7 @@ impl<B: Buffered> Scanner<B> {
             return Ok(false);
         }
         self.starts.push(start);
-        self.mark_record(start);
+        self.mark_record(self.starts.len() - 1);
         Ok(true)
     }
 
@@ -568,7 +568,7 @@ impl<B: Buffered> Scanner<B> {
             .extend(memchr::memchr_iter(b'\n', &chunk[..last]).map(|i| start + i + 1));
         self.reader.consume(take);
         for k in first..self.starts.len() {
-            self.mark_record(self.starts[k]);
+            self.mark_record(k);
         }
         true
     }
@@ -2702,6 +2702,31 @@ mod tests {
     /// starts with its level and a colon: an `<xml>` left open on such a line
     /// ends where a later line starts a record, before any further read
     /// (`tail -f`), as it does after a dated prefix.
+    /// Lines taken in one go (the lane reading ahead for an open JSON
+    /// candidate) are marked as records at their own line numbers: the CRI
+    /// records after it are joined with the lane as without it.
+    #[test]
+    fn records_read_in_one_go_are_marked_at_their_own_lines() {
+        let input = b"{\"a\":\"x\n\
+2024-05-01T02:01:06.000191056Z stdout F recv: <xml>\n\
+2024-05-01T02:01:06.000198975Z stdout F   <MsgType>text</MsgType>\n\
+2024-05-01T02:01:08.000254408Z stdout F </xml>\n";
+        for lane in [false, true] {
+            let (got, _) = framed(input, ScanOptions::default(), lane);
+            let docs: Vec<_> = got.iter().filter(|g| g.0 != "skipped").collect();
+            assert_eq!(docs.len(), 1, "lane {lane}: {got:?}");
+            assert_eq!(
+                (docs[0].0.as_str(), docs[0].1, docs[0].2),
+                ("doc", 2, 47),
+                "lane {lane}"
+            );
+            assert!(
+                docs[0].3.contains("<MsgType>text</MsgType>\n</xml>"),
+                "{got:?}"
+            );
+        }
+    }
+
     #[test]
     fn an_xml_left_open_in_python_default_log_format_ends_at_the_next_record() {
         let cut = "INFO:wx.views:recv <xml><ToUserName>gh_1</ToUserName>\n";

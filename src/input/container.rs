@@ -368,12 +368,13 @@ impl Joined {
 }
 
 impl<B: Buffered> Scanner<B> {
-    /// Marks the line just read, starting at `start`, when it may be a
-    /// container log record: a few compares per line read.
+    /// Marks buffered line `i` when it may be a container log record: a few
+    /// compares per line read. By its index, not the last line's: lines read
+    /// in one go are marked after all of them are buffered.
     #[inline(always)]
-    pub(super) fn mark_record(&mut self, start: usize) {
-        if may_be_record(&self.buf[start..]) {
-            let line = self.buf_line + self.starts.len() as u32 - 1;
+    pub(super) fn mark_record(&mut self, i: usize) {
+        if may_be_record(&self.buf[self.starts[i]..]) {
+            let line = self.buf_line + i as u32;
             self.mark_record_line(line);
         }
     }

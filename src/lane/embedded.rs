@@ -20,6 +20,7 @@ use crate::pipeline::{
     is_broken_payload, may_hold_document, string_scanner, Options, MAX_STRING_DEPTH,
 };
 use crate::report::Report;
+use crate::scan::has_brace_or_angle;
 use crate::tape::{Kind, Tape, View};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -181,12 +182,21 @@ impl<'a> Walk<'a, '_> {
         };
         if !read {
             self.spares.give(inner);
-            // What the parser refuses and does not look like a payload is
-            // passed over, as `pipeline::embedded` does; the rest is its call.
-            let passed_over = format == Format::Json
-                && json::parse(t.as_bytes(), json::Mode::Strict, limits)
-                    .is_err_and(|e| !is_broken_payload(t, &e));
-            return passed_over.then_some(());
+            if format == Format::Xml {
+                return None;
+            }
+            // As `pipeline::embedded` does: documents after a broken one
+            // (`{broken} {good}`) are framed as a log line; what the parser
+            // refuses and does not look like a payload is passed over; the
+            // rest is the full pipeline's call.
+            let Err(e) = json::parse(t.as_bytes(), json::Mode::Strict, limits) else {
+                return None;
+            };
+            let after = t.as_bytes().get(e.pos.saturating_add(1)..);
+            if after.is_some_and(has_brace_or_angle) {
+                return self.log_line(t, v);
+            }
+            return (!is_broken_payload(t, &e)).then_some(());
         }
         let top = TapeRoot {
             tape: &d.tape,
