@@ -455,15 +455,22 @@ pub fn settle(
 pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
     let det = detect_as(doc, root, only, false);
     // A payload sent by the account (`FromUserName` its original id `gh_…`,
-    // the push's addresses swapped) that is no good as an incoming message
-    // may be a passive reply (a `text` one has no `MsgId`). Only where the
-    // incoming types find errors: the fast lane answers for clean ones.
+    // the push's addresses swapped), or one not addressed to an account (the
+    // reply samples' `toUser`), that is no good as an incoming message may be
+    // a passive reply (a `text` one has no `MsgId`, an `image` one an
+    // `<Image>` object). Only where the incoming types find errors: the fast
+    // lane answers for clean ones, and an incoming push to an account that
+    // lost its `MsgId` stays a broken push.
     if fit(&det.diagnostics).0 > 0
-        && sent_by_account(root)
+        && (sent_by_account(root) || addressed_elsewhere(root))
         && reply_id(det_msg_type(&det)).is_some()
     {
         let reply = detect_as(doc, root, only, true);
-        if fit(&reply.diagnostics).0 < fit(&det.diagnostics).0 {
+        // Another platform's markers (devmode's `App_Type`) say it is no
+        // reply of the account's.
+        let marks = marker_platforms(root, &|_| true);
+        let marked_other = !marks.is_empty() && !reply.candidates.iter().any(|p| marks.contains(p));
+        if fit(&reply.diagnostics).0 < fit(&det.diagnostics).0 && !marked_other {
             return reply;
         }
     }
@@ -472,8 +479,21 @@ pub fn detect(doc: &Document, root: &Node, only: &[PlatformId]) -> Detection {
 
 /// `FromUserName` is an original id (`gh_…`): an account's own message.
 fn sent_by_account(root: &Node) -> bool {
-    root.get_str("FromUserName")
-        .is_some_and(|f| f.starts_with("gh_"))
+    root.get_str("FromUserName").is_some_and(is_original_id)
+}
+
+/// An original id (`gh_…`), a mini program's or an official account's
+/// (catalogue §2).
+pub(crate) fn is_original_id(id: &str) -> bool {
+    id.starts_with("gh_")
+}
+
+/// `ToUserName` is there and no original id (`gh_…`): not a push to an
+/// account, as every incoming message of a mini program or official account
+/// is.
+fn addressed_elsewhere(root: &Node) -> bool {
+    root.get_str("ToUserName")
+        .is_some_and(|t| !is_original_id(t))
 }
 
 /// The message type a detection read (`text` for `text` and `reply.text`).
@@ -714,7 +734,17 @@ fn detect_fields(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) 
         marked
     };
     let best = pool.iter().map(|&i| fits[i]).min().unwrap_or((0, 0));
-    let tied: Vec<usize> = pool.into_iter().filter(|&i| fits[i] == best).collect();
+    let mut tied: Vec<usize> = pool.into_iter().filter(|&i| fits[i] == best).collect();
+    // An original id in `ToUserName` rules out a platform never addressed to
+    // one (a WeCom envelope goes to a CorpID) among those that tie.
+    let to_original = |i: &usize| types[*i].platform.platform().original_ids;
+    if tied.len() > 1
+        && !tied.iter().all(to_original)
+        && tied.iter().any(to_original)
+        && root.get_str("ToUserName").is_some_and(is_original_id)
+    {
+        tied.retain(to_original);
+    }
     let candidates: Platforms = tied.iter().map(|&i| types[i].platform).collect();
     let chosen = tied.first().copied().unwrap_or(0);
     let td = types[chosen];

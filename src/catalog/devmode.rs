@@ -275,6 +275,7 @@ pub(super) const PLATFORM: Platform = Platform {
         "ChatSessionId",
         "wechatapp_id",
     ],
+    original_ids: true,
     // Its session events share no header with its staff replies.
     message_header: &[],
     event_header: &[],

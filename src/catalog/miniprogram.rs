@@ -406,6 +406,7 @@ pub(super) const PLATFORM: Platform = Platform {
     en: "mini program customer service",
     formats: BOTH,
     markers: &["BusinessId"],
+    original_ids: true,
     message_header: HEADER,
     event_header: HEADER,
     types: &[

@@ -134,6 +134,10 @@ pub struct Platform {
     pub formats: &'static [Format],
     /// Top-level keys whose presence proves this platform (e.g. devmode's `App_Type`).
     pub markers: &'static [&'static str],
+    /// Its payloads may be addressed to an original id (`ToUserName` `gh_…`),
+    /// a mini program's or an official account's (catalogue §2); a WeCom
+    /// callback is addressed to a CorpID (§5.1), never to one.
+    pub original_ids: bool,
     /// The fields every message of this platform carries: what is checked of
     /// a payload whose type the catalogue does not know (empty: nothing).
     pub message_header: &'static [Field],

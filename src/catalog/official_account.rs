@@ -428,7 +428,7 @@ const JOB_MSG_ID: Field = Field::new(
     Xml::Plain,
     Req::Always,
     "消息id（注意大写 D）",
-    "id of the sent job (note the capital D; exceeds 2^53)",
+    "id of the sent job (note the capital D; may exceed 2^53)",
 )
 .variants(&[Ty::String]);
 
@@ -1002,6 +1002,7 @@ pub(super) const PLATFORM: Platform = Platform {
     en: "official account messages and events",
     formats: BOTH,
     markers: &["MsgDataId", "Idx", "bizmsgmenuid"],
+    original_ids: true,
     message_header: HEADER,
     event_header: HEADER,
     types: &[

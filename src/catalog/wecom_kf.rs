@@ -914,6 +914,7 @@ pub(super) const PLATFORM: Platform = Platform {
     // a bare `<AgentID>1</AgentID>` is the documented integer variant here and
     // an unknown field there.
     markers: &["AgentID"],
+    original_ids: false,
     message_header: BASE,
     event_header: EVENT_BASE,
     types: &[
