@@ -9,8 +9,8 @@
 //! catalogue decides.
 
 use crate::catalog::disc_keys::{
-    disc_slot, DISC_KEYS, ENCRYPT, ERRCODE, ERRMSG, EVENT, HAS_MORE, MSG_LIST, MSG_SIGNATURE,
-    MSG_TYPE, NEXT_CURSOR, SNAKE_TYPE, TIME_STAMP,
+    disc_slot, AGENT_ID, DISC_KEYS, ENCRYPT, ERRCODE, ERRMSG, EVENT, HAS_MORE, MSG_LIST,
+    MSG_SIGNATURE, MSG_TYPE, NEXT_CURSOR, SNAKE_TYPE, TIME_STAMP,
 };
 use crate::catalog::{self, Disc, PlatformId, Platforms, TypeDef};
 use crate::diag::{Code, Diagnostic, Severity};
@@ -32,6 +32,10 @@ pub struct Discriminator {
     /// The catalogue's candidate types for `id` and `disc`, as
     /// [`catalog::candidate_rules`] gives them (none for an unknown id).
     pub rules: &'static [catalog::Candidate],
+    /// A WeCom application message (`AgentID` beside a PascalCase `MsgType`,
+    /// catalogue §1 rule 11): none of the four platforms' types, so no
+    /// candidates.
+    pub wecom_app: bool,
 }
 
 impl Discriminator {
@@ -46,7 +50,20 @@ impl Discriminator {
             disc,
             envelope,
             rules,
+            wecom_app: false,
         }
+    }
+
+    /// This discriminator of a payload carrying `AgentID`: a WeCom
+    /// application message unless a WeCom type has its id (the kf callback
+    /// notice).
+    fn with_agent_id(mut self) -> Discriminator {
+        let wecom = |c: &catalog::Candidate| c.td.platform == PlatformId::WecomKf;
+        if !self.rules.iter().any(wecom) {
+            self.rules = &[];
+            self.wecom_app = true;
+        }
+        self
     }
 }
 
@@ -274,16 +291,23 @@ pub fn discriminator(root: &impl Keyed) -> Option<Discriminator> {
         ));
     }
     let compat = encrypt.then_some(Envelope::Compat);
+    let pascal = |id: Known| {
+        let d = Discriminator::new(id, Disc::Pascal, compat);
+        if p.has(AGENT_ID) && compat.is_none() {
+            d.with_agent_id()
+        } else {
+            d
+        }
+    };
     if let Some(t) = p.text(MSG_TYPE) {
-        let id = type_id(t, p.text(EVENT));
-        return Some(Discriminator::new(id, Disc::Pascal, compat));
+        return Some(pascal(type_id(t, p.text(EVENT))));
     }
     if let Some(t) = p.text(SNAKE_TYPE) {
         let id = type_id(t, root.nested_text_of("event", "event_type").as_deref());
         return Some(Discriminator::new(id, Disc::Snake, None));
     }
     if let Some(e) = p.text(EVENT) {
-        return Some(Discriminator::new(event_id(e), Disc::Pascal, compat));
+        return Some(pascal(event_id(e)));
     }
     // A `sync_msg` response: its own keys, or a failure, which carries only
     // `errcode` and `errmsg` (catalogue §1 rule 7, §5.3). A bare success
@@ -629,6 +653,9 @@ fn detect_fields(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) 
         })
     };
 
+    if d.wecom_app {
+        return wecom_app(doc, root, &d, &whole);
+    }
     if types.is_empty() {
         let candidates: Platforms = match d.disc {
             Disc::Snake | Disc::SyncResponse => [PlatformId::WecomKf]
@@ -810,6 +837,44 @@ fn detect_fields(doc: &Document, root: &Node, only: &[PlatformId], reply: bool) 
         envelope: d.envelope,
         diagnostics: sorted(diags),
         typed,
+    }
+}
+
+/// A WeCom application message (catalogue §1 rule 11): its common header,
+/// which the official pushes share (§2), is checked (`AgentID` comes bare and
+/// as CDATA in WeCom's own samples, so it is not), and an `unknown-type`
+/// warning says that its type is none of the four platforms'.
+fn wecom_app(
+    doc: &Document,
+    root: &Node,
+    d: &Discriminator,
+    whole: &dyn Fn(Code, Cow<'static, str>) -> Diagnostic,
+) -> Detection {
+    let official = PlatformId::OfficialAccount.platform();
+    let header = if d.id.starts_with("event") {
+        official.event_header
+    } else {
+        official.message_header
+    };
+    let mut diags = validate::validate_fields(doc, root, &[header], false);
+    diags.push(whole(
+        Code::UnknownType,
+        format!(
+            "a WeCom application message (`AgentID` beside `MsgType`, catalogue §1 rule 11): \
+             `{}` of a self-built WeCom app is none of the types of {}; only the common header was checked",
+            d.id,
+            catalog::platforms().map(|p| p.id).collect::<Vec<_>>().join(", ")
+        )
+        .into(),
+    ));
+    Detection {
+        platform: None,
+        candidates: Platforms::default(),
+        type_id: Some(d.id.clone()),
+        type_def: None,
+        envelope: d.envelope,
+        diagnostics: sorted(diags),
+        typed: None,
     }
 }
 

@@ -6,7 +6,7 @@
 use super::key_hash;
 
 /// The keys the discriminator reads, in slot order.
-pub const DISC_KEYS: [&str; 11] = [
+pub const DISC_KEYS: [&str; 12] = [
     "MsgType",
     "msgtype",
     "Event",
@@ -18,6 +18,7 @@ pub const DISC_KEYS: [&str; 11] = [
     "next_cursor",
     "has_more",
     "errmsg",
+    "AgentID",
 ];
 pub const MSG_TYPE: usize = 0;
 pub const SNAKE_TYPE: usize = 1;
@@ -30,6 +31,9 @@ pub const ERRCODE: usize = 7;
 pub const NEXT_CURSOR: usize = 8;
 pub const HAS_MORE: usize = 9;
 pub const ERRMSG: usize = 10;
+/// WeCom's application id: beside a PascalCase `MsgType` it makes a WeCom
+/// application message (catalogue §1 rule 11).
+pub const AGENT_ID: usize = 11;
 
 /// Their hashes, so keys are told apart by integer compares.
 const DISC_HASHES: [u64; DISC_KEYS.len()] = {
