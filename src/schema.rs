@@ -238,6 +238,30 @@ fn type_schema(
             s.insert("minimum".into(), json!(0));
             s.insert("maximum".into(), json!(i64::MAX));
         }
+        Ty::Integer => {
+            // wxmsg takes any integer that fits i64 or u64, and errors beyond.
+            s.insert("type".into(), json!("integer"));
+            s.insert("minimum".into(), json!(i64::MIN));
+            s.insert("maximum".into(), json!(u64::MAX));
+        }
+        Ty::String if f.ty != Ty::String => {
+            // The string variant of a numeric field: only the text wxmsg takes.
+            s.insert("type".into(), json!("string"));
+            match numeric_string_rule(f) {
+                StringRule::Any => {}
+                StringRule::Pattern(p) => {
+                    s.insert("pattern".into(), json!(p));
+                }
+                StringRule::PatternOrNotNumeric(p) => {
+                    // Keywords of a string alternative apply to strings only, so
+                    // this `anyOf` leaves the field's other types alone.
+                    s.insert(
+                        "anyOf".into(),
+                        json!([{"pattern": p}, {"not": {"pattern": NUMERIC_TEXT}}]),
+                    );
+                }
+            }
+        }
         other => {
             s.insert("type".into(), json!(other.json_name()));
         }
@@ -269,6 +293,12 @@ fn merge(alternatives: Vec<Map<String, Value>>) -> Map<String, Value> {
             }
         }
     }
+    // `minimum`/`maximum` of an integer alternative would bound a `number`
+    // alternative too.
+    let bounds = rest.contains_key("minimum") || rest.contains_key("maximum");
+    if bounds && types.contains(&json!("number")) {
+        clash = true;
+    }
     let mut out = Map::new();
     if clash {
         out.insert(
@@ -287,6 +317,80 @@ fn merge(alternatives: Vec<Map<String, Value>>) -> Map<String, Value> {
     );
     out.extend(rest);
     out
+}
+
+/// A JSON number written as text, as wxmsg reads numeric text: an optional
+/// sign, digits with an optional fraction (either side of the dot may be
+/// empty, not both) and an optional exponent (what `f64` parses, without
+/// `inf` and `NaN`).
+pub const NUMERIC_TEXT: &str = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$";
+
+/// The cloud-function message id shape wxmsg takes as text for a 64-bit id
+/// ([`Field::any_text`]): hex digits, `_`, Unix seconds.
+pub const OPAQUE_ID: &str = "^[0-9a-fA-F]+_[0-9]+$";
+
+/// Which strings the string variant of a numeric field takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StringRule {
+    /// Any string.
+    Any,
+    /// Strings matching the pattern.
+    Pattern(String),
+    /// Strings matching the pattern, or any text that is not a number
+    /// ([`NUMERIC_TEXT`]).
+    PatternOrNotNumeric(String),
+}
+
+/// The strings `wxmsg validate` takes (as a `type-variant` warning) on numeric
+/// field `f` with a string variant, judged against the field's own type:
+/// an integer is `-?[0-9]+` inside the type's range (leading zeros allowed, no
+/// `+`, no spaces); a `number` is any [`NUMERIC_TEXT`]; other text only where
+/// the field takes any text, and for a 64-bit id only as an [`OPAQUE_ID`].
+pub fn numeric_string_rule(f: &Field) -> StringRule {
+    let integer = match f.ty {
+        // Magnitudes: negative values up to 2^63, positive up to u64::MAX.
+        Ty::Integer => format!(
+            "^(?:-0*(?:{})|0*(?:{}))$",
+            not_above(1u128 << 63),
+            not_above(u64::MAX as u128)
+        ),
+        // `-0` is not negative; any other minus sign is an error.
+        Ty::Id64 => format!("^(?:-0+|0*(?:{}))$", not_above(u64::MAX as u128)),
+        Ty::Timestamp => format!("^(?:-0+|0*(?:{}))$", not_above(i64::MAX as u128)),
+        Ty::Number if f.any_text => return StringRule::Any,
+        Ty::Number => return StringRule::Pattern(NUMERIC_TEXT.into()),
+        _ => return StringRule::Any,
+    };
+    match (f.ty, f.any_text) {
+        (_, false) => StringRule::Pattern(integer),
+        (Ty::Id64, true) => StringRule::Pattern(format!("{integer}|{OPAQUE_ID}")),
+        (_, true) => StringRule::PatternOrNotNumeric(integer),
+    }
+}
+
+/// A regular expression (no anchors, no leading zeros) for the decimal digit
+/// strings whose value is at most `max`: fewer digits, or as many digits and
+/// below `max` from some digit on, or `max` itself.
+fn not_above(max: u128) -> String {
+    let digits = max.to_string();
+    let n = digits.len();
+    let mut alternatives = Vec::new();
+    if n > 1 {
+        alternatives.push(format!("[0-9]{{1,{}}}", n - 1));
+    }
+    for (i, d) in digits.bytes().enumerate() {
+        if d > b'0' {
+            let rest = n - i - 1;
+            let tail = if rest == 0 {
+                String::new()
+            } else {
+                format!("[0-9]{{{rest}}}")
+            };
+            alternatives.push(format!("{}[0-{}]{tail}", &digits[..i], char::from(d - 1)));
+        }
+    }
+    alternatives.push(digits.clone());
+    alternatives.join("|")
 }
 
 /// `中文 · English`, the condition, and the enumeration codes with their meanings.
