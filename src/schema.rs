@@ -183,6 +183,17 @@ fn object_body(
     if !required.is_empty() {
         schema.insert("required".into(), json!(required));
     }
+    // Fields that carry the same content in the shape of one form each
+    // (`List` in JSON, the `SubscribeMsg…Event` wrapper in XML): one of them
+    // must be there, as `wxmsg validate` requires.
+    let forms: Vec<Value> = fields
+        .iter()
+        .filter(|f| f.req.form().is_some())
+        .map(|f| json!({"required": [f.name]}))
+        .collect();
+    if !forms.is_empty() {
+        schema.insert("anyOf".into(), Value::Array(forms));
+    }
 }
 
 fn field_schema(f: &'static Field, path: &str, discs: &[(&str, &str)]) -> Value {
