@@ -9,7 +9,11 @@
 //! Only the discriminators (`MsgType`, `Event`, `msgtype`, `event.event_type`) are
 //! pinned with `const`: a payload with another value is another type.
 
-use crate::catalog::{Disc, Field, Req, Ty, TypeDef, Xml};
+use crate::catalog::disc_keys::{
+    DISC_KEYS, ENCRYPT, ERRCODE, ERRMSG, EVENT, HAS_MORE, MSG_LIST, MSG_TYPE, NEXT_CURSOR,
+    SNAKE_TYPE,
+};
+use crate::catalog::{Disc, Field, Req, Ty, TypeDef, Xml, SUCCESS_CODE};
 use serde_json::{json, Map, Value};
 
 /// The draft the generated schemas declare.
@@ -153,7 +157,217 @@ pub fn json_schema(td: &TypeDef) -> Value {
     root.insert("description".into(), json!(desc));
     let fields: Vec<&'static Field> = td.all_fields().collect();
     object_body(&mut root, &fields, "", &discs);
+    if td.disc == Disc::SyncResponse {
+        sync_response(&mut root, td);
+    }
     Value::Object(root)
+}
+
+/// The rules of an API response that wraps payloads (`sync_msg`): the value of
+/// [`SUCCESS_CODE`] must be 0 (wxmsg reports any other as an error), a success
+/// has every field marked `on success`, and each entry of a payload list
+/// ([`Field::payloads`]) is checked as the platform's type its discriminators
+/// name, from `$defs`.
+fn sync_response(root: &mut Map<String, Value>, td: &TypeDef) {
+    if let Some(code) = root
+        .get_mut("properties")
+        .and_then(|p| p.get_mut(SUCCESS_CODE))
+        .and_then(Value::as_object_mut)
+    {
+        code.insert("const".into(), json!(0));
+    }
+    let on_success: Vec<&str> = td
+        .all_fields()
+        .filter(|f| f.req.on_success())
+        .map(|f| f.name)
+        .collect();
+    if !on_success.is_empty() {
+        root.insert(
+            "if".into(),
+            json!({"properties": {SUCCESS_CODE: {"const": 0}}, "required": [SUCCESS_CODE]}),
+        );
+        root.insert("then".into(), json!({"required": on_success}));
+    }
+    let platform = td.platform.platform();
+    let types: Vec<&TypeDef> = platform
+        .types
+        .iter()
+        .filter(|t| t.disc == Disc::Snake)
+        .collect();
+    if types.is_empty() {
+        return;
+    }
+    let mut defs = Map::new();
+    let mut branches = Vec::new();
+    // Known values of each discriminator path, and those that say "event"
+    // (a first discriminator followed by a second one).
+    let mut known: Vec<(&str, Vec<&str>)> = Vec::new();
+    for t in &types {
+        let mut schema = json_schema(t);
+        if let Some(s) = schema.as_object_mut() {
+            // Only a schema resource's root may declare its draft.
+            s.remove("$schema");
+        }
+        defs.insert(t.id.to_string(), schema);
+        let discs = discriminators(t);
+        branches.push(json!({
+            "if": disc_condition(&discs),
+            "then": {"$ref": format!("#/$defs/{}", pointer_token(t.id))},
+        }));
+        for (path, value) in discs {
+            match known.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, values)) if !values.contains(&value) => values.push(value),
+                Some(_) => {}
+                None => known.push((path, vec![value])),
+            }
+        }
+    }
+    // A type the catalogue does not know: only the platform's common header.
+    // A message names it with its first discriminator, an event with its
+    // second (after the first says which value means "event").
+    if let [(first, values), rest @ ..] = known.as_slice() {
+        let events: Vec<&str> = types
+            .iter()
+            .filter_map(|t| {
+                let d = discriminators(t);
+                (d.len() > 1).then(|| d[0].1)
+            })
+            .fold(Vec::new(), |mut v, e| {
+                if !v.contains(&e) {
+                    v.push(e);
+                }
+                v
+            });
+        branches.push(json!({
+            "if": unknown_condition(first, values),
+            "then": header_schema(platform.message_header),
+        }));
+        for event in &events {
+            if let Some((second, names)) = rest.first() {
+                // An event names itself with a string at the second path.
+                let keys: Vec<&str> = second.split('/').filter(|k| !k.is_empty()).collect();
+                let mut leaf = Map::new();
+                leaf.insert("type".into(), json!("string"));
+                branches.push(json!({
+                    "if": disc_condition(&[(first, event)]),
+                    "then": nest(&keys, leaf),
+                }));
+                let mut cond = disc_condition(&[(first, event)]);
+                let unknown = unknown_condition(second, names);
+                if let (Some(c), Value::Object(u)) = (cond.as_object_mut(), unknown) {
+                    merge_conditions(c, u);
+                }
+                branches.push(json!({
+                    "if": cond,
+                    "then": header_schema(platform.event_header),
+                }));
+            }
+        }
+    }
+    root.insert("$defs".into(), Value::Object(defs));
+    let entries = json!({
+        "type": "object",
+        "anyOf": detectable(),
+        // A string `MsgType` outranks `msgtype`: such an entry is read as a
+        // type of another platform, which this schema does not check.
+        "if": {"required": [DISC_KEYS[MSG_TYPE]], "properties": {DISC_KEYS[MSG_TYPE]: {"type": "string"}}},
+        "else": {"allOf": branches},
+    });
+    for f in td.all_fields().filter(|f| f.payloads) {
+        if let Some(list) = root
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(f.name))
+            .and_then(Value::as_object_mut)
+        {
+            list.insert("items".into(), entries.clone());
+        }
+    }
+}
+
+/// What an object needs for wxmsg to tell its type at all (else it reports a
+/// `missing-discriminator`, or a `type-mismatch` on a discriminator that is
+/// not a string): a type or event name as a string, an `Encrypt` envelope, or
+/// the keys of an API response.
+fn detectable() -> Value {
+    let named = [MSG_TYPE, SNAKE_TYPE, EVENT].map(
+        |i| json!({"required": [DISC_KEYS[i]], "properties": {DISC_KEYS[i]: {"type": "string"}}}),
+    );
+    let keyed =
+        [ENCRYPT, MSG_LIST, NEXT_CURSOR, HAS_MORE].map(|i| json!({"required": [DISC_KEYS[i]]}));
+    let failed = json!({"required": [DISC_KEYS[ERRCODE], DISC_KEYS[ERRMSG]]});
+    Value::Array(named.into_iter().chain(keyed).chain([failed]).collect())
+}
+
+/// The schema an object whose discriminators hold these values matches:
+/// each path present with its value (`/event/event_type` nests).
+fn disc_condition(discs: &[(&str, &str)]) -> Value {
+    let mut cond = Map::new();
+    for (path, value) in discs {
+        let keys: Vec<&str> = path.split('/').filter(|k| !k.is_empty()).collect();
+        let mut leaf = Map::new();
+        leaf.insert("const".into(), json!(value));
+        merge_conditions(&mut cond, nest(&keys, leaf));
+    }
+    Value::Object(cond)
+}
+
+/// The schema an object matches whose string at `path` is none of `values`.
+fn unknown_condition(path: &str, values: &[&str]) -> Value {
+    let keys: Vec<&str> = path.split('/').filter(|k| !k.is_empty()).collect();
+    let mut leaf = Map::new();
+    leaf.insert("type".into(), json!("string"));
+    leaf.insert("not".into(), json!({"enum": values}));
+    Value::Object(nest(&keys, leaf))
+}
+
+/// `{"type": "object", "required": [k], "properties": {k: …}}` down `keys`,
+/// `leaf` at the end.
+fn nest(keys: &[&str], leaf: Map<String, Value>) -> Map<String, Value> {
+    match keys.split_first() {
+        None => leaf,
+        Some((key, rest)) => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("object"));
+            m.insert("required".into(), json!([key]));
+            let mut props = Map::new();
+            props.insert(key.to_string(), Value::Object(nest(rest, leaf)));
+            m.insert("properties".into(), Value::Object(props));
+            m
+        }
+    }
+}
+
+/// Adds condition `b` to condition `a` (both built by [`nest`]): `required`
+/// lists join, properties merge key by key.
+fn merge_conditions(a: &mut Map<String, Value>, b: Map<String, Value>) {
+    for (k, v) in b {
+        match (a.get_mut(&k), v) {
+            (Some(Value::Array(have)), Value::Array(more)) => {
+                for x in more {
+                    if !have.contains(&x) {
+                        have.push(x);
+                    }
+                }
+            }
+            (Some(Value::Object(have)), Value::Object(more)) => merge_conditions(have, more),
+            (_, v) => {
+                a.insert(k, v);
+            }
+        }
+    }
+}
+
+/// An object schema of a platform's common header fields.
+fn header_schema(fields: &'static [Field]) -> Value {
+    let mut m = Map::new();
+    let fields: Vec<&'static Field> = fields.iter().collect();
+    object_body(&mut m, &fields, "/-", &[]);
+    Value::Object(m)
+}
+
+/// A type id as one JSON Pointer reference token (`~` and `/` escaped).
+fn pointer_token(id: &str) -> String {
+    id.replace('~', "~0").replace('/', "~1")
 }
 
 /// Fills `type`, `properties` and `required` of an object schema.
