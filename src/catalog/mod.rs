@@ -314,6 +314,11 @@ impl Req {
     }
 }
 
+/// The field of an API response ([`Disc::SyncResponse`]) that says whether it
+/// succeeded: 0 is a success, in which the [`Req::on_success`] fields are
+/// required; any other value is a failed call.
+pub const SUCCESS_CODE: &str = "errcode";
+
 /// `str::starts_with`, usable in constants.
 const fn starts_with(s: &str, prefix: &str) -> bool {
     let (s, p) = (s.as_bytes(), prefix.as_bytes());

@@ -15,7 +15,13 @@ Examples:
   wxmsg sample wecom-kf event.enter_session > fixtures/enter_session.json
   wxmsg sample official-account event.SCAN | wxmsg parse --platform official-account
 
-Samples are deterministic: the same command prints the same payload.";
+Samples are deterministic: the same command prints the same payload.
+
+The miniprogram and official-account samples of `text`, `image`, `encrypted`,
+`event.subscribe_msg_popup_event`, `event.subscribe_msg_change_event` and
+`event.subscribe_msg_sent_event` are the same payload on both platforms, so
+`validate --strict` warns `ambiguous-platform` on them unless told the platform:
+  wxmsg validate --strict --platform miniprogram fixtures/text.json";
 
 /// Print a realistic, valid example payload of a type: plausible ids and
 /// timestamps, Chinese text where users write it, every required field.
