@@ -1,0 +1,65 @@
+//! The command line's own surface: completions, man pages, `explain`'s
+//! lookup, the explain pages' examples, and what a run that could read
+//! nothing prints.
+
+use assert_cmd::Command;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::process::Stdio;
+
+fn wxmsg() -> Command {
+    let mut c = Command::cargo_bin("wxmsg").unwrap();
+    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    c
+}
+
+/// Runs wxmsg with `args`; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = wxmsg().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// stdout of a successful run.
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+/// The write end of a pipe whose read end is already closed: every write to
+/// it fails with EPIPE, whatever the timing.
+fn closed_pipe() -> OwnedFd {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors `pipe` fills in.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: `pipe` succeeded, so both are open descriptors owned by nobody else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    write
+}
+
+// ---------------------------------------------------------------------------
+// completions
+
+/// README "Exit status": a closed output pipe ends the run quietly. The
+/// completion script used to panic there (exit 101).
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("wxmsg"))
+            .args(["completions", shell])
+            .stdout(Stdio::from(closed_pipe()))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            out.stderr.is_empty(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
