@@ -63,3 +63,33 @@ fn completions_into_a_closed_pipe_end_quietly() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// messages
+
+/// The platform-mismatch message reads "an official-account payload", and
+/// still "a wecom-kf payload".
+#[test]
+fn platform_mismatch_uses_the_right_article() {
+    let (code, out, _) = run(&[
+        "validate",
+        "--platform",
+        "miniprogram",
+        "fixtures/official-account/event.SCAN.xml",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "`event.SCAN` is an official-account payload; --platform requires miniprogram"
+        ),
+        "{out}"
+    );
+    let (code, out, _) = run(&[
+        "validate",
+        "--platform",
+        "official-account",
+        "fixtures/wecom-kf/text.json",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("is a wecom-kf payload"), "{out}");
+}

@@ -918,7 +918,10 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
             let fits: Vec<&str> = r.candidates.iter().map(|p| p.as_str()).collect();
             format!("`{t}` fits {}", fits.join(" and "))
         }
-        (Some(t), Some(td)) => format!("`{t}` is a {} payload", td.platform),
+        (Some(t), Some(td)) => {
+            let name = td.platform.as_str();
+            format!("`{t}` is {} {name} payload", article(name))
+        }
         (Some(t), None) => format!("`{t}` is not a type of"),
         (None, _) => "the payload's type is not known to".to_string(),
     };
@@ -934,4 +937,13 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
         r.column,
     ));
     r.diagnostics.sort_by_key(|d| (d.line, d.column));
+}
+
+/// The indefinite article before a platform id read out as written: "an
+/// official-account", "a miniprogram".
+fn article(word: &str) -> &'static str {
+    match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
 }
