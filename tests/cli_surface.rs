@@ -93,3 +93,64 @@ fn platform_mismatch_uses_the_right_article() {
     assert_eq!(code, 1);
     assert!(out.contains("is a wecom-kf payload"), "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// explain pages
+
+/// Every `$ wxmsg …` example in `docs/explain/*.md` whose paths are files in
+/// the repository is run, and each output line the page shows under it (all
+/// but `…`) must be a line the command prints, as the page shows it.
+#[test]
+fn explain_page_examples_print_what_the_pages_show() {
+    let mut checked = 0;
+    for &code in wxmsg::diag::Code::ALL {
+        let page = wxmsg::explain::explain(code);
+        let lines: Vec<&str> = page.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(command) = line.strip_prefix("    $ ") else {
+                continue;
+            };
+            let mut words = command.split_whitespace().peekable();
+            let mut env = Vec::new();
+            while let Some((k, v)) = words.peek().and_then(|w| w.split_once('=')) {
+                env.push((k.to_string(), v.to_string()));
+                words.next();
+            }
+            if words.next() != Some("wxmsg") {
+                continue;
+            }
+            let args: Vec<&str> = words.collect();
+            // Illustrations with files of the reader's (`app.log`) are not run.
+            let runnable = args
+                .iter()
+                .filter(|a| a.contains('/') || a.contains('.'))
+                .all(|a| std::path::Path::new(a).is_file());
+            if !runnable {
+                continue;
+            }
+            let shown: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.starts_with("    ") && !l.starts_with("    $ "))
+                .map(|l| &l[4..])
+                .filter(|l| l.trim() != "…")
+                .collect();
+            let mut c = wxmsg();
+            c.args(&args).env("NO_COLOR", "1");
+            for (k, v) in &env {
+                c.env(k, v);
+            }
+            let out = c.output().unwrap();
+            let printed = String::from_utf8_lossy(&out.stdout);
+            let printed: Vec<&str> = printed.lines().map(str::trim_end).collect();
+            for want in shown {
+                assert!(
+                    printed.contains(&want.trim_end()),
+                    "docs/explain/{code}.md: `{command}` does not print\n{want}\nit prints:\n{}",
+                    printed.join("\n")
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no example line was checked");
+}
