@@ -154,3 +154,33 @@ fn explain_page_examples_print_what_the_pages_show() {
     }
     assert!(checked > 0, "no example line was checked");
 }
+
+// ---------------------------------------------------------------------------
+// explain's lookup
+
+/// A code typed in another case is the code.
+#[test]
+fn explain_ignores_the_letter_case_of_a_code() {
+    let want = ok(&["explain", "missing-field"]);
+    assert_eq!(ok(&["explain", "MISSING-FIELD"]), want);
+    assert_eq!(ok(&["explain", "Error[Missing-Field]"]), want);
+}
+
+/// A label with the wrong severity still names its code: the page is shown,
+/// and a note says the severity the code is reported with. The right
+/// severity gets no note.
+#[test]
+fn explain_tells_a_label_with_the_wrong_severity() {
+    let want = ok(&["explain", "type-variant"]);
+    let (code, out, err) = run(&["explain", "error[type-variant]"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, want);
+    assert!(
+        err.contains(
+            "`type-variant` is reported as a warning, not `error`: `warning[type-variant]`"
+        ),
+        "{err}"
+    );
+    let (code, out, err) = run(&["explain", "warning[type-variant]"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, want.as_str(), ""));
+}
