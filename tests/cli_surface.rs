@@ -184,3 +184,37 @@ fn explain_tells_a_label_with_the_wrong_severity() {
     let (code, out, err) = run(&["explain", "warning[type-variant]"]);
     assert_eq!((code, out.as_str(), err.as_str()), (0, want.as_str(), ""));
 }
+
+// ---------------------------------------------------------------------------
+// runs that could read nothing
+
+/// When no input could be read, stdout carries no summary counting what was
+/// never read: the error is on stderr and the status is 2. When some input
+/// was read, the summary stays.
+#[test]
+fn nothing_read_prints_no_summary() {
+    for args in [
+        &["parse", "no/such/file.json"][..],
+        &["parse", "no/such/file.json", "nor/this.json"],
+        &["validate", "/nonexistent/"],
+        &["validate", "no/such/file.json"],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(out, "", "{args:?}");
+        assert!(err.contains("cannot read"), "{args:?}: {err}");
+    }
+    let (code, out, _) = run(&["parse", "no/such/file.json", "fixtures/wecom-kf/text.json"]);
+    assert_eq!(code, 2);
+    assert!(out.ends_with("1 payload: 1 valid\n"), "{out}");
+    let (code, out, _) = run(&["validate", "/nonexistent/", "fixtures/wecom-kf/text.json"]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "1 passed, 0 failed\n");
+    // The machine formats still carry the unreadable path.
+    let (code, out, _) = run(&["validate", "--format", "github", "/nonexistent/"]);
+    assert_eq!(code, 2);
+    assert!(
+        out.starts_with("::error file=/nonexistent/::cannot read"),
+        "{out}"
+    );
+}

@@ -254,6 +254,12 @@ pub fn run(a: Args) -> Result<Status> {
     } else {
         Status::Findings
     };
+    // Nothing could be read at all (`wxmsg validate missing/`): stderr said
+    // why, and the human format's `0 passed, 0 failed` would count nothing.
+    // The machine formats still carry the unreadable paths.
+    if a.format == CiFormat::Human && files.is_empty() && !unreadable.is_empty() {
+        return Ok(status);
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let written = ci::write(&mut out, a.format.into(), &files, &unreadable, &co);
     match written.and_then(|()| out.flush()) {
