@@ -218,3 +218,90 @@ fn nothing_read_prints_no_summary() {
         "{out}"
     );
 }
+
+/// The bash completion script's case for `wxmsg CMD` (up to the next case).
+fn bash_section<'s>(script: &'s str, cmd: &str) -> &'s str {
+    let heads: Vec<usize> = script
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .filter(|&i| {
+            let line = script[i..].lines().next().unwrap_or("");
+            line.starts_with("        wxmsg__") && line.ends_with(')')
+        })
+        .collect();
+    let start = heads
+        .iter()
+        .copied()
+        .find(|&i| {
+            let line = script[i..].lines().next().unwrap_or("");
+            line.ends_with(&format!("__{cmd})")) && !line.contains("help__")
+        })
+        .unwrap_or_else(|| panic!("no bash case for `{cmd}`"));
+    let end = heads
+        .iter()
+        .copied()
+        .find(|&i| i > start)
+        .unwrap_or(script.len());
+    &script[start..end]
+}
+
+/// `--platform` completes the catalogue's platform ids in every command that
+/// takes it; `explain` completes the diagnostic codes; `schema` and `sample`
+/// complete type ids.
+#[test]
+fn completions_offer_platforms_codes_and_types() {
+    let script = ok(&["completions", "bash"]);
+    let ids: Vec<&str> = wxmsg::catalog::PlatformId::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    let want = format!("compgen -W \"{}\"", ids.join(" "));
+    for cmd in ["parse", "validate", "convert", "types"] {
+        let section = bash_section(&script, cmd);
+        let after = section
+            .split_once("--platform)")
+            .unwrap_or_else(|| panic!("{cmd}: no --platform case\n{section}"))
+            .1;
+        let next = after.lines().nth(1).unwrap_or("");
+        assert!(next.contains(&want), "{cmd}: {next}");
+    }
+    let explain = bash_section(&script, "explain");
+    for &code in wxmsg::diag::Code::ALL {
+        assert!(
+            explain.contains(&format!(" {code} ")) || explain.contains(&format!(" {code}\"")),
+            "explain does not complete {code}"
+        );
+    }
+    for cmd in ["schema", "sample"] {
+        let opts = bash_section(&script, cmd).lines().nth(1).unwrap_or("");
+        for ty in [
+            "text",
+            "event.SCAN",
+            "event.msg_send_fail",
+            "event.subscribe_msg_popup_event",
+        ] {
+            assert!(
+                opts.split_whitespace().any(|w| w == ty),
+                "{cmd}: no {ty}: {opts}"
+            );
+        }
+    }
+}
+
+/// Bad values are still refused with the message naming the platforms (a
+/// part of [`completions_offer_platforms_codes_and_types`]: the parser that
+/// offers the ids must refuse as before).
+fn a_bad_platform_is_refused_with_the_platforms_named() {
+    for cmd in ["parse", "validate", "convert"] {
+        let (code, out, err) = run(&[cmd, "--to", "json", "--platform", "weibo", "x"][..]
+            .iter()
+            .copied()
+            .filter(|a| cmd == "convert" || (*a != "--to" && *a != "json"))
+            .collect::<Vec<_>>());
+        assert_eq!((code, out.as_str()), (2, ""), "{cmd}");
+        assert!(
+            err.contains("unknown platform `weibo`; expected miniprogram, official-account, wecom-kf or devmode"),
+            "{cmd}: {err}"
+        );
+    }
+}

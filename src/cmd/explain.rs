@@ -18,7 +18,11 @@ Examples:
 #[command(after_help = EXAMPLES)]
 pub struct Args {
     /// The code (`missing-field`), or a finding's label as shown (`error[missing-field]`).
-    #[arg(value_name = "CODE")]
+    #[arg(
+        value_name = "CODE",
+        value_parser = crate::cli::Suggest(crate::cli::code_names),
+        hide_possible_values = true
+    )]
     pub code: Option<String>,
 }
 

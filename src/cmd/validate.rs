@@ -72,7 +72,7 @@ pub struct Args {
 
     /// Every payload must be of this platform (repeatable): miniprogram,
     /// official-account, wecom-kf, devmode.
-    #[arg(long, value_name = "ID", value_parser = parse_platform)]
+    #[arg(long, value_name = "ID", value_parser = crate::cli::PlatformParser, hide_possible_values = true)]
     pub platform: Vec<PlatformId>,
 
     /// Extensions searched for in directories, comma-separated or repeated
@@ -134,14 +134,6 @@ impl From<CiFormat> for ci::Format {
             CiFormat::Sarif => ci::Format::Sarif,
         }
     }
-}
-
-fn parse_platform(s: &str) -> Result<PlatformId, String> {
-    PlatformId::from_name(s).ok_or_else(|| {
-        format!(
-            "unknown platform `{s}`; expected miniprogram, official-account, wecom-kf or devmode"
-        )
-    })
 }
 
 fn parse_ext(s: &str) -> Result<String, String> {
