@@ -305,3 +305,84 @@ fn a_bad_platform_is_refused_with_the_platforms_named() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// man pages
+
+/// The `.TH` line's fields as roff reads them (quoted or bare words).
+fn th_fields(page: &str) -> Vec<String> {
+    let line = page
+        .lines()
+        .find(|l| l.starts_with(".TH "))
+        .expect("no .TH line");
+    let mut fields = Vec::new();
+    let mut rest = &line[4..];
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let (field, after) = match rest.strip_prefix('"') {
+            Some(q) => q.split_once('"').unwrap_or((q, "")),
+            None => rest.split_once(' ').unwrap_or((rest, "")),
+        };
+        fields.push(field.to_string());
+        rest = after;
+    }
+    fields
+}
+
+/// Every page's `.TH` has five fields: title, section, date (here the
+/// version), source and manual; a command's page no longer puts its own name
+/// where the footer shows the date.
+#[test]
+fn man_pages_have_a_sensible_footer() {
+    let version = format!("wxmsg {}", env!("CARGO_PKG_VERSION"));
+    for (args, title) in [(&["man"][..], "wxmsg"), (&["man", "parse"], "wxmsg-parse")] {
+        let page = ok(args);
+        assert_eq!(
+            th_fields(&page),
+            [title, "1", version.as_str(), "wxmsg", "User Commands"],
+            "{args:?}"
+        );
+    }
+}
+
+/// Every page has an ENVIRONMENT section naming each variable wxmsg reads.
+#[test]
+fn man_pages_have_an_environment_section() {
+    for args in [&["man"][..], &["man", "parse"], &["man", "validate"]] {
+        let page = ok(args);
+        let env = page
+            .split_once(".SH ENVIRONMENT\n")
+            .unwrap_or_else(|| panic!("{args:?}: no ENVIRONMENT section"))
+            .1;
+        let env = env.split("\n.SH ").next().unwrap_or("");
+        for var in [
+            "WXMSG_AES_KEY",
+            "WXMSG_THREADS",
+            "NO_COLOR",
+            "CLICOLOR_FORCE",
+            "TERM",
+            "TMPDIR",
+        ] {
+            assert!(env.contains(&format!("\\fB{var}\\fR")), "{args:?}: {var}");
+        }
+    }
+}
+
+/// A repeatable FILE or PATH shows as `[FILE]...` in the synopsis.
+#[test]
+fn man_synopsis_shows_repeatable_arguments() {
+    for (cmd, name) in [("parse", "FILE"), ("convert", "FILE"), ("validate", "PATH")] {
+        let page = ok(&["man", cmd]);
+        let synopsis = page
+            .split_once(".SH SYNOPSIS\n")
+            .and_then(|(_, s)| s.lines().next())
+            .unwrap_or("");
+        assert!(
+            synopsis.contains(&format!("[\\fI{name}\\fR]...")),
+            "{cmd}: {synopsis}"
+        );
+    }
+}
