@@ -286,6 +286,7 @@ fn completions_offer_platforms_codes_and_types() {
             );
         }
     }
+    a_bad_platform_is_refused_with_the_platforms_named();
 }
 
 /// Bad values are still refused with the message naming the platforms (a
