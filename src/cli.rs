@@ -1,6 +1,8 @@
 //! Command-line definitions (clap derive). Doc comments here are the `--help` text.
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsStr;
 use wxmsg::catalog::PlatformId;
 
 const EXAMPLES: &str = "\
@@ -89,7 +91,7 @@ pub struct InputArgs {
 
     /// Only consider this platform (repeatable): miniprogram, official-account,
     /// wecom-kf, devmode.
-    #[arg(long, value_name = "ID", value_parser = parse_platform)]
+    #[arg(long, value_name = "ID", value_parser = PlatformParser, hide_possible_values = true)]
     pub platform: Vec<PlatformId>,
 
     /// Largest document or line accepted, in bytes.
@@ -215,10 +217,80 @@ impl KeyArgs {
 
 fn parse_platform(s: &str) -> Result<PlatformId, String> {
     PlatformId::from_name(s).ok_or_else(|| {
+        let ids: Vec<&str> = PlatformId::ALL.iter().map(|p| p.as_str()).collect();
+        let (last, rest) = ids.split_last().map_or(("", &[][..]), |(l, r)| (*l, r));
         format!(
-            "unknown platform `{s}`; expected miniprogram, official-account, wecom-kf or devmode"
+            "unknown platform `{s}`; expected {} or {last}",
+            rest.join(", ")
         )
     })
+}
+
+/// The value parser of every `--platform ID`: a catalogue platform id, with
+/// the ids offered to shell completion (hidden in `--help`, whose text names
+/// them already).
+#[derive(Clone, Copy, Debug)]
+pub struct PlatformParser;
+
+impl TypedValueParser for PlatformParser {
+    type Value = PlatformId;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<PlatformId, clap::Error> {
+        parse_platform.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            PlatformId::ALL
+                .iter()
+                .map(|p| PossibleValue::new(p.as_str())),
+        ))
+    }
+}
+
+/// A free-text value whose likely values are offered to shell completion:
+/// any text is taken (the command says what is wrong with it, as before), and
+/// `names` lists what completes.
+#[derive(Clone, Copy, Debug)]
+pub struct Suggest(pub fn() -> Vec<&'static str>);
+
+impl TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter().map(PossibleValue::new)))
+    }
+}
+
+/// Every diagnostic code, for completing `explain CODE`.
+pub fn code_names() -> Vec<&'static str> {
+    wxmsg::diag::Code::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// Every type id of the catalogue (of any platform, each once), for
+/// completing `schema`/`sample` TYPE.
+pub fn type_names() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = PlatformId::ALL
+        .iter()
+        .flat_map(|p| p.platform().types.iter().map(|t| t.id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn parse_offset(s: &str) -> Result<i32, String> {

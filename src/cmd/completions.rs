@@ -4,7 +4,7 @@ use super::Status;
 use crate::cli::Cli;
 use anyhow::Result;
 use clap::CommandFactory;
-use std::io;
+use std::io::{self, Write};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -24,6 +24,11 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<Status> {
     let mut cmd = Cli::command();
-    clap_complete::generate(a.shell, &mut cmd, "wxmsg", &mut io::stdout().lock());
+    // `generate` panics when its writer fails; a Vec cannot, and the script is
+    // then written as any command's output is, so a closed pipe
+    // (`wxmsg completions bash | head`) ends the run quietly.
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "wxmsg", &mut buf);
+    io::stdout().lock().write_all(&buf)?;
     Ok(Status::Ok)
 }

@@ -134,7 +134,9 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
     opts.whole_responses = true;
     let several = a.input.files.len() > 1;
     let mut failed = false;
-    let (summary, status) = for_each_rendered(
+    let super::Outcome {
+        summary, status, ..
+    } = for_each_rendered(
         &a.input,
         &opts,
         render,

@@ -4,7 +4,7 @@ use super::types::align;
 use super::Status;
 use anyhow::Result;
 use std::io::{self, Write};
-use wxmsg::diag::Code;
+use wxmsg::diag::{Code, Severity};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -18,7 +18,11 @@ Examples:
 #[command(after_help = EXAMPLES)]
 pub struct Args {
     /// The code (`missing-field`), or a finding's label as shown (`error[missing-field]`).
-    #[arg(value_name = "CODE")]
+    #[arg(
+        value_name = "CODE",
+        value_parser = crate::cli::Suggest(crate::cli::code_names),
+        hide_possible_values = true
+    )]
     pub code: Option<String>,
 }
 
@@ -41,18 +45,25 @@ pub fn run(a: Args) -> Result<Status> {
     Ok(Status::Ok)
 }
 
-/// The code named by `name`, accepting the `severity[code]` form of reports.
+/// The code named by `name`, accepting the `severity[code]` form of reports
+/// and any letter case (`MISSING-FIELD`). A label whose severity is not the
+/// code's (`error[type-variant]`) still names the code: it is explained, with
+/// a note on stderr saying the severity it is reported with.
 fn lookup(name: &str) -> Result<Code> {
-    let bare = name
-        .trim()
+    let trimmed = name.trim();
+    let (label, bare) = match trimmed
         .split_once('[')
-        .and_then(|(_, rest)| rest.strip_suffix(']'))
-        .unwrap_or(name.trim());
-    Code::from_name(bare).ok_or_else(|| {
+        .and_then(|(sev, rest)| Some((sev, rest.strip_suffix(']')?)))
+    {
+        Some((sev, code)) => (Some(sev.trim()), code.trim()),
+        None => (None, trimmed),
+    };
+    let wanted = bare.to_ascii_lowercase();
+    let code = Code::from_name(&wanted).ok_or_else(|| {
         let close: Vec<&str> = Code::ALL
             .iter()
             .map(|c| c.as_str())
-            .filter(|c| c.contains(bare) || (!bare.is_empty() && bare.contains(c)))
+            .filter(|c| c.contains(&*wanted) || (!wanted.is_empty() && wanted.contains(c)))
             .collect();
         let hint = if close.is_empty() {
             String::new()
@@ -62,7 +73,24 @@ fn lookup(name: &str) -> Result<Code> {
         anyhow::anyhow!(
             "unknown diagnostic code `{bare}`{hint}; run `wxmsg explain` to list every code"
         )
-    })
+    })?;
+    if let Some(sev) = label.filter(|s| !s.eq_ignore_ascii_case(code.severity().as_str())) {
+        super::note_line(&format!(
+            "`{code}` is reported as {}, not `{sev}`: `{}[{code}]`",
+            severity_phrase(code.severity()),
+            code.severity()
+        ));
+    }
+    Ok(code)
+}
+
+/// "an error", "a warning", "an info finding".
+fn severity_phrase(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "an error",
+        Severity::Warning => "a warning",
+        Severity::Info => "an info finding",
+    }
 }
 
 fn list() -> String {

@@ -174,6 +174,15 @@ impl FileTally {
     }
 }
 
+/// How [`for_each_rendered`] ended.
+pub struct Outcome {
+    pub summary: Summary,
+    pub status: Status,
+    /// Whether an input could be opened at all. When none could (`wxmsg parse
+    /// missing.json`), a summary would only count what was never read.
+    pub read_any: bool,
+}
+
 /// Runs `render` over every report of every input and hands what it produced to
 /// `write`, in input order, with a flag saying the input is drained (flush now).
 ///
@@ -189,8 +198,9 @@ pub fn for_each_rendered(
     render: impl Fn(&Report, &mut Rendered) + Sync,
     mut write: impl FnMut(&mut Rendered, bool) -> Result<()>,
     mut file_done: impl FnMut(&str, FileTally),
-) -> Result<(Summary, Status)> {
+) -> Result<Outcome> {
     let mut summary = Summary::default();
+    let mut read_any = false;
     let mut status = Status::Ok;
     let threads = threads()?;
     let work = |r: &Report, acc: &mut Rendered| {
@@ -215,6 +225,7 @@ pub fn for_each_rendered(
                 continue;
             }
         };
+        read_any = true;
         if parallel {
             // Output buffers go round: one written out is cleared and takes the
             // next chunk's output, its pages already mapped.
@@ -307,7 +318,11 @@ pub fn for_each_rendered(
     if status == Status::Ok && summary.invalid > 0 {
         status = Status::Findings;
     }
-    Ok((summary, status))
+    Ok(Outcome {
+        summary,
+        status,
+        read_any,
+    })
 }
 
 #[cfg(test)]

@@ -29,7 +29,11 @@ pub fn run(a: ParseArgs) -> Result<Status> {
     // read them off the tape.
     let mut opts = super::options(&a.input);
     opts.tape_lane();
-    let (summary, status) = for_each_rendered(
+    let super::Outcome {
+        summary,
+        status,
+        read_any,
+    } = for_each_rendered(
         &a.input,
         &opts,
         render,
@@ -44,7 +48,9 @@ pub fn run(a: ParseArgs) -> Result<Status> {
         },
         |_, _| {},
     )?;
-    if a.format == OutputFormat::Pretty {
+    // No input could be opened: the errors on stderr say so, and a `0
+    // payloads` summary on stdout would count what was never read.
+    if a.format == OutputFormat::Pretty && read_any {
         pretty::write_summary(&mut out, &summary, &popts)?;
     }
     out.flush()?;

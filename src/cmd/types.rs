@@ -64,7 +64,11 @@ pub struct TypeArgs {
     pub platform: PlatformArg,
 
     /// Type id (`text`, `event.SCAN`, …), as listed by `wxmsg types`.
-    #[arg(value_name = "TYPE")]
+    #[arg(
+        value_name = "TYPE",
+        value_parser = crate::cli::Suggest(crate::cli::type_names),
+        hide_possible_values = true
+    )]
     pub type_id: String,
 }
 

@@ -72,7 +72,7 @@ pub struct Args {
 
     /// Every payload must be of this platform (repeatable): miniprogram,
     /// official-account, wecom-kf, devmode.
-    #[arg(long, value_name = "ID", value_parser = parse_platform)]
+    #[arg(long, value_name = "ID", value_parser = crate::cli::PlatformParser, hide_possible_values = true)]
     pub platform: Vec<PlatformId>,
 
     /// Extensions searched for in directories, comma-separated or repeated
@@ -134,14 +134,6 @@ impl From<CiFormat> for ci::Format {
             CiFormat::Sarif => ci::Format::Sarif,
         }
     }
-}
-
-fn parse_platform(s: &str) -> Result<PlatformId, String> {
-    PlatformId::from_name(s).ok_or_else(|| {
-        format!(
-            "unknown platform `{s}`; expected miniprogram, official-account, wecom-kf or devmode"
-        )
-    })
 }
 
 fn parse_ext(s: &str) -> Result<String, String> {
@@ -254,6 +246,12 @@ pub fn run(a: Args) -> Result<Status> {
     } else {
         Status::Findings
     };
+    // Nothing could be read at all (`wxmsg validate missing/`): stderr said
+    // why, and the human format's `0 passed, 0 failed` would count nothing.
+    // The machine formats still carry the unreadable paths.
+    if a.format == CiFormat::Human && files.is_empty() && !unreadable.is_empty() {
+        return Ok(status);
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let written = ci::write(&mut out, a.format.into(), &files, &unreadable, &co);
     match written.and_then(|()| out.flush()) {
@@ -918,7 +916,10 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
             let fits: Vec<&str> = r.candidates.iter().map(|p| p.as_str()).collect();
             format!("`{t}` fits {}", fits.join(" and "))
         }
-        (Some(t), Some(td)) => format!("`{t}` is a {} payload", td.platform),
+        (Some(t), Some(td)) => {
+            let name = td.platform.as_str();
+            format!("`{t}` is {} {name} payload", article(name))
+        }
         (Some(t), None) => format!("`{t}` is not a type of"),
         (None, _) => "the payload's type is not known to".to_string(),
     };
@@ -934,4 +935,13 @@ fn require_platform(r: &mut Report, allowed: &[PlatformId]) {
         r.column,
     ));
     r.diagnostics.sort_by_key(|d| (d.line, d.column));
+}
+
+/// The indefinite article before a platform id read out as written: "an
+/// official-account", "a miniprogram".
+fn article(word: &str) -> &'static str {
+    match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
 }
