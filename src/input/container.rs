@@ -80,18 +80,18 @@ struct Record {
 /// lines of any other log, so they cost next to nothing.
 #[inline(always)]
 pub(super) fn may_be_record(line: &[u8]) -> bool {
-    // `{"log":"` has a colon at byte 6, an RFC 3339 time a `T` at byte 10.
+    // A docker record is a JSON object, an RFC 3339 time has a `T` at byte 10.
     line.get(..11)
-        .is_some_and(|h| (h[10] == b'T' || h[6] == b':') && may_be_record_head(line))
+        .is_some_and(|h| (h[10] == b'T' || h[0] == b'{') && may_be_record_head(line))
 }
 
-/// [`may_be_record`] for a line past its first test (an NDJSON line whose
-/// first key has three letters, a log line that starts with an ISO time).
+/// [`may_be_record`] for a line past its first test (an NDJSON line, a log
+/// line that starts with an ISO time).
 #[cold]
 #[inline(never)]
 fn may_be_record_head(line: &[u8]) -> bool {
-    if line[10] != b'T' {
-        return line.starts_with(b"{\"log\":\"");
+    if line[0] == b'{' {
+        return may_be_docker(line);
     }
     if line[4] != b'-' {
         return false;
@@ -115,6 +115,54 @@ fn may_be_record_head(line: &[u8]) -> bool {
     false
 }
 
+/// Whether `line`, an object, may be a docker record: its first key is one
+/// of docker's (`log`, `stream`, `time`; JSON whitespace anywhere between
+/// tokens), and the record has a `log` member. Docker's own `{"log":"` at
+/// once.
+fn may_be_docker(line: &[u8]) -> bool {
+    if line.starts_with(DOCKER_HEAD) {
+        return true;
+    }
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    let Some((key, after)) = first_key(line) else {
+        return false;
+    };
+    match key {
+        b"log" => after_colon(line, after).is_some_and(|k| line.get(k) == Some(&b'"')),
+        b"stream" | b"time" => memmem::find(&line[after..], b"\"log\"").is_some(),
+        _ => false,
+    }
+}
+
+/// Docker's own head of a record, `{"log":"`.
+const DOCKER_HEAD: &[u8] = b"{\"log\":\"";
+
+/// The first key of the object `line` (undecoded, so one with an escape is
+/// none of docker's) and where the text after its closing quote starts.
+fn first_key(line: &[u8]) -> Option<(&[u8], usize)> {
+    let at = skip_ws(line, 1);
+    if line.get(at) != Some(&b'"') {
+        return None;
+    }
+    let len = memchr::memchr(b'"', line.get(at + 1..)?)?;
+    Some((&line[at + 1..at + 1 + len], at + 2 + len))
+}
+
+/// Where the value after a key's closing quote at `at` starts: past the
+/// colon and the blanks around it.
+fn after_colon(line: &[u8], at: usize) -> Option<usize> {
+    let at = skip_ws(line, at);
+    (line.get(at) == Some(&b':')).then(|| skip_ws(line, at + 1))
+}
+
+/// `at`, past any JSON whitespace there.
+fn skip_ws(line: &[u8], mut at: usize) -> usize {
+    while matches!(line.get(at), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        at += 1;
+    }
+    at
+}
+
 impl Record {
     /// The record `line` holds, whole (a line with anything after the
     /// record is no record of a runtime's).
@@ -125,10 +173,20 @@ impl Record {
         }
     }
 
-    /// `{"log":"…","stream":"…",…}`.
+    /// `{"log":"…","stream":"…",…}`: docker's own bytes read at once, any
+    /// other form of the same JSON (blanks between tokens, as
+    /// `json.dumps` writes them; another order of the members) read whole.
     #[inline(never)]
     fn docker(line: &[u8], limits: Limits) -> Option<Record> {
+        Record::docker_exact(line, limits).or_else(|| Record::docker_any(line, limits))
+    }
+
+    /// `{"log":"…","stream":"…",…}`, byte for byte as docker writes it.
+    fn docker_exact(line: &[u8], limits: Limits) -> Option<Record> {
         const HEAD: usize = b"{\"log\":".len();
+        if !line.starts_with(DOCKER_HEAD) {
+            return None;
+        }
         let body = line.get(HEAD..)?;
         // Decoded as JSON reads it, the rest of the line checked as UTF-8 at
         // once first: the string is the value that starts there.
@@ -151,6 +209,40 @@ impl Record {
             stream,
             text,
             column: HEAD as u32 + 1,
+            partial,
+        })
+    }
+
+    /// A docker record in any form of its JSON: an object, nothing after
+    /// it, with a `log` and a `stream` string.
+    #[cold]
+    fn docker_any(line: &[u8], limits: Limits) -> Option<Record> {
+        let (node, used) =
+            json::parse_str(super::from_utf8(line).ok()?, json::Mode::Strict, limits).ok()?;
+        if !trim_end(line.get(used..)?).is_empty() {
+            return None;
+        }
+        let Value::Object(members) = node.value else {
+            return None;
+        };
+        let string = |key: &str| {
+            members
+                .iter()
+                .find(|m| m.key == key)
+                .and_then(|m| match &m.node.value {
+                    Value::String(s) => Some((m.node.pos as usize, s)),
+                    _ => None,
+                })
+        };
+        let (_, stream) = string("stream")?;
+        let (pos, text) = string("log")?;
+        let text = text.clone().into_bytes();
+        let partial = !text.ends_with(b"\n");
+        Some(Record {
+            runtime: Runtime::Docker,
+            stream: stream.clone().into_bytes(),
+            text,
+            column: count_chars(line.get(..pos)?) as u32 + 1,
             partial,
         })
     }
@@ -239,22 +331,13 @@ fn may_leave_open(text: &[u8], limits: Limits) -> bool {
 /// cut `{"Content":"}`): that record is then read alone, as before joining,
 /// and its payload is `truncated`. The string ends where docker's next
 /// field starts: a quote inside it is escaped, so `","stream":"` cannot
-/// stand in it.
+/// stand in it; in another form of the record, at its first unescaped quote.
 #[inline(never)]
 fn docker_plainly_whole(line: &[u8]) -> bool {
-    const HEAD: usize = b"{\"log\":\"".len();
-    let Some(body) = line.get(HEAD..) else {
-        return false;
-    };
-    // Searchers built once: a record with a payload gets here, and building
-    // one per search cost more than the search.
-    static STREAM: OnceLock<memmem::Finder<'static>> = OnceLock::new();
     static GO_LT: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    let stream = STREAM.get_or_init(|| memmem::Finder::new(b"\",\"stream\":\""));
-    let Some(end) = stream.find(body) else {
+    let Some(raw) = docker_log_raw(line) else {
         return false;
     };
-    let raw = &body[..end];
     if !raw.ends_with(b"\\n")
         || memchr::memchr_iter(b'{', raw).count() != memchr::memchr_iter(b'}', raw).count()
     {
@@ -277,6 +360,44 @@ fn docker_plainly_whole(line: &[u8]) -> bool {
         .find_iter(raw)
         .any(|k| matches!(raw.get(k + 5), Some(b'c' | b'C')));
     !go || xml_whole(&raw.to_ascii_lowercase(), b"\\u003c")
+}
+
+/// The `log` string of `line`, a docker record, raw (undecoded, without its
+/// quotes): at once when it is docker's own `{"log":"…","stream":"`, else
+/// the string after a first key `log`, blanks around its colon, to its
+/// closing quote. None where `log` is not the first key: such a record is
+/// read whole.
+fn docker_log_raw(line: &[u8]) -> Option<&[u8]> {
+    // Searchers built once: a record with a payload gets here, and building
+    // one per search cost more than the search.
+    static STREAM: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    if let Some(body) = line
+        .get(DOCKER_HEAD.len()..)
+        .filter(|_| line.starts_with(DOCKER_HEAD))
+    {
+        let stream = STREAM.get_or_init(|| memmem::Finder::new(b"\",\"stream\":\""));
+        if let Some(end) = stream.find(body) {
+            return Some(&body[..end]);
+        }
+    }
+    let (key, after) = first_key(line)?;
+    if key != b"log" {
+        return None;
+    }
+    let start = after_colon(line, after)?;
+    if line.get(start) != Some(&b'"') {
+        return None;
+    }
+    let body = &line[start + 1..];
+    // The closing quote: the first one no backslash escapes.
+    let mut i = 0;
+    loop {
+        let k = i + memchr::memchr2(b'"', b'\\', body.get(i..)?)?;
+        if body[k] == b'"' {
+            return Some(&body[..k]);
+        }
+        i = k + 2;
+    }
 }
 
 /// `s` without the blanks and line break at its end.
@@ -687,6 +808,47 @@ mod tests {
             b"2023-12-16T16:48:30.025+08:00 INFO [http] GET"
         ));
         assert!(!may_be_record(b"<xml>"));
+        // Any form of docker's JSON: blanks between tokens, another order.
+        assert!(may_be_record(b"{\"log\": \"x\", \"stream\": \"stdout\"}"));
+        assert!(may_be_record(b"{ \"log\" : \"x\" }"));
+        assert!(may_be_record(b"{\"time\": \"t\", \"log\": \"x\"}"));
+        assert!(!may_be_record(
+            b"{\"time\": \"t\", \"msg\": \"x\"}\n\"log\""
+        ));
+        assert!(!may_be_record(b"{\"log\": 1, \"stream\": \"stdout\"}"));
+    }
+
+    #[test]
+    fn docker_records_in_any_form_of_their_json_are_decoded() {
+        let r = record("{\"log\": \"a\\n\", \"stream\": \"stderr\", \"time\": \"t\"}\n")
+            .expect("a record");
+        assert_eq!(
+            (r.text.as_slice(), r.stream.as_slice()),
+            (&b"a\n"[..], &b"stderr"[..])
+        );
+        assert_eq!(r.column, 9);
+        let r = record("{\"stream\":\"stdout\", \"log\" : \"\\u00e9b\"}").expect("a record");
+        assert_eq!(r.text, "\u{e9}b".as_bytes());
+        assert!(r.partial);
+        assert_eq!(r.column, 29);
+        assert_eq!(
+            record("{\"log\": \"a\\n\", \"stream\": \"stdout\"} x"),
+            None
+        );
+        assert_eq!(record("{\"log\": \"a\\n\", \"time\": \"t\"}"), None);
+        assert_eq!(record("{\"log\": 1, \"stream\": \"stdout\"}"), None);
+        let raw = |l: &str| docker_log_raw(l.as_bytes()).map(<[u8]>::to_vec);
+        assert_eq!(
+            raw("{ \"log\" :\t\"a \\\"b\\\\\" , \"stream\": \"stdout\"}"),
+            Some(b"a \\\"b\\\\".to_vec())
+        );
+        assert_eq!(raw("{\"stream\": \"stdout\", \"log\": \"a\"}"), None);
+        assert!(docker_plainly_whole(
+            b"{\"log\": \"a {} <xml></xml>\\n\", \"stream\": \"stdout\"}"
+        ));
+        assert!(!docker_plainly_whole(
+            b"{\"log\": \"a <xml>\\n\", \"stream\": \"stdout\"}"
+        ));
     }
 
     /// A record that logs a whole payload is told whole from its raw

@@ -187,11 +187,22 @@ impl Walk<'_, '_> {
                     self.document(*doc, notes, at, path, depth);
                 }
                 Item::Broken(b) => {
-                    let d = Diagnostic {
+                    let mut d = Diagnostic {
                         line: at.0,
                         column: at.1,
                         ..b.diagnostic
                     };
+                    // The framing names where the document starts in the
+                    // string's text (`the document that starts at 1:32`),
+                    // which is not where it is reported: both are said.
+                    let named = format!("starts at {}:{}", b.line, b.column);
+                    if d.message.contains(&named) {
+                        let real = format!(
+                            "starts at {}:{} ({}:{} of the string's text)",
+                            at.0, at.1, b.line, b.column
+                        );
+                        d.message = d.message.replace(&named, &real).into();
+                    }
                     self.broken(d, b.format, path, ends_line);
                 }
                 Item::Tape(_) | Item::Skipped { .. } => {}

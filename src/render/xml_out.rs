@@ -148,12 +148,8 @@ impl<'a> Writer<'_, 'a> {
                 ));
             }
             let field = ctx.lookup(&m.key);
-            let siblings =
-                field.is_some_and(|f| f.xml == Xml::Siblings) || m.node.xml == XmlForm::Siblings;
             match &m.node.value {
-                // An empty list of siblings is one empty element, which reads
-                // back as the empty list: no element at all would drop the key.
-                Value::Array(items) if siblings && !items.is_empty() => {
+                Value::Array(items) if as_siblings(field, m.node.xml, items.len()) => {
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Seg::Index(i));
                         self.element(&m.key, item, field, depth)?;
@@ -284,6 +280,35 @@ fn pointer(path: &[Seg<'_>]) -> String {
         };
     }
     field
+}
+
+/// Whether an array of `len` items on field `field` (none: one the
+/// catalogue does not list) is written as the element itself repeated, not
+/// as one element of `<item>`s. Repetition where the catalogue (`Arr<List>`)
+/// or the source XML (`source`) says so; else an `<item>` list where
+/// either says that (`Arr<item>`); else, for a JSON array on a field the catalogue does not
+/// list as a list, repetition for two items or more — the form WeChat's
+/// pushes give what the catalogue does not list (`add_express_path`'s
+/// `Actions`), so that XML→JSON→XML keeps it — and an `<item>` list for one,
+/// which reads back as a one-item array where a lone element would read as
+/// its value. Either way the array reads back as itself: JSON→XML→JSON is
+/// the identity. What an array cannot say is which of the two forms an
+/// XML `<item>` list of two or more had on such a field: it goes back as
+/// repetition, which [`repeated_elements`] names. An empty array is one
+/// empty element either way (it reads back as the empty list only on a
+/// repeated field).
+fn as_siblings(field: Option<&Field>, source: XmlForm, len: usize) -> bool {
+    let form = field.map(|f| f.xml);
+    if len == 0 {
+        // An empty list of siblings is one empty element, which reads back
+        // as the empty list: no element at all would drop the key.
+        return false;
+    }
+    match (form, source) {
+        (Some(Xml::Siblings), _) | (_, XmlForm::Siblings) => true,
+        (Some(Xml::Items), _) | (_, XmlForm::Items) => false,
+        _ => len >= 2,
+    }
 }
 
 /// A value that written as XML reads back as something else: XML has one form
@@ -439,33 +464,61 @@ fn differences<'a>(a: &'a Node, b: &Node, path: &mut Vec<Seg<'a>>, out: &mut Vec
     }
 }
 
-/// An element of XML input repeated as siblings where the catalogue does not
-/// say the field repeats: the JSON holds its values as one array (at the first
-/// element's place), which JSON→XML writes back as an `<item>` list.
+/// An array of XML input that JSON→XML does not write back in the form it
+/// had: the JSON has one form for both of XML's (an element repeated, an
+/// `<item>` list), and JSON→XML writes the catalogue's form for a field it
+/// lists as a list, else repetition for two items or more (see
+/// [`as_siblings`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Repeated {
     /// JSON Pointer of the array.
     pub field: String,
     /// The element's name.
     pub name: String,
-    /// How many times it repeats.
+    /// How many values it holds.
     pub count: usize,
     /// Where the first element is in the source.
     pub pos: u32,
+    /// What the XML had, and what it comes back as.
+    pub back: Back,
+}
+
+/// How an array of XML input comes back from its JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Back {
+    /// An element repeated where the catalogue lists an `<item>` list: it
+    /// comes back as that list.
+    AsItems,
+    /// An element repeated with other elements between its repetitions: it
+    /// comes back repeated in the first one's place.
+    Together,
+    /// An `<item>` list of two or more where the catalogue lists none (or
+    /// lists repetition): it comes back as the element repeated.
+    AsRepeated,
 }
 
 impl fmt::Display for Repeated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: <{}> repeats {} times where the catalogue does not list a repeated element: the JSON holds the values as one array in the first one's place, which converts back to XML as an <item> list, not as repeated elements in their places",
-            self.field, self.name, self.count
-        )
+        let (field, name, count) = (&self.field, &self.name, self.count);
+        match self.back {
+            Back::AsItems => write!(
+                f,
+                "{field}: <{name}> repeats {count} times where the catalogue lists an <item> list: the JSON holds the values as one array, which converts back to XML as an <item> list, not as repeated elements"
+            ),
+            Back::Together => write!(
+                f,
+                "{field}: <{name}> repeats {count} times with other elements between: the JSON holds the values as one array in the first one's place, which converts back to XML as {count} <{name}> elements there, not in their places"
+            ),
+            Back::AsRepeated => write!(
+                f,
+                "{field}: <{name}> holds an <item> list of {count} where the catalogue lists none: the JSON holds it as an array, which converts back to XML as {count} repeated <{name}> elements (the form repetition the catalogue does not list has in WeChat's pushes), not as an <item> list"
+            ),
+        }
     }
 }
 
-/// The elements of XML-origin `root` (typed for `td`, when known) repeated as
-/// siblings outside the catalogue's repeated fields, in document order, at
+/// The arrays of XML-origin `root` (typed for `td`, when known) that its JSON
+/// converts back to XML in another form ([`Back`]), in document order, at
 /// most [`MAX_LOSSES`].
 pub fn repeated_elements(root: &Node, td: Option<&'static TypeDef>) -> Vec<Repeated> {
     let mut out = Vec::new();
@@ -486,14 +539,21 @@ fn repeated_in(node: &Node, ctx: Ctx, path: &str, out: &mut Vec<Repeated>) {
                 let field = ctx.lookup(&m.key);
                 let here = pointer_push(path, &m.key);
                 if let Value::Array(items) = &m.node.value {
-                    if m.node.xml == XmlForm::Siblings
-                        && !field.is_some_and(|f| f.xml == Xml::Siblings)
-                    {
+                    // As the array's JSON, which has no XML form, is written.
+                    let repeated = as_siblings(field, XmlForm::None, items.len());
+                    let back = match m.node.xml {
+                        XmlForm::Siblings if !repeated => Some(Back::AsItems),
+                        XmlForm::Siblings if apart(members, items) => Some(Back::Together),
+                        XmlForm::Items if repeated => Some(Back::AsRepeated),
+                        _ => None,
+                    };
+                    if let Some(back) = back {
                         out.push(Repeated {
                             field: here.clone(),
                             name: m.key.clone(),
                             count: items.len(),
                             pos: m.node.pos,
+                            back,
                         });
                     }
                 }
@@ -507,6 +567,17 @@ fn repeated_in(node: &Node, ctx: Ctx, path: &str, out: &mut Vec<Repeated>) {
         }
         _ => {}
     }
+}
+
+/// Whether another of `members` stands between the first and the last of
+/// `items`, an element's repetitions among them.
+fn apart(members: &[Member], items: &[Node]) -> bool {
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return false;
+    };
+    members
+        .iter()
+        .any(|m| m.key_pos > first.pos && m.key_pos < last.pos)
 }
 
 /// A value in a few words, for [`XmlLoss`].
@@ -586,7 +657,7 @@ mod tests {
         "模板",
         "template",
     )];
-    static FIELDS: [Field; 2] = [
+    static FIELDS: [Field; 3] = [
         Field::new(
             "Event",
             Ty::String,
@@ -604,6 +675,14 @@ mod tests {
             "popup",
         )
         .children(&POPUP),
+        Field::new(
+            "Pics",
+            Ty::StringArray,
+            Xml::Items,
+            Req::Optional,
+            "图片",
+            "pictures",
+        ),
     ];
     static POPUP: [Field; 1] = [Field::new(
         "List",
@@ -755,11 +834,12 @@ mod tests {
         let root = obj(vec![
             ("A", s("x")),
             ("B", obj(vec![("C", n(Value::Null))])),
-            ("D", n(Value::Array(vec![s("1"), s("2")]))),
+            ("D", n(Value::Array(vec![s("1")]))),
+            ("E", n(Value::Array(vec![s("2"), s("3")]))),
         ]);
         assert_eq!(
             render(&root, None, true).unwrap(),
-            "<xml>\n  <A><![CDATA[x]]></A>\n  <B>\n    <C/>\n  </B>\n  <D>\n    <item><![CDATA[1]]></item>\n    <item><![CDATA[2]]></item>\n  </D>\n</xml>"
+            "<xml>\n  <A><![CDATA[x]]></A>\n  <B>\n    <C/>\n  </B>\n  <D>\n    <item><![CDATA[1]]></item>\n  </D>\n  <E><![CDATA[2]]></E>\n  <E><![CDATA[3]]></E>\n</xml>"
         );
         assert_eq!(render(&obj(vec![]), None, true).unwrap(), "<xml></xml>");
         assert_eq!(render(&obj(vec![]), None, false).unwrap(), "<xml></xml>");
@@ -784,10 +864,22 @@ mod tests {
              <List><TemplateId><![CDATA[a]]></TemplateId></List>\
              <List><TemplateId><![CDATA[b]]></TemplateId></List></Popup></xml>"
         );
-        // Without the catalogue the same array is an <item> list.
+        // Without the catalogue the same array of two is repeated too: the
+        // form WeChat gives repetition the catalogue does not list.
+        assert_eq!(
+            render(&root, None, false).unwrap(),
+            render(&root, Some(&TD), false).unwrap()
+        );
+        // An array of one is an <item> list there: a lone element would
+        // read back as its value, not as an array.
+        let root = obj(vec![("Popup", obj(vec![("List", list(&["a"]))]))]);
         assert!(render(&root, None, false)
             .unwrap()
             .contains("<List><item><TemplateId>"));
+        assert_eq!(
+            render(&root, Some(&TD), false).unwrap(),
+            "<xml><Popup><List><TemplateId><![CDATA[a]]></TemplateId></List></Popup></xml>"
+        );
         // An empty sibling array is one empty element (it reads back as the
         // empty array; nothing at all would drop the key).
         let root = obj(vec![("Popup", obj(vec![("List", list(&[]))]))]);
@@ -795,13 +887,19 @@ mod tests {
             render(&root, Some(&TD), false).unwrap(),
             "<xml><Popup><List></List></Popup></xml>"
         );
-        // The node's own XmlForm::Siblings decides when the catalogue is silent.
+        // The node's own form decides when the catalogue is silent.
         let mut arr = n(Value::Array(vec![s("1"), n(Value::Null)]));
         arr.xml = XmlForm::Siblings;
-        let root = obj(vec![("Tag", arr)]);
+        let root = obj(vec![("Tag", arr.clone())]);
         assert_eq!(
             render(&root, None, false).unwrap(),
             "<xml><Tag><![CDATA[1]]></Tag><Tag/></xml>"
+        );
+        arr.xml = XmlForm::Items;
+        let root = obj(vec![("Tag", arr)]);
+        assert_eq!(
+            render(&root, None, false).unwrap(),
+            "<xml><Tag><item><![CDATA[1]]></item><item/></Tag></xml>"
         );
     }
 
@@ -838,13 +936,39 @@ mod tests {
                    <Event>f</Event></xml>";
         let (root, _, _) =
             crate::parse::xml::parse(xml.as_bytes(), crate::parse::Limits::default()).unwrap();
-        let named: Vec<(String, usize)> = repeated_elements(&root, Some(&TD))
-            .into_iter()
-            .map(|r| (r.field, r.count))
-            .collect();
-        assert_eq!(named, [("/Event".to_string(), 2), ("/X".to_string(), 2)]);
-        // Without the catalogue, List is one of them too.
-        assert_eq!(repeated_elements(&root, None).len(), 3);
+        let named = |root: &Node, td| -> Vec<(String, usize, Back)> {
+            repeated_elements(root, td)
+                .into_iter()
+                .map(|r| (r.field, r.count, r.back))
+                .collect()
+        };
+        // Elements repeated apart come back together.
+        let apart = [
+            ("/Event".to_string(), 2, Back::Together),
+            ("/X".to_string(), 2, Back::Together),
+        ];
+        assert_eq!(named(&root, Some(&TD)), apart);
+        // Without the catalogue, `List` repeated in a row comes back as it
+        // was, repeated.
+        assert_eq!(named(&root, None), apart);
+        // An <item> list of two where the catalogue lists none comes back
+        // repeated; one of one, or a listed one, as it was.
+        let xml = "<xml><Popup><List><item>a</item><item>b</item></List></Popup>\
+                   <Pics><item>a</item><item>b</item></Pics><One><item>a</item></One></xml>";
+        let (root, _, _) =
+            crate::parse::xml::parse(xml.as_bytes(), crate::parse::Limits::default()).unwrap();
+        assert_eq!(
+            named(&root, Some(&TD)),
+            [("/Popup/List".to_string(), 2, Back::AsRepeated)]
+        );
+        // A repetition where the catalogue lists an <item> list comes back as it.
+        let xml = "<xml><Pics><X>a</X></Pics><Pics><X>b</X></Pics></xml>";
+        let (root, _, _) =
+            crate::parse::xml::parse(xml.as_bytes(), crate::parse::Limits::default()).unwrap();
+        assert_eq!(
+            named(&root, Some(&TD)),
+            [("/Pics".to_string(), 2, Back::AsItems)]
+        );
     }
 
     #[test]
