@@ -86,8 +86,9 @@ pub fn run(a: ConvertArgs) -> Result<Status> {
         let start = rd.out.len();
         match to {
             Target::Json => {
-                // XML's repeated elements have no JSON form but an array, and
-                // that array goes back to XML as an `<item>` list: not silently.
+                // XML's two list forms (an element repeated, an `<item>` list)
+                // have one JSON form, an array: where it would not come back
+                // to XML in the form it came in, not silently.
                 if doc.format == Format::Xml {
                     for rep in xml_out::repeated_elements(&doc.root, r.type_def) {
                         let (line, column) = doc.line_col(rep.pos);
