@@ -522,7 +522,7 @@ impl<B: Buffered> Scanner<B> {
             return Ok(false);
         }
         self.starts.push(start);
-        self.mark_record(self.starts.len() - 1);
+        self.mark_record(start, self.starts.len() - 1);
         Ok(true)
     }
 
@@ -568,7 +568,7 @@ impl<B: Buffered> Scanner<B> {
             .extend(memchr::memchr_iter(b'\n', &chunk[..last]).map(|i| start + i + 1));
         self.reader.consume(take);
         for k in first..self.starts.len() {
-            self.mark_record(k);
+            self.mark_record(self.starts[k], k);
         }
         true
     }

@@ -32,8 +32,10 @@ pub const NEXT_CURSOR: usize = 8;
 pub const HAS_MORE: usize = 9;
 pub const ERRMSG: usize = 10;
 /// WeCom's application id: beside a PascalCase `MsgType` it makes a WeCom
-/// application message (catalogue §1 rule 11).
+/// application message (catalogue §1 rule 11). The last slot: only its
+/// presence is read.
 pub const AGENT_ID: usize = 11;
+const _: () = assert!(AGENT_ID == DISC_KEYS.len() - 1);
 
 /// Their hashes, so keys are told apart by integer compares.
 const DISC_HASHES: [u64; DISC_KEYS.len()] = {
@@ -46,9 +48,21 @@ const DISC_HASHES: [u64; DISC_KEYS.len()] = {
     h
 };
 
+/// The keys nearly every payload has (the official header, a kf item's):
+/// the table below passes them over at its first lookup, with no compare of
+/// a hash that only shares six bits with a discriminator key's.
+const COMMON_KEYS: [&str; 5] = [
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "msgid",
+    "send_time",
+];
+
 /// A direct table from six bits of a key's hash to its [`DISC_KEYS`] slot (plus
 /// one; 0 for none), so most keys are passed over after one lookup. The bits
-/// are the lowest run of six at which the hashes all differ.
+/// are the lowest run of six at which the hashes all differ and none of
+/// [`COMMON_KEYS`] falls on a slot.
 const DISC_TABLE: (u32, [u8; 64]) = {
     let mut shift = 0;
     loop {
@@ -63,6 +77,14 @@ const DISC_TABLE: (u32, [u8; 64]) = {
             table[at] = i as u8 + 1;
             i += 1;
         }
+        let mut k = 0;
+        while k < COMMON_KEYS.len() {
+            let at = ((key_hash(COMMON_KEYS[k]) >> shift) & 63) as usize;
+            if table[at] != 0 {
+                clash = true;
+            }
+            k += 1;
+        }
         if !clash {
             break (shift, table);
         }
@@ -70,7 +92,7 @@ const DISC_TABLE: (u32, [u8; 64]) = {
         // that no six bits tell them apart.
         assert!(
             shift < 58,
-            "no six hash bits tell the discriminator keys apart"
+            "no six hash bits tell the discriminator keys apart and from the common keys"
         );
         shift += 1;
     }
@@ -94,6 +116,11 @@ mod tests {
     fn the_disc_table_finds_each_discriminator_key_and_no_other_key() {
         for (slot, key) in DISC_KEYS.iter().enumerate() {
             assert_eq!(disc_slot(key_hash(key)), Some(slot), "{key}");
+        }
+        // The common keys are passed over at the first lookup.
+        let (shift, table) = &DISC_TABLE;
+        for key in COMMON_KEYS {
+            assert_eq!(table[((key_hash(key) >> shift) & 63) as usize], 0, "{key}");
         }
         for t in catalog::all_types() {
             for f in t.all_fields() {

@@ -44,6 +44,11 @@ impl Platforms {
         Platforms(self.0 | other.0)
     }
 
+    /// The platforms of both sets.
+    pub fn intersection(self, other: Platforms) -> Platforms {
+        Platforms(self.0 & other.0)
+    }
+
     pub fn contains(self, p: PlatformId) -> bool {
         self.0 & (1 << p as u8) != 0
     }
@@ -638,6 +643,18 @@ pub fn is_signature_key(key: &str) -> bool {
 /// Every platform, in a stable order.
 pub fn platforms() -> impl Iterator<Item = &'static Platform> {
     PlatformId::ALL.into_iter().map(PlatformId::platform)
+}
+
+/// The platforms never addressed to an original id (`gh_…`; see
+/// [`Platform::original_ids`]), worked out once.
+pub fn never_original_ids() -> Platforms {
+    static SET: OnceLock<Platforms> = OnceLock::new();
+    *SET.get_or_init(|| {
+        platforms()
+            .filter(|p| !p.original_ids)
+            .map(|p| p.pid)
+            .collect()
+    })
 }
 
 /// Every type of every platform.

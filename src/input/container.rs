@@ -80,9 +80,18 @@ struct Record {
 /// lines of any other log, so they cost next to nothing.
 #[inline(always)]
 pub(super) fn may_be_record(line: &[u8]) -> bool {
-    // A docker record is a JSON object, an RFC 3339 time has a `T` at byte 10.
-    line.get(..11)
-        .is_some_and(|h| (h[10] == b'T' || h[0] == b'{') && may_be_record_head(line))
+    // A docker record is a JSON object whose first key is `log`, `stream` or
+    // `time` (told here by its first letter unless blanks come first: an
+    // NDJSON payload's `{"ToUserName"` goes no further), an RFC 3339 time has
+    // a `T` at byte 10.
+    line.get(..11).is_some_and(|h| {
+        let docker = h[0] == b'{'
+            && matches!(
+                (h[1], h[2]),
+                (b'"', b'l' | b's' | b't') | (b' ' | b'\t' | b'\r', _)
+            );
+        (h[10] == b'T' || docker) && may_be_record_head(line)
+    })
 }
 
 /// [`may_be_record`] for a line past its first test (an NDJSON line, a log
@@ -122,6 +131,16 @@ fn may_be_record_head(line: &[u8]) -> bool {
 fn may_be_docker(line: &[u8]) -> bool {
     if line.starts_with(DOCKER_HEAD) {
         return true;
+    }
+    // Docker's keys are short: most JSON lines (an NDJSON payload's
+    // `{"ToUserName"…`) are told from a few bytes, before looking for the
+    // line's end.
+    let first = line.get(skip_ws(line, 1)..).unwrap_or_default();
+    if ![&b"\"log\""[..], b"\"stream\"", b"\"time\""]
+        .iter()
+        .any(|k| first.starts_with(k))
+    {
+        return false;
     }
     let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
     let Some((key, after)) = first_key(line) else {
@@ -489,12 +508,13 @@ impl Joined {
 }
 
 impl<B: Buffered> Scanner<B> {
-    /// Marks buffered line `i` when it may be a container log record: a few
+    /// Marks buffered line `i`, starting at `start`, when it may be a
+    /// container log record: a few
     /// compares per line read. By its index, not the last line's: lines read
     /// in one go are marked after all of them are buffered.
     #[inline(always)]
-    pub(super) fn mark_record(&mut self, i: usize) {
-        if may_be_record(&self.buf[self.starts[i]..]) {
+    pub(super) fn mark_record(&mut self, start: usize, i: usize) {
+        if may_be_record(&self.buf[start..]) {
             let line = self.buf_line + i as u32;
             self.mark_record_line(line);
         }

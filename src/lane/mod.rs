@@ -335,27 +335,27 @@ fn report_among(
             .filter(move |&(i, _)| bits & (1 << i) != 0)
             .map(|(_, c)| c.td)
     };
+    // No clean candidate: the findings are the full validator's to make.
+    let mut candidates: Platforms = tied_rules(tied).map(|t| t.platform).collect();
     // An original id in `ToUserName` rules out a platform never addressed to
     // one among those that tie, as in `detect::detect`.
-    if tied.count_ones() > 1 {
-        let to_original = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.td.platform.platform().original_ids)
-            .fold(0u8, |bits, (i, _)| bits | 1 << i);
-        if tied & to_original != tied
-            && tied & to_original != 0
-            && root
-                .get("ToUserName")
-                .and_then(|v| v.str())
-                .is_some_and(|t| detect::is_original_id(&t))
-        {
-            tied &= to_original;
+    let never = candidates.intersection(catalog::never_original_ids());
+    if candidates.len() > 1
+        && !never.is_empty()
+        && never != candidates
+        && root
+            .get("ToUserName")
+            .and_then(|v| v.str())
+            .is_some_and(|t| detect::is_original_id(&t))
+    {
+        for (i, c) in rules.iter().enumerate() {
+            if never.contains(c.td.platform) {
+                tied &= !(1 << i);
+            }
         }
+        candidates = tied_rules(tied).map(|t| t.platform).collect();
     }
-    // No clean candidate: the findings are the full validator's to make.
     let td = tied_rules(tied).next()?;
-    let candidates: Platforms = tied_rules(tied).map(|t| t.platform).collect();
     let platform = candidates.single();
     if settle && platform.is_none() && candidates.iter().any(|p| opts.prefer.contains(&p)) {
         return report_among(doc, root, (line, column), d, opts, &opts.prefer, false);

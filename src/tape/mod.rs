@@ -14,7 +14,7 @@
 
 mod xml;
 
-use crate::catalog::disc_keys::{disc_slot, DISC_KEYS};
+use crate::catalog::disc_keys::{disc_slot, AGENT_ID, DISC_KEYS};
 use crate::catalog::{key_hash, key_hash_bytes, same_key};
 use crate::doc::{Member, Node, Value, XmlForm};
 use crate::parse::Limits;
@@ -95,8 +95,10 @@ pub struct Tape {
 pub struct RootKeys {
     /// Bit `slot`: a member of the root object has the key `DISC_KEYS[slot]`.
     pub present: u16,
-    /// The entry of that member's value, for each slot present.
-    pub at: [u32; DISC_KEYS.len()],
+    /// The entry of that member's value, for each slot present but the
+    /// last ([`AGENT_ID`], whose presence alone counts): a smaller struct,
+    /// copied per document.
+    pub at: [u32; AGENT_ID],
 }
 
 impl RootKeys {
@@ -115,8 +117,8 @@ impl RootKeys {
         {
             if let Some(a) = self.at.get_mut(slot) {
                 *a = at(value);
-                self.present |= bit;
             }
+            self.present |= bit;
         }
     }
 }
