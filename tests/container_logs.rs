@@ -5,38 +5,14 @@
 //! Records of one stream are joined while their text runs on; other streams'
 //! records in between are read in their turn.
 
-use assert_cmd::Command;
 use serde_json::Value;
+#[path = "common/parse_json.rs"]
+mod parse_json;
+use parse_json::{reports, wxmsg};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
-
-fn wxmsg() -> Command {
-    let mut c = Command::cargo_bin("wxmsg").unwrap();
-    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
-    c
-}
-
-/// Runs `wxmsg parse --format json` (and `args`) on `stdin`: (exit code, reports).
-fn reports_with(args: &[&str], stdin: &str) -> (i32, Vec<Value>) {
-    let out = wxmsg()
-        .args(["parse", "--format", "json"])
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let reps = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    (out.status.code().unwrap_or(-1), reps)
-}
-
-fn reports(stdin: &str) -> (i32, Vec<Value>) {
-    reports_with(&[], stdin)
-}
 
 /// (line, column, type, valid, embedded_in, first error's code and line:column) per report.
 fn summary(reps: &[Value]) -> Vec<(u64, u64, String, bool, String, String)> {

@@ -2,29 +2,10 @@
 //! payload never hides the ones after it, floods stay linear, and an `<xml>`
 //! a logger cut short ends where the next log record starts.
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn wxmsg() -> Command {
-    let mut c = Command::cargo_bin("wxmsg").unwrap();
-    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
-    c
-}
-
-/// Runs `wxmsg parse --format json` on `stdin`: (exit code, reports).
-fn reports(stdin: &str) -> (i32, Vec<Value>) {
-    let out = wxmsg()
-        .args(["parse", "--format", "json"])
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let reps = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    (out.status.code().unwrap_or(-1), reps)
-}
+#[path = "common/parse_json.rs"]
+mod parse_json;
+use parse_json::{reports, wxmsg};
 
 /// (line, column, valid, first diagnostic's code and line:column) per report.
 fn summary(reps: &[Value]) -> Vec<(u64, u64, bool, String)> {
