@@ -1,35 +1,15 @@
 //! End-to-end tests of the `wxmsg` binary: framing, detection, validation,
 //! reports, conversion, exit codes, streaming and escaping.
 
-use assert_cmd::Command;
 use serde_json::Value;
+#[path = "common/parse_json.rs"]
+mod parse_json;
+use parse_json::{reports_in as reports, wxmsg};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
-
-fn wxmsg() -> Command {
-    let mut c = Command::cargo_bin("wxmsg").unwrap();
-    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
-    c
-}
-
-/// Runs `wxmsg parse --format json` and returns (exit code, reports).
-fn reports(args: &[&str], stdin: Option<&str>) -> (i32, Vec<Value>) {
-    let mut c = wxmsg();
-    c.arg("parse").arg("--format").arg("json").args(args);
-    if let Some(s) = stdin {
-        c.write_stdin(s);
-    }
-    let out = c.output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let reps = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    (out.status.code().unwrap_or(-1), reps)
-}
 
 fn fixture_files() -> Vec<PathBuf> {
     let mut v = Vec::new();

@@ -1,5 +1,5 @@
-//! Running `wxmsg parse --format json` on some standard input, for the tests
-//! of log framing and container logs.
+//! Running `wxmsg parse --format json` on files or standard input, for the
+//! end-to-end tests.
 
 // Each test file that includes this module uses part of it.
 #![allow(dead_code)]
@@ -15,14 +15,15 @@ pub fn wxmsg() -> Command {
     c
 }
 
-/// Runs `wxmsg parse --format json` (and `args`) on `stdin`: (exit code, reports).
-pub fn reports_with(args: &[&str], stdin: &str) -> (i32, Vec<Value>) {
-    let out = wxmsg()
-        .args(["parse", "--format", "json"])
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
+/// Runs `wxmsg parse --format json` (and `args`), on `stdin` when given:
+/// (exit code, reports).
+pub fn reports_in(args: &[&str], stdin: Option<&str>) -> (i32, Vec<Value>) {
+    let mut c = wxmsg();
+    c.args(["parse", "--format", "json"]).args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s);
+    }
+    let out = c.output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let reps = text
         .lines()
@@ -31,7 +32,12 @@ pub fn reports_with(args: &[&str], stdin: &str) -> (i32, Vec<Value>) {
     (out.status.code().unwrap_or(-1), reps)
 }
 
-/// [`reports_with`] no further arguments.
+/// Runs `wxmsg parse --format json` (and `args`) on `stdin`: (exit code, reports).
+pub fn reports_with(args: &[&str], stdin: &str) -> (i32, Vec<Value>) {
+    reports_in(args, Some(stdin))
+}
+
+/// [`reports_with`] with no further arguments.
 pub fn reports(stdin: &str) -> (i32, Vec<Value>) {
     reports_with(&[], stdin)
 }
